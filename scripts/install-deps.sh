@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package xenbuild needs to build, test and build real Xen.
+# Idempotent; safe to run again. Needs root (or sudo).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+# `apt-get source xen` and `apt-get build-dep xen` need deb-src entries.
+src_list=/etc/apt/sources.list.d/xenbuild-deb-src.sources
+if [ ! -f "$src_list" ]; then
+  $SUDO tee "$src_list" >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+fi
+
+$SUDO apt-get update -qq
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format
+  # libraries (chosen in the brief)
+  libgit2-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
+  catch2 libcurl4-openssl-dev libssl-dev
+  # runtime tools: sandbox, reference hasher, git and gpg for tests, PE-capable binutils
+  bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev
+  # Xen's own build
+  flex bison
+)
+$SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+
+if [ "${XENBUILD_SKIP_XEN_BUILD_DEPS:-0}" != 1 ]; then
+  $SUDO apt-get build-dep -y -qq xen
+fi

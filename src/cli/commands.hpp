@@ -1,0 +1,16 @@
+#pragma once
+// The explicit list of subcommands. Each subcommand lives in its own cmd_<name>.cpp and exposes
+// one register function; commands.cpp calls them all in order (no static registration, which a
+// static library would silently drop).
+
+#include "cli/context.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace xenbuild::cli {
+
+void registerCommands(CLI::App& app, GlobalOptions& global);
+
+} // namespace xenbuild::cli
