@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# README command 2: install dependencies, build with warnings as errors, run the whole suite.
+#   scripts/test.sh            default suite (fast; what CI runs first)
+#   XENBUILD_REAL_XEN=1 ...     also the real-Xen end-to-end target (`ctest -L real-xen`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${XENBUILD_SKIP_DEPS:-0}" != 1 ]; then
+  bash scripts/install-deps.sh
+fi
+
+build_dir=${XENBUILD_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DXENBUILD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build_dir" -j"$(nproc)"
+# Builds run with a clean PATH; the image's pyenv python must not leak into tests either.
+ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" -LE real-xen
+if [ "${XENBUILD_REAL_XEN:-0}" = 1 ]; then
+  ctest --test-dir "$build_dir" --output-on-failure -L real-xen
+fi
