@@ -1,0 +1,5 @@
+    .text
+    .globl efi_start
+efi_start:
+    xor %eax, %eax
+    ret
