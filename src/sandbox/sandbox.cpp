@@ -1,0 +1,148 @@
+#include "xenbuild/sandbox/sandbox.hpp"
+
+#include "engines.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+
+namespace xenbuild::sandbox {
+
+namespace fs = std::filesystem;
+
+std::string toString(Mode mode) {
+    return mode == Mode::Namespaces ? "namespaces" : "off";
+}
+
+Mode parseMode(const std::string& text) {
+    if (text == "on" || text == "namespaces") return Mode::Namespaces;
+    if (text == "off") return Mode::Off;
+    throw UsageError("unknown sandbox mode " + quote(text) + ": expected 'on' or 'off'");
+}
+
+std::string failLoudlyScript() {
+    return "#!/bin/sh\n"
+           "echo \"xenbuild: network access attempted in the sandbox: ${0##*/} $*;"
+           " the source should have been staged\" >&2\n"
+           "exit 1\n";
+}
+
+util::Environment cleanEnvironment(const std::string& failLoudlyDir,
+                                   const util::Environment& extra) {
+    util::Environment env = {
+        {"HOME", "/homeless-shelter"},
+        {"TZ", "UTC"},
+        {"LC_ALL", "C"},
+        {"LANG", "C"},
+        {"TERM", "dumb"},
+        {"PATH", "/usr/bin:/bin"},
+    };
+    for (const auto& [name, value] : extra)
+        env[name] = value;
+    env["PATH"] = failLoudlyDir + ":" + env["PATH"];
+    env["GIT"] = failLoudlyDir + "/git";
+    env["WGET"] = failLoudlyDir + "/wget";
+    return env;
+}
+
+std::string RunResult::describeFailure(const std::vector<std::string>& argv) const {
+    std::string command;
+    for (const auto& arg : argv)
+        command += (command.empty() ? "" : " ") + arg;
+    std::string text = quote(command) + " " + process.describeStatus();
+    if (mode == Mode::Off) text += " (sandbox off)";
+    if (lastLines.empty()) return text + " without output";
+    text += "; last output lines:";
+    for (const auto& line : lastLines)
+        text += "\n  " + line;
+    return text;
+}
+
+namespace detail {
+
+HelperDir::HelperDir(const fs::path& scratchDir) {
+    const fs::path base = scratchDir.empty() ? fs::temp_directory_path() : scratchDir;
+    std::string pattern = (base / "xenbuild-sandbox-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throwSystemError("cannot create the sandbox helper directory in", base.string());
+    }
+    root_ = pattern;
+    fs::create_directory(binDir());
+    for (const char* name : {"git", "wget", "curl"}) {
+        const fs::path program = binDir() / name;
+        std::ofstream(program) << failLoudlyScript();
+        fs::permissions(program, fs::perms::owner_all | fs::perms::group_read |
+                                     fs::perms::group_exec | fs::perms::others_read |
+                                     fs::perms::others_exec);
+    }
+    fs::permissions(root_,
+                    fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                        fs::perms::others_exec,
+                    fs::perm_options::add);
+}
+
+HelperDir::~HelperDir() {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+}
+
+RunResult runLogged(util::ProcessSpec process, const RunSpec& spec, Mode mode,
+                    const util::LineCallback& onLine) {
+    std::ofstream log;
+    if (!spec.logFile.empty()) {
+        log.open(spec.logFile, std::ios::app);
+        if (!log) throwSystemError("cannot open build log", spec.logFile.string());
+    }
+    std::deque<std::string> tail;
+    process.onLine = [&](util::OutputStream stream, std::string_view line) {
+        if (log.is_open()) log << line << '\n';
+        tail.emplace_back(line);
+        if (tail.size() > spec.tailLines) tail.pop_front();
+        if (onLine) onLine(stream, line);
+    };
+    process.timeout = spec.timeout;
+    process.cancel = spec.cancel;
+    RunResult result;
+    result.mode = mode;
+    result.process = util::runProcess(process);
+    result.lastLines.assign(tail.begin(), tail.end());
+    if (log.is_open()) {
+        log << "xenbuild: command " << result.process.describeStatus() << " (sandbox "
+            << toString(mode) << ")\n";
+    }
+    return result;
+}
+
+// Mode::Off: the clean environment and the fail-loudly programs, nothing else.
+class Unsandboxed final : public Sandbox {
+  public:
+    explicit Unsandboxed(SandboxConfig config) : config_(std::move(config)) {}
+    Mode mode() const override { return Mode::Off; }
+
+    RunResult run(const RunSpec& spec, const util::LineCallback& onLine) override {
+        HelperDir helpers(config_.scratchDir);
+        util::ProcessSpec process;
+        process.argv = spec.argv;
+        process.env = cleanEnvironment(helpers.binDir().string(), spec.env);
+        process.cwd = (spec.cwd.empty() ? spec.workDir : spec.cwd).string();
+        (*process.env)["PWD"] = process.cwd; // as bwrap sets it
+        return runLogged(std::move(process), spec, Mode::Off, onLine);
+    }
+
+  private:
+    SandboxConfig config_;
+};
+
+std::unique_ptr<Sandbox> makeUnsandboxed(const SandboxConfig& config) {
+    return std::make_unique<Unsandboxed>(config);
+}
+
+} // namespace detail
+
+std::unique_ptr<Sandbox> makeSandbox(Mode mode, const SandboxConfig& config) {
+    if (mode == Mode::Off) return detail::makeUnsandboxed(config);
+    return detail::makeBwrapSandbox(config);
+}
+
+} // namespace xenbuild::sandbox
