@@ -64,6 +64,7 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path&) {
         produced = true;
         commit = detail::checkoutGit(context, request.url, request.rev, request.submodules, dest);
+        return commit;
     });
     observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});
     auto result = fromEntry(entry, request.url, !produced);
@@ -105,6 +106,7 @@ FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const Fetch
                                            done, total, "bytes"});
                      });
         if (request.unpack) extractArchive(target, dest, request.stripTopLevel);
+        return std::string();
     });
     observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});
     return fromEntry(entry, request.url, !produced);

@@ -218,12 +218,12 @@ Entry Store::add(const AddRequest& request, const Producer& producer) {
     removeReadOnly(scratch);
     TempGuard guard({dest, scratch});
     fs::create_directories(scratch);
-    producer(dest, scratch);
+    const std::string rev = producer(dest, scratch);
     removeReadOnly(scratch);
-    return commit(request, dest);
+    return commit(request, dest, rev.empty() ? request.rev : rev);
 }
 
-Entry Store::commit(const AddRequest& request, const fs::path& dest) {
+Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::string& rev) {
     std::error_code error;
     const auto status = fs::symlink_status(dest, error);
     const bool isTree = request.kind == EntryKind::Tree;
@@ -239,9 +239,8 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest) {
     const util::Hash actual = isTree ? narHash(dest) : util::sha256File(dest);
     if (request.expected && actual != *request.expected) {
         throw HashMismatch("hash mismatch for " + request.what + " from " + quote(request.url) +
-                           (request.rev.empty() ? "" : " at rev " + quote(request.rev)) +
-                           ":\n  expected: " + request.expected->sri() +
-                           "\n  actual:   " + actual.sri());
+                           (rev.empty() ? "" : " at rev " + quote(rev)) + ":\n  expected: " +
+                           request.expected->sri() + "\n  actual:   " + actual.sri());
     }
     const std::string id = entryId(request.kind, actual, request.name);
     std::optional<FileLock> idLock; // add() holds the id's lock already when the hash was known

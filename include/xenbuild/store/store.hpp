@@ -60,9 +60,10 @@ struct AddRequest {
 };
 
 // Writes the new entry at `dest` (a directory for trees, a file for files; it does not exist
-// yet). `scratch` is an empty directory on the same file system, removed afterwards.
-using Producer =
-    std::function<void(const std::filesystem::path& dest, const std::filesystem::path& scratch)>;
+// yet). `scratch` is an empty directory on the same file system, removed afterwards. Returns
+// the resolved revision to record (a tag resolved to its commit), or "" to keep request.rev.
+using Producer = std::function<std::string(const std::filesystem::path& dest,
+                                           const std::filesystem::path& scratch)>;
 
 struct StoreOptions {
     bool durable = true; // flush the file system before an entry becomes visible
@@ -130,7 +131,8 @@ class Store {
     Store(std::filesystem::path dir, StoreOptions options)
         : dir_(std::move(dir)), options_(options) {}
 
-    Entry commit(const AddRequest& request, const std::filesystem::path& dest);
+    Entry commit(const AddRequest& request, const std::filesystem::path& dest,
+                 const std::string& rev);
     void writeMeta(const std::string& id, const EntryInfo& info);
     std::optional<EntryInfo> readMeta(const std::string& id) const;
     std::vector<std::string> liveRoots(std::chrono::seconds planRootAge) const;
