@@ -5,8 +5,8 @@
 namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global) {
-    (void)app;
-    (void)global;
+    registerPrefetch(app, global);
+    registerStore(app, global);
 }
 
 } // namespace xenbuild::cli

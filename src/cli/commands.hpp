@@ -13,4 +13,7 @@ namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global);
 
+void registerPrefetch(CLI::App& app, GlobalOptions& global);
+void registerStore(CLI::App& app, GlobalOptions& global);
+
 } // namespace xenbuild::cli

@@ -1,0 +1,22 @@
+#pragma once
+// Downloads over HTTP(S) and file:// with libcurl: TLS verification on, connect and low-speed
+// timeouts, retries with exponential backoff for transient failures, and progress reports.
+
+#include "xenbuild/fetch/options.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace xenbuild::fetch {
+
+// Called with bytes received so far and the expected total (0 when unknown).
+using ByteProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// Downloads `url` to the new file `dest`. With `offline`, only file:// URLs are allowed (no
+// network connection is ever opened). Throws FetchError naming the URL and curl's message.
+void downloadFile(const std::string& url, const std::filesystem::path& dest,
+                  const HttpOptions& options, bool offline, const ByteProgress& progress);
+
+} // namespace xenbuild::fetch

@@ -1,0 +1,115 @@
+// xenbuild prefetch: fetch sources into the store and print their pins.
+//   prefetch --git URL --rev REV [--submodules] [--hash H] [--json]
+//   prefetch --url URL [--unpack] [--hash H] [--json]
+//   prefetch PKG...   (needs the recipe evaluator: see runPrefetchPlans)
+
+#include "cli/commands.hpp"
+#include "cli/fetch_support.hpp"
+#include "xenbuild/fetch/fetch.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace xenbuild::cli {
+
+namespace {
+
+struct PrefetchArgs {
+    std::vector<std::string> packages;
+    std::string git;
+    std::string url;
+    std::string rev;
+    std::string hash;
+    std::string name;
+    bool submodules = false;
+    bool unpack = false;
+    bool json = false;
+};
+
+void printResult(const fetch::FetchResult& result, const PrefetchArgs& args) {
+    if (args.json) {
+        nlohmann::json out = {{"url", result.url},
+                              {"rev", result.rev},
+                              {"hash", result.hash.sri()},
+                              {"sha256", result.hash.nix32()},
+                              {"path", result.path.string()}};
+        if (!args.git.empty()) out["fetchSubmodules"] = args.submodules;
+        std::cout << out.dump(2) << '\n';
+        return;
+    }
+    if (!result.rev.empty()) std::cout << "rev: " << result.rev << '\n';
+    std::cout << "hash: " << result.hash.sri() << '\n' << "path: " << result.path.string() << '\n';
+}
+
+std::optional<util::Hash> parsedHash(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    return util::Hash::parse(text);
+}
+
+void validate(const PrefetchArgs& args) {
+    const int modes =
+        (args.packages.empty() ? 0 : 1) + (args.git.empty() ? 0 : 1) + (args.url.empty() ? 0 : 1);
+    if (modes != 1) {
+        throw UsageError("prefetch needs exactly one of: package names, --git URL --rev REV, "
+                         "or --url URL");
+    }
+    if (!args.git.empty() && args.rev.empty()) {
+        throw UsageError("prefetch --git needs --rev (a commit id, tag or branch)");
+    }
+    if (args.git.empty() && (args.submodules || !args.rev.empty())) {
+        throw UsageError("--rev and --submodules only apply to prefetch --git");
+    }
+    if (args.url.empty() && args.unpack) throw UsageError("--unpack only applies to --url");
+}
+
+void run(const PrefetchArgs& args, const GlobalOptions& global) {
+    validate(args);
+    if (!args.packages.empty()) {
+        throw UsageError("prefetch of packages (" + quote(args.packages.front()) +
+                         ") needs the recipe evaluator, which this build does not include yet; "
+                         "use prefetch --git URL --rev REV or prefetch --url URL");
+    }
+    auto store = openStore(global);
+    const auto options = fetchOptions(global);
+    auto view = makeProgressView(global);
+    fetch::FetchResult result;
+    if (!args.git.empty()) {
+        std::string name = args.name.empty() ? fetch::urlBaseName(args.git) : args.name;
+        if (args.name.empty() && name.size() > 4 && name.ends_with(".git"))
+            name.resize(name.size() - 4);
+        fetch::GitRequest request{name,  args.git, args.rev, parsedHash(args.hash), args.submodules,
+                                  false, ""};
+        result = fetch::fetchGit(store, request, options, *view);
+    } else {
+        fetch::UrlRequest request{args.name, args.url, parsedHash(args.hash), args.unpack, true,
+                                  false,     ""};
+        result = fetch::fetchUrl(store, request, options, *view);
+    }
+    view.reset();
+    printResult(result, args);
+}
+
+} // namespace
+
+void registerPrefetch(CLI::App& app, GlobalOptions& global) {
+    auto args = std::make_shared<PrefetchArgs>();
+    auto* cmd = app.add_subcommand("prefetch", "Fetch sources into the store and print their "
+                                               "hashes (like nix-prefetch-git)");
+    cmd->add_option("packages", args->packages, "Packages whose sources and patches to fetch");
+    cmd->add_option("--git", args->git, "Git repository URL or local path");
+    cmd->add_option("--rev", args->rev, "Commit id, tag or branch (recorded as the commit)");
+    cmd->add_flag("--submodules", args->submodules, "Check out submodules recursively");
+    cmd->add_option("--url", args->url, "File or tarball URL (http, https, file)");
+    cmd->add_flag("--unpack", args->unpack,
+                  "Unpack the tarball (single top-level directory) and hash the tree");
+    cmd->add_option("--hash", args->hash, "Expected hash: verify, and reuse the store entry");
+    cmd->add_option("--name", args->name, "Store name (default: last URL segment)");
+    cmd->add_flag("--json", args->json, "Print {url, rev, hash, sha256, path} as JSON");
+    cmd->callback([args, &global] { run(*args, global); });
+}
+
+} // namespace xenbuild::cli

@@ -1,0 +1,112 @@
+// xenbuild store ls|verify|gc: inspect and maintain the store.
+
+#include "cli/commands.hpp"
+#include "cli/fetch_support.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+namespace xenbuild::cli {
+
+namespace {
+
+nlohmann::json entryJson(const store::Entry& entry) {
+    return {{"id", entry.id},
+            {"path", entry.path.string()},
+            {"kind", store::toString(entry.info.kind)},
+            {"name", entry.info.name},
+            {"hash", entry.info.hash.sri()},
+            {"url", entry.info.url},
+            {"rev", entry.info.rev},
+            {"time", entry.info.time}};
+}
+
+std::string isoTime(std::int64_t seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+void listEntries(const GlobalOptions& global, bool json) {
+    const auto entries = openStore(global).list();
+    if (json) {
+        auto out = nlohmann::json::array();
+        for (const auto& entry : entries)
+            out.push_back(entryJson(entry));
+        std::cout << out.dump(2) << '\n';
+        return;
+    }
+    for (const auto& entry : entries) {
+        std::cout << entry.path.string() << "  " << store::toString(entry.info.kind) << "  "
+                  << isoTime(entry.info.time) << "  " << entry.info.url
+                  << (entry.info.rev.empty() ? "" : " " + entry.info.rev) << '\n';
+    }
+}
+
+void verifyEntries(const GlobalOptions& global, bool json) {
+    auto store = openStore(global);
+    auto view = makeProgressView(global);
+    const auto issues = store.verify(*view);
+    view.reset();
+    if (json) {
+        auto out = nlohmann::json::array();
+        for (const auto& issue : issues) {
+            auto item = entryJson(issue.entry);
+            item["problem"] = issue.problem;
+            out.push_back(item);
+        }
+        std::cout << nlohmann::json{{"entries", store.list().size()}, {"corrupt", out}}.dump(2)
+                  << '\n';
+    } else {
+        for (const auto& issue : issues) {
+            std::cout << issue.entry.path.string() << ": " << issue.problem << '\n';
+        }
+    }
+    if (!issues.empty()) {
+        throw StoreError(std::to_string(issues.size()) +
+                         " store entries are corrupt; remove "
+                         "them with `xenbuild store gc` after dropping their roots, or delete "
+                         "them and fetch again");
+    }
+}
+
+void collectGarbage(const GlobalOptions& global, bool dryRun) {
+    auto store = openStore(global);
+    const auto result = store.gc({dryRun, std::chrono::hours(24 * 30)});
+    for (const auto& entry : result.removed) {
+        std::cout << (dryRun ? "would remove " : "removed ") << entry.path.string() << '\n';
+    }
+    std::cout << (dryRun ? "would free " : "freed ") << result.bytes << " bytes ("
+              << result.removed.size() << " entries), kept " << result.kept.size() << " entries\n";
+}
+
+} // namespace
+
+void registerStore(CLI::App& app, GlobalOptions& global) {
+    auto* cmd = app.add_subcommand("store", "Inspect and maintain the store");
+    cmd->require_subcommand(1);
+    auto json = std::make_shared<bool>(false);
+    auto dryRun = std::make_shared<bool>(false);
+
+    auto* ls = cmd->add_subcommand("ls", "List store entries");
+    ls->add_flag("--json", *json, "Print JSON");
+    ls->callback([json, &global] { listEntries(global, *json); });
+
+    auto* verify = cmd->add_subcommand("verify", "Re-hash every entry and report corruption");
+    verify->add_flag("--json", *json, "Print JSON");
+    verify->callback([json, &global] { verifyEntries(global, *json); });
+
+    auto* gc = cmd->add_subcommand("gc", "Remove entries no gc root or recent plan references");
+    gc->add_flag("--dry-run", *dryRun, "Only print what would be removed");
+    gc->callback([dryRun, &global] { collectGarbage(global, *dryRun); });
+}
+
+} // namespace xenbuild::cli

@@ -1,0 +1,32 @@
+#pragma once
+// What the fetching commands (prefetch, store, and later build and update) share: opening the
+// store and building FetchOptions from the global options, rendering progress events, and
+// prefetching evaluated plans. `xenbuild prefetch PKG...` plugs the evaluator in by turning
+// names into BuildPlans and calling runPrefetchPlans().
+
+#include "cli/context.hpp"
+#include "xenbuild/fetch/options.hpp"
+#include "xenbuild/recipe/plan.hpp"
+#include "xenbuild/store/store.hpp"
+#include "xenbuild/util/progress.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace xenbuild::cli {
+
+// --store, else $XENBUILD_STORE, else the XDG cache directory.
+store::Store openStore(const GlobalOptions& global);
+
+// Mirrors from the config file (Mirrors::defaultConfigFile(), if it exists) then --mirror
+// (command-line rules are added last; the longest matching prefix wins), and --offline.
+fetch::FetchOptions fetchOptions(const GlobalOptions& global);
+
+// A live single line on a terminal, plain "fetching/fetched" lines otherwise, nothing with -q.
+std::unique_ptr<util::ProgressObserver> makeProgressView(const GlobalOptions& global);
+
+// Prefetches every source and patch of `plans` and prints what was fetched (JSON with --json).
+void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalOptions& global,
+                      bool json);
+
+} // namespace xenbuild::cli

@@ -1,0 +1,115 @@
+#include "xenbuild/fetch/fetch.hpp"
+
+#include "fetch/git.hpp"
+#include "xenbuild/fetch/archive.hpp"
+#include "xenbuild/fetch/http.hpp"
+#include "xenbuild/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::fetch {
+
+namespace {
+
+using util::ProgressEvent;
+
+std::string offlineMiss(const std::string& what, const std::string& url) {
+    return "offline mode: " + what + " is not in the store and " + quote(url) +
+           " needs the network; rerun without --offline, or make a local copy available with "
+           "--mirror FROM=file:///path (or in the mirrors config file)";
+}
+
+FetchResult fromEntry(const store::Entry& entry, const std::string& url, bool fromStore) {
+    return {url, entry.info.rev, entry.info.hash, entry.path, fromStore};
+}
+
+std::string lockKey(const std::string& kind, const std::string& url, const std::string& rev,
+                    const std::string& extra) {
+    return kind + "-" + util::sha256(url + "\n" + rev + "\n" + extra).nix32().substr(0, 32);
+}
+
+} // namespace
+
+std::string urlBaseName(const std::string& url) {
+    std::string path = url.substr(0, url.find_first_of("?#"));
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    const auto slash = path.find_last_of('/');
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    return base.empty() ? "download" : base;
+}
+
+FetchResult fetchGit(store::Store& store, const GitRequest& request, const FetchOptions& options,
+                     util::ProgressObserver& observer) {
+    const std::string what = "source " + quote(request.name);
+    const std::string activity =
+        request.activity.empty() ? "fetch " + request.name : request.activity;
+    if (request.hash) {
+        if (auto entry = store.lookup(store::EntryKind::Tree, *request.hash, request.name)) {
+            return fromEntry(*entry, request.url, true);
+        }
+    }
+    observer.onEvent({ProgressEvent::Kind::Started, activity, request.url, 0, 0, ""});
+    std::string commit;
+    bool produced = false;
+    store::AddRequest add{store::EntryKind::Tree,
+                          request.name,
+                          request.hash,
+                          request.url,
+                          request.rev,
+                          lockKey("git", request.url, request.rev, request.submodules ? "1" : "0"),
+                          request.allowEmpty,
+                          what};
+    const detail::GitContext context{store, options, observer, activity};
+    auto entry = store.add(add, [&](const fs::path& dest, const fs::path&) {
+        produced = true;
+        commit = detail::checkoutGit(context, request.url, request.rev, request.submodules, dest);
+        return commit;
+    });
+    observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});
+    auto result = fromEntry(entry, request.url, !produced);
+    if (produced) result.rev = commit;
+    return result;
+}
+
+FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const FetchOptions& options,
+                     util::ProgressObserver& observer) {
+    const std::string name = request.name.empty() ? urlBaseName(request.url) : request.name;
+    const std::string what = (request.unpack ? "tarball " : "file ") + quote(name);
+    const std::string activity = request.activity.empty() ? "fetch " + name : request.activity;
+    const auto kind = request.unpack ? store::EntryKind::Tree : store::EntryKind::File;
+    if (request.hash) {
+        if (auto entry = store.lookup(kind, *request.hash, name)) {
+            return fromEntry(*entry, request.url, true);
+        }
+    }
+    const std::string effective = options.mirrors.rewrite(request.url);
+    if (options.offline && !isLocalUrl(effective)) throw FetchError(offlineMiss(what, request.url));
+    const std::string source = effective.rfind('/', 0) == 0 ? "file://" + effective : effective;
+    observer.onEvent({ProgressEvent::Kind::Started, activity, request.url, 0, 0, ""});
+    bool produced = false;
+    store::AddRequest add{kind,
+                          name,
+                          request.hash,
+                          request.url,
+                          "",
+                          lockKey(request.unpack ? "tarball" : "file", request.url, "",
+                                  request.stripTopLevel ? "strip" : ""),
+                          request.allowEmpty,
+                          what};
+    auto entry = store.add(add, [&](const fs::path& dest, const fs::path& scratch) {
+        produced = true;
+        const fs::path target = request.unpack ? scratch / "download" : dest;
+        downloadFile(source, target, options.http, options.offline,
+                     [&](std::uint64_t done, std::uint64_t total) {
+                         observer.onEvent({ProgressEvent::Kind::Progress, activity, request.url,
+                                           done, total, "bytes"});
+                     });
+        if (request.unpack) extractArchive(target, dest, request.stripTopLevel);
+        return std::string();
+    });
+    observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});
+    return fromEntry(entry, request.url, !produced);
+}
+
+} // namespace xenbuild::fetch

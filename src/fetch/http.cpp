@@ -1,0 +1,157 @@
+// libcurl downloads. The one file that uses libcurl.
+
+#include "xenbuild/fetch/http.hpp"
+
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace xenbuild::fetch {
+
+namespace {
+
+struct CurlDeleter {
+    void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+
+struct Transfer {
+    int fd = -1;
+    const ByteProgress* progress = nullptr;
+    std::uint64_t reported = 0;
+    bool writeFailed = false;
+};
+
+std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    std::size_t left = size * count;
+    while (left > 0) {
+        const ssize_t n = ::write(transfer->fd, data, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            transfer->writeFailed = true;
+            return 0;
+        }
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    return size * count;
+}
+
+int onProgress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const auto done = static_cast<std::uint64_t>(now);
+    if (*transfer->progress && (done >= transfer->reported + 65536 ||
+                                (total > 0 && now == total && done != transfer->reported))) {
+        transfer->reported = done;
+        (*transfer->progress)(done, static_cast<std::uint64_t>(total));
+    }
+    return 0;
+}
+
+struct Outcome {
+    CURLcode code = CURLE_OK;
+    long status = 0;
+    std::string message;
+};
+
+bool isTransient(const Outcome& outcome) {
+    switch (outcome.code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return true;
+    case CURLE_HTTP_RETURNED_ERROR:
+        return outcome.status >= 500 || outcome.status == 429 || outcome.status == 408;
+    default:
+        return false;
+    }
+}
+
+void configure(CURL* curl, const std::string& url, const HttpOptions& options, bool offline,
+               Transfer& transfer, char* errorBuffer) {
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, offline ? "file" : "http,https,file");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, offline ? "file" : "http,https");
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.lowSpeedSeconds);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "xenbuild/" XENBUILD_VERSION);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onData);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, onProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errorBuffer);
+}
+
+Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool offline,
+                const ByteProgress& progress) {
+    CurlHandle curl(curl_easy_init());
+    if (!curl) throw FetchError("cannot download " + quote(url) + ": curl_easy_init failed");
+    Transfer transfer{fd, &progress, 0, false};
+    char errorBuffer[CURL_ERROR_SIZE] = {};
+    configure(curl.get(), url, options, offline, transfer, errorBuffer);
+    Outcome outcome;
+    outcome.code = curl_easy_perform(curl.get());
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &outcome.status);
+    outcome.message = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(outcome.code);
+    if (transfer.writeFailed) outcome.message = "cannot write the downloaded data";
+    return outcome;
+}
+
+void restart(int fd, const std::filesystem::path& dest) {
+    if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
+        throwSystemError("cannot truncate", dest.string());
+    }
+}
+
+} // namespace
+
+void downloadFile(const std::string& url, const std::filesystem::path& dest,
+                  const HttpOptions& options, bool offline, const ByteProgress& progress) {
+    if (offline && url.rfind("file://", 0) != 0) {
+        throw FetchError("cannot download " + quote(url) + " in offline mode");
+    }
+    const int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throwSystemError("cannot create", dest.string());
+    std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+        ::close(*p);
+        delete p;
+    });
+    auto delay = options.backoff;
+    for (unsigned number = 1;; ++number) {
+        const Outcome outcome = attempt(url, fd, options, offline, progress);
+        if (outcome.code == CURLE_OK) break;
+        if (!isTransient(outcome) || number >= options.attempts) {
+            throw FetchError(
+                "cannot download " + quote(url) + ": " + outcome.message +
+                (number > 1 ? " (after " + std::to_string(number) + " attempts)" : ""));
+        }
+        util::logger()->warn("downloading {} failed ({}), retrying in {} ms", url, outcome.message,
+                             delay.count());
+        std::this_thread::sleep_for(delay);
+        delay *= 2;
+        restart(fd, dest);
+    }
+    if (::fsync(fd) != 0) throwSystemError("cannot write", dest.string());
+}
+
+} // namespace xenbuild::fetch

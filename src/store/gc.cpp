@@ -1,0 +1,138 @@
+// Store maintenance: verification, gc roots and garbage collection.
+
+#include "store/fsutil.hpp"
+#include "xenbuild/store/lock.hpp"
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/store.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::store {
+
+namespace {
+
+// The entry id a path points into, if it lies inside the store.
+std::optional<std::string> entryIdOf(const fs::path& store, const fs::path& target) {
+    std::error_code error;
+    const fs::path resolved = fs::canonical(target, error);
+    if (error) return std::nullopt;
+    const fs::path root = fs::canonical(store, error);
+    const fs::path relative = resolved.lexically_relative(root);
+    if (error || relative.empty() || *relative.begin() == "..") return std::nullopt;
+    return relative.begin()->string();
+}
+
+std::string verifyEntry(const Entry& entry) {
+    if (entry.info.hash == util::Hash{}) return "metadata missing or unreadable";
+    if (entryId(entry.info.kind, entry.info.hash, entry.info.name) != entry.id) {
+        return "metadata does not match the entry name";
+    }
+    try {
+        const auto actual =
+            entry.info.kind == EntryKind::Tree ? narHash(entry.path) : util::sha256File(entry.path);
+        if (actual != entry.info.hash) {
+            return "content changed: expected " + entry.info.hash.sri() + ", actual " +
+                   actual.sri();
+        }
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return {};
+}
+
+} // namespace
+
+std::vector<VerifyIssue> Store::verify(util::ProgressObserver& observer) const {
+    const auto entries = list();
+    std::vector<VerifyIssue> issues;
+    std::uint64_t done = 0;
+    for (const auto& entry : entries) {
+        observer.onEvent({util::ProgressEvent::Kind::Progress, "store verify", entry.id, done,
+                          entries.size(), "entries"});
+        if (auto problem = verifyEntry(entry); !problem.empty()) {
+            issues.push_back({entry, problem});
+        }
+        ++done;
+    }
+    return issues;
+}
+
+void Store::addRoot(const std::string& name, const fs::path& target) {
+    const fs::path link = dir_ / "gcroots" / sanitiseName(name);
+    const fs::path temp = link.string() + ".tmp~" + std::to_string(::getpid());
+    std::error_code error;
+    fs::remove(temp, error);
+    fs::create_symlink(fs::absolute(target), temp, error);
+    if (error) {
+        throw StoreError("cannot create gc root " + quote(link.string()) + ": " + error.message());
+    }
+    fs::rename(temp, link, error);
+    if (error)
+        throw StoreError("cannot create gc root " + quote(link.string()) + ": " + error.message());
+}
+
+void Store::addPlanRoot(const std::string& key, const std::string& planName,
+                        const std::vector<std::string>& ids) {
+    const nlohmann::json json = {{"plan", planName}, {"entries", ids}};
+    detail::writeFileAtomic(dir_ / "roots" / "plans" / (sanitiseName(key) + ".json"),
+                            json.dump(2) + "\n");
+}
+
+std::vector<std::string> Store::liveRoots(std::chrono::seconds planRootAge) const {
+    std::vector<std::string> live;
+    std::error_code error;
+    for (const auto& link : fs::directory_iterator(dir_ / "gcroots", error)) {
+        if (auto id = entryIdOf(dir_, link.path())) live.push_back(*id);
+    }
+    const auto now = fs::file_time_type::clock::now();
+    for (const auto& file : fs::directory_iterator(dir_ / "roots" / "plans", error)) {
+        if (now - fs::last_write_time(file.path(), error) > planRootAge) continue;
+        try {
+            const auto json = nlohmann::json::parse(detail::readFile(file.path()));
+            for (const auto& id : json.at("entries"))
+                live.push_back(id.get<std::string>());
+        } catch (const std::exception& e) {
+            util::logger()->warn("ignoring unreadable plan root {}: {}", file.path().string(),
+                                 e.what());
+        }
+    }
+    return live;
+}
+
+GcResult Store::gc(const GcOptions& options) {
+    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Exclusive);
+    const auto roots = liveRoots(options.planRootAge);
+    const std::set<std::string> live(roots.begin(), roots.end());
+    GcResult result;
+    for (auto& entry : list()) {
+        if (live.count(entry.id) != 0) {
+            result.kept.push_back(std::move(entry));
+            continue;
+        }
+        result.bytes += detail::diskUsage(entry.path);
+        if (!options.dryRun) {
+            // Rename first so the entry disappears atomically, then delete at leisure.
+            const fs::path doomed =
+                dir_ / ".tmp" / (entry.id + "~gc~" + std::to_string(::getpid()));
+            if (::rename(entry.path.c_str(), doomed.c_str()) != 0) {
+                throwSystemError("cannot remove store entry", entry.path.string());
+            }
+            std::error_code error;
+            fs::remove(dir_ / ".meta" / (entry.id + ".json"), error);
+            removeReadOnly(doomed);
+        }
+        result.removed.push_back(std::move(entry));
+    }
+    if (!options.dryRun) sweepTemporaries();
+    return result;
+}
+
+} // namespace xenbuild::store

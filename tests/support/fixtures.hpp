@@ -1,0 +1,101 @@
+#pragma once
+// Small helpers shared by the store, fetch and e2e tests: temporary directories that clean up
+// after themselves (even when the store made them read-only), files, and shell commands run
+// with a clean PATH so that pyenv shims and the like never leak into tests.
+
+#include "xenbuild/store/store.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace xbtest {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "xb-test-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        try {
+            xenbuild::store::removeReadOnly(path_);
+        } catch (...) {
+        }
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+    fs::path operator/(const std::string& sub) const { return path_ / sub; }
+
+  private:
+    fs::path path_;
+};
+
+inline void writeFile(const fs::path& path, const std::string& content, bool executable = false) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+    fs::permissions(path, executable ? fs::perms(0755) : fs::perms(0644));
+}
+
+inline std::string shellQuote(const std::string& text) {
+    std::string out = "'";
+    for (const char c : text)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+struct CommandResult {
+    int status = -1;
+    std::string output; // stdout (stderr too when merged by the command)
+};
+
+// Runs `command` with /bin/sh and a clean environment PATH; returns exit status and stdout.
+inline CommandResult run(const std::string& command) {
+    const std::string full = "env PATH=/usr/bin:/bin GIT_CONFIG_NOSYSTEM=1 HOME=/nonexistent "
+                             "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
+                             "GIT_COMMITTER_EMAIL=t@e GIT_AUTHOR_DATE=2024-01-01T00:00:00Z "
+                             "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z /bin/sh -c " +
+                             shellQuote(command);
+    CommandResult result;
+    FILE* pipe = ::popen(full.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("popen failed");
+    char buffer[4096];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        result.output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+inline std::string runOk(const std::string& command) {
+    auto result = run(command);
+    if (result.status != 0) {
+        throw std::runtime_error("command failed (" + std::to_string(result.status) +
+                                 "): " + command + "\n" + result.output);
+    }
+    return result.output;
+}
+
+inline std::string trim(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+    return text;
+}
+
+// nix-hash --type sha256 PATH, as hex.
+inline std::string nixHash(const fs::path& path) {
+    return trim(runOk("nix-hash --type sha256 " + shellQuote(path.string())));
+}
+
+} // namespace xbtest
