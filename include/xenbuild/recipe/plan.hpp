@@ -80,6 +80,14 @@ struct BuildPlan {
 
     const SourcePin* source(const std::string& sourceName) const;
     nlohmann::json toJson() const; // canonical JSON, as `xenbuild show --json` prints it
+
+    // What the plan hash covers: pname, version, branch, sources (with staging), patches (with
+    // fuzz), configure and make flags, environment, outputs and checks; not the attribute name,
+    // variant, args (they act only through the above) or meta.
+    nlohmann::json hashInput() const;
 };
+
+// sha256 of hashInput().dump() (compact, keys sorted: canonical JSON).
+util::Hash computePlanHash(const BuildPlan& plan);
 
 } // namespace xenbuild::recipe

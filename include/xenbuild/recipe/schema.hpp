@@ -1,0 +1,40 @@
+#pragma once
+// Validation of recipe files against docs/recipe.schema.json. The published schema is compiled
+// into the library at build time (CMake embeds the file), so the schema users read is exactly
+// the one enforced. The validator implements the JSON Schema subset the schema uses: type,
+// required, properties, additionalProperties, enum, const, pattern, items, minimum, $ref (local),
+// allOf, anyOf and if/then.
+
+#include "xenbuild/recipe/json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace xenbuild::recipe {
+
+// The text of docs/recipe.schema.json as embedded at build time.
+std::string_view recipeSchemaText();
+
+class Schema {
+  public:
+    // Compiles a schema document (all patterns are compiled once, here).
+    explicit Schema(nlohmann::json root);
+    ~Schema();
+    Schema(Schema&&) noexcept;
+    Schema& operator=(Schema&&) noexcept;
+
+    // Throws ParseError "<file>:<line>:<col>: <pointer>: expected <what>, got <value>" with the
+    // offending line and a caret, for the first violation in document order.
+    void validate(const JsonDocument& document) const;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+Schema loadRecipeSchema();
+
+} // namespace xenbuild::recipe

@@ -1,0 +1,38 @@
+#pragma once
+// Internal to evaluation: conditions, `${...}` interpolation and the release-date variables.
+
+#include "xenbuild/recipe/json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xenbuild::recipe::detail {
+
+// What conditions and interpolations of one evaluation see. Errors point into `doc`.
+struct EvalContext {
+    const JsonDocument& doc;
+    std::map<std::string, nlohmann::json> args; // parameter -> typed value
+    std::map<std::string, std::string> vars;    // interpolation variables other than outputs
+    std::vector<std::string> outputs;
+
+    // "withEFI", "!withInternalQEMU", "a && !b": every term names a bool parameter.
+    bool condition(const std::string& text, const std::string& pointer) const;
+    std::string interpolate(const std::string& text, const std::string& pointer) const;
+    // A list of strings and {"if", "value", "else"} items, flattened and interpolated.
+    std::vector<std::string> stringItems(const nlohmann::json& items,
+                                         const std::string& pointer) const;
+    // Interpolates every string in a JSON tree.
+    nlohmann::json interpolateTree(const nlohmann::json& value, const std::string& pointer) const;
+};
+
+// Days since 1970-01-01 of a YYYY-MM-DD date; throws EvalError naming `what` if malformed.
+long long daysSinceEpoch(const std::string& date, const std::string& what);
+
+// release.date, release.epoch, release.time, release.buildDate, release.smbiosDate,
+// release.vgabiosDate for a YYYY-MM-DD date (midnight UTC).
+std::map<std::string, std::string> releaseVariables(const std::string& date);
+
+} // namespace xenbuild::recipe::detail

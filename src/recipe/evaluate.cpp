@@ -1,0 +1,199 @@
+#include "xenbuild/recipe/evaluate.hpp"
+
+#include "eval_context.hpp"
+#include "meta.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/suggest.hpp"
+
+#include <chrono>
+
+namespace xenbuild::recipe {
+
+namespace {
+
+std::vector<std::string> parameterNames(const RecipeSet& set) {
+    std::vector<std::string> names;
+    for (const auto& p : set.parameters()) names.push_back(p.name);
+    return names;
+}
+
+nlohmann::json convertOverride(const RecipeSet& set, const Parameter& p, const std::string& text) {
+    if (p.type == "bool") {
+        if (text == "true") return true;
+        if (text == "false") return false;
+    } else if (p.type == "path") {
+        if (!text.empty() && text[0] == '/') return text;
+    } else {
+        return text;
+    }
+    const std::string expected = p.type == "bool" ? "a bool (true or false)" : "an absolute path";
+    const auto& doc = set.builder();
+    const Position at = doc.positionOf(appendPointer("/parameters", p.name));
+    throw EvalError("--arg " + p.name + "=" + text + ": expected " + expected + ", got " +
+                    quote(text) + "\n  parameter " + quote(p.name) + " is declared as " + p.type +
+                    " at " + doc.path + ":" + std::to_string(at.line) + ":" +
+                    std::to_string(at.column));
+}
+
+std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Variant& variant,
+                                                  const Overrides& overrides,
+                                                  const EvalOptions& options) {
+    const HostProfile& host = options.hostProfile ? *options.hostProfile : set.hostProfile();
+    std::map<std::string, nlohmann::json> args;
+    for (const auto& p : set.parameters()) {
+        args[p.name] = p.hostProfileKey.empty() ? p.defaultValue
+                                                : nlohmann::json(host.paths.at(p.hostProfileKey));
+    }
+    for (const auto& [name, value] : variant.args.items()) args[name] = value;
+    for (const auto& [name, text] : overrides) {
+        const Parameter* p = set.parameter(name);
+        if (p == nullptr) {
+            throw EvalError("--arg " + name + "=" + text + ": unknown parameter " + quote(name) +
+                            util::didYouMean(name, parameterNames(set)) +
+                            " (parameters are declared in " + set.builder().path + ")");
+        }
+        args[name] = convertOverride(set, *p, text);
+    }
+    return args;
+}
+
+std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch,
+                                  const detail::EvalContext& ctx) {
+    std::vector<SourcePin> pins;
+    const auto& uses = set.builder().value.at("sources");
+    for (std::size_t i = 0; i < uses.size(); ++i) {
+        const auto& use = uses[i];
+        const std::string pointer = "/sources/" + std::to_string(i);
+        if (use.contains("if") && !ctx.condition(use.at("if").get<std::string>(), pointer + "/if")) {
+            continue;
+        }
+        const auto name = use.at("name").get<std::string>();
+        const auto it = std::find_if(branch.sources.begin(), branch.sources.end(),
+                                     [&name](const auto& entry) { return entry.first == name; });
+        if (it == branch.sources.end()) {
+            throw EvalError(set.branchDocument(branch.branch)
+                                .describeAt("/sources", "branch " + branch.branch +
+                                                            " has no pin for source " +
+                                                            quote(name) + ", which the builder uses"));
+        }
+        const SourceEntry& e = it->second;
+        pins.push_back(SourcePin{name, e.url, e.rev, e.tag, util::Hash::parse(e.hash),
+                                 e.submodules, use.at("stageAt").get<std::string>(),
+                                 use.at("stageAs").get<std::string>()});
+    }
+    return pins;
+}
+
+PatchRef patchRef(const PatchInfo& info, const std::string& branch) {
+    const auto fuzz = info.fuzz.find(branch);
+    return PatchRef{info.id,   info.project,
+                    info.url,  util::Hash::parse(info.sha256),
+                    fuzz == info.fuzz.end() ? 0U : fuzz->second,
+                    info.local, info.xsa};
+}
+
+std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& branch,
+                                     const std::vector<SourcePin>& sources) {
+    std::vector<PatchRef> patches;
+    for (const auto& id : branch.patches) patches.push_back(patchRef(set.patches().at(id), branch.branch));
+    for (const auto& info : set.localPatches(branch.branch)) patches.push_back(patchRef(info, branch.branch));
+    for (const auto& patch : patches) {
+        const bool staged = std::any_of(sources.begin(), sources.end(),
+                                        [&patch](const auto& s) { return s.name == patch.project; });
+        if (!staged) {
+            throw EvalError("patch " + quote(patch.id) + " applies to " + quote(patch.project) +
+                            ", which this package does not build");
+        }
+    }
+    return patches;
+}
+
+std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
+    std::vector<Check> checks;
+    const auto& specs = ctx.doc.value.at("checks");
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const std::string pointer = "/checks/" + std::to_string(i);
+        const auto& spec = specs[i];
+        if (spec.contains("if") && !ctx.condition(spec.at("if").get<std::string>(), pointer + "/if")) {
+            continue;
+        }
+        checks.push_back(Check{spec.at("kind").get<std::string>(),
+                               ctx.interpolateTree(spec.at("params"), pointer + "/params")});
+    }
+    return checks;
+}
+
+std::map<std::string, std::string> buildEnv(const detail::EvalContext& ctx) {
+    std::map<std::string, std::string> env;
+    for (const auto& [key, value] : ctx.doc.value.at("env").items()) {
+        env[key] = ctx.interpolate(value.get<std::string>(), appendPointer("/env", key));
+    }
+    return env;
+}
+
+detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
+                                const BranchFile& branch,
+                                std::map<std::string, nlohmann::json> args) {
+    detail::EvalContext ctx{set.builder(), std::move(args), {}, {}};
+    ctx.outputs = set.builder().value.at("outputs").get<std::vector<std::string>>();
+    for (const auto& [name, value] : ctx.args) {
+        ctx.vars[name] = value.is_boolean() ? (value.get<bool>() ? "true" : "false")
+                                            : value.get<std::string>();
+    }
+    ctx.vars["pname"] = set.pname();
+    ctx.vars["name"] = ref.target;
+    ctx.vars["version"] = branch.version;
+    ctx.vars["branch"] = branch.branch;
+    ctx.vars["variant"] = ref.variant;
+    ctx.vars.merge(detail::releaseVariables(branch.support.initialRelease));
+    return ctx;
+}
+
+} // namespace
+
+std::pair<std::string, std::string> parseOverride(const std::string& text) {
+    const auto eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        throw UsageError("--arg " + quote(text) + ": expected NAME=VALUE, e.g. --arg withEFI=false");
+    }
+    return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string currentDate() {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const std::chrono::year_month_day ymd{today};
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buffer;
+}
+
+BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Overrides& overrides,
+                   const EvalOptions& options) {
+    const PackageRef ref = set.resolve(name);
+    return withContext("while evaluating " + quote(ref.target), [&] {
+        const BranchFile& branch = set.branches().at(ref.branch);
+        const Variant& variant = set.variants().at(ref.variant);
+        const auto ctx = makeContext(set, ref, branch, resolveArgs(set, variant, overrides, options));
+        BuildPlan plan;
+        plan.name = ref.target;
+        plan.pname = set.pname();
+        plan.version = branch.version;
+        plan.branch = branch.branch;
+        plan.variant = ref.variant;
+        plan.args = nlohmann::json(ctx.args);
+        plan.sources = pinSources(set, branch, ctx);
+        plan.patches = collectPatches(set, branch, plan.sources);
+        plan.configureFlags = ctx.stringItems(set.builder().value.at("configureFlags"), "/configureFlags");
+        plan.makeFlags = ctx.stringItems(set.builder().value.at("makeFlags"), "/makeFlags");
+        plan.env = buildEnv(ctx);
+        plan.outputs = ctx.outputs;
+        plan.checks = collectChecks(ctx);
+        const std::string today = options.today.empty() ? currentDate() : options.today;
+        plan.meta = detail::renderMeta(set, branch, variant, ctx, plan.patches, today);
+        plan.hash = computePlanHash(plan);
+        return plan;
+    });
+}
+
+} // namespace xenbuild::recipe

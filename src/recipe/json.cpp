@@ -1,0 +1,376 @@
+#include "xenbuild/recipe/json.hpp"
+
+#include "xenbuild/util/error.hpp"
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+namespace xenbuild::recipe {
+
+namespace {
+
+constexpr int maxDepth = 200;
+
+class Parser {
+  public:
+    explicit Parser(JsonDocument& doc) : doc_(doc), text_(doc.text) {}
+
+    void parseDocument() {
+        skipSpace();
+        doc_.value = parseValue("", 0);
+        skipSpace();
+        if (pos_ < text_.size()) fail("unexpected " + describeHere() + " after the JSON value");
+    }
+
+  private:
+    JsonDocument& doc_;
+    const std::string& text_;
+    std::size_t pos_ = 0;
+    Position where_{};
+
+    [[noreturn]] void fail(const std::string& message) const { failAt(where_, message); }
+    [[noreturn]] void failAt(Position at, const std::string& message) const {
+        throw ParseError(doc_.describeAt(at, message));
+    }
+
+    bool atEnd() const { return pos_ >= text_.size(); }
+    char peek() const { return atEnd() ? '\0' : text_[pos_]; }
+
+    void advance() {
+        if (text_[pos_] == '\n') {
+            ++where_.line;
+            where_.column = 1;
+        } else {
+            ++where_.column;
+        }
+        ++pos_;
+    }
+
+    std::string describeHere() const {
+        if (atEnd()) return "end of file";
+        const char c = peek();
+        if (c == '\n') return "end of line";
+        if (static_cast<unsigned char>(c) < 0x20) return "control character";
+        return "'" + std::string(1, c) + "'";
+    }
+
+    void skipComment() {
+        const Position start = where_;
+        advance(); // '/'
+        if (peek() == '/') {
+            while (!atEnd() && peek() != '\n')
+                advance();
+            return;
+        }
+        if (peek() != '*') fail("expected '//' or '/*' to start a comment");
+        advance();
+        while (!atEnd()) {
+            if (peek() == '*' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '/') {
+                advance();
+                advance();
+                return;
+            }
+            advance();
+        }
+        failAt(start, "unterminated /* comment");
+    }
+
+    void skipSpace() {
+        while (!atEnd()) {
+            const char c = peek();
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                advance();
+            } else if (c == '/') {
+                skipComment();
+            } else {
+                return;
+            }
+        }
+    }
+
+    void expect(char c, const std::string& context) {
+        if (peek() != c)
+            fail("expected '" + std::string(1, c) + "' " + context + ", got " + describeHere());
+        advance();
+    }
+
+    nlohmann::json parseValue(const std::string& pointer, int depth) {
+        if (depth > maxDepth) fail("nesting deeper than " + std::to_string(maxDepth) + " levels");
+        doc_.positions[pointer] = where_;
+        const char c = peek();
+        if (c == '{') return parseObject(pointer, depth);
+        if (c == '[') return parseArray(pointer, depth);
+        if (c == '"') return parseString();
+        if (c == '-' || (c >= '0' && c <= '9')) return parseNumber();
+        if (c >= 'a' && c <= 'z') return parseLiteral();
+        fail("expected a JSON value, got " + describeHere());
+    }
+
+    nlohmann::json parseObject(const std::string& pointer, int depth) {
+        nlohmann::json object = nlohmann::json::object();
+        advance(); // '{'
+        skipSpace();
+        if (peek() == '}') {
+            advance();
+            return object;
+        }
+        while (true) {
+            if (peek() != '"') fail("expected a string key in object, got " + describeHere());
+            const Position keyAt = where_;
+            std::string key = parseString();
+            if (object.contains(key)) failAt(keyAt, "duplicate key " + quote(key));
+            skipSpace();
+            expect(':', "after object key");
+            skipSpace();
+            const std::string member = appendPointer(pointer, key);
+            doc_.keyPositions[member] = keyAt;
+            object[key] = parseValue(member, depth + 1);
+            skipSpace();
+            if (peek() == ',') {
+                advance();
+                skipSpace();
+                if (peek() == '}') fail("trailing comma before '}'");
+                continue;
+            }
+            expect('}', "or ',' after object member");
+            return object;
+        }
+    }
+
+    nlohmann::json parseArray(const std::string& pointer, int depth) {
+        nlohmann::json array = nlohmann::json::array();
+        advance(); // '['
+        skipSpace();
+        if (peek() == ']') {
+            advance();
+            return array;
+        }
+        while (true) {
+            array.push_back(
+                parseValue(appendPointer(pointer, std::to_string(array.size())), depth + 1));
+            skipSpace();
+            if (peek() == ',') {
+                advance();
+                skipSpace();
+                if (peek() == ']') fail("trailing comma before ']'");
+                continue;
+            }
+            expect(']', "or ',' after array element");
+            return array;
+        }
+    }
+
+    unsigned parseHex4() {
+        unsigned value = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char c = peek();
+            unsigned digit = 0;
+            if (c >= '0' && c <= '9') {
+                digit = static_cast<unsigned>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                digit = static_cast<unsigned>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                digit = static_cast<unsigned>(c - 'A' + 10);
+            } else {
+                fail("expected 4 hex digits after '\\u', got " + describeHere());
+            }
+            value = value * 16 + digit;
+            advance();
+        }
+        return value;
+    }
+
+    static void appendUtf8(std::string& out, unsigned cp) {
+        auto byte = [&out](unsigned v) { out.push_back(static_cast<char>(v)); };
+        if (cp < 0x80) {
+            byte(cp);
+        } else if (cp < 0x800) {
+            byte(0xC0 | (cp >> 6));
+            byte(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            byte(0xE0 | (cp >> 12));
+            byte(0x80 | ((cp >> 6) & 0x3F));
+            byte(0x80 | (cp & 0x3F));
+        } else {
+            byte(0xF0 | (cp >> 18));
+            byte(0x80 | ((cp >> 12) & 0x3F));
+            byte(0x80 | ((cp >> 6) & 0x3F));
+            byte(0x80 | (cp & 0x3F));
+        }
+    }
+
+    unsigned parseUnicodeEscape() {
+        const Position at = where_;
+        unsigned cp = parseHex4();
+        if (cp >= 0xDC00 && cp <= 0xDFFF) failAt(at, "unpaired low surrogate in \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (peek() != '\\') failAt(at, "unpaired high surrogate in \\u escape");
+            advance();
+            expect('u', "to continue a surrogate pair");
+            const unsigned low = parseHex4();
+            if (low < 0xDC00 || low > 0xDFFF) failAt(at, "invalid surrogate pair in \\u escape");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        return cp;
+    }
+
+    void parseEscape(std::string& out) {
+        advance(); // '\'
+        const char c = peek();
+        static constexpr std::string_view from = "\"\\/bfnrt";
+        static constexpr std::string_view to = "\"\\/\b\f\n\r\t";
+        if (const auto index = from.find(c); c != '\0' && index != std::string_view::npos) {
+            out.push_back(to[index]);
+            advance();
+        } else if (c == 'u') {
+            advance();
+            appendUtf8(out, parseUnicodeEscape());
+        } else {
+            fail("invalid escape sequence, got " + describeHere() + " after '\\'");
+        }
+    }
+
+    std::string parseString() {
+        const Position start = where_;
+        advance(); // '"'
+        std::string out;
+        while (true) {
+            if (atEnd()) failAt(start, "unterminated string");
+            const char c = peek();
+            if (c == '"') {
+                advance();
+                return out;
+            }
+            if (c == '\\') {
+                parseEscape(out);
+            } else if (static_cast<unsigned char>(c) < 0x20) {
+                fail("unescaped " + describeHere() + " in string");
+            } else {
+                out.push_back(c);
+                advance();
+            }
+        }
+    }
+
+    nlohmann::json parseNumber() {
+        const Position start = where_;
+        const std::size_t begin = pos_;
+        auto digits = [this] {
+            std::size_t count = 0;
+            for (; peek() >= '0' && peek() <= '9'; ++count)
+                advance();
+            return count;
+        };
+        if (peek() == '-') advance();
+        if (peek() == '0') {
+            advance();
+        } else if (digits() == 0) {
+            fail("expected a digit, got " + describeHere());
+        }
+        if (peek() == '.') {
+            advance();
+            if (digits() == 0) fail("expected a digit after '.', got " + describeHere());
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            advance();
+            if (peek() == '+' || peek() == '-') advance();
+            if (digits() == 0) fail("expected a digit in the exponent, got " + describeHere());
+        }
+        try {
+            return nlohmann::json::parse(text_.substr(begin, pos_ - begin));
+        } catch (const nlohmann::json::exception&) {
+            failAt(start, "number out of range");
+        }
+    }
+
+    nlohmann::json parseLiteral() {
+        const Position start = where_;
+        std::string word;
+        while (peek() >= 'a' && peek() <= 'z') {
+            word.push_back(peek());
+            advance();
+        }
+        if (word == "true") return true;
+        if (word == "false") return false;
+        if (word == "null") return nullptr;
+        failAt(start, "expected a JSON value, got " + quote(word));
+    }
+};
+
+std::string lineAt(const std::string& text, std::size_t line) {
+    std::size_t begin = 0;
+    for (std::size_t current = 1; current < line; ++current) {
+        begin = text.find('\n', begin);
+        if (begin == std::string::npos) return {};
+        ++begin;
+    }
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    if (end > begin && text[end - 1] == '\r') --end;
+    return text.substr(begin, end - begin);
+}
+
+} // namespace
+
+std::string appendPointer(const std::string& pointer, const std::string& token) {
+    std::string out = pointer + "/";
+    for (const char c : token) {
+        if (c == '~') {
+            out += "~0";
+        } else if (c == '/') {
+            out += "~1";
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+Position JsonDocument::positionOf(const std::string& pointer) const {
+    std::string current = pointer;
+    while (true) {
+        if (const auto it = positions.find(current); it != positions.end()) return it->second;
+        if (current.empty()) return Position{};
+        current.erase(current.rfind('/'));
+    }
+}
+
+Position JsonDocument::keyPositionOf(const std::string& pointer) const {
+    if (const auto it = keyPositions.find(pointer); it != keyPositions.end()) return it->second;
+    return positionOf(pointer);
+}
+
+std::string JsonDocument::describeAt(Position position, const std::string& message) const {
+    std::string line = lineAt(text, position.line);
+    std::string caret;
+    for (std::size_t i = 0; i + 1 < position.column && i < line.size(); ++i) {
+        caret.push_back(line[i] == '\t' ? '\t' : ' ');
+    }
+    return path + ":" + std::to_string(position.line) + ":" + std::to_string(position.column) +
+           ": " + message + "\n  " + line + "\n  " + caret + "^";
+}
+
+std::string JsonDocument::describeAt(const std::string& pointer, const std::string& message) const {
+    return describeAt(positionOf(pointer), message);
+}
+
+JsonDocument parseJson(std::string text, std::string path) {
+    JsonDocument doc;
+    doc.path = std::move(path);
+    doc.text = std::move(text);
+    Parser parser(doc);
+    parser.parseDocument();
+    return doc;
+}
+
+JsonDocument loadJsonFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throwSystemError("cannot open", path.string());
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) throwSystemError("cannot read", path.string());
+    return parseJson(buffer.str(), path.string());
+}
+
+} // namespace xenbuild::recipe
