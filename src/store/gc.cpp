@@ -3,6 +3,7 @@
 #include "store/fsutil.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/outputs.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/log.hpp"
@@ -32,7 +33,10 @@ std::optional<std::string> entryIdOf(const fs::path& store, const fs::path& targ
 
 std::string verifyEntry(const Entry& entry) {
     if (entry.info.hash == util::Hash{}) return "metadata missing or unreadable";
-    if (entryId(entry.info.kind, entry.info.hash, entry.info.name) != entry.id) {
+    const std::string expectedId = entry.info.buildKey.empty()
+                                       ? entryId(entry.info.kind, entry.info.hash, entry.info.name)
+                                       : outputId(entry.info.buildKey, entry.info.name);
+    if (expectedId != entry.id) {
         return "metadata does not match the entry name";
     }
     try {

@@ -154,6 +154,7 @@ std::optional<EntryInfo> Store::readMeta(const std::string& id) const {
         info.url = json.value("url", "");
         info.rev = json.value("rev", "");
         info.time = json.value("time", std::int64_t{0});
+        info.buildKey = json.value("buildKey", "");
         return info;
     } catch (const std::exception& e) {
         util::logger()->warn("unreadable metadata {}: {}", path.string(), e.what());

@@ -69,6 +69,7 @@ struct BuildPlan {
     std::vector<PatchRef> patches;    // in application order
     std::vector<std::string> configureFlags;
     std::vector<std::string> makeFlags;
+    std::vector<std::string> makeTargets; // build and install into dist/install (DESTDIR)
     std::map<std::string, std::string> env;
     std::vector<std::string> outputs; // "out" first
     std::vector<Check> checks;

@@ -38,6 +38,9 @@ struct EntryInfo {
     std::string url;       // where it was fetched from (informative)
     std::string rev;       // commit for git sources, empty otherwise
     std::int64_t time = 0; // seconds since the epoch when it was added
+    // Build outputs only: the build key their (input-addressed) id derives from. `hash` is
+    // still the content's NAR hash, which `store verify` checks.
+    std::string buildKey;
 };
 
 struct Entry {

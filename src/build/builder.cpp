@@ -1,0 +1,111 @@
+#include "xenbuild/build/builder.hpp"
+
+#include "checks.hpp"
+#include "install_layout.hpp"
+#include "record.hpp"
+#include "stage.hpp"
+#include "xenbuild/build/pe.hpp"
+#include "xenbuild/fetch/prefetch.hpp"
+#include "xenbuild/store/lock.hpp"
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/outputs.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::build {
+
+using Event = util::ProgressEvent;
+
+std::string detail::outputName(const recipe::BuildPlan& plan, const std::string& output) {
+    const std::string base = plan.pname + "-" + plan.version;
+    return output == "out" ? base : base + "-" + output;
+}
+
+namespace {
+
+unsigned defaultCores() {
+    const unsigned found = std::thread::hardware_concurrency();
+    return found == 0 ? 1 : found;
+}
+
+} // namespace
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions options,
+                 util::ProgressObserver& observer)
+    : store_(store), sandbox_(sandbox), options_(std::move(options)), observer_(observer),
+      toolchain_(identifyToolchain()) {
+    for (const auto& [name, dir] : options_.sourceOverrides) {
+        if (!fs::is_directory(dir)) {
+            throw UsageError("--override-source " + name + "=" + quote(dir.string()) +
+                             ": not a directory");
+        }
+        overrideHashes_[name] = store::narHash(dir);
+    }
+    if (options_.cores == 0) options_.cores = defaultCores();
+}
+
+std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
+    util::Sha256 hasher;
+    hasher.update("xenbuild-build-v1\nplan=" + plan.hash.sri() +
+                  "\ntoolchain=" + toolchain_.hash.sri() + "\n");
+    for (const auto& [name, hash] : overrideHashes_) {
+        hasher.update("override " + name + "=" + hash.sri() + "\n");
+    }
+    if (options_.skipInapplicablePatches) hasher.update("skip-inapplicable-patches\n");
+    return hasher.finish().nix32();
+}
+
+std::vector<OutputInfo> Builder::outputPaths(const recipe::BuildPlan& plan) const {
+    const std::string key = buildKey(plan);
+    std::vector<OutputInfo> outputs;
+    for (const auto& output : plan.outputs) {
+        outputs.push_back(
+            {output, store_.pathOf(store::outputId(key, detail::outputName(plan, output)))});
+    }
+    return outputs;
+}
+
+BuildResult Builder::build(const recipe::BuildPlan& plan) {
+    const std::string key = buildKey(plan);
+    return withContext("while building " + quote(plan.name), [&] {
+        auto lock = store::FileLock::acquire(store_.lockPath("build-" + key));
+        if (auto cached = detail::readRecord(store_, key); cached && !options_.rebuild) {
+            if (detail::outputsPresent(store_, *cached)) {
+                cached->cached = true;
+                observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
+                                   "cached: " + plan.name, 0, 0, ""});
+                return *cached;
+            }
+        }
+        return runBuild(plan, key);
+    });
+}
+
+std::optional<BuildResult> Builder::lastResult(const recipe::BuildPlan& plan) const {
+    return detail::readRecord(store_, buildKey(plan));
+}
+
+} // namespace xenbuild::build
+
+namespace xenbuild::build {
+
+void linkResults(const BuildResult& result, const fs::path& base, store::Store& store) {
+    for (const auto& output : result.outputs) {
+        const fs::path link =
+            output.name == "out" ? base : fs::path(base.string() + "-" + output.name);
+        const fs::path temporary = link.string() + ".xenbuild-tmp";
+        std::error_code ignored;
+        fs::remove(temporary, ignored);
+        fs::create_symlink(output.path, temporary);
+        fs::rename(temporary, link); // replaces an older link atomically
+        store.addRoot(util::sha256(fs::absolute(link).string()).nix32().substr(0, 16) + "-" +
+                          link.filename().string(),
+                      fs::absolute(link));
+    }
+}
+
+} // namespace xenbuild::build

@@ -1,0 +1,141 @@
+// Builder phases after staging: configure and make in the sandbox, checks, and moving the
+// outputs into the store (or, with --rebuild, comparing them with the ones already there).
+
+#include "checks.hpp"
+#include "record.hpp"
+#include "xenbuild/build/builder.hpp"
+#include "xenbuild/build/pe.hpp"
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/outputs.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::build {
+
+using Event = util::ProgressEvent;
+
+namespace {
+
+std::vector<std::string> substituteAll(const std::vector<std::string>& items,
+                                       const std::map<std::string, fs::path>& outputs) {
+    std::vector<std::string> result;
+    for (const auto& item : items) result.push_back(detail::substituteOutputs(item, outputs));
+    return result;
+}
+
+bool withEfi(const recipe::BuildPlan& plan) {
+    return plan.args.contains("withEFI") && plan.args.at("withEFI").is_boolean() &&
+           plan.args.at("withEFI").get<bool>();
+}
+
+// Relative path -> content hash of every file under `root` (symlink targets for links).
+std::map<std::string, std::string> fileDigests(const fs::path& root) {
+    std::map<std::string, std::string> digests;
+    if (!fs::exists(root)) return digests;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+         ++it) {
+        const auto relative = fs::relative(it->path(), root).string();
+        if (it->is_symlink()) {
+            digests[relative] = "-> " + fs::read_symlink(it->path()).string();
+        } else if (it->is_regular_file()) {
+            digests[relative] = util::sha256File(it->path()).hex();
+        }
+    }
+    return digests;
+}
+
+std::vector<std::string> differingFiles(const std::string& output, const fs::path& before,
+                                        const fs::path& after) {
+    const auto old = fileDigests(before);
+    const auto now = fileDigests(after);
+    std::vector<std::string> differing;
+    for (const auto& [path, digest] : now) {
+        const auto found = old.find(path);
+        if (found == old.end()) {
+            differing.push_back(output + ": " + path + " (new)");
+        } else if (found->second != digest) {
+            differing.push_back(output + ": " + path);
+        }
+    }
+    for (const auto& [path, digest] : old) {
+        if (now.count(path) == 0) differing.push_back(output + ": " + path + " (gone)");
+    }
+    return differing;
+}
+
+} // namespace
+
+void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
+                          const std::map<std::string, fs::path>& finalPaths, BuildResult& result,
+                          const std::string& activity) {
+    util::Environment env;
+    for (const auto& [name, value] : plan.env) env[name] = detail::substituteOutputs(value, finalPaths);
+    if (withEfi(plan)) requirePeLinker("ld", util::Environment{{"PATH", kBuildPath}});
+
+    std::vector<std::string> configure = {"./configure"};
+    for (const auto& flag : substituteAll(plan.configureFlags, finalPaths)) configure.push_back(flag);
+    std::vector<std::string> make = {"make", "-j" + std::to_string(options_.cores)};
+    for (const auto& flag : substituteAll(plan.makeFlags, finalPaths)) make.push_back(flag);
+    for (const auto& target : plan.makeTargets) make.push_back(target);
+
+    auto onLine = [&](util::OutputStream, std::string_view line) {
+        observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
+    };
+    for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
+        observer_.onEvent({Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
+        sandbox::RunSpec spec;
+        spec.argv = argv;
+        spec.workDir = srcDir.parent_path();
+        spec.cwd = srcDir;
+        spec.env = env;
+        spec.timeout = options_.timeout;
+        spec.logFile = result.log;
+        spec.cancel = options_.cancel;
+        const auto run = sandbox_.run(spec, onLine);
+        if (!run.success()) {
+            throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
+                             "\nfull log: " + result.log.string());
+        }
+    }
+}
+
+void Builder::runChecks(const recipe::BuildPlan& plan, const std::map<std::string, fs::path>& staged,
+                        const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+    observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
+    const detail::CheckContext context{staged, finalPaths};
+    std::string failures;
+    for (const auto& check : plan.checks) {
+        auto outcome = detail::runCheck(check, context);
+        if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
+        result.checks.push_back(std::move(outcome));
+    }
+    std::ofstream log(result.log, std::ios::app);
+    for (const auto& check : result.checks) {
+        log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED")
+            << ": " << check.detail << '\n';
+    }
+    if (!failures.empty()) throw BuildError("the build's outputs fail their checks:" + failures);
+}
+
+void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
+                            const std::map<std::string, fs::path>& staged,
+                            const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+    for (const auto& output : plan.outputs) {
+        const fs::path finalPath = finalPaths.at(output);
+        const std::string id = finalPath.filename().string();
+        if (store_.lookupId(id)) {
+            // Already built (this is --rebuild): keep the existing output, report differences.
+            auto differing = differingFiles(output, finalPath, staged.at(output));
+            result.differingFiles.insert(result.differingFiles.end(), differing.begin(),
+                                         differing.end());
+        } else {
+            store::commitOutput(store_, id, staged.at(output), detail::outputName(plan, output), key);
+        }
+        result.outputs.push_back({output, finalPath});
+    }
+}
+
+} // namespace xenbuild::build

@@ -1,0 +1,190 @@
+// Builder::runBuild: the steps of one real build, in order.
+
+#include "checks.hpp"
+#include "install_layout.hpp"
+#include "record.hpp"
+#include "stage.hpp"
+#include "xenbuild/build/builder.hpp"
+#include "xenbuild/build/pe.hpp"
+#include "xenbuild/fetch/prefetch.hpp"
+#include "xenbuild/store/outputs.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <chrono>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::build {
+
+using Event = util::ProgressEvent;
+
+namespace {
+
+struct Paths {
+    fs::path buildDir;    // <store>/.tmp/build-<key>: same path every time for reproducibility
+    fs::path srcDir;      // the Xen tree
+    fs::path installRoot; // DESTDIR of `make dist-*`
+    fs::path stagedOut;   // <store>/.tmp/build-<key>~outputs: outputs before they enter the store
+};
+
+void removeIfExists(const fs::path& path) {
+    std::error_code error;
+    if (!fs::exists(fs::symlink_status(path, error))) return;
+    store::removeReadOnly(path);
+}
+
+bool argIsTrue(const recipe::BuildPlan& plan, const char* name) {
+    return plan.args.contains(name) && plan.args.at(name).is_boolean() &&
+           plan.args.at(name).get<bool>();
+}
+
+std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
+    const auto found = plan.env.find("SOURCE_DATE_EPOCH");
+    return found == plan.env.end() ? 0 : std::stoll(found->second);
+}
+
+// Prefetches what the plan pins, except sources replaced by an override.
+std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::Store& store,
+                                         const BuildOptions& options,
+                                         util::ProgressObserver& observer) {
+    recipe::BuildPlan pinned = plan;
+    std::erase_if(pinned.sources, [&](const recipe::SourcePin& source) {
+        return options.sourceOverrides.count(source.name) != 0;
+    });
+    std::map<std::string, fs::path> fetched;
+    for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, observer).items) {
+        fetched[item.role + ":" + item.name] = item.path;
+    }
+    for (const auto& [name, dir] : options.sourceOverrides) fetched["source:" + name] = dir;
+    return fetched;
+}
+
+// Stages every source; returns project name -> its root in the build directory. Tarball
+// sources are staged as trees first (so patches can apply) and packed by packTarballs().
+std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths& paths,
+                                      const std::map<std::string, fs::path>& fetched) {
+    std::map<std::string, fs::path> roots;
+    for (const auto& source : plan.sources) {
+        const fs::path from = fetched.at("source:" + source.name);
+        fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
+                                                  : paths.srcDir / source.stageAt;
+        if (source.stageAt.empty()) to = paths.srcDir;
+        if (source.name != "xen" && to == paths.srcDir) {
+            throw BuildError("source " + quote(source.name) + " has no staging location");
+        }
+        if (fs::exists(to)) removeIfExists(to); // a stale checkout shipped inside the xen tree
+        detail::copyTree(from, to);
+        roots[source.name] = to;
+    }
+    return roots;
+}
+
+void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
+                  const std::map<std::string, fs::path>& roots) {
+    for (const auto& source : plan.sources) {
+        if (source.stageAs != "tarball") continue;
+        const fs::path file = paths.srcDir / source.stageAt;
+        fs::create_directories(file.parent_path());
+        detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
+    }
+}
+
+std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
+                                             const std::map<std::string, fs::path>& roots,
+                                             const std::map<std::string, fs::path>& fetched,
+                                             bool skipInapplicable, BuildResult& result) {
+    std::vector<patch::PatchJob> jobs;
+    for (const auto& ref : plan.patches) {
+        const auto root = roots.find(ref.project);
+        if (root == roots.end()) {
+            throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
+                             ", which this build does not stage");
+        }
+        jobs.push_back({ref.id, fetched.at("patch:" + ref.id), root->second, ref.fuzz});
+    }
+    patch::SeriesOptions options;
+    options.stopAtFailure = !skipInapplicable;
+    auto reports = patch::applySeries(jobs, options);
+    for (const auto& report : reports) {
+        if (report.status == patch::PatchStatus::Failed ||
+            report.status == patch::PatchStatus::AlreadyApplied) {
+            result.skippedPatches.push_back(report.id + " (" + report.summary() + ")");
+        }
+    }
+    return reports;
+}
+
+} // namespace
+
+BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& key) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string activity = "build " + plan.name;
+    auto step = [&](const std::string& text) {
+        observer_.onEvent({Event::Kind::Started, activity, text, 0, 0, ""});
+    };
+    BuildResult result;
+    result.plan = plan.name;
+    result.key = key;
+    result.sandboxMode = sandbox::toString(sandbox_.mode());
+    result.log = detail::logPath(store_, key);
+    for (const auto& [name, dir] : options_.sourceOverrides) result.sourceOverrides[name] = dir;
+
+    Paths paths;
+    paths.buildDir = store_.dir() / ".tmp" / ("build-" + key);
+    paths.srcDir = paths.buildDir / "xen";
+    paths.installRoot = paths.srcDir / "dist" / "install";
+    paths.stagedOut = store_.dir() / ".tmp" / ("build-" + key + "~outputs");
+    removeIfExists(paths.buildDir);
+    removeIfExists(paths.stagedOut);
+    fs::create_directories(paths.buildDir);
+    fs::create_directories(result.log.parent_path());
+    std::ofstream(result.log, std::ios::trunc) << "xenbuild: building " << plan.name << " (key "
+                                               << key << ")\n";
+    detail::linkLatestLog(store_, plan.name, result.log);
+    bool succeeded = false;
+    struct Cleanup {
+        const Paths& paths;
+        const bool& succeeded;
+        bool keep;
+        ~Cleanup() {
+            if (!succeeded && keep) return;
+            std::error_code ignored;
+            try {
+                removeIfExists(paths.buildDir);
+                removeIfExists(paths.stagedOut);
+            } catch (...) {
+            }
+        }
+    } cleanup{paths, succeeded, options_.keepFailed};
+
+    step("fetching sources");
+    const auto fetched = withContext("while fetching the sources of " + quote(plan.name),
+                                     [&] { return prefetch(plan, store_, options_, observer_); });
+    step("staging sources");
+    const auto roots = stage(plan, paths, fetched);
+    step("applying " + std::to_string(plan.patches.size()) + " patches");
+    result.patches = applyPatches(plan, roots, fetched,
+                                  options_.skipInapplicablePatches && !options_.sourceOverrides.empty(),
+                                  result);
+    packTarballs(plan, paths, roots);
+
+    std::map<std::string, fs::path> finalPaths;
+    for (const auto& output : outputPaths(plan)) finalPaths[output.name] = output.path;
+    runCommands(plan, paths.srcDir, finalPaths, result, activity);
+
+    step("installing outputs");
+    std::map<std::string, fs::path> staged;
+    for (const auto& [name, path] : finalPaths) staged[name] = paths.stagedOut / name;
+    detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
+    runChecks(plan, staged, finalPaths, result);
+    commitOutputs(plan, key, staged, finalPaths, result);
+
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    detail::writeRecord(store_, result);
+    succeeded = true;
+    observer_.onEvent({Event::Kind::Finished, activity, "built " + plan.name, 0, 0, ""});
+    return result;
+}
+
+} // namespace xenbuild::build

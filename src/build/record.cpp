@@ -1,0 +1,125 @@
+#include "record.hpp"
+
+#include "xenbuild/util/error.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::build {
+
+const OutputInfo* BuildResult::output(const std::string& name) const {
+    for (const auto& info : outputs) {
+        if (info.name == name) return &info;
+    }
+    return nullptr;
+}
+
+nlohmann::json BuildResult::toJson() const {
+    nlohmann::json json;
+    json["plan"] = plan;
+    json["key"] = key;
+    json["cached"] = cached;
+    json["sandbox"] = sandboxMode;
+    json["outputs"] = nlohmann::json::object();
+    for (const auto& info : outputs) json["outputs"][info.name] = info.path.string();
+    json["checks"] = nlohmann::json::array();
+    for (const auto& check : checks) {
+        json["checks"].push_back({{"kind", check.kind}, {"passed", check.passed},
+                                  {"detail", check.detail}});
+    }
+    json["patches"] = nlohmann::json::array();
+    for (const auto& report : patches) {
+        json["patches"].push_back({{"id", report.id}, {"status", report.summary()}});
+    }
+    json["skippedPatches"] = skippedPatches;
+    json["sourceOverrides"] = sourceOverrides;
+    json["log"] = log.string();
+    json["seconds"] = seconds;
+    if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
+    return json;
+}
+
+fs::path latestLogPath(const store::Store& store, const std::string& plan) {
+    return store.dir() / "logs" / (plan + ".log");
+}
+
+namespace detail {
+
+fs::path recordPath(const store::Store& store, const std::string& key) {
+    return store.dir() / "builds" / (key + ".json");
+}
+
+fs::path logPath(const store::Store& store, const std::string& key) {
+    return store.dir() / "logs" / (key + ".log");
+}
+
+void linkLatestLog(const store::Store& store, const std::string& plan, const fs::path& log) {
+    const fs::path link = latestLogPath(store, plan);
+    const fs::path temporary = link.string() + ".tmp" + std::to_string(::getpid());
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    fs::create_symlink(log.filename(), temporary);
+    fs::rename(temporary, link);
+}
+
+BuildResult resultFromJson(const nlohmann::json& json) {
+    BuildResult result;
+    result.plan = json.at("plan").get<std::string>();
+    result.key = json.at("key").get<std::string>();
+    result.sandboxMode = json.at("sandbox").get<std::string>();
+    for (const auto& [name, path] : json.at("outputs").items()) {
+        result.outputs.push_back({name, path.get<std::string>()});
+    }
+    for (const auto& check : json.at("checks")) {
+        result.checks.push_back({check.at("kind").get<std::string>(),
+                                 check.at("passed").get<bool>(),
+                                 check.at("detail").get<std::string>()});
+    }
+    for (const auto& report : json.at("patches")) {
+        patch::PatchReport entry;
+        entry.id = report.at("id").get<std::string>();
+        entry.message = report.at("status").get<std::string>();
+        result.patches.push_back(entry);
+    }
+    result.skippedPatches = json.value("skippedPatches", std::vector<std::string>{});
+    result.sourceOverrides =
+        json.value("sourceOverrides", std::map<std::string, std::string>{});
+    result.log = json.at("log").get<std::string>();
+    result.seconds = json.value("seconds", 0.0);
+    return result;
+}
+
+std::optional<BuildResult> readRecord(const store::Store& store, const std::string& key) {
+    std::ifstream in(recordPath(store, key));
+    if (!in) return std::nullopt;
+    try {
+        return resultFromJson(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt; // an unreadable record is no cache hit; the build runs again
+    }
+}
+
+void writeRecord(const store::Store& store, const BuildResult& result) {
+    const fs::path path = recordPath(store, result.key);
+    fs::create_directories(path.parent_path());
+    const fs::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream out(temporary);
+        out << result.toJson().dump(2) << '\n';
+        if (!out) throwSystemError("cannot write build record", temporary.string());
+    }
+    fs::rename(temporary, path);
+}
+
+bool outputsPresent(const store::Store& store, const BuildResult& result) {
+    for (const auto& output : result.outputs) {
+        if (!store.lookupId(output.path.filename().string())) return false;
+    }
+    return !result.outputs.empty();
+}
+
+} // namespace detail
+} // namespace xenbuild::build

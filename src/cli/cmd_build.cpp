@@ -1,0 +1,157 @@
+// `xenbuild build PKG...`: evaluate, fetch, build in the sandbox, link results.
+
+#include "cli/build_view.hpp"
+#include "cli/commands.hpp"
+#include "cli/fetch_support.hpp"
+#include "cli/recipe_options.hpp"
+#include "xenbuild/build/builder.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+namespace xenbuild::cli {
+
+namespace {
+
+// Set by SIGINT/SIGTERM; the sandbox watches it and tears the build's processes down.
+std::atomic<bool> interrupted{false};
+
+extern "C" void onInterrupt(int) { interrupted.store(true); }
+
+struct BuildArgs {
+    std::vector<std::string> packages;
+    EvalArgs eval;
+    std::string outLink;
+    unsigned jobs = 1;
+    unsigned cores = 0;
+    bool rebuild = false;
+    bool keepFailed = false;
+    std::string sandbox = "on";
+    std::vector<std::string> overrides; // NAME=DIR
+    bool skipInapplicable = false;
+    unsigned timeoutSeconds = 0;
+    bool json = false;
+};
+
+std::map<std::string, std::filesystem::path> parseOverrides(const std::vector<std::string>& items) {
+    std::map<std::string, std::filesystem::path> overrides;
+    for (const auto& item : items) {
+        const auto equals = item.find('=');
+        if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
+            throw UsageError("--override-source expects NAME=DIR, got " + quote(item));
+        }
+        overrides[item.substr(0, equals)] =
+            std::filesystem::absolute(item.substr(equals + 1)).lexically_normal();
+    }
+    return overrides;
+}
+
+build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global) {
+    build::BuildOptions options;
+    options.cores = args.cores;
+    options.keepFailed = args.keepFailed;
+    options.rebuild = args.rebuild;
+    options.sourceOverrides = parseOverrides(args.overrides);
+    if (args.skipInapplicable && options.sourceOverrides.empty()) {
+        throw UsageError("--skip-inapplicable-patches only applies with --override-source");
+    }
+    options.skipInapplicablePatches = args.skipInapplicable;
+    options.timeout = std::chrono::seconds(args.timeoutSeconds);
+    options.cancel = &interrupted;
+    options.fetch = fetchOptions(global);
+    return options;
+}
+
+void printResult(const build::BuildResult& result) {
+    std::cout << result.plan << (result.cached ? " (cached)" : "") << '\n';
+    for (const auto& output : result.outputs) {
+        std::cout << "  " << output.name << ": " << output.path.string() << '\n';
+    }
+    for (const auto& skipped : result.skippedPatches) std::cout << "  skipped patch " << skipped << '\n';
+    if (!result.differingFiles.empty()) {
+        std::cout << "  not reproducible: " << result.differingFiles.size() << " files differ\n";
+        for (const auto& file : result.differingFiles) std::cout << "    " << file << '\n';
+    }
+}
+
+void runBuild(const BuildArgs& args, const GlobalOptions& global) {
+    const auto set = loadRecipes(global);
+    const auto overrides = overridesFrom(args.eval);
+    const auto evalOptions = evalOptionsFrom(args.eval);
+    std::vector<recipe::BuildPlan> plans;
+    for (const auto& name : args.packages) {
+        plans.push_back(recipe::evaluate(set, name, overrides, evalOptions));
+    }
+    auto store = openStore(global);
+    auto sandbox = sandbox::makeSandbox(sandbox::parseMode(args.sandbox));
+    BuildView view(global, makeProgressView(global));
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    build::Builder builder(store, *sandbox, buildOptions(args, global), view);
+
+    std::vector<std::optional<build::BuildResult>> results(plans.size());
+    std::vector<std::exception_ptr> errors(plans.size());
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < plans.size(); i = next++) {
+            try {
+                results[i] = builder.build(plans[i]);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < std::max(1u, std::min<unsigned>(args.jobs, static_cast<unsigned>(plans.size()))); ++t) {
+        threads.emplace_back(worker);
+    }
+    for (auto& thread : threads) thread.join();
+
+    nlohmann::json json = nlohmann::json::array();
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        if (!results[i]) continue;
+        if (!args.outLink.empty()) {
+            const std::string base = plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
+            build::linkResults(*results[i], base, store);
+        }
+        if (args.json) json.push_back(results[i]->toJson()); else printResult(*results[i]);
+    }
+    if (args.json) std::cout << json.dump(2) << '\n';
+    for (auto& error : errors) {
+        if (error) std::rethrow_exception(error); // the first failure, with its context
+    }
+}
+
+} // namespace
+
+void registerBuild(CLI::App& app, GlobalOptions& global) {
+    auto args = std::make_shared<BuildArgs>();
+    auto* command = app.add_subcommand("build", "Build packages in the sandbox (fetching sources first)");
+    command->add_option("packages", args->packages, "Packages to build, e.g. xen_4_19-slim")->required();
+    addEvalOptions(*command, args->eval);
+    command->add_option("-o,--out-link", args->outLink,
+                        "Create result symlinks BASE, BASE-boot, BASE-dev, ... to the outputs");
+    command->add_option("-j,--jobs", args->jobs, "Packages built at the same time")->default_val(1);
+    command->add_option("--cores", args->cores, "make -jN within one build (default: all CPUs)");
+    command->add_flag("--rebuild", args->rebuild,
+                      "Build again even if cached and report output files that differ");
+    command->add_flag("--keep-failed", args->keepFailed, "Keep the build directory of a failed build");
+    command->add_option("--sandbox", args->sandbox, "on (namespaces, default) or off")
+        ->check(CLI::IsMember({"on", "off", "namespaces"}));
+    command->add_option("--override-source", args->overrides,
+                        "Use a local directory instead of a pinned source (recorded)")
+        ->type_name("NAME=DIR");
+    command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
+                      "With --override-source: skip patches that do not apply (reported)");
+    command->add_option("--timeout", args->timeoutSeconds, "Stop a build step after SECONDS");
+    command->add_flag("--json", args->json, "Print the build results as JSON");
+    command->callback([args, &global] { runBuild(*args, global); });
+}
+
+} // namespace xenbuild::cli
