@@ -5,8 +5,9 @@
 namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global) {
-    (void)app;
-    (void)global;
+    registerList(app, global);
+    registerEval(app, global);
+    registerShow(app, global);
 }
 
 } // namespace xenbuild::cli

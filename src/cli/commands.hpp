@@ -13,4 +13,8 @@ namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global);
 
+void registerList(CLI::App& app, GlobalOptions& global);
+void registerEval(CLI::App& app, GlobalOptions& global);
+void registerShow(CLI::App& app, GlobalOptions& global);
+
 } // namespace xenbuild::cli

@@ -17,8 +17,9 @@ namespace {
 using xenbuild::cli::GlobalOptions;
 
 void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
-    app.add_option("--recipes", global.recipesDir, "Recipe directory (default: the installed or "
-                                                   "checked-out recipes/)");
+    app.add_option("--recipes", global.recipesDir,
+                   "Recipe directory (default: the installed or "
+                   "checked-out recipes/)");
     app.add_flag("-v,--verbose", global.verbosity, "More log output (repeat for debug)");
     app.add_flag("-q,--quiet", global.quiet, "Only errors and results");
     app.add_option("--store", global.storeDir,
