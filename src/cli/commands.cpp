@@ -5,7 +5,12 @@
 namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global) {
+    registerList(app, global);
+    registerEval(app, global);
+    registerShow(app, global);
     registerPrefetch(app, global);
+    registerBuild(app, global);
+    registerLog(app, global);
     registerStore(app, global);
 }
 

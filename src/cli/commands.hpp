@@ -13,7 +13,12 @@ namespace xenbuild::cli {
 
 void registerCommands(CLI::App& app, GlobalOptions& global);
 
+void registerList(CLI::App& app, GlobalOptions& global);
+void registerEval(CLI::App& app, GlobalOptions& global);
+void registerShow(CLI::App& app, GlobalOptions& global);
 void registerPrefetch(CLI::App& app, GlobalOptions& global);
+void registerBuild(CLI::App& app, GlobalOptions& global);
+void registerLog(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);
 
 } // namespace xenbuild::cli

@@ -52,9 +52,11 @@ BranchFile parseBranchFile(const JsonDocument& document) {
     for (const auto& [name, source] : v.at("sources").items()) {
         branch.sources.emplace_back(name, parseSource(source));
     }
-    std::stable_sort(branch.sources.begin(), branch.sources.end(), [](const auto& a, const auto& b) {
-        return std::pair(sourceRank(a.first), a.first) < std::pair(sourceRank(b.first), b.first);
-    });
+    std::stable_sort(branch.sources.begin(), branch.sources.end(),
+                     [](const auto& a, const auto& b) {
+                         return std::pair(sourceRank(a.first), a.first) <
+                                std::pair(sourceRank(b.first), b.first);
+                     });
     branch.patches = v.at("patches").get<std::vector<std::string>>();
     const auto& support = v.at("support");
     branch.support = SupportDates{support.at("initialRelease").get<std::string>(),
@@ -62,8 +64,7 @@ BranchFile parseBranchFile(const JsonDocument& document) {
                                   support.at("securitySupportUntil").get<std::string>()};
     if (branch.version.rfind(branch.branch + ".", 0) != 0) {
         throw ParseError(document.describeAt("/version", "version " + quote(branch.version) +
-                                                             " is not on branch " +
-                                                             branch.branch));
+                                                             " is not on branch " + branch.branch));
     }
     return branch;
 }
@@ -79,7 +80,8 @@ std::string renderBranchJson(const BranchFile& branch) {
     out["version"] = branch.version;
     out["latest"] = branch.latest;
     out["sources"] = nlohmann::ordered_json::object();
-    for (const auto& [name, source] : sources) out["sources"][name] = renderSource(source);
+    for (const auto& [name, source] : sources)
+        out["sources"][name] = renderSource(source);
     out["patches"] = branch.patches;
     out["support"] = {{"initialRelease", branch.support.initialRelease},
                       {"supportedUntil", branch.support.supportedUntil},

@@ -25,7 +25,8 @@ std::vector<std::string> splitConjunction(const std::string& text) {
 template <typename Map>
 std::vector<std::string> keysOf(const Map& map) {
     std::vector<std::string> keys;
-    for (const auto& entry : map) keys.push_back(entry.first);
+    for (const auto& entry : map)
+        keys.push_back(entry.first);
     return keys;
 }
 
@@ -75,7 +76,8 @@ std::string EvalContext::interpolate(const std::string& text, const std::string&
             out += "${" + name + "}"; // stays symbolic: the builder knows the directory
         } else {
             auto known = keysOf(vars);
-            for (const auto& output : outputs) known.push_back("outputs." + output);
+            for (const auto& output : outputs)
+                known.push_back("outputs." + output);
             throw EvalError(doc.describeAt(pointer, "unknown variable " + quote("${" + name + "}") +
                                                         util::didYouMean(name, known)));
         }
@@ -160,8 +162,8 @@ std::map<std::string, std::string> releaseVariables(const std::string& date) {
     return {{"release.date", date},
             {"release.epoch", std::to_string(days * 86400)},
             {"release.time", "00:00:00"},
-            {"release.buildDate", std::string(weekday) + " " + monthName + " " + paddedDay +
-                                      " 00:00:00 UTC " + year},
+            {"release.buildDate",
+             std::string(weekday) + " " + monthName + " " + paddedDay + " 00:00:00 UTC " + year},
             {"release.smbiosDate", month + "/" + day + "/" + year},
             {"release.vgabiosDate", day + " " + monthName + " " + year}};
 }

@@ -13,7 +13,8 @@ namespace {
 
 std::vector<std::string> parameterNames(const RecipeSet& set) {
     std::vector<std::string> names;
-    for (const auto& p : set.parameters()) names.push_back(p.name);
+    for (const auto& p : set.parameters())
+        names.push_back(p.name);
     return names;
 }
 
@@ -44,7 +45,8 @@ std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Va
         args[p.name] = p.hostProfileKey.empty() ? p.defaultValue
                                                 : nlohmann::json(host.paths.at(p.hostProfileKey));
     }
-    for (const auto& [name, value] : variant.args.items()) args[name] = value;
+    for (const auto& [name, value] : variant.args.items())
+        args[name] = value;
     for (const auto& [name, text] : overrides) {
         const Parameter* p = set.parameter(name);
         if (p == nullptr) {
@@ -64,21 +66,22 @@ std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch
     for (std::size_t i = 0; i < uses.size(); ++i) {
         const auto& use = uses[i];
         const std::string pointer = "/sources/" + std::to_string(i);
-        if (use.contains("if") && !ctx.condition(use.at("if").get<std::string>(), pointer + "/if")) {
+        if (use.contains("if") &&
+            !ctx.condition(use.at("if").get<std::string>(), pointer + "/if")) {
             continue;
         }
         const auto name = use.at("name").get<std::string>();
         const auto it = std::find_if(branch.sources.begin(), branch.sources.end(),
                                      [&name](const auto& entry) { return entry.first == name; });
         if (it == branch.sources.end()) {
-            throw EvalError(set.branchDocument(branch.branch)
-                                .describeAt("/sources", "branch " + branch.branch +
-                                                            " has no pin for source " +
-                                                            quote(name) + ", which the builder uses"));
+            throw EvalError(
+                set.branchDocument(branch.branch)
+                    .describeAt("/sources", "branch " + branch.branch + " has no pin for source " +
+                                                quote(name) + ", which the builder uses"));
         }
         const SourceEntry& e = it->second;
-        pins.push_back(SourcePin{name, e.url, e.rev, e.tag, util::Hash::parse(e.hash),
-                                 e.submodules, use.at("stageAt").get<std::string>(),
+        pins.push_back(SourcePin{name, e.url, e.rev, e.tag, util::Hash::parse(e.hash), e.submodules,
+                                 use.at("stageAt").get<std::string>(),
                                  use.at("stageAs").get<std::string>()});
     }
     return pins;
@@ -86,20 +89,26 @@ std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch
 
 PatchRef patchRef(const PatchInfo& info, const std::string& branch) {
     const auto fuzz = info.fuzz.find(branch);
-    return PatchRef{info.id,   info.project,
-                    info.url,  util::Hash::parse(info.sha256),
+    return PatchRef{info.id,
+                    info.project,
+                    info.url,
+                    util::Hash::parse(info.sha256),
                     fuzz == info.fuzz.end() ? 0U : fuzz->second,
-                    info.local, info.xsa};
+                    info.local,
+                    info.xsa};
 }
 
 std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& branch,
                                      const std::vector<SourcePin>& sources) {
     std::vector<PatchRef> patches;
-    for (const auto& id : branch.patches) patches.push_back(patchRef(set.patches().at(id), branch.branch));
-    for (const auto& info : set.localPatches(branch.branch)) patches.push_back(patchRef(info, branch.branch));
+    for (const auto& id : branch.patches)
+        patches.push_back(patchRef(set.patches().at(id), branch.branch));
+    for (const auto& info : set.localPatches(branch.branch))
+        patches.push_back(patchRef(info, branch.branch));
     for (const auto& patch : patches) {
-        const bool staged = std::any_of(sources.begin(), sources.end(),
-                                        [&patch](const auto& s) { return s.name == patch.project; });
+        const bool staged = std::any_of(sources.begin(), sources.end(), [&patch](const auto& s) {
+            return s.name == patch.project;
+        });
         if (!staged) {
             throw EvalError("patch " + quote(patch.id) + " applies to " + quote(patch.project) +
                             ", which this package does not build");
@@ -114,7 +123,8 @@ std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
     for (std::size_t i = 0; i < specs.size(); ++i) {
         const std::string pointer = "/checks/" + std::to_string(i);
         const auto& spec = specs[i];
-        if (spec.contains("if") && !ctx.condition(spec.at("if").get<std::string>(), pointer + "/if")) {
+        if (spec.contains("if") &&
+            !ctx.condition(spec.at("if").get<std::string>(), pointer + "/if")) {
             continue;
         }
         checks.push_back(Check{spec.at("kind").get<std::string>(),
@@ -137,8 +147,8 @@ detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
     detail::EvalContext ctx{set.builder(), std::move(args), {}, {}};
     ctx.outputs = set.builder().value.at("outputs").get<std::vector<std::string>>();
     for (const auto& [name, value] : ctx.args) {
-        ctx.vars[name] = value.is_boolean() ? (value.get<bool>() ? "true" : "false")
-                                            : value.get<std::string>();
+        ctx.vars[name] =
+            value.is_boolean() ? (value.get<bool>() ? "true" : "false") : value.get<std::string>();
     }
     ctx.vars["pname"] = set.pname();
     ctx.vars["name"] = ref.target;
@@ -154,7 +164,8 @@ detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
 std::pair<std::string, std::string> parseOverride(const std::string& text) {
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0) {
-        throw UsageError("--arg " + quote(text) + ": expected NAME=VALUE, e.g. --arg withEFI=false");
+        throw UsageError("--arg " + quote(text) +
+                         ": expected NAME=VALUE, e.g. --arg withEFI=false");
     }
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
@@ -174,7 +185,8 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
     return withContext("while evaluating " + quote(ref.target), [&] {
         const BranchFile& branch = set.branches().at(ref.branch);
         const Variant& variant = set.variants().at(ref.variant);
-        const auto ctx = makeContext(set, ref, branch, resolveArgs(set, variant, overrides, options));
+        const auto ctx =
+            makeContext(set, ref, branch, resolveArgs(set, variant, overrides, options));
         BuildPlan plan;
         plan.name = ref.target;
         plan.pname = set.pname();
@@ -184,7 +196,8 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         plan.args = nlohmann::json(ctx.args);
         plan.sources = pinSources(set, branch, ctx);
         plan.patches = collectPatches(set, branch, plan.sources);
-        plan.configureFlags = ctx.stringItems(set.builder().value.at("configureFlags"), "/configureFlags");
+        plan.configureFlags =
+            ctx.stringItems(set.builder().value.at("configureFlags"), "/configureFlags");
         plan.makeFlags = ctx.stringItems(set.builder().value.at("makeFlags"), "/makeFlags");
         plan.env = buildEnv(ctx);
         plan.outputs = ctx.outputs;

@@ -14,12 +14,13 @@ bool anyInternal(const EvalContext& ctx) {
 }
 
 std::string advisoryEntry(const PatchInfo& patch) {
-    std::string text = "Xen Security Advisory #" + std::to_string(*patch.xsa) + ": " +
-                       patch.title + ".\n";
+    std::string text =
+        "Xen Security Advisory #" + std::to_string(*patch.xsa) + ": " + patch.title + ".\n";
     if (!patch.description.empty()) text += patch.description + "\n";
     if (patch.cves.empty()) return text + "Fixes: no CVE was assigned.";
     text += "Fixes:";
-    for (const auto& cve : patch.cves) text += "\n* " + cve;
+    for (const auto& cve : patch.cves)
+        text += "\n* " + cve;
     return text;
 }
 
@@ -28,13 +29,14 @@ std::string longDescription(const RecipeSet& set, const Variant& variant, const 
     const auto& meta = ctx.doc.value.at("meta");
     std::string text = variant.longDescription;
     if (ctx.args.at("withInternalQEMU") == false) {
-        text += "\n\n" + ctx.interpolate(meta.at("hostQemuNote").get<std::string>(),
-                                         "/meta/hostQemuNote");
+        text += "\n\n" +
+                ctx.interpolate(meta.at("hostQemuNote").get<std::string>(), "/meta/hostQemuNote");
     }
     const auto includes = ctx.stringItems(meta.at("includes"), "/meta/includes");
     if (!includes.empty()) {
         text += "\n\nIncludes:";
-        for (const auto& item : includes) text += "\n* " + item;
+        for (const auto& item : includes)
+            text += "\n* " + item;
     }
     text += "\n\n" + ctx.interpolate(meta.at("advisoriesHeader").get<std::string>(),
                                      "/meta/advisoriesHeader");

@@ -20,7 +20,8 @@ std::string packageName(const std::string& pname, const std::string& branch,
 // Variants in a fixed order: the one without suffix first, then by name.
 std::vector<const Variant*> orderedVariants(const std::map<std::string, Variant>& variants) {
     std::vector<const Variant*> out;
-    for (const auto& [name, variant] : variants) out.push_back(&variant);
+    for (const auto& [name, variant] : variants)
+        out.push_back(&variant);
     std::stable_sort(out.begin(), out.end(), [](const Variant* a, const Variant* b) {
         return std::pair(!a->suffix.empty(), a->suffix) < std::pair(!b->suffix.empty(), b->suffix);
     });
@@ -36,7 +37,8 @@ std::vector<std::string> RecipeSet::packageNames() const {
             names.push_back(packageName(pname_, branch, variant->suffix));
         }
     }
-    for (const auto& [alias, unused] : aliases_) names.push_back(alias);
+    for (const auto& [alias, unused] : aliases_)
+        names.push_back(alias);
     return names;
 }
 

@@ -8,23 +8,27 @@ namespace {
 constexpr const char* planFormat = "xenbuild-plan-1";
 
 nlohmann::json sourceJson(const SourcePin& source) {
-    return {{"url", source.url},         {"rev", source.rev},
-            {"tag", source.tag},         {"hash", source.hash.sri()},
-            {"submodules", source.submodules}, {"stageAt", source.stageAt},
+    return {{"url", source.url},
+            {"rev", source.rev},
+            {"tag", source.tag},
+            {"hash", source.hash.sri()},
+            {"submodules", source.submodules},
+            {"stageAt", source.stageAt},
             {"stageAs", source.stageAs}};
 }
 
 nlohmann::json patchJson(const PatchRef& patch) {
-    nlohmann::json out = {{"id", patch.id},         {"project", patch.project},
-                          {"url", patch.url},       {"sha256", patch.sha256.hex()},
-                          {"fuzz", patch.fuzz},     {"local", patch.local}};
+    nlohmann::json out = {{"id", patch.id},     {"project", patch.project},
+                          {"url", patch.url},   {"sha256", patch.sha256.hex()},
+                          {"fuzz", patch.fuzz}, {"local", patch.local}};
     out["xsa"] = patch.xsa ? nlohmann::json(*patch.xsa) : nlohmann::json(nullptr);
     return out;
 }
 
 nlohmann::json checksJson(const std::vector<Check>& checks) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& check : checks) out.push_back({{"kind", check.kind}, {"params", check.params}});
+    for (const auto& check : checks)
+        out.push_back({{"kind", check.kind}, {"params", check.params}});
     return out;
 }
 
@@ -57,12 +61,18 @@ nlohmann::json BuildPlan::hashInput() const {
         sourceList.push_back(std::move(entry));
     }
     nlohmann::json patchList = nlohmann::json::array();
-    for (const auto& p : patches) patchList.push_back(patchJson(p));
-    return {{"format", planFormat},        {"pname", pname},
-            {"version", version},          {"branch", branch},
-            {"sources", sourceList},       {"patches", patchList},
-            {"configureFlags", configureFlags}, {"makeFlags", makeFlags},
-            {"env", env},                  {"outputs", outputs},
+    for (const auto& p : patches)
+        patchList.push_back(patchJson(p));
+    return {{"format", planFormat},
+            {"pname", pname},
+            {"version", version},
+            {"branch", branch},
+            {"sources", sourceList},
+            {"patches", patchList},
+            {"configureFlags", configureFlags},
+            {"makeFlags", makeFlags},
+            {"env", env},
+            {"outputs", outputs},
             {"checks", checksJson(checks)}};
 }
 
@@ -74,25 +84,20 @@ nlohmann::json BuildPlan::toJson() const {
         sourceOrder.push_back(s.name);
     }
     nlohmann::json patchList = nlohmann::json::array();
-    for (const auto& p : patches) patchList.push_back(patchJson(p));
-    return {{"name", name},
-            {"pname", pname},
-            {"version", version},
-            {"branch", branch},
-            {"variant", variant},
-            {"args", args},
-            {"sources", sourceMap},
-            {"stagingOrder", sourceOrder},
-            {"patches", patchList},
-            {"configureFlags", configureFlags},
-            {"makeFlags", makeFlags},
-            {"env", env},
-            {"outputs", outputs},
-            {"checks", checksJson(checks)},
-            {"meta", metaJson(meta)},
-            {"hash", hash.sri()}};
+    for (const auto& p : patches)
+        patchList.push_back(patchJson(p));
+    return {{"name", name},           {"pname", pname},
+            {"version", version},     {"branch", branch},
+            {"variant", variant},     {"args", args},
+            {"sources", sourceMap},   {"stagingOrder", sourceOrder},
+            {"patches", patchList},   {"configureFlags", configureFlags},
+            {"makeFlags", makeFlags}, {"env", env},
+            {"outputs", outputs},     {"checks", checksJson(checks)},
+            {"meta", metaJson(meta)}, {"hash", hash.sri()}};
 }
 
-util::Hash computePlanHash(const BuildPlan& plan) { return util::sha256(plan.hashInput().dump()); }
+util::Hash computePlanHash(const BuildPlan& plan) {
+    return util::sha256(plan.hashInput().dump());
+}
 
 } // namespace xenbuild::recipe

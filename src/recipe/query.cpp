@@ -47,7 +47,8 @@ const nlohmann::json* selectMember(const nlohmann::json& value, const std::strin
     if (value.is_array()) return selectElement(value, key, candidates);
     if (!value.is_object()) return nullptr;
     if (const auto it = value.find(key); it != value.end()) return &*it;
-    for (const auto& [name, unused] : value.items()) candidates.push_back(name);
+    for (const auto& [name, unused] : value.items())
+        candidates.push_back(name);
     return nullptr;
 }
 

@@ -26,7 +26,9 @@ std::vector<fs::path> sortedEntries(const fs::path& dir) {
     return entries;
 }
 
-std::string stem(const fs::path& path) { return path.stem().string(); }
+std::string stem(const fs::path& path) {
+    return path.stem().string();
+}
 
 const char* const localPatchSpec =
     "expected NNNN-project-description-branch.patch, e.g. 0001-xen-fix-build-4.19.patch "
@@ -62,8 +64,9 @@ struct RecipeSetLoader {
 
     static void once(bool& seen, const JsonDocument& doc, const std::string& what) {
         if (seen) {
-            throw ParseError(doc.describeAt("/kind", "a second " + what + " file; the recipe "
-                                                     "directory must hold exactly one"));
+            throw ParseError(doc.describeAt("/kind", "a second " + what +
+                                                         " file; the recipe "
+                                                         "directory must hold exactly one"));
         }
         seen = true;
     }
@@ -79,7 +82,8 @@ struct RecipeSetLoader {
 
     static Parameter parseParameter(const JsonDocument& doc, const std::string& name,
                                     const nlohmann::json& spec) {
-        Parameter p{name, spec.at("type").get<std::string>(), spec.value("default", nullptr),
+        Parameter p{name, spec.at("type").get<std::string>(),
+                    spec.contains("default") ? spec.at("default") : nlohmann::json(),
                     spec.value("hostProfile", std::string{}),
                     spec.at("description").get<std::string>()};
         const std::string pointer = appendPointer("/parameters", name);
@@ -90,10 +94,9 @@ struct RecipeSetLoader {
         }
         const bool wantBool = p.type == "bool";
         if (!p.defaultValue.is_null() && p.defaultValue.is_boolean() != wantBool) {
-            throw ParseError(doc.describeAt(pointer + "/default",
-                                            "default of " + p.type + " parameter " + quote(name) +
-                                                " must be " +
-                                                (wantBool ? "true or false" : "a string")));
+            throw ParseError(doc.describeAt(
+                pointer + "/default", "default of " + p.type + " parameter " + quote(name) +
+                                          " must be " + (wantBool ? "true or false" : "a string")));
         }
         return p;
     }
@@ -101,10 +104,9 @@ struct RecipeSetLoader {
     void loadBranch(const fs::path& path, JsonDocument doc) {
         BranchFile branch = parseBranchFile(doc);
         if (stem(path) != branch.branch) {
-            throw ParseError(doc.describeAt("/branch", "branch " + quote(branch.branch) +
-                                                           " must live in " + branch.branch +
-                                                           ".json, not " +
-                                                           path.filename().string()));
+            throw ParseError(doc.describeAt(
+                "/branch", "branch " + quote(branch.branch) + " must live in " + branch.branch +
+                               ".json, not " + path.filename().string()));
         }
         set.branchDocs_.emplace(branch.branch, std::move(doc));
         set.branches_.emplace(branch.branch, std::move(branch));
@@ -164,40 +166,42 @@ struct RecipeSetLoader {
                 const std::string pointer = "/variants/" + name + "/args/" + param;
                 const Parameter* p = set.parameter(param);
                 if (p == nullptr) {
-                    throw ParseError(doc.describeAt(
-                        pointer, "unknown parameter " + quote(param) +
-                                     util::didYouMean(param, parameterNames())));
+                    throw ParseError(
+                        doc.describeAt(pointer, "unknown parameter " + quote(param) +
+                                                    util::didYouMean(param, parameterNames())));
                 }
                 if (value.is_boolean() != (p->type == "bool")) {
-                    throw ParseError(doc.describeAt(
-                        pointer, "parameter " + quote(param) + " is of type " + p->type));
+                    throw ParseError(doc.describeAt(pointer, "parameter " + quote(param) +
+                                                                 " is of type " + p->type));
                 }
             }
         }
         for (const auto& [alias, variant] : set.aliases_) {
             if (set.variants_.count(variant) == 0) {
                 throw ParseError(doc.describeAt(appendPointer("/aliases", alias),
-                                                "alias " + quote(alias) + " names unknown variant " +
-                                                    quote(variant)));
+                                                "alias " + quote(alias) +
+                                                    " names unknown variant " + quote(variant)));
             }
         }
     }
 
     std::vector<std::string> parameterNames() const {
         std::vector<std::string> names;
-        for (const auto& p : set.parameters_) names.push_back(p.name);
+        for (const auto& p : set.parameters_)
+            names.push_back(p.name);
         return names;
     }
 
     void checkBranches() {
         std::vector<std::string> ids;
-        for (const auto& [id, unused] : set.patches_) ids.push_back(id);
+        for (const auto& [id, unused] : set.patches_)
+            ids.push_back(id);
         for (const auto& [name, branch] : set.branches_) {
             const auto& doc = set.branchDocs_.at(name);
             if (branch.latest) {
                 if (!set.latest_.empty()) {
-                    throw ParseError(doc.describeAt("/latest", "branches " + set.latest_ +
-                                                                   " and " + name +
+                    throw ParseError(doc.describeAt("/latest", "branches " + set.latest_ + " and " +
+                                                                   name +
                                                                    " are both marked latest"));
                 }
                 set.latest_ = name;
@@ -240,12 +244,13 @@ struct RecipeSetLoader {
 
     PatchInfo localPatch(const fs::path& path, const std::string& branch) const {
         static_cast<void>(this);
-        const std::regex pattern("^[0-9]{4}-([a-z0-9]+)-[A-Za-z0-9._-]+-([0-9]+\\.[0-9]+)\\.patch$");
+        const std::regex pattern(
+            "^[0-9]{4}-([a-z0-9]+)-[A-Za-z0-9._-]+-([0-9]+\\.[0-9]+)\\.patch$");
         const auto file = path.filename().string();
         std::smatch match;
         if (!std::regex_match(file, match, pattern) || match[2] != branch) {
-            throw ParseError("local patch " + quote(path.string()) + " is misnamed: " +
-                             localPatchSpec);
+            throw ParseError("local patch " + quote(path.string()) +
+                             " is misnamed: " + localPatchSpec);
         }
         PatchInfo p;
         p.id = file;

@@ -35,7 +35,8 @@ std::vector<std::string> closestNames(const std::string& name,
     std::stable_sort(scored.begin(), scored.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < scored.size() && i < limit; ++i) names.push_back(scored[i].second);
+    for (std::size_t i = 0; i < scored.size() && i < limit; ++i)
+        names.push_back(scored[i].second);
     return names;
 }
 

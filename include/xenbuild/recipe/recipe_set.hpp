@@ -17,9 +17,9 @@ namespace xenbuild::recipe {
 
 struct Parameter {
     std::string name;
-    std::string type;           // "bool", "string" or "path"
+    std::string type;            // "bool", "string" or "path"
     nlohmann::json defaultValue; // null when the value comes from the host profile
-    std::string hostProfileKey; // "qemu", "seabios", "ovmf", "ipxe" or empty
+    std::string hostProfileKey;  // "qemu", "seabios", "ovmf", "ipxe" or empty
     std::string description;
 };
 
@@ -44,7 +44,7 @@ struct BranchFile {
     std::string version; // "4.19.0"
     bool latest = false;
     std::vector<std::pair<std::string, SourceEntry>> sources; // canonical order, xen first
-    std::vector<std::string> patches;                          // upstream patch ids, in order
+    std::vector<std::string> patches;                         // upstream patch ids, in order
     SupportDates support;
 };
 
@@ -84,7 +84,7 @@ struct PackageRef {
 };
 
 class RecipeSet {
-public:
+  public:
     // Loads <recipesDir>/xen/*.json; local patches from `patchesDir` (default:
     // <recipesDir>/../patches). Throws ParseError (file:line:column) or EvalError.
     static RecipeSet load(const std::filesystem::path& recipesDir,
@@ -111,7 +111,7 @@ public:
     const std::map<std::string, std::string>& aliases() const { return aliases_; }
     const std::string& latestBranch() const { return latest_; }
 
-private:
+  private:
     std::string pname_;
     JsonDocument builder_;
     std::vector<Parameter> parameters_;

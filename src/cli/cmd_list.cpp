@@ -1,0 +1,68 @@
+// xenbuild list [--json]: every package and alias with its version, variant, branch and
+// security-support status.
+
+#include "cli/commands.hpp"
+#include "cli/recipe_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+namespace xenbuild::cli {
+
+namespace {
+
+std::string supportText(const recipe::PackageSummary& row) {
+    return row.securitySupport == "supported" ? "supported until " + row.securitySupportUntil
+                                              : "ended " + row.securitySupportUntil;
+}
+
+void printTable(const std::vector<recipe::PackageSummary>& rows) {
+    std::vector<std::vector<std::string>> cells = {
+        {"NAME", "VERSION", "VARIANT", "BRANCH", "LATEST", "SECURITY SUPPORT", "ALIAS OF"}};
+    for (const auto& row : rows) {
+        cells.push_back({row.name, row.version, row.variant, row.branch, row.latest ? "yes" : "",
+                         supportText(row), row.aliasOf});
+    }
+    std::vector<std::size_t> widths(cells[0].size(), 0);
+    for (const auto& line : cells) {
+        for (std::size_t i = 0; i < line.size(); ++i)
+            widths[i] = std::max(widths[i], line[i].size());
+    }
+    for (const auto& line : cells) {
+        std::string text;
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            text += line[i];
+            if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
+        }
+        text.erase(text.find_last_not_of(' ') + 1);
+        std::cout << text << '\n';
+    }
+}
+
+} // namespace
+
+void registerList(CLI::App& app, GlobalOptions& global) {
+    struct Options {
+        bool json = false;
+    };
+    auto options = std::make_shared<Options>();
+    auto* command = app.add_subcommand("list", "List the packages: name, version, variant, "
+                                               "branch, latest, security-support status");
+    command->add_flag("--json", options->json, "Print a JSON array instead of a table");
+    command->callback([&global, options] {
+        const auto set = loadRecipes(global);
+        const auto rows = recipe::listPackages(set, evalOptionsFrom(EvalArgs{}));
+        if (!options->json) {
+            printTable(rows);
+            return;
+        }
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& row : rows)
+            out.push_back(row.toJson());
+        std::cout << out.dump(2) << '\n';
+    });
+}
+
+} // namespace xenbuild::cli

@@ -1,0 +1,110 @@
+// xenbuild show PKG [--json]: the build plan of one package, readable or as canonical JSON.
+
+#include "cli/commands.hpp"
+#include "cli/recipe_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace xenbuild::cli {
+
+namespace {
+
+void printList(const std::string& title, const std::vector<std::string>& items) {
+    std::cout << '\n' << title << ":\n";
+    if (items.empty()) std::cout << "  (none)\n";
+    for (const auto& item : items)
+        std::cout << "  " << item << '\n';
+}
+
+void printHeader(const recipe::BuildPlan& plan) {
+    std::cout << plan.name << ": " << plan.meta.description << '\n'
+              << "  version    " << plan.version << " (branch " << plan.branch << ", variant "
+              << plan.variant << ")\n"
+              << "  plan hash  " << plan.hash.sri() << '\n'
+              << "  security   " << plan.meta.securitySupport << " (until "
+              << plan.meta.securitySupportUntil << ")\n"
+              << "  homepage   " << plan.meta.homepage << '\n';
+    std::string args;
+    for (const auto& [name, value] : plan.args.items()) {
+        args +=
+            "\n    " + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    }
+    std::cout << "  args" << args << '\n';
+}
+
+void printSources(const recipe::BuildPlan& plan) {
+    std::cout << "\nsources (staged in this order):\n";
+    for (const auto& s : plan.sources) {
+        std::cout << "  " << s.name << '\n'
+                  << "    url   " << s.url << (s.submodules ? " (with submodules)" : "") << '\n'
+                  << "    rev   " << s.rev << (s.tag.empty() ? "" : " (" + s.tag + ")") << '\n'
+                  << "    hash  " << s.hash.sri() << '\n'
+                  << "    stage " << (s.stageAt.empty() ? "." : s.stageAt) << " (" << s.stageAs
+                  << ")\n";
+    }
+}
+
+void printPatches(const recipe::BuildPlan& plan) {
+    std::cout << "\npatches (applied in order with -p1):\n";
+    if (plan.patches.empty()) std::cout << "  (none)\n";
+    for (std::size_t i = 0; i < plan.patches.size(); ++i) {
+        const auto& p = plan.patches[i];
+        std::cout << "  " << i + 1 << ". " << p.id << " -> " << p.project
+                  << (p.fuzz > 0 ? ", fuzz " + std::to_string(p.fuzz) : "")
+                  << (p.local ? ", local" : "") << '\n'
+                  << "     " << p.url << '\n'
+                  << "     sha256 " << p.sha256.hex() << '\n';
+    }
+}
+
+void printReadable(const recipe::BuildPlan& plan) {
+    printHeader(plan);
+    printSources(plan);
+    printPatches(plan);
+    printList("configure flags", plan.configureFlags);
+    printList("make flags", plan.makeFlags);
+    std::vector<std::string> env;
+    for (const auto& [key, value] : plan.env)
+        env.push_back(key + "=" + value);
+    printList("environment", env);
+    std::string outputs;
+    for (const auto& output : plan.outputs)
+        outputs += (outputs.empty() ? "" : " ") + output;
+    printList("outputs", {outputs});
+    std::vector<std::string> checks;
+    for (const auto& check : plan.checks)
+        checks.push_back(check.kind + " " + check.params.dump());
+    printList("checks", checks);
+}
+
+} // namespace
+
+void registerShow(CLI::App& app, GlobalOptions& global) {
+    struct Options {
+        std::string package;
+        bool json = false;
+        EvalArgs eval;
+    };
+    auto options = std::make_shared<Options>();
+    auto* command = app.add_subcommand("show", "Show the build plan of a package");
+    command->add_option("PKG", options->package, "Package name or alias (see 'xenbuild list')")
+        ->required();
+    command->add_flag("--json", options->json,
+                      "Print the plan as canonical JSON, including its hash");
+    addEvalOptions(*command, options->eval);
+    command->callback([&global, options] {
+        const auto overrides = overridesFrom(options->eval);
+        const auto set = loadRecipes(global);
+        const auto plan =
+            recipe::evaluate(set, options->package, overrides, evalOptionsFrom(options->eval));
+        if (options->json) {
+            std::cout << plan.toJson().dump(2) << '\n';
+        } else {
+            printReadable(plan);
+        }
+    });
+}
+
+} // namespace xenbuild::cli

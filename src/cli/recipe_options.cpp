@@ -1,0 +1,54 @@
+#include "cli/recipe_options.hpp"
+
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace xenbuild::cli {
+
+void addEvalOptions(CLI::App& command, EvalArgs& eval) {
+    command
+        .add_option("--arg", eval.args,
+                    "Override a builder parameter, e.g. --arg withEFI=false (repeatable)")
+        ->type_name("NAME=VALUE");
+    command
+        .add_option("--host-profile", eval.hostProfile,
+                    "Host profile file giving the host's QEMU, SeaBIOS, OVMF and iPXE paths for "
+                    "slim builds (default: recipes/xen/host-profile.json)")
+        ->type_name("FILE");
+}
+
+recipe::RecipeSet loadRecipes(const GlobalOptions& global) {
+    return recipe::RecipeSet::load(resolveRecipesDir(global));
+}
+
+recipe::Overrides overridesFrom(const EvalArgs& eval) {
+    recipe::Overrides overrides;
+    for (const auto& text : eval.args) {
+        auto [name, value] = recipe::parseOverride(text);
+        overrides[name] = value;
+    }
+    return overrides;
+}
+
+recipe::EvalOptions evalOptionsFrom(const EvalArgs& eval) {
+    recipe::EvalOptions options;
+    if (const char* today = std::getenv("XENBUILD_TODAY"); today != nullptr && *today != '\0') {
+        options.today = today;
+        const bool wellFormed =
+            options.today.size() == 10 && options.today[4] == '-' && options.today[7] == '-' &&
+            std::all_of(options.today.begin(), options.today.end(),
+                        [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+        if (!wellFormed) {
+            throw UsageError("XENBUILD_TODAY=" + quote(options.today) +
+                             ": expected a date YYYY-MM-DD, e.g. 2026-11-21");
+        }
+    }
+    if (!eval.hostProfile.empty()) options.hostProfile = recipe::loadHostProfile(eval.hostProfile);
+    return options;
+}
+
+} // namespace xenbuild::cli
