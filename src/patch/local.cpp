@@ -37,9 +37,9 @@ std::string parseProject(std::string_view fileName, std::string_view& rest) {
     const auto dash = rest.find('-');
     const std::string_view project = rest.substr(0, dash);
     if (std::find(std::begin(kPatchProjects), std::end(kPatchProjects), project) ==
-            std::end(kPatchProjects) ||
-        dash == std::string_view::npos)
+        std::end(kPatchProjects))
         misnamed(fileName, "unknown project " + quote(std::string(project)));
+    if (dash == std::string_view::npos) misnamed(fileName, "the description is empty");
     rest.remove_prefix(dash + 1);
     return std::string(project);
 }
