@@ -249,14 +249,10 @@ PatchReport applyPatch(const Patch& patch, const fs::path& root, const ApplyOpti
 
 namespace detail {
 
-PatchReport applyInSeries(const Patch& patch, const PatchJob& job, bool dryRun, Overlay& overlay) {
-    Outcome outcome = evaluate(patch, job.projectRoot, job.fuzz, dryRun ? &overlay : nullptr);
+PatchReport applyInSeries(const Patch& patch, const PatchJob& job, Overlay& overlay) {
+    Outcome outcome = evaluate(patch, job.projectRoot, job.fuzz, &overlay);
     outcome.report.id = job.id;
-    if (outcome.staged.empty()) return std::move(outcome.report);
-    if (dryRun)
-        overlay.merge(std::move(outcome.staged));
-    else
-        commitFiles(outcome.staged);
+    overlay.merge(std::move(outcome.staged));
     return std::move(outcome.report);
 }
 

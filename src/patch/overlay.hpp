@@ -15,20 +15,33 @@ namespace xenbuild::patch::detail {
 class Overlay {
   public:
     const FileState* find(const std::filesystem::path& path) const {
-        const auto it = files_.find(path.native());
-        return it == files_.end() ? nullptr : &it->second;
+        const auto it = index_.find(path.native());
+        return it == index_.end() ? nullptr : &files_[it->second].state;
     }
 
     void merge(std::vector<StagedFile> files) {
-        for (auto& file : files)
-            files_[file.path.native()] = std::move(file.state);
+        for (auto& file : files) {
+            const auto [it, inserted] = index_.try_emplace(file.path.native(), files_.size());
+            if (inserted)
+                files_.push_back(std::move(file));
+            else
+                files_[it->second].state = std::move(file.state);
+        }
+    }
+
+    // Every file changed so far, in the order first changed; empties the overlay.
+    std::vector<StagedFile> take() {
+        index_.clear();
+        return std::move(files_);
     }
 
   private:
-    std::unordered_map<std::string, FileState> files_; // absolute path -> state
+    std::vector<StagedFile> files_;
+    std::unordered_map<std::string, std::size_t> index_; // absolute path -> files_ index
 };
 
-// Applies one parsed patch of a series: to the overlay in a dry run, to the disk otherwise.
-PatchReport applyInSeries(const Patch& patch, const PatchJob& job, bool dryRun, Overlay& overlay);
+// Applies one parsed patch of a series to the overlay, which holds the results of the earlier
+// patches; nothing is written.
+PatchReport applyInSeries(const Patch& patch, const PatchJob& job, Overlay& overlay);
 
 } // namespace xenbuild::patch::detail

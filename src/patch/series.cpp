@@ -32,15 +32,15 @@ PatchReport failedReport(const PatchJob& job, const std::string& message) {
 
 } // namespace
 
-std::vector<PatchReport> applySeries(const std::vector<PatchJob>& jobs,
-                                     const SeriesOptions& options) {
-    detail::Overlay overlay;
-    std::vector<PatchReport> reports;
-    reports.reserve(jobs.size());
+namespace {
+
+// Tries every job in order against the overlay; throws per `options.stopAtFailure`.
+void runJobs(const std::vector<PatchJob>& jobs, const SeriesOptions& options,
+             detail::Overlay& overlay, std::vector<PatchReport>& reports) {
     for (const PatchJob& job : jobs) {
         try {
             const Patch patch = readPatch(job.patchFile);
-            reports.push_back(detail::applyInSeries(patch, job, options.dryRun, overlay));
+            reports.push_back(detail::applyInSeries(patch, job, overlay));
             reports.back().patchFile = job.patchFile.string();
         } catch (PatchError& e) {
             if (options.stopAtFailure) {
@@ -51,6 +51,25 @@ std::vector<PatchReport> applySeries(const std::vector<PatchJob>& jobs,
         }
         if (options.stopAtFailure) stopIfFailed(reports.back(), job);
     }
+}
+
+} // namespace
+
+// Every patch is applied in memory first; the files are written once at the end (also when a
+// patch fails, so the tree holds every patch before the failing one), which writes each file
+// once however many patches of the series touch it.
+std::vector<PatchReport> applySeries(const std::vector<PatchJob>& jobs,
+                                     const SeriesOptions& options) {
+    detail::Overlay overlay;
+    std::vector<PatchReport> reports;
+    reports.reserve(jobs.size());
+    try {
+        runJobs(jobs, options, overlay, reports);
+    } catch (const PatchError&) {
+        if (!options.dryRun) detail::commitFiles(overlay.take());
+        throw;
+    }
+    if (!options.dryRun) detail::commitFiles(overlay.take());
     return reports;
 }
 

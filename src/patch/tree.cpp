@@ -32,8 +32,7 @@ fs::path canonicalOrThrow(const fs::path& path) {
 
 } // namespace
 
-TreeGuard::TreeGuard(const fs::path& root)
-    : root_(fs::absolute(root)), canonicalRoot_(canonicalOrThrow(root)) {}
+TreeGuard::TreeGuard(const fs::path& root) : canonicalRoot_(canonicalOrThrow(root)) {}
 
 void TreeGuard::checkComponents(const std::string& relative) const {
     const fs::path rel(relative);
@@ -52,8 +51,9 @@ fs::path TreeGuard::resolve(const std::string& relative) const {
     checkComponents(relative);
     const fs::path normal = fs::path(relative).lexically_normal();
     std::vector<fs::path> parts(normal.begin(), normal.end());
-    fs::path current = root_;
+    fs::path current = canonicalRoot_;
     fs::path walked;
+    bool throughLink = false;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         current /= parts[i];
         walked /= parts[i];
@@ -71,8 +71,10 @@ fs::path TreeGuard::resolve(const std::string& relative) const {
         if (i + 1 == parts.size())
             throw PatchError("refusing to patch " + quote(relative) +
                              ": it is a symbolic link, only regular files can be patched");
+        throughLink = true;
     }
-    return root_ / normal;
+    // One spelling per file, so that a series sees its own changes whatever the path used.
+    return throughLink ? fs::weakly_canonical(canonicalRoot_ / normal) : canonicalRoot_ / normal;
 }
 
 FileState readTreeFile(const fs::path& path) {

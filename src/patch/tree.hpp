@@ -20,12 +20,12 @@ struct FileState {
 class TreeGuard {
   public:
     explicit TreeGuard(const std::filesystem::path& root);
+    // The absolute path with the root's symbolic links resolved (and those inside the tree,
+    // when the path goes through one), so that one file has one spelling.
     std::filesystem::path resolve(const std::string& relative) const;
-    const std::filesystem::path& root() const { return root_; }
 
   private:
     void checkComponents(const std::string& relative) const;
-    std::filesystem::path root_;          // absolute, as given
     std::filesystem::path canonicalRoot_; // symbolic links resolved
 };
 

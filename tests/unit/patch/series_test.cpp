@@ -126,3 +126,17 @@ TEST_CASE("patch::applySeries adds the patch to the trace of errors", "[patch][s
                                   ": no file changes found (not a unified diff)");
     }
 }
+
+TEST_CASE("patch::applySeries sees a file changed earlier under another path", "[patch][series]") {
+    Fixture f;
+    std::filesystem::create_directory_symlink(".", f.xen / "same");
+    f.patches.write("2-alias.patch",
+                    "--- a/same/foo.c\n+++ b/same/foo.c\n" + kSecond.substr(kSecond.find("@@")));
+    for (const bool dryRun : {true, false}) {
+        const auto reports =
+            applySeries({f.job("P1", "1.patch", f.xen), f.job("P2", "2-alias.patch", f.xen)},
+                        SeriesOptions{dryRun, true});
+        CHECK(summaries(reports) == std::vector<std::string>{"P1: clean", "P2: clean"});
+    }
+    CHECK(f.xen.read("foo.c") == kExpected);
+}
