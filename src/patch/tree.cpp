@@ -1,0 +1,156 @@
+#include "patch/tree.hpp"
+
+#include "patch/text.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::patch::detail {
+
+namespace {
+
+bool isWithin(const fs::path& path, const fs::path& root) {
+    auto [rootEnd, pathIt] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+    return rootEnd == root.end();
+}
+
+fs::path canonicalOrThrow(const fs::path& path) {
+    std::error_code ec;
+    fs::path result = fs::canonical(path, ec);
+    if (ec) throw SystemError("cannot resolve " + quote(path.string()) + ": " + ec.message());
+    return result;
+}
+
+} // namespace
+
+TreeGuard::TreeGuard(const fs::path& root) : canonicalRoot_(canonicalOrThrow(root)) {}
+
+void TreeGuard::checkComponents(const std::string& relative) const {
+    const fs::path rel(relative);
+    if (relative.empty()) throw PatchError("empty file name in patch");
+    if (rel.is_absolute())
+        throw PatchError("refusing absolute path " + quote(relative) + ": patch paths must be " +
+                         "relative to the project tree");
+    for (const auto& part : rel) {
+        if (part == "..")
+            throw PatchError("refusing path " + quote(relative) +
+                             ": '..' would leave the project tree");
+    }
+}
+
+fs::path TreeGuard::resolve(const std::string& relative) const {
+    checkComponents(relative);
+    const fs::path normal = fs::path(relative).lexically_normal();
+    std::vector<fs::path> parts(normal.begin(), normal.end());
+    fs::path current = canonicalRoot_;
+    fs::path walked;
+    bool throughLink = false;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        current /= parts[i];
+        walked /= parts[i];
+        struct stat st {};
+        if (::lstat(current.c_str(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR) break; // created later, inside the tree
+            throwSystemError("cannot inspect", current.string());
+        }
+        if (!S_ISLNK(st.st_mode)) continue;
+        std::error_code ec;
+        const fs::path target = fs::weakly_canonical(current, ec);
+        if (ec || !isWithin(target, canonicalRoot_))
+            throw PatchError("refusing path " + quote(relative) + ": symbolic link " +
+                             quote(walked.string()) + " leads outside the project tree");
+        if (i + 1 == parts.size())
+            throw PatchError("refusing to patch " + quote(relative) +
+                             ": it is a symbolic link, only regular files can be patched");
+        throughLink = true;
+    }
+    // One spelling per file, so that a series sees its own changes whatever the path used.
+    return throughLink ? fs::weakly_canonical(canonicalRoot_ / normal) : canonicalRoot_ / normal;
+}
+
+FileState readTreeFile(const fs::path& path) {
+    FileState state;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return state;
+        throwSystemError("cannot inspect", path.string());
+    }
+    if (!S_ISREG(st.st_mode))
+        throw PatchError("cannot patch " + quote(path.string()) + ": not a regular file");
+    state.exists = true;
+    state.mode = st.st_mode & 07777U;
+    state.content = std::make_shared<const std::string>(readFile(path));
+    return state;
+}
+
+namespace {
+
+void writeAll(int fd, const std::string& content, const fs::path& path) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throwSystemError("cannot write", path.string());
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// Writes `state` to a new temporary file beside `target`; returns its path.
+fs::path writeTemp(const fs::path& target, const FileState& state) {
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec)
+        throw SystemError("cannot create directory " + quote(target.parent_path().string()) + ": " +
+                          ec.message());
+    std::string name = (target.parent_path() / ("." + target.filename().string() + ".xbp-XXXXXX"));
+    const int fd = ::mkstemp(name.data());
+    if (fd < 0) throwSystemError("cannot create a temporary file beside", target.string());
+    try {
+        writeAll(fd, *state.content, name);
+        if (::fchmod(fd, static_cast<mode_t>(state.mode)) != 0)
+            throwSystemError("cannot set the mode of", name);
+    } catch (...) {
+        ::close(fd);
+        ::unlink(name.c_str());
+        throw;
+    }
+    if (::close(fd) != 0) {
+        ::unlink(name.c_str());
+        throwSystemError("cannot write", name);
+    }
+    return name;
+}
+
+} // namespace
+
+void commitFiles(const std::vector<StagedFile>& files) {
+    std::vector<fs::path> temps(files.size());
+    try {
+        for (std::size_t i = 0; i < files.size(); ++i)
+            if (files[i].state.exists) temps[i] = writeTemp(files[i].path, files[i].state);
+    } catch (...) {
+        for (const auto& temp : temps)
+            if (!temp.empty()) ::unlink(temp.c_str());
+        throw;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const fs::path& target = files[i].path;
+        if (!temps[i].empty()) {
+            if (::rename(temps[i].c_str(), target.c_str()) != 0)
+                throwSystemError("cannot replace", target.string());
+        } else if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
+            throwSystemError("cannot delete", target.string());
+        }
+    }
+}
+
+} // namespace xenbuild::patch::detail
