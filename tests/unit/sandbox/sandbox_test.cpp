@@ -141,6 +141,12 @@ TEST_CASE("sandbox::Sandbox::run starts from exactly the clean environment", "[s
     }
 }
 
+TEST_CASE("sandbox::Sandbox::run gives the build no capabilities", "[sandbox]") {
+    Fixture f;
+    const auto result = run(Mode::Namespaces, f.spec("grep CapEff /proc/self/status"));
+    CHECK(result.lastLines == std::vector<std::string>{"CapEff:\t0000000000000000"});
+}
+
 TEST_CASE("sandbox::Sandbox::run has a fixed hostname", "[sandbox]") {
     Fixture f;
     const auto result = run(Mode::Namespaces, f.spec("cat /proc/sys/kernel/hostname"));
