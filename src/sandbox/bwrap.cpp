@@ -119,7 +119,13 @@ class BwrapSandbox final : public Sandbox {
         args.insert(args.end(), {"--die-with-parent", "--new-session", "--unshare-ipc",
                                  "--unshare-pid", "--unshare-net", "--unshare-uts",
                                  "--unshare-cgroup-try", "--hostname", config_.hostname});
-        if (::geteuid() != 0) args.emplace_back("--unshare-user");
+        // Unprivileged: a user namespace. Root: keep uid 0 (file ownership) but no capabilities,
+        // so the build cannot remount, mknod, chown or bypass permissions.
+        if (::geteuid() != 0) {
+            args.emplace_back("--unshare-user");
+        } else {
+            args.insert(args.end(), {"--cap-drop", "ALL"});
+        }
     }
 
     // The read-only host: /usr and friends (merged-/usr symlinks recreated), selected /etc

@@ -1,5 +1,6 @@
 #include "xenbuild/sandbox/sandbox.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/interrupt.hpp"
 
 #include "support/processes.hpp"
 #include "support/temp_dir.hpp"
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -139,6 +141,12 @@ TEST_CASE("sandbox::Sandbox::run starts from exactly the clean environment", "[s
     }
 }
 
+TEST_CASE("sandbox::Sandbox::run gives the build no capabilities", "[sandbox]") {
+    Fixture f;
+    const auto result = run(Mode::Namespaces, f.spec("grep CapEff /proc/self/status"));
+    CHECK(result.lastLines == std::vector<std::string>{"CapEff:\t0000000000000000"});
+}
+
 TEST_CASE("sandbox::Sandbox::run has a fixed hostname", "[sandbox]") {
     Fixture f;
     const auto result = run(Mode::Namespaces, f.spec("cat /proc/sys/kernel/hostname"));
@@ -258,4 +266,26 @@ TEST_CASE("sandbox::parseMode accepts on and off", "[sandbox]") {
     CHECK(sandbox::parseMode("off") == Mode::Off);
     REQUIRE_THROWS_WITH(sandbox::parseMode("maybe"),
                         "unknown sandbox mode 'maybe': expected 'on' or 'off'");
+}
+
+TEST_CASE("sandbox::Sandbox::run tears everything down on SIGINT", "[sandbox]") {
+    Fixture f;
+    util::InterruptGuard guard;
+    SECTION("namespaces: Ctrl-C reaches xenbuild while the build runs") {
+        const std::string token = "xb-sandbox-sigint-" + std::to_string(::getpid());
+        auto spec = f.spec("bash -c 'exec -a " + token + " sleep 600' & echo ready; wait");
+        spec.cancel = &guard.flag();
+        const auto result = sandbox::makeSandbox(Mode::Namespaces)
+                                ->run(spec, [&](util::OutputStream, std::string_view line) {
+                                    if (line == "ready") ::raise(SIGINT);
+                                });
+        CHECK(result.process.cancelled);
+        CHECK(guard.signal() == SIGINT);
+        CHECK_FALSE(test::processWithTokenAlive(token));
+    }
+    SECTION("off: the build itself interrupts xenbuild") {
+        auto spec = f.spec("kill -INT " + std::to_string(::getpid()) + "; sleep 600");
+        spec.cancel = &guard.flag();
+        CHECK(run(Mode::Off, spec).process.cancelled);
+    }
 }
