@@ -248,7 +248,7 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
     if (!request.expected) idLock.emplace(FileLock::acquire(lockPath(id)));
     if (auto existing = lookupId(id)) return *existing;
     EntryInfo info{request.kind, request.name, actual,
-                   request.url,  request.rev,  static_cast<std::int64_t>(std::time(nullptr))};
+                   request.url,  rev,          static_cast<std::int64_t>(std::time(nullptr))};
     if (options_.durable) detail::syncFileSystem(dest);
     writeMeta(id, info);
     if (::rename(dest.c_str(), pathOf(id).c_str()) != 0) {
