@@ -77,7 +77,7 @@ BuildResult Builder::build(const recipe::BuildPlan& plan) {
             if (detail::outputsPresent(store_, *cached)) {
                 cached->cached = true;
                 observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
-                                   "cached: " + plan.name, 0, 0, ""});
+                                   "cached", 0, 0, ""});
                 return *cached;
             }
         }

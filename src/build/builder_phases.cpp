@@ -9,6 +9,7 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace fs = std::filesystem;
@@ -66,6 +67,24 @@ std::vector<std::string> differingFiles(const std::string& output, const fs::pat
     return differing;
 }
 
+// Host files the plan names (slim builds' firmware and QEMU paths from the host profile) must
+// be visible in the sandbox, read-only; /usr already is.
+std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
+    std::vector<fs::path> dirs;
+    for (const auto& [name, value] : plan.args.items()) {
+        if (!value.is_string()) continue;
+        const fs::path path = value.get<std::string>();
+        std::error_code error;
+        if (!path.is_absolute() || !fs::exists(path, error) || path.string().rfind("/usr/", 0) == 0) {
+            continue;
+        }
+        dirs.push_back(fs::is_directory(path, error) ? path : path.parent_path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+    return dirs;
+}
+
 } // namespace
 
 void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
@@ -91,6 +110,7 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
         spec.workDir = srcDir.parent_path();
         spec.cwd = srcDir;
         spec.env = env;
+        spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;
         spec.logFile = result.log;
         spec.cancel = options_.cancel;

@@ -34,11 +34,6 @@ void removeIfExists(const fs::path& path) {
     store::removeReadOnly(path);
 }
 
-bool argIsTrue(const recipe::BuildPlan& plan, const char* name) {
-    return plan.args.contains(name) && plan.args.at(name).is_boolean() &&
-           plan.args.at(name).get<bool>();
-}
-
 std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
     const auto found = plan.env.find("SOURCE_DATE_EPOCH");
     return found == plan.env.end() ? 0 : std::stoll(found->second);

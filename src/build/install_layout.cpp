@@ -16,7 +16,9 @@ fs::path underRoot(const fs::path& root, const fs::path& absolute) {
 bool pruneEmpty(const fs::path& dir) {
     bool empty = true;
     for (const auto& item : fs::directory_iterator(dir)) {
-        if (item.is_directory(std::error_code{}) && !item.is_symlink()) {
+        if (item.is_symlink()) {
+            empty = false;
+        } else if (item.is_directory()) {
             if (!pruneEmpty(item.path())) empty = false;
         } else {
             empty = false;

@@ -71,6 +71,7 @@ nlohmann::json BuildPlan::hashInput() const {
             {"patches", patchList},
             {"configureFlags", configureFlags},
             {"makeFlags", makeFlags},
+            {"makeTargets", makeTargets},
             {"env", env},
             {"outputs", outputs},
             {"checks", checksJson(checks)}};
@@ -91,7 +92,7 @@ nlohmann::json BuildPlan::toJson() const {
             {"variant", variant},     {"args", args},
             {"sources", sourceMap},   {"stagingOrder", sourceOrder},
             {"patches", patchList},   {"configureFlags", configureFlags},
-            {"makeFlags", makeFlags}, {"env", env},
+            {"makeFlags", makeFlags}, {"makeTargets", makeTargets}, {"env", env},
             {"outputs", outputs},     {"checks", checksJson(checks)},
             {"meta", metaJson(meta)}, {"hash", hash.sri()}};
 }

@@ -26,8 +26,11 @@ Entry commitOutput(Store& store, const std::string& id, const fs::path& staged,
                          quote(staged.string()));
     }
     detail::makeReadOnly(staged);
-    EntryInfo info{EntryKind::Tree, name, narHash(staged), "", "",
-                   static_cast<std::int64_t>(std::time(nullptr))};
+    EntryInfo info;
+    info.kind = EntryKind::Tree;
+    info.name = name;
+    info.hash = narHash(staged);
+    info.time = static_cast<std::int64_t>(std::time(nullptr));
     info.buildKey = buildKey;
     detail::syncFileSystem(staged);
     const nlohmann::json meta = {{"kind", toString(info.kind)}, {"name", info.name},

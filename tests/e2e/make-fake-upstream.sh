@@ -1,0 +1,87 @@
+#!/bin/bash
+# Creates a small Xen-shaped upstream under ROOT for end-to-end tests and benchmarks:
+#   ROOT/git/{xen,qemu,seabios,ovmf,ipxe}   git repositories (xen from tests/data/fake-xen,
+#                                            tagged RELEASE-4.19.0; components with a README)
+#   ROOT/recipes/xen/*.json                 the project's recipes with a 4.19 branch file
+#                                            pinning those repositories (file:// URLs, NAR hashes)
+#   ROOT/patches/4.19/                      local patches (0001 and 0002 edit the same line,
+#                                            so they only apply in order)
+#   ROOT/host/                              files standing in for the host's firmware
+#   ROOT/host-profile.json                  a host profile pointing at them
+# Usage: make-fake-upstream.sh ROOT PROJECT_SOURCE_DIR
+set -euo pipefail
+export PATH=/usr/bin:/bin
+root=$1
+project=$2
+git=(git -c init.defaultBranch=main -c user.name=t -c user.email=t@example.invalid
+     -c protocol.file.allow=always)
+mkdir -p "$root/git" "$root/recipes/xen" "$root/patches/4.19" "$root/host"
+
+make_repo() { # name dir-with-content
+  local name=$1
+  (cd "$root/git/$name" && "${git[@]}" init -q && "${git[@]}" add -A &&
+   "${git[@]}" commit -qm "$name" && "${git[@]}" tag -a "v-$name" -m "$name")
+}
+
+cp -r "$project/tests/data/fake-xen" "$root/git/xen"
+for component in qemu seabios ovmf ipxe; do
+  mkdir -p "$root/git/$component"
+  echo "$component component of the fake upstream" > "$root/git/$component/README"
+done
+declare -A hash rev
+for name in xen qemu seabios ovmf ipxe; do
+  hash[$name]=$(nix-hash --type sha256 --sri "$root/git/$name" 2>/dev/null ||
+                nix --extra-experimental-features nix-command hash path "$root/git/$name")
+  make_repo "$name"
+  rev[$name]=$(cd "$root/git/$name" && git rev-parse HEAD)
+done
+(cd "$root/git/xen" && "${git[@]}" tag -a RELEASE-4.19.0 -m "Xen 4.19.0")
+
+for file in builder.json variants.json host-profile.json patches.json; do
+  cp "$project/recipes/xen/$file" "$root/recipes/xen/$file"
+done
+source_json() { # name submodules
+  printf '    "%s": {\n      "url": "file://%s",\n      "rev": "%s",\n      "hash": "%s",\n      "submodules": false\n    }' \
+    "$1" "$root/git/$1" "${rev[$1]}" "${hash[$1]}"
+}
+{
+  printf '{\n  "kind": "branch",\n  "branch": "4.19",\n  "version": "4.19.0",\n  "latest": true,\n  "sources": {\n'
+  source_json xen; printf ',\n'; source_json qemu; printf ',\n'; source_json seabios; printf ',\n'
+  source_json ovmf; printf ',\n'; source_json ipxe; printf '\n  },\n'
+  printf '  "patches": [],\n'
+  printf '  "support": {\n    "initialRelease": "2024-07-29",\n    "supportedUntil": "2026-01-29",\n    "securitySupportUntil": "2027-07-29"\n  }\n}\n'
+} > "$root/recipes/xen/4.19.json"
+
+cat > "$root/patches/4.19/0001-xen-patched-xl-4.19.patch" <<'PATCH'
+--- a/tools/Makefile
++++ b/tools/Makefile
+@@ -34,3 +34,3 @@ endif
+ xl:
+-	printf '#!/bin/sh\necho "xl from Xen $(VERSION)"\n' > $@
++	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
+ 	chmod +x $@
+PATCH
+cat > "$root/patches/4.19/0002-xen-patched-again-4.19.patch" <<'PATCH'
+--- a/tools/Makefile
++++ b/tools/Makefile
+@@ -34,3 +34,3 @@ endif
+ xl:
+-	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
++	printf '#!/bin/sh\necho "xl from twice patched Xen $(VERSION)"\n' > $@
+ 	chmod +x $@
+PATCH
+
+for component in seabios ovmf ipxe qemu; do echo "host $component" > "$root/host/$component"; done
+cat > "$root/host-profile.json" <<JSON
+{
+  "kind": "host-profile",
+  "name": "fake",
+  "description": "files standing in for the host's firmware",
+  "paths": {
+    "qemu": "$root/host/qemu",
+    "seabios": "$root/host/seabios",
+    "ovmf": "$root/host/ovmf",
+    "ipxe": "$root/host/ipxe"
+  }
+}
+JSON
