@@ -76,8 +76,8 @@ BuildResult Builder::build(const recipe::BuildPlan& plan) {
         if (auto cached = detail::readRecord(store_, key); cached && !options_.rebuild) {
             if (detail::outputsPresent(store_, *cached)) {
                 cached->cached = true;
-                observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
-                                   "cached", 0, 0, ""});
+                observer_.onEvent(
+                    {Event::Kind::Finished, "build " + plan.name, "cached", 0, 0, ""});
                 return *cached;
             }
         }

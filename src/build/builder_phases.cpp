@@ -23,7 +23,8 @@ namespace {
 std::vector<std::string> substituteAll(const std::vector<std::string>& items,
                                        const std::map<std::string, fs::path>& outputs) {
     std::vector<std::string> result;
-    for (const auto& item : items) result.push_back(detail::substituteOutputs(item, outputs));
+    for (const auto& item : items)
+        result.push_back(detail::substituteOutputs(item, outputs));
     return result;
 }
 
@@ -75,7 +76,8 @@ std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
         if (!value.is_string()) continue;
         const fs::path path = value.get<std::string>();
         std::error_code error;
-        if (!path.is_absolute() || !fs::exists(path, error) || path.string().rfind("/usr/", 0) == 0) {
+        if (!path.is_absolute() || !fs::exists(path, error) ||
+            path.string().rfind("/usr/", 0) == 0) {
             continue;
         }
         dirs.push_back(fs::is_directory(path, error) ? path : path.parent_path());
@@ -91,20 +93,25 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
                           const std::map<std::string, fs::path>& finalPaths, BuildResult& result,
                           const std::string& activity) {
     util::Environment env;
-    for (const auto& [name, value] : plan.env) env[name] = detail::substituteOutputs(value, finalPaths);
+    for (const auto& [name, value] : plan.env)
+        env[name] = detail::substituteOutputs(value, finalPaths);
     if (withEfi(plan)) requirePeLinker("ld", util::Environment{{"PATH", kBuildPath}});
 
     std::vector<std::string> configure = {"./configure"};
-    for (const auto& flag : substituteAll(plan.configureFlags, finalPaths)) configure.push_back(flag);
+    for (const auto& flag : substituteAll(plan.configureFlags, finalPaths))
+        configure.push_back(flag);
     std::vector<std::string> make = {"make", "-j" + std::to_string(options_.cores)};
-    for (const auto& flag : substituteAll(plan.makeFlags, finalPaths)) make.push_back(flag);
-    for (const auto& target : plan.makeTargets) make.push_back(target);
+    for (const auto& flag : substituteAll(plan.makeFlags, finalPaths))
+        make.push_back(flag);
+    for (const auto& target : plan.makeTargets)
+        make.push_back(target);
 
     auto onLine = [&](util::OutputStream, std::string_view line) {
         observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
     };
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
-        observer_.onEvent({Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
+        observer_.onEvent(
+            {Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
         sandbox::RunSpec spec;
         spec.argv = argv;
         spec.workDir = srcDir.parent_path();
@@ -122,7 +129,8 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
     }
 }
 
-void Builder::runChecks(const recipe::BuildPlan& plan, const std::map<std::string, fs::path>& staged,
+void Builder::runChecks(const recipe::BuildPlan& plan,
+                        const std::map<std::string, fs::path>& staged,
                         const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
     const detail::CheckContext context{staged, finalPaths};
@@ -134,15 +142,16 @@ void Builder::runChecks(const recipe::BuildPlan& plan, const std::map<std::strin
     }
     std::ofstream log(result.log, std::ios::app);
     for (const auto& check : result.checks) {
-        log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED")
-            << ": " << check.detail << '\n';
+        log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "
+            << check.detail << '\n';
     }
     if (!failures.empty()) throw BuildError("the build's outputs fail their checks:" + failures);
 }
 
 void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
                             const std::map<std::string, fs::path>& staged,
-                            const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+                            const std::map<std::string, fs::path>& finalPaths,
+                            BuildResult& result) {
     for (const auto& output : plan.outputs) {
         const fs::path finalPath = finalPaths.at(output);
         const std::string id = finalPath.filename().string();
@@ -152,7 +161,8 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
             result.differingFiles.insert(result.differingFiles.end(), differing.begin(),
                                          differing.end());
         } else {
-            store::commitOutput(store_, id, staged.at(output), detail::outputName(plan, output), key);
+            store::commitOutput(store_, id, staged.at(output), detail::outputName(plan, output),
+                                key);
         }
         result.outputs.push_back({output, finalPath});
     }

@@ -51,7 +51,8 @@ std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::S
     for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, observer).items) {
         fetched[item.role + ":" + item.name] = item.path;
     }
-    for (const auto& [name, dir] : options.sourceOverrides) fetched["source:" + name] = dir;
+    for (const auto& [name, dir] : options.sourceOverrides)
+        fetched["source:" + name] = dir;
     return fetched;
 }
 
@@ -123,7 +124,8 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     result.key = key;
     result.sandboxMode = sandbox::toString(sandbox_.mode());
     result.log = detail::logPath(store_, key);
-    for (const auto& [name, dir] : options_.sourceOverrides) result.sourceOverrides[name] = dir;
+    for (const auto& [name, dir] : options_.sourceOverrides)
+        result.sourceOverrides[name] = dir;
 
     Paths paths;
     paths.buildDir = store_.dir() / ".tmp" / ("build-" + key);
@@ -134,8 +136,8 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     removeIfExists(paths.stagedOut);
     fs::create_directories(paths.buildDir);
     fs::create_directories(result.log.parent_path());
-    std::ofstream(result.log, std::ios::trunc) << "xenbuild: building " << plan.name << " (key "
-                                               << key << ")\n";
+    std::ofstream(result.log, std::ios::trunc)
+        << "xenbuild: building " << plan.name << " (key " << key << ")\n";
     detail::linkLatestLog(store_, plan.name, result.log);
     bool succeeded = false;
     struct Cleanup {
@@ -159,23 +161,26 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     step("staging sources");
     const auto roots = stage(plan, paths, fetched);
     step("applying " + std::to_string(plan.patches.size()) + " patches");
-    result.patches = applyPatches(plan, roots, fetched,
-                                  options_.skipInapplicablePatches && !options_.sourceOverrides.empty(),
-                                  result);
+    result.patches =
+        applyPatches(plan, roots, fetched,
+                     options_.skipInapplicablePatches && !options_.sourceOverrides.empty(), result);
     packTarballs(plan, paths, roots);
 
     std::map<std::string, fs::path> finalPaths;
-    for (const auto& output : outputPaths(plan)) finalPaths[output.name] = output.path;
+    for (const auto& output : outputPaths(plan))
+        finalPaths[output.name] = output.path;
     runCommands(plan, paths.srcDir, finalPaths, result, activity);
 
     step("installing outputs");
     std::map<std::string, fs::path> staged;
-    for (const auto& [name, path] : finalPaths) staged[name] = paths.stagedOut / name;
+    for (const auto& [name, path] : finalPaths)
+        staged[name] = paths.stagedOut / name;
     detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
     runChecks(plan, staged, finalPaths, result);
     commitOutputs(plan, key, staged, finalPaths, result);
 
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     detail::writeRecord(store_, result);
     succeeded = true;
     observer_.onEvent({Event::Kind::Finished, activity, "built " + plan.name, 0, 0, ""});

@@ -16,8 +16,7 @@ namespace {
 
 std::string param(const recipe::Check& check, const char* name) {
     if (!check.params.contains(name) || !check.params.at(name).is_string()) {
-        throw BuildError("check " + quote(check.kind) + " needs a string parameter " +
-                         quote(name));
+        throw BuildError("check " + quote(check.kind) + " needs a string parameter " + quote(name));
     }
     return check.params.at(name).get<std::string>();
 }
@@ -25,11 +24,13 @@ std::string param(const recipe::Check& check, const char* name) {
 CheckResult checkPe(const recipe::Check& check, const CheckContext& context) {
     const fs::path path = substituteOutputs(param(check, "path"), context.staged);
     if (!fs::exists(path)) {
-        return {check.kind, false, quote(path.filename().string()) + " was not built (" +
-                                       path.string() + " is missing)"};
+        return {check.kind, false,
+                quote(path.filename().string()) + " was not built (" + path.string() +
+                    " is missing)"};
     }
     const PeImage image = inspectPe(path);
-    return {check.kind, image.isPe32PlusX86_64(), path.filename().string() + ": " + image.describe()};
+    return {check.kind, image.isPe32PlusX86_64(),
+            path.filename().string() + ": " + image.describe()};
 }
 
 CheckResult checkHypervisorVersion(const recipe::Check& check, const CheckContext& context) {
@@ -49,7 +50,8 @@ std::string pkgConfig(const fs::path& dir, const std::string& module,
     spec.argv = {"pkg-config"};
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.argv.push_back(module);
-    spec.env = util::Environment{{"PATH", kBuildPath}, {"PKG_CONFIG_PATH", dir.string()},
+    spec.env = util::Environment{{"PATH", kBuildPath},
+                                 {"PKG_CONFIG_PATH", dir.string()},
                                  {"PKG_CONFIG_LIBDIR", dir.string()}};
     spec.capture = true;
     const auto result = util::runProcess(spec);
@@ -94,13 +96,15 @@ CheckResult checkPkgConfig(const recipe::Check& check, const CheckContext& conte
         return {check.kind, true, std::to_string(modules.size()) + " modules resolve"};
     }
     std::string detail;
-    for (const auto& problem : problems) detail += (detail.empty() ? "" : "; ") + problem;
+    for (const auto& problem : problems)
+        detail += (detail.empty() ? "" : "; ") + problem;
     return {check.kind, false, detail};
 }
 
 } // namespace
 
-std::string substituteOutputs(const std::string& text, const std::map<std::string, fs::path>& outputs) {
+std::string substituteOutputs(const std::string& text,
+                              const std::map<std::string, fs::path>& outputs) {
     static const std::string open = "${outputs.";
     std::string result;
     std::size_t position = 0;

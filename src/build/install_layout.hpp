@@ -14,9 +14,10 @@ namespace xenbuild::build::detail {
 // prefixes (/etc, /var, /lib/systemd, ...) goes into the "out" output at the same relative
 // path; /boot goes into "boot" when there is one. Returns the relative paths that were moved
 // into "out" that way, for the log. Throws BuildError on a file that two outputs claim.
-std::vector<std::string> splitInstallRoot(const std::filesystem::path& installRoot,
-                                          const std::map<std::string, std::filesystem::path>& finalPaths,
-                                          const std::map<std::string, std::filesystem::path>& staged);
+std::vector<std::string>
+splitInstallRoot(const std::filesystem::path& installRoot,
+                 const std::map<std::string, std::filesystem::path>& finalPaths,
+                 const std::map<std::string, std::filesystem::path>& staged);
 
 // Moves the tree `from` into `to`, merging directories that exist on both sides. Throws
 // BuildError when a non-directory exists on both sides.

@@ -24,11 +24,12 @@ nlohmann::json BuildResult::toJson() const {
     json["cached"] = cached;
     json["sandbox"] = sandboxMode;
     json["outputs"] = nlohmann::json::object();
-    for (const auto& info : outputs) json["outputs"][info.name] = info.path.string();
+    for (const auto& info : outputs)
+        json["outputs"][info.name] = info.path.string();
     json["checks"] = nlohmann::json::array();
     for (const auto& check : checks) {
-        json["checks"].push_back({{"kind", check.kind}, {"passed", check.passed},
-                                  {"detail", check.detail}});
+        json["checks"].push_back(
+            {{"kind", check.kind}, {"passed", check.passed}, {"detail", check.detail}});
     }
     json["patches"] = nlohmann::json::array();
     for (const auto& report : patches) {
@@ -85,8 +86,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
         result.patches.push_back(entry);
     }
     result.skippedPatches = json.value("skippedPatches", std::vector<std::string>{});
-    result.sourceOverrides =
-        json.value("sourceOverrides", std::map<std::string, std::string>{});
+    result.sourceOverrides = json.value("sourceOverrides", std::map<std::string, std::string>{});
     result.log = json.at("log").get<std::string>();
     result.seconds = json.value("seconds", 0.0);
     return result;

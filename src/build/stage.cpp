@@ -81,8 +81,7 @@ void writeMember(archive* a, const fs::path& dir, const fs::path& relative,
         archive_entry_set_size(entry.get(), static_cast<la_int64_t>(content.size()));
     }
     check(a, archive_write_header(a, entry.get()), file);
-    if (!content.empty() &&
-        archive_write_data(a, content.data(), content.size()) < 0) {
+    if (!content.empty() && archive_write_data(a, content.data(), content.size()) < 0) {
         check(a, ARCHIVE_FATAL, file);
     }
 }

@@ -32,9 +32,8 @@ std::string probeVersion(const Tool& tool) {
     spec.capture = true;
     spec.timeout = std::chrono::seconds(30);
     if (!util::findProgram(tool.program, kBuildPath)) {
-        throw BuildError(std::string("the build toolchain has no ") + quote(tool.program) +
-                         " in " + kBuildPath + "; install the Debian package " +
-                         quote(tool.package));
+        throw BuildError(std::string("the build toolchain has no ") + quote(tool.program) + " in " +
+                         kBuildPath + "; install the Debian package " + quote(tool.package));
     }
     const auto result = util::runProcess(spec);
     if (!result.success()) {

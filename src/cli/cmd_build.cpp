@@ -22,7 +22,9 @@ namespace {
 // Set by SIGINT/SIGTERM; the sandbox watches it and tears the build's processes down.
 std::atomic<bool> interrupted{false};
 
-extern "C" void onInterrupt(int) { interrupted.store(true); }
+extern "C" void onInterrupt(int) {
+    interrupted.store(true);
+}
 
 struct BuildArgs {
     std::vector<std::string> packages;
@@ -73,10 +75,12 @@ void printResult(const build::BuildResult& result) {
     for (const auto& output : result.outputs) {
         std::cout << "  " << output.name << ": " << output.path.string() << '\n';
     }
-    for (const auto& skipped : result.skippedPatches) std::cout << "  skipped patch " << skipped << '\n';
+    for (const auto& skipped : result.skippedPatches)
+        std::cout << "  skipped patch " << skipped << '\n';
     if (!result.differingFiles.empty()) {
         std::cout << "  not reproducible: " << result.differingFiles.size() << " files differ\n";
-        for (const auto& file : result.differingFiles) std::cout << "    " << file << '\n';
+        for (const auto& file : result.differingFiles)
+            std::cout << "    " << file << '\n';
     }
 }
 
@@ -108,19 +112,26 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
         }
     };
     std::vector<std::thread> threads;
-    for (unsigned t = 0; t < std::max(1u, std::min<unsigned>(args.jobs, static_cast<unsigned>(plans.size()))); ++t) {
+    for (unsigned t = 0;
+         t < std::max(1u, std::min<unsigned>(args.jobs, static_cast<unsigned>(plans.size())));
+         ++t) {
         threads.emplace_back(worker);
     }
-    for (auto& thread : threads) thread.join();
+    for (auto& thread : threads)
+        thread.join();
 
     nlohmann::json json = nlohmann::json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {
         if (!results[i]) continue;
         if (!args.outLink.empty()) {
-            const std::string base = plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
+            const std::string base =
+                plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
             build::linkResults(*results[i], base, store);
         }
-        if (args.json) json.push_back(results[i]->toJson()); else printResult(*results[i]);
+        if (args.json)
+            json.push_back(results[i]->toJson());
+        else
+            printResult(*results[i]);
     }
     if (args.json) std::cout << json.dump(2) << '\n';
     for (auto& error : errors) {
@@ -132,8 +143,10 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
 
 void registerBuild(CLI::App& app, GlobalOptions& global) {
     auto args = std::make_shared<BuildArgs>();
-    auto* command = app.add_subcommand("build", "Build packages in the sandbox (fetching sources first)");
-    command->add_option("packages", args->packages, "Packages to build, e.g. xen_4_19-slim")->required();
+    auto* command =
+        app.add_subcommand("build", "Build packages in the sandbox (fetching sources first)");
+    command->add_option("packages", args->packages, "Packages to build, e.g. xen_4_19-slim")
+        ->required();
     addEvalOptions(*command, args->eval);
     command->add_option("-o,--out-link", args->outLink,
                         "Create result symlinks BASE, BASE-boot, BASE-dev, ... to the outputs");
@@ -141,11 +154,13 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
     command->add_option("--cores", args->cores, "make -jN within one build (default: all CPUs)");
     command->add_flag("--rebuild", args->rebuild,
                       "Build again even if cached and report output files that differ");
-    command->add_flag("--keep-failed", args->keepFailed, "Keep the build directory of a failed build");
+    command->add_flag("--keep-failed", args->keepFailed,
+                      "Keep the build directory of a failed build");
     command->add_option("--sandbox", args->sandbox, "on (namespaces, default) or off")
         ->check(CLI::IsMember({"on", "off", "namespaces"}));
-    command->add_option("--override-source", args->overrides,
-                        "Use a local directory instead of a pinned source (recorded)")
+    command
+        ->add_option("--override-source", args->overrides,
+                     "Use a local directory instead of a pinned source (recorded)")
         ->type_name("NAME=DIR");
     command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
                       "With --override-source: skip patches that do not apply (reported)");

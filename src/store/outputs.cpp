@@ -33,9 +33,12 @@ Entry commitOutput(Store& store, const std::string& id, const fs::path& staged,
     info.time = static_cast<std::int64_t>(std::time(nullptr));
     info.buildKey = buildKey;
     detail::syncFileSystem(staged);
-    const nlohmann::json meta = {{"kind", toString(info.kind)}, {"name", info.name},
-                                 {"hash", info.hash.sri()},     {"buildKey", buildKey},
-                                 {"url", ""},                   {"rev", ""},
+    const nlohmann::json meta = {{"kind", toString(info.kind)},
+                                 {"name", info.name},
+                                 {"hash", info.hash.sri()},
+                                 {"buildKey", buildKey},
+                                 {"url", ""},
+                                 {"rev", ""},
                                  {"time", info.time}};
     detail::writeFileAtomic(store.dir() / ".meta" / (id + ".json"), meta.dump(2) + "\n");
     if (std::rename(staged.c_str(), store.pathOf(id).c_str()) != 0) {

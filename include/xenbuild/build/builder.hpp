@@ -28,16 +28,16 @@
 namespace xenbuild::build {
 
 struct BuildOptions {
-    unsigned cores = 0;          // make -jN; 0: the number of online CPUs
-    bool keepFailed = false;     // keep the build directory of a failed build
-    bool rebuild = false;        // build again and report output files that differ
+    unsigned cores = 0;      // make -jN; 0: the number of online CPUs
+    bool keepFailed = false; // keep the build directory of a failed build
+    bool rebuild = false;    // build again and report output files that differ
     // Source name -> local directory used instead of the pinned source (recorded in the
     // result and the build key; e.g. Debian's Xen tree for the real-Xen test).
     std::map<std::string, std::filesystem::path> sourceOverrides;
     // Upstream patches that do not apply to an overridden tree are skipped (and reported)
     // instead of failing the build. Only with sourceOverrides: pinned trees must take them.
     bool skipInapplicablePatches = false;
-    std::chrono::seconds timeout{0};          // per command; 0: none
+    std::chrono::seconds timeout{0};           // per command; 0: none
     const std::atomic<bool>* cancel = nullptr; // set by the CLI's SIGINT handler
     fetch::FetchOptions fetch;
 };
@@ -54,14 +54,14 @@ struct CheckResult {
 };
 
 struct BuildResult {
-    std::string plan;                 // plan name
-    std::string key;                  // build key (nix32)
-    bool cached = false;              // outputs were already in the store
-    std::string sandboxMode;          // "namespaces" or "off"
-    std::vector<OutputInfo> outputs;  // plan order
+    std::string plan;                // plan name
+    std::string key;                 // build key (nix32)
+    bool cached = false;             // outputs were already in the store
+    std::string sandboxMode;         // "namespaces" or "off"
+    std::vector<OutputInfo> outputs; // plan order
     std::vector<CheckResult> checks;
     std::vector<patch::PatchReport> patches;
-    std::vector<std::string> skippedPatches; // with skipInapplicablePatches
+    std::vector<std::string> skippedPatches;            // with skipInapplicablePatches
     std::map<std::string, std::string> sourceOverrides; // name -> directory
     std::filesystem::path log;
     double seconds = 0;
@@ -114,7 +114,6 @@ std::filesystem::path latestLogPath(const store::Store& store, const std::string
 
 // Creates `result`, `result-boot`, ... symlinks next to `base` for the outputs, and registers
 // them as gc roots of the store.
-void linkResults(const BuildResult& result, const std::filesystem::path& base,
-                 store::Store& store);
+void linkResults(const BuildResult& result, const std::filesystem::path& base, store::Store& store);
 
 } // namespace xenbuild::build

@@ -1,0 +1,210 @@
+// End-to-end tests of `xenbuild build` on the Xen-shaped tree: staging, patch order, outputs,
+// checks, the cache, and what the sandbox forbids.
+
+#include "e2e/build_fixture.hpp"
+#include "support/processes.hpp"
+#include "xenbuild/build/pe.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <thread>
+
+using namespace xbtest;
+
+namespace {
+
+std::string readText(const fs::path& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Store entries whose name ends with `suffix` (build outputs are named xen-4.19.0[-output]).
+std::size_t countEntries(const fs::path& store, const std::string& needle) {
+    std::size_t count = 0;
+    for (const auto& item : fs::directory_iterator(store)) {
+        if (item.path().filename().string().find(needle) != std::string::npos) ++count;
+    }
+    return count;
+}
+
+// A TCP listener on 127.0.0.1 of the host; counts connections that reach it.
+struct Listener {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int port = 0;
+    Listener() {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+        ::listen(fd, 8);
+        socklen_t length = sizeof address;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+        port = ntohs(address.sin_port);
+    }
+    ~Listener() { ::close(fd); }
+    int accepted() const {
+        int count = 0;
+        while (true) {
+            const int client = ::accept(fd, nullptr, nullptr);
+            if (client < 0) return count;
+            ::close(client);
+            ++count;
+        }
+    }
+};
+
+} // namespace
+
+TEST_CASE("build: a slim build stages, patches in order, installs checked outputs, then is cached",
+          "[build][e2e]") {
+    FakeUpstream upstream;
+    const auto first = upstream.xenbuildStdout("build xen_4_19-slim --json -o " +
+                                               shellQuote((upstream.root / "result").string()) +
+                                               " " + upstream.hostProfileArg());
+    REQUIRE(first.status == 0);
+    const auto results = nlohmann::json::parse(first.output);
+    REQUIRE(results.size() == 1);
+    const auto& result = results[0];
+    CHECK(result["cached"] == false);
+    CHECK(result["sandbox"] == "namespaces");
+    CHECK(result["checks"].size() == 3);
+    for (const auto& check : result["checks"])
+        CHECK(check["passed"] == true);
+
+    // The local patches applied in order (0002 only applies on top of 0001).
+    CHECK(readText(upstream.root / "result" / "bin" / "xl").find("twice patched Xen 4.19.0") !=
+          std::string::npos);
+    const fs::path boot = upstream.root / "result-boot";
+    CHECK(xenbuild::build::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
+    CHECK(fs::exists(boot / "xen.gz"));
+    CHECK(fs::exists(upstream.root / "result-dev" / "lib" / "pkgconfig" / "xenlight.pc"));
+    CHECK(fs::exists(upstream.root / "result-man" / "share" / "man" / "man1" / "xl.1"));
+    // Slim: no internal firmware was built.
+    CHECK_FALSE(fs::exists(upstream.root / "result" / "lib" / "xen" / "boot" / "bios.bin"));
+
+    const auto second =
+        upstream.xenbuildStdout("build xen_4_19-slim --json " + upstream.hostProfileArg());
+    REQUIRE(second.status == 0);
+    const auto cached = nlohmann::json::parse(second.output)[0];
+    CHECK(cached["cached"] == true);
+    CHECK(cached["outputs"] == result["outputs"]);
+
+    const auto verify = upstream.xenbuild("store verify");
+    CHECK(verify.status == 0);
+    const auto log = upstream.xenbuild("log xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(log.status == 0);
+    CHECK(log.output.find("configure: prefix") != std::string::npos);
+}
+
+TEST_CASE("build: a standard build stages the internal components where Xen finds them",
+          "[build][e2e]") {
+    FakeUpstream upstream;
+    const auto built =
+        upstream.xenbuild("build xen_4_19 -o " + shellQuote((upstream.root / "result").string()));
+    INFO(built.output);
+    REQUIRE(built.status == 0);
+    const fs::path firmware = upstream.root / "result" / "lib" / "xen" / "boot";
+    CHECK(readText(firmware / "bios.bin") == "seabios component of the fake upstream\n");
+    CHECK(readText(firmware / "ovmf.bin") == "ovmf component of the fake upstream\n");
+    CHECK(readText(firmware / "qemu-system-i386") == "qemu component of the fake upstream\n");
+    // iPXE went in as tools/firmware/etherboot/ipxe.tar.gz, which the tree unpacked.
+    CHECK(readText(firmware / "README") == "ipxe component of the fake upstream\n");
+}
+
+TEST_CASE("build: network access inside the build fails", "[build][e2e][sandbox]") {
+    FakeUpstream upstream;
+    Listener listener;
+    upstream.addHook("0003", "network",
+                     "bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(listener.port) +
+                         "' && echo NETWORK-REACHABLE\n");
+    const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(built.status == 1);
+    CHECK(built.output.find("make failed") != std::string::npos);
+    CHECK(built.output.find("NETWORK-REACHABLE") == std::string::npos);
+    CHECK(listener.accepted() == 0);
+    CHECK(countEntries(upstream.store, "xen-4.19.0") == 0); // nothing half-built in the store
+}
+
+TEST_CASE("build: writes outside the build directory fail", "[build][e2e][sandbox]") {
+    FakeUpstream upstream;
+    const fs::path escape = upstream.store / "escaped";
+    upstream.addHook("0003", "escape",
+                     "touch " + escape.string() + " || true\ntouch /usr/xenbuild-escape\n");
+    const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(built.status == 1);
+    CHECK(built.output.find("/usr/xenbuild-escape") != std::string::npos);
+    CHECK_FALSE(fs::exists(escape));
+    CHECK_FALSE(fs::exists("/usr/xenbuild-escape"));
+}
+
+TEST_CASE("build: a source with a wrong hash is refused and nothing is built", "[build][e2e]") {
+    FakeUpstream upstream;
+    const fs::path branch = upstream.recipes / "xen" / "4.19.json";
+    std::string text = readText(branch);
+    const auto at = text.find("\"hash\": \"sha256-") + 16;
+    text[at] = text[at] == 'A' ? 'B' : 'A';
+    writeFile(branch, text);
+    const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(built.status == 1);
+    CHECK(built.output.find("hash mismatch for source 'xen'") != std::string::npos);
+    CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
+}
+
+TEST_CASE("build: a patch that does not apply names the patch, file and hunk", "[build][e2e]") {
+    FakeUpstream upstream;
+    upstream.addPatch("0003-xen-stale-4.19.patch",
+                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,2 +34,2 @@\n xl:\n"
+                      "-\tthis line is not in the file\n+\treplacement\n");
+    const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(built.status == 1);
+    CHECK(built.output.find("0003-xen-stale-4.19.patch") != std::string::npos);
+    CHECK(built.output.find("tools/Makefile") != std::string::npos);
+    CHECK(built.output.find("hunk") != std::string::npos);
+}
+
+TEST_CASE("build: --rebuild builds again and finds the fake tree reproducible", "[build][e2e]") {
+    FakeUpstream upstream;
+    REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
+    const auto again = upstream.xenbuildStdout("build xen_4_19-slim --rebuild --json " +
+                                               upstream.hostProfileArg());
+    REQUIRE(again.status == 0);
+    const auto result = nlohmann::json::parse(again.output)[0];
+    CHECK(result["cached"] == false);
+    CHECK_FALSE(result.contains("differingFiles"));
+}
+
+TEST_CASE("build: an interrupted build stops every process and leaves nothing behind",
+          "[build][e2e][sandbox]") {
+    FakeUpstream upstream;
+    upstream.addHook("0003", "sleep", "sleep 300\n");
+    const std::string command = "echo $$ > build.pid; exec " + shellQuote(XENBUILD_BINARY) +
+                                " --recipes recipes --store store build xen_4_19-slim " +
+                                upstream.hostProfileArg();
+    const auto started =
+        run("cd " + shellQuote(upstream.root.string()) + " && (sh -c " + shellQuote(command) +
+            " > build.out 2>&1; echo $? > build.rc) > /dev/null 2>&1 & echo started");
+    REQUIRE(started.status == 0);
+    bool hookRunning = false;
+    for (int i = 0; i < 200 && !hookRunning; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        hookRunning = xenbuild::test::processWithTokenAlive("hooks/sleep.sh");
+    }
+    REQUIRE(hookRunning);
+    runOk("kill -INT $(cat " + shellQuote((upstream.root / "build.pid").string()) + ")");
+    bool finished = false;
+    for (int i = 0; i < 200 && !finished; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        finished =
+            fs::exists(upstream.root / "build.rc") && !readText(upstream.root / "build.rc").empty();
+    }
+    REQUIRE(finished);
+    CHECK(readText(upstream.root / "build.rc") != "0\n");
+    CHECK(xenbuild::test::processWithTokenGone("hooks/sleep.sh"));
+    CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
+    CHECK(countEntries(upstream.store / ".tmp", "build-") == 0);
+}
