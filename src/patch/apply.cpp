@@ -122,9 +122,24 @@ FileState withContent(std::string content, unsigned mode) {
     return {true, std::make_shared<const std::string>(std::move(content)), mode};
 }
 
+// A plain diff creating a file without /dev/null: one hunk "@@ -0,0 +1,N @@".
+bool createsFile(const FilePatch& fp, bool reverse) {
+    if (fp.op != FileOp::Modify || fp.hunks.size() != 1) return false;
+    const Hunk& hunk = fp.hunks.front();
+    return reverse ? hunk.newStart == 0 && hunk.newCount == 0
+                   : hunk.oldStart == 0 && hunk.oldCount == 0;
+}
+
 FileReport PatchRun::run(const FilePatch& fp) {
-    const Task task = makeTask(fp, reverse_);
+    Task task = makeTask(fp, reverse_);
     FileReport report{fp.path(), fp.op, {}};
+    if (createsFile(fp, reverse_)) {
+        // Like GNU patch: such a hunk never applies to a non-empty file.
+        const FileState state = staging_.lookup(guard_.resolve(task.to));
+        if (state.exists && !state.content->empty())
+            throw Mismatch{"file " + quote(task.to) + " to be created already exists"};
+        task.op = state.exists ? FileOp::Modify : FileOp::Create;
+    }
     if (task.op == FileOp::Create) {
         const fs::path target = guard_.resolve(task.to);
         if (staging_.lookup(target).exists)

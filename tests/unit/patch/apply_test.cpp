@@ -142,6 +142,16 @@ TEST_CASE("patch::applyPatch with dryRun writes nothing", "[patch][apply]") {
     CHECK(tree.read("xen/foo.c") == numberedLines(1, 10));
 }
 
+TEST_CASE("patch::applyPatch creates a file from a plain diff without /dev/null",
+          "[patch][apply]") {
+    TempTree tree;
+    const std::string text = "--- a/docs/new.txt\n+++ b/docs/new.txt\n@@ -0,0 +1,2 @@\n+one\n"
+                             "+two\n";
+    CHECK(applyText(tree, text).summary() == "clean");
+    CHECK(tree.read("docs/new.txt") == "one\ntwo\n");
+    CHECK(applyText(tree, text).summary() == "already applied");
+}
+
 TEST_CASE("patch::applyPatch reports missing and existing files", "[patch][apply]") {
     TempTree tree;
     CHECK(applyText(tree, kLine5Patch).summary() == "failed: file 'xen/foo.c' does not exist");
