@@ -85,7 +85,7 @@ class PatchRun {
     FileReport run(const FilePatch& fp);
 
   private:
-    FileState existing(const std::string& path, const char* role) const;
+    FileState existing(const std::string& path) const;
     std::string patched(const FilePatch& fp, const FileState& source, FileReport& report) const;
 
     const TreeGuard& guard_;
@@ -94,16 +94,16 @@ class PatchRun {
     bool reverse_;
 };
 
-FileState PatchRun::existing(const std::string& path, const char* role) const {
+FileState PatchRun::existing(const std::string& path) const {
     FileState state = staging_.lookup(guard_.resolve(path));
-    if (!state.exists) throw Mismatch{std::string(role) + " " + quote(path) + " does not exist"};
+    if (!state.exists) throw Mismatch{"file " + quote(path) + " does not exist"};
     return state;
 }
 
 std::string PatchRun::patched(const FilePatch& fp, const FileState& source,
                               FileReport& report) const {
-    static const std::string empty;
-    const std::string& content = source.exists ? *source.content : empty;
+    const std::string_view content =
+        source.exists ? std::string_view(*source.content) : std::string_view();
     detail::HunksResult result = detail::applyHunks(content, fp.hunks, fuzz_, reverse_);
     if (result.failedHunk) {
         const Hunk& hunk = fp.hunks[*result.failedHunk];
@@ -147,7 +147,7 @@ FileReport PatchRun::run(const FilePatch& fp) {
         staging_.stage(target, withContent(patched(fp, {}, report), task.mode.value_or(0644)));
         return report;
     }
-    const FileState source = existing(task.from, "file");
+    const FileState source = existing(task.from);
     std::string content = patched(fp, source, report);
     const unsigned mode = task.mode.value_or(source.mode);
     if (task.op == FileOp::Delete) {

@@ -7,6 +7,7 @@
 
 #include "xenbuild/patch/diff.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/progress.hpp"
 
 #include <cstddef>
 #include <filesystem>
@@ -87,6 +88,9 @@ struct SeriesOptions {
     // "while applying patch '<id>'" in its trace. When false, every patch is tried and
     // reported; a malformed or escaping patch is reported as failed with the error's text.
     bool stopAtFailure = true;
+    // Receives Started before each patch and Finished (text: the report's summary) or Failed
+    // after it; activity "patch <id>", done/total count patches. May be null.
+    util::ProgressObserver* progress = nullptr;
 };
 
 // Applies the jobs in order; returns one report per patch tried.
