@@ -2,6 +2,7 @@
 
 #include "patch/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -140,7 +141,7 @@ std::size_t Parser::parsePlainFile(std::size_t i, std::vector<FilePatch>& out) {
 void gitNames(std::string_view rest, std::string& oldName, std::string& newName) {
     if (rest.size() % 2 == 1) {
         const std::size_t half = rest.size() / 2;
-        if (rest[half] == ' ' && rest.substr(2, half - 2) == rest.substr(half + 3)) {
+        if (half >= 2 && rest[half] == ' ' && rest.substr(2, half - 2) == rest.substr(half + 3)) {
             oldName = newName = std::string(rest.substr(0, half));
             return;
         }
@@ -245,7 +246,7 @@ std::size_t Parser::parseHunk(std::size_t i, Hunk& hunk) {
     parseHunkHeader(i, hunk);
     std::size_t oldLeft = hunk.oldCount;
     std::size_t newLeft = hunk.newCount;
-    hunk.lines.reserve(oldLeft + newLeft);
+    hunk.lines.reserve(std::min(oldLeft + newLeft, lines_.size() - i));
     for (++i; oldLeft > 0 || newLeft > 0; ++i) {
         if (i >= lines_.size())
             fail(i - 1, "hunk " + quote(hunk.header) + " ends early: the patch is truncated");

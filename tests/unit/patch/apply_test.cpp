@@ -283,3 +283,15 @@ TEST_CASE("patch::applyPatch keeps CRLF lines intact", "[patch][apply]") {
                   .status == PatchStatus::Failed);
     }
 }
+
+TEST_CASE("patch::applyPatch survives absurd hunk headers", "[patch][apply]") {
+    TempTree tree;
+    tree.write("f", numberedLines(1, 10));
+    const PatchReport report =
+        applyText(tree, "--- a/f\n+++ b/f\n@@ -9223372036854775000,3 +9223372036854775000,3 @@\n"
+                        " line 4\n-line 5\n+LINE 5\n line 6\n");
+    CHECK(report.summary() == "offset -9223372036854774996");
+    REQUIRE_THROWS_WITH(applyText(tree, "--- a/f\n+++ b/f\n@@ -1,99999999999 +1 @@\n-x\n"),
+                        "test.patch:4: hunk '@@ -1,99999999999 +1 @@' ends early: the patch is "
+                        "truncated");
+}
