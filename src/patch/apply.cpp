@@ -222,6 +222,61 @@ Outcome evaluate(const Patch& patch, const fs::path& root, unsigned fuzz, const 
 
 } // namespace
 
+std::string_view statusName(PatchStatus status) {
+    switch (status) {
+    case PatchStatus::Clean:
+        return "clean";
+    case PatchStatus::Offset:
+        return "offset";
+    case PatchStatus::Fuzz:
+        return "fuzz";
+    case PatchStatus::Failed:
+        return "failed";
+    case PatchStatus::AlreadyApplied:
+        break;
+    }
+    return "already-applied";
+}
+
+namespace {
+
+std::string_view opName(FileOp op) {
+    switch (op) {
+    case FileOp::Modify:
+        return "modify";
+    case FileOp::Create:
+        return "create";
+    case FileOp::Delete:
+        return "delete";
+    case FileOp::Rename:
+        return "rename";
+    case FileOp::Copy:
+        break;
+    }
+    return "copy";
+}
+
+} // namespace
+
+nlohmann::json PatchReport::toJson() const {
+    nlohmann::json fileList = nlohmann::json::array();
+    for (const FileReport& file : files) {
+        nlohmann::json hunkList = nlohmann::json::array();
+        for (const HunkReport& hunk : file.hunks)
+            hunkList.push_back({{"number", hunk.number},
+                                {"header", hunk.header},
+                                {"offset", hunk.offset},
+                                {"fuzz", hunk.fuzz}});
+        fileList.push_back({{"path", file.path}, {"op", opName(file.op)}, {"hunks", hunkList}});
+    }
+    return {{"id", id},
+            {"patchFile", patchFile},
+            {"status", statusName(status)},
+            {"summary", summary()},
+            {"message", message},
+            {"files", fileList}};
+}
+
 long PatchReport::maxOffset() const {
     long best = 0;
     for (const auto& file : files)

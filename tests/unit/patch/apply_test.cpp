@@ -295,3 +295,15 @@ TEST_CASE("patch::applyPatch survives absurd hunk headers", "[patch][apply]") {
                         "test.patch:4: hunk '@@ -1,99999999999 +1 @@' ends early: the patch is "
                         "truncated");
 }
+
+TEST_CASE("patch::PatchReport::toJson describes every hunk", "[patch][apply]") {
+    TempTree tree;
+    tree.write("xen/foo.c", "extra\n" + numberedLines(1, 10));
+    const PatchReport report = applyText(tree, kLine5Patch);
+    CHECK(report.toJson() == nlohmann::json::parse(R"({
+        "id": "test.patch", "patchFile": "test.patch", "status": "offset",
+        "summary": "offset +1", "message": "",
+        "files": [{"path": "xen/foo.c", "op": "modify", "hunks": [
+            {"number": 1, "header": "@@ -2,7 +2,7 @@", "offset": 1, "fuzz": 0}]}]})"));
+    CHECK(statusName(PatchStatus::AlreadyApplied) == "already-applied");
+}
