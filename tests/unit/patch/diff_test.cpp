@@ -131,6 +131,13 @@ TEST_CASE("patch::parsePatch unquotes git's quoted file names", "[patch][diff]")
                              "-a\n"
                              "+b\n";
     CHECK(parsePatch(text, "q.patch").files.at(0).newPath == "with\ttab");
+    const Patch renamed = parsePatch("diff --git \"a/x\\ty\" b/z\n"
+                                     "similarity index 100%\n"
+                                     "rename from \"x\\ty\"\n"
+                                     "rename to z\n",
+                                     "r.patch");
+    CHECK(renamed.files.at(0).oldPath == "x\ty");
+    CHECK(renamed.files.at(0).newPath == "z");
 }
 
 TEST_CASE("patch::parsePatch rejects malformed patches naming the file and line", "[patch][diff]") {
