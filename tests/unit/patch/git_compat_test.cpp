@@ -83,11 +83,10 @@ TEST_CASE("patch::applyPatch reproduces a git format-patch commit", "[patch][git
     }
     git(repo, "git init -q . && git add -A && git commit -qm base");
     change(repo);
-    git(repo, "git add -A && git commit -qm change && git format-patch -M -1 --stdout > ../" +
-                  repo.root().filename().string() + ".patch");
-    const fs::path patchFile = repo.root().string() + ".patch";
-    const Patch patch = readPatch(patchFile);
-    fs::remove(patchFile);
+    TempTree out;
+    git(repo, "git add -A && git commit -qm change && git format-patch -M -1 --stdout > '" +
+                  (out / "change.patch").string() + "'");
+    const Patch patch = readPatch(out / "change.patch");
 
     const PatchReport report = applyPatch(patch, copy.root(), ApplyOptions{});
     CHECK(report.summary() == "clean");
