@@ -5,8 +5,7 @@ usage: gen_patch_series.py SRC_TREE OUT_DIR COUNT [POOL]
 
 Each patch edits 3 files picked from a pool of POOL (default 300) text files of SRC_TREE, two
 places per file, against the state left by the previous patches, so the series only applies in
-order. Patches carry a mail header like XSA advisories. Writes OUT_DIR/NNNN.patch and
-OUT_DIR/touched (the files edited, relative to SRC_TREE).
+order. Patches carry a mail header like git format-patch mails. Writes OUT_DIR/NNNN.patch.
 """
 import difflib
 import os
@@ -49,7 +48,6 @@ def main():
     state = {rel: [line + "\n" for line in text.split("\n")[:-1]] for rel, text in pool}
     names = [rel for rel, _ in pool]
     os.makedirs(out, exist_ok=True)
-    touched = set()
     for k in range(1, count + 1):
         parts = ["From: bench <bench@example.org>\nSubject: [PATCH] bench change %d\n\n"
                  "Generated change number %d.\n---\n" % (k, k)]
@@ -59,11 +57,8 @@ def main():
             parts.append("diff --git a/%s b/%s\n" % (rel, rel))
             parts.extend(difflib.unified_diff(old, new, "a/" + rel, "b/" + rel, n=3))
             state[rel] = new
-            touched.add(rel)
         with open(os.path.join(out, "%04d.patch" % k), "w", encoding="latin-1") as f:
             f.write("".join(parts))
-    with open(os.path.join(out, "touched"), "w") as f:
-        f.write("\n".join(sorted(touched)) + "\n")
 
 
 if __name__ == "__main__":

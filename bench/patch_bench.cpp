@@ -23,13 +23,15 @@ int main(int argc, char** argv) {
     }
     const std::filesystem::path root = argv[arg++];
     std::vector<PatchJob> jobs;
-    for (; arg < argc; ++arg) jobs.push_back({argv[arg], argv[arg], root, 0});
+    for (; arg < argc; ++arg)
+        jobs.push_back({argv[arg], argv[arg], root, 0});
     try {
         const auto reports = applySeries(jobs, options);
         std::map<std::string, int> counts;
         for (const auto& report : reports)
             ++counts[report.summary().substr(0, report.summary().find(' '))];
-        for (const auto& [status, count] : counts) std::cerr << status << ": " << count << "\n";
+        for (const auto& [status, count] : counts)
+            std::cerr << status << ": " << count << "\n";
     } catch (const xenbuild::Error& e) {
         std::cerr << "error: " << e.describe() << "\n";
         return 1;

@@ -85,7 +85,7 @@ class PatchRun {
     FileReport run(const FilePatch& fp);
 
   private:
-    FileState existing(const std::string& path, const char* role) const;
+    FileState existing(const std::string& path) const;
     std::string patched(const FilePatch& fp, const FileState& source, FileReport& report) const;
 
     const TreeGuard& guard_;
@@ -94,16 +94,16 @@ class PatchRun {
     bool reverse_;
 };
 
-FileState PatchRun::existing(const std::string& path, const char* role) const {
+FileState PatchRun::existing(const std::string& path) const {
     FileState state = staging_.lookup(guard_.resolve(path));
-    if (!state.exists) throw Mismatch{std::string(role) + " " + quote(path) + " does not exist"};
+    if (!state.exists) throw Mismatch{"file " + quote(path) + " does not exist"};
     return state;
 }
 
 std::string PatchRun::patched(const FilePatch& fp, const FileState& source,
                               FileReport& report) const {
-    static const std::string empty;
-    const std::string& content = source.exists ? *source.content : empty;
+    const std::string_view content =
+        source.exists ? std::string_view(*source.content) : std::string_view();
     detail::HunksResult result = detail::applyHunks(content, fp.hunks, fuzz_, reverse_);
     if (result.failedHunk) {
         const Hunk& hunk = fp.hunks[*result.failedHunk];
@@ -122,9 +122,24 @@ FileState withContent(std::string content, unsigned mode) {
     return {true, std::make_shared<const std::string>(std::move(content)), mode};
 }
 
+// A plain diff creating a file without /dev/null: one hunk "@@ -0,0 +1,N @@".
+bool createsFile(const FilePatch& fp, bool reverse) {
+    if (fp.op != FileOp::Modify || fp.hunks.size() != 1) return false;
+    const Hunk& hunk = fp.hunks.front();
+    return reverse ? hunk.newStart == 0 && hunk.newCount == 0
+                   : hunk.oldStart == 0 && hunk.oldCount == 0;
+}
+
 FileReport PatchRun::run(const FilePatch& fp) {
-    const Task task = makeTask(fp, reverse_);
+    Task task = makeTask(fp, reverse_);
     FileReport report{fp.path(), fp.op, {}};
+    if (createsFile(fp, reverse_)) {
+        // Like GNU patch: such a hunk never applies to a non-empty file.
+        const FileState state = staging_.lookup(guard_.resolve(task.to));
+        if (state.exists && !state.content->empty())
+            throw Mismatch{"file " + quote(task.to) + " to be created already exists"};
+        task.op = state.exists ? FileOp::Modify : FileOp::Create;
+    }
     if (task.op == FileOp::Create) {
         const fs::path target = guard_.resolve(task.to);
         if (staging_.lookup(target).exists)
@@ -132,7 +147,7 @@ FileReport PatchRun::run(const FilePatch& fp) {
         staging_.stage(target, withContent(patched(fp, {}, report), task.mode.value_or(0644)));
         return report;
     }
-    const FileState source = existing(task.from, "file");
+    const FileState source = existing(task.from);
     std::string content = patched(fp, source, report);
     const unsigned mode = task.mode.value_or(source.mode);
     if (task.op == FileOp::Delete) {
@@ -206,6 +221,61 @@ Outcome evaluate(const Patch& patch, const fs::path& root, unsigned fuzz, const 
 }
 
 } // namespace
+
+std::string_view statusName(PatchStatus status) {
+    switch (status) {
+    case PatchStatus::Clean:
+        return "clean";
+    case PatchStatus::Offset:
+        return "offset";
+    case PatchStatus::Fuzz:
+        return "fuzz";
+    case PatchStatus::Failed:
+        return "failed";
+    case PatchStatus::AlreadyApplied:
+        break;
+    }
+    return "already-applied";
+}
+
+namespace {
+
+std::string_view opName(FileOp op) {
+    switch (op) {
+    case FileOp::Modify:
+        return "modify";
+    case FileOp::Create:
+        return "create";
+    case FileOp::Delete:
+        return "delete";
+    case FileOp::Rename:
+        return "rename";
+    case FileOp::Copy:
+        break;
+    }
+    return "copy";
+}
+
+} // namespace
+
+nlohmann::json PatchReport::toJson() const {
+    nlohmann::json fileList = nlohmann::json::array();
+    for (const FileReport& file : files) {
+        nlohmann::json hunkList = nlohmann::json::array();
+        for (const HunkReport& hunk : file.hunks)
+            hunkList.push_back({{"number", hunk.number},
+                                {"header", hunk.header},
+                                {"offset", hunk.offset},
+                                {"fuzz", hunk.fuzz}});
+        fileList.push_back({{"path", file.path}, {"op", opName(file.op)}, {"hunks", hunkList}});
+    }
+    return {{"id", id},
+            {"patchFile", patchFile},
+            {"status", statusName(status)},
+            {"summary", summary()},
+            {"message", message},
+            {"files", fileList}};
+}
 
 long PatchReport::maxOffset() const {
     long best = 0;

@@ -2,6 +2,7 @@
 
 #include "patch/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -46,6 +47,7 @@ class Parser {
     std::size_t parseHunk(std::size_t i, Hunk& hunk);
     void parseHunkHeader(std::size_t i, Hunk& hunk);
     std::string stripPath(std::size_t i, std::string_view raw) const;
+    std::string headerPath(std::size_t i, std::string_view raw) const;
     unsigned modeBits(std::size_t i, std::string_view text) const;
 
     const std::string& name_;
@@ -68,6 +70,14 @@ std::string Parser::stripPath(std::size_t i, std::string_view raw) const {
     if (slash == std::string::npos || slash + 1 == path.size())
         fail(i, "cannot strip one leading directory (-p1) from file name " + quote(path));
     return path.substr(slash + 1);
+}
+
+// A name from "rename from X" and the like: no a/ b/ prefix to strip, maybe C-quoted.
+std::string Parser::headerPath(std::size_t i, std::string_view raw) const {
+    if (!raw.starts_with('"')) return std::string(raw);
+    const auto unquoted = detail::unquoteC(raw);
+    if (!unquoted) fail(i, "malformed quoted file name " + quote(std::string(raw)));
+    return *unquoted;
 }
 
 unsigned Parser::modeBits(std::size_t i, std::string_view text) const {
@@ -140,7 +150,7 @@ std::size_t Parser::parsePlainFile(std::size_t i, std::vector<FilePatch>& out) {
 void gitNames(std::string_view rest, std::string& oldName, std::string& newName) {
     if (rest.size() % 2 == 1) {
         const std::size_t half = rest.size() / 2;
-        if (rest[half] == ' ' && rest.substr(2, half - 2) == rest.substr(half + 3)) {
+        if (half >= 2 && rest[half] == ' ' && rest.substr(2, half - 2) == rest.substr(half + 3)) {
             oldName = newName = std::string(rest.substr(0, half));
             return;
         }
@@ -191,9 +201,9 @@ bool Parser::parseGitHeaderLine(std::size_t i, FilePatch& fp) {
         fp.newMode = modeBits(i, after("new file mode "));
     } else if (startsWith(h, "rename from ") || startsWith(h, "copy from ")) {
         fp.op = startsWith(h, "rename") ? FileOp::Rename : FileOp::Copy;
-        fp.oldPath = stripPath(i, "x/" + std::string(h.substr(h.find(" from ") + 6)));
+        fp.oldPath = headerPath(i, h.substr(h.find(" from ") + 6));
     } else if (startsWith(h, "rename to ") || startsWith(h, "copy to ")) {
-        fp.newPath = stripPath(i, "x/" + std::string(h.substr(h.find(" to ") + 4)));
+        fp.newPath = headerPath(i, h.substr(h.find(" to ") + 4));
     } else if (startsWith(h, "GIT binary patch") || startsWith(h, "Binary files ")) {
         fail(i, "binary patch for " + quote(fp.newPath.empty() ? fp.oldPath : fp.newPath) +
                     " is not supported; use a text diff");
@@ -245,7 +255,7 @@ std::size_t Parser::parseHunk(std::size_t i, Hunk& hunk) {
     parseHunkHeader(i, hunk);
     std::size_t oldLeft = hunk.oldCount;
     std::size_t newLeft = hunk.newCount;
-    hunk.lines.reserve(oldLeft + newLeft);
+    hunk.lines.reserve(std::min(oldLeft + newLeft, lines_.size() - i));
     for (++i; oldLeft > 0 || newLeft > 0; ++i) {
         if (i >= lines_.size())
             fail(i - 1, "hunk " + quote(hunk.header) + " ends early: the patch is truncated");

@@ -91,7 +91,9 @@ long Matcher::locate(long fuzz, long offset, long frozen) const {
     }
     const long maxWhere = fileLines_ - (patLines_ - suffixFuzz) + 1;
     const long span = std::max(maxWhere - guess, guess - minWhere);
-    for (long delta = 0; delta <= span; ++delta) {
+    // Skip the distances at which both candidates are out of range (a bogus header line).
+    const long skip = std::max({0L, guess - maxWhere, minWhere - guess});
+    for (long delta = skip; delta <= span; ++delta) {
         const long after = guess + delta;
         if (after >= minWhere && after <= maxWhere && matches(after, prefixFuzz, suffixFuzz))
             return after;

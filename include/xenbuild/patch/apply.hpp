@@ -7,16 +7,22 @@
 
 #include "xenbuild/patch/diff.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/progress.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <filesystem>
-#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xenbuild::patch {
 
 enum class PatchStatus { Clean, Offset, Fuzz, Failed, AlreadyApplied };
+
+// "clean", "offset", "fuzz", "failed", "already-applied" (the `--json` spelling).
+std::string_view statusName(PatchStatus status);
 
 struct HunkReport {
     std::size_t number = 0; // 1-based within its file, as in messages ("hunk #2")
@@ -43,6 +49,10 @@ struct PatchReport {
     // One line for `xenbuild patches check`: "clean", "offset +3", "fuzz 2",
     // "already applied", "failed: <message>".
     std::string summary() const;
+    // {"id", "patchFile", "status" (statusName), "summary", "message", "files": [{"path",
+    // "op" ("modify", "create", "delete", "rename", "copy"), "hunks": [{"number", "header",
+    // "offset", "fuzz"}]}]}
+    nlohmann::json toJson() const;
 };
 
 // Thrown by applySeries when a patch does not apply: "patch '<id>' (<file>) does not apply:
@@ -83,13 +93,19 @@ struct SeriesOptions {
     // earlier ones; nothing is written.
     bool dryRun = false;
     // Stop at the first patch that fails or is already applied, by throwing
-    // PatchFailedError / PatchAlreadyAppliedError (or the parse/escape PatchError) with
-    // "while applying patch '<id>'" in its trace. When false, every patch is tried and
-    // reported; a malformed or escaping patch is reported as failed with the error's text.
+    // PatchFailedError / PatchAlreadyAppliedError (whose messages name the patch), or the
+    // parse/escape PatchError with "while applying patch '<id>' (<file>) to '<root>'" added to
+    // its trace. When false, every patch is tried and reported; a malformed or escaping patch
+    // is reported as failed with the error's text.
     bool stopAtFailure = true;
+    // Receives Started before each patch and Finished (text: the report's summary) or Failed
+    // after it; activity "patch <id>", done/total count patches. May be null.
+    util::ProgressObserver* progress = nullptr;
 };
 
-// Applies the jobs in order; returns one report per patch tried.
+// Applies the jobs in order; returns one report per patch tried. The series runs in memory
+// (each patch still all-or-nothing) and the changed files are written once at the end, or
+// before throwing: the tree then holds every patch before the one that stopped the series.
 std::vector<PatchReport> applySeries(const std::vector<PatchJob>& jobs,
                                      const SeriesOptions& options);
 

@@ -142,6 +142,16 @@ TEST_CASE("patch::applyPatch with dryRun writes nothing", "[patch][apply]") {
     CHECK(tree.read("xen/foo.c") == numberedLines(1, 10));
 }
 
+TEST_CASE("patch::applyPatch creates a file from a plain diff without /dev/null",
+          "[patch][apply]") {
+    TempTree tree;
+    const std::string text = "--- a/docs/new.txt\n+++ b/docs/new.txt\n@@ -0,0 +1,2 @@\n+one\n"
+                             "+two\n";
+    CHECK(applyText(tree, text).summary() == "clean");
+    CHECK(tree.read("docs/new.txt") == "one\ntwo\n");
+    CHECK(applyText(tree, text).summary() == "already applied");
+}
+
 TEST_CASE("patch::applyPatch reports missing and existing files", "[patch][apply]") {
     TempTree tree;
     CHECK(applyText(tree, kLine5Patch).summary() == "failed: file 'xen/foo.c' does not exist");
@@ -272,4 +282,28 @@ TEST_CASE("patch::applyPatch keeps CRLF lines intact", "[patch][apply]") {
                               "-set A=2\n+set A=3\n")
                   .status == PatchStatus::Failed);
     }
+}
+
+TEST_CASE("patch::applyPatch survives absurd hunk headers", "[patch][apply]") {
+    TempTree tree;
+    tree.write("f", numberedLines(1, 10));
+    const PatchReport report =
+        applyText(tree, "--- a/f\n+++ b/f\n@@ -9223372036854775000,3 +9223372036854775000,3 @@\n"
+                        " line 4\n-line 5\n+LINE 5\n line 6\n");
+    CHECK(report.summary() == "offset -9223372036854774996");
+    REQUIRE_THROWS_WITH(applyText(tree, "--- a/f\n+++ b/f\n@@ -1,99999999999 +1 @@\n-x\n"),
+                        "test.patch:4: hunk '@@ -1,99999999999 +1 @@' ends early: the patch is "
+                        "truncated");
+}
+
+TEST_CASE("patch::PatchReport::toJson describes every hunk", "[patch][apply]") {
+    TempTree tree;
+    tree.write("xen/foo.c", "extra\n" + numberedLines(1, 10));
+    const PatchReport report = applyText(tree, kLine5Patch);
+    CHECK(report.toJson() == nlohmann::json::parse(R"({
+        "id": "test.patch", "patchFile": "test.patch", "status": "offset",
+        "summary": "offset +1", "message": "",
+        "files": [{"path": "xen/foo.c", "op": "modify", "hunks": [
+            {"number": 1, "header": "@@ -2,7 +2,7 @@", "offset": 1, "fuzz": 0}]}]})"));
+    CHECK(statusName(PatchStatus::AlreadyApplied) == "already-applied");
 }

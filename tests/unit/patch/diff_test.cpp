@@ -1,6 +1,11 @@
+#include "xenbuild/patch/apply.hpp"
 #include "xenbuild/patch/diff.hpp"
 
+#include "unit/patch/patch_fixture.hpp"
+
 #include <catch2/catch.hpp>
+
+#include <random>
 
 using namespace xenbuild::patch;
 using Kind = HunkLine::Kind;
@@ -126,6 +131,13 @@ TEST_CASE("patch::parsePatch unquotes git's quoted file names", "[patch][diff]")
                              "-a\n"
                              "+b\n";
     CHECK(parsePatch(text, "q.patch").files.at(0).newPath == "with\ttab");
+    const Patch renamed = parsePatch("diff --git \"a/x\\ty\" b/z\n"
+                                     "similarity index 100%\n"
+                                     "rename from \"x\\ty\"\n"
+                                     "rename to z\n",
+                                     "r.patch");
+    CHECK(renamed.files.at(0).oldPath == "x\ty");
+    CHECK(renamed.files.at(0).newPath == "z");
 }
 
 TEST_CASE("patch::parsePatch rejects malformed patches naming the file and line", "[patch][diff]") {
@@ -174,4 +186,57 @@ TEST_CASE("patch::parsePatch rejects malformed patches naming the file and line"
         REQUIRE_THROWS_WITH(parsePatch("Just some text\n", "empty.patch"),
                             "empty.patch: no file changes found (not a unified diff)");
     }
+}
+
+TEST_CASE("patch::parsePatch and applyPatch fail cleanly on mangled patches", "[patch][diff]") {
+    const std::string valid = "diff --git a/x.c b/y.c\n"
+                              "similarity index 90%\n"
+                              "rename from x.c\n"
+                              "rename to y.c\n"
+                              "--- a/x.c\n"
+                              "+++ b/y.c\n"
+                              "@@ -1,3 +1,3 @@\n"
+                              " a\n"
+                              "-b\n"
+                              "\\ No newline at end of file\n"
+                              "+c\n"
+                              " d\n"
+                              "--- \"a/q\\tx\"\n"
+                              "+++ \"b/q\\tx\"\n"
+                              "@@ -0,0 +1 @@\n"
+                              "+new\n";
+    const std::string alphabet = " -+@\\\n\"/abx0123,";
+    xenbuild::patch::testing::TempTree tree;
+    tree.write("x.c", "a\nb\nd\n");
+    std::mt19937 rng(7);
+    int parsed = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string text = valid;
+        const int edits = std::uniform_int_distribution<int>(1, 6)(rng);
+        for (int e = 0; e < edits && !text.empty(); ++e) {
+            const auto at = std::uniform_int_distribution<std::size_t>(0, text.size() - 1)(rng);
+            const char c =
+                alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+            switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+            case 0:
+                text[at] = c;
+                break;
+            case 1:
+                text.insert(at, 1, c);
+                break;
+            default:
+                text.erase(at, 1);
+                break;
+            }
+        }
+        try {
+            const Patch patch = parsePatch(text, "fuzz.patch");
+            ++parsed;
+            for (const auto& fp : patch.files)
+                for (const auto& hunk : fp.hunks)
+                    CHECK(hunk.lines.size() >= hunk.oldCount);
+        } catch (const PatchParseError&) {
+        }
+    }
+    CHECK(parsed > 100);
 }

@@ -1,5 +1,6 @@
 // Cross-checks applyPatch against GNU patch (/usr/bin/patch -p1 -F N) on generated cases: the
-// same verdict for every variant of the target file and fuzz allowance, and the same result
+// same verdict for every variant of the target file and fuzz allowance (hand-made variants, and
+// random edits diffed by /usr/bin/diff -u against randomly drifted targets), and the same result
 // whenever both apply the patch.
 
 #include "xenbuild/patch/apply.hpp"
@@ -10,6 +11,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 using namespace xenbuild::patch;
 using xenbuild::patch::testing::numberedLines;
@@ -89,4 +91,86 @@ TEST_CASE("patch::applyPatch agrees with GNU patch -p1", "[patch][gnu]") {
             CHECK(ours.read("src/file.c") == gnu.read("src/file.c"));
         }
     }
+}
+
+namespace {
+
+// A file of `count` lines drawn from a small vocabulary, so that context repeats and the
+// nearest-match order matters.
+std::vector<std::string> randomLines(std::mt19937& rng, int count) {
+    static constexpr const char* words[] = {"{", "}", "return 0;", "x++;", "if (x)", "break;"};
+    std::uniform_int_distribution<int> word(0, 5);
+    std::uniform_int_distribution<int> unique(0, 3);
+    std::vector<std::string> lines;
+    for (int i = 0; i < count; ++i)
+        lines.push_back(unique(rng) == 0 ? "line " + std::to_string(i) : words[word(rng)]);
+    return lines;
+}
+
+// Replaces, inserts or deletes `edits` random lines.
+std::vector<std::string> mutate(std::mt19937& rng, std::vector<std::string> lines, int edits,
+                                const std::string& tag) {
+    for (int e = 0; e < edits && !lines.empty(); ++e) {
+        std::uniform_int_distribution<std::size_t> pos(0, lines.size() - 1);
+        const auto at = lines.begin() + static_cast<std::ptrdiff_t>(pos(rng));
+        switch (std::uniform_int_distribution<int>(0, 2)(rng)) {
+        case 0:
+            *at = tag + " changed " + std::to_string(e);
+            break;
+        case 1:
+            lines.insert(at, tag + " inserted " + std::to_string(e));
+            break;
+        default:
+            lines.erase(at);
+            break;
+        }
+    }
+    return lines;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines)
+        text += line + "\n";
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("patch::applyPatch agrees with GNU patch on random edits", "[patch][gnu]") {
+    REQUIRE(std::filesystem::exists("/usr/bin/patch"));
+    REQUIRE(std::filesystem::exists("/usr/bin/diff"));
+    int applied = 0;
+    int failed = 0;
+    for (unsigned seed = 1; seed <= 25; ++seed) {
+        std::mt19937 rng(seed);
+        const auto original = randomLines(rng, 60);
+        TempTree work;
+        work.write("old/f", join(original));
+        work.write("new/f", join(mutate(rng, original, 4, "patch")));
+        const std::string diff = "cd '" + work.root().string() +
+                                 "' && /usr/bin/diff -u --label a/f --label b/f old/f new/f > p";
+        REQUIRE(std::system(diff.c_str()) != 0); // 1: the files differ
+        const Patch patch = readPatch(work / "p");
+        const std::string target = join(mutate(rng, original, 3, "drift"));
+        for (unsigned fuzz = 0; fuzz <= 2; ++fuzz) {
+            INFO("seed " << seed << ", fuzz " << fuzz);
+            TempTree ours;
+            TempTree gnu;
+            ours.write("f", target);
+            gnu.write("f", target);
+            const bool gnuApplies = gnuPatch(gnu, work / "p", fuzz, true);
+            const PatchReport report = applyPatch(patch, ours.root(), ApplyOptions{fuzz, false});
+            const bool oursApplies = report.status != PatchStatus::Failed &&
+                                     report.status != PatchStatus::AlreadyApplied;
+            CHECK(oursApplies == gnuApplies);
+            (oursApplies ? applied : failed) += 1;
+            if (!gnuApplies || !oursApplies) continue;
+            REQUIRE(gnuPatch(gnu, work / "p", fuzz, false));
+            CHECK(ours.read("f") == gnu.read("f"));
+        }
+    }
+    // The cases exercise both outcomes.
+    CHECK(applied > 10);
+    CHECK(failed > 10);
 }

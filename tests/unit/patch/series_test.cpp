@@ -140,3 +140,33 @@ TEST_CASE("patch::applySeries sees a file changed earlier under another path", "
     }
     CHECK(f.xen.read("foo.c") == kExpected);
 }
+
+namespace {
+
+struct Recorder final : xenbuild::util::ProgressObserver {
+    std::vector<std::string> lines;
+    void onEvent(const xenbuild::util::ProgressEvent& e) override {
+        using Kind = xenbuild::util::ProgressEvent::Kind;
+        const char* kind = e.kind == Kind::Started  ? "started"
+                           : e.kind == Kind::Failed ? "failed"
+                                                    : "finished";
+        lines.push_back(std::string(kind) + " " + e.activity + " " + std::to_string(e.done) + "/" +
+                        std::to_string(e.total) +
+                        (e.kind == Kind::Started ? std::string() : " " + e.text));
+    }
+};
+
+} // namespace
+
+TEST_CASE("patch::applySeries reports progress per patch", "[patch][series]") {
+    Fixture f;
+    Recorder recorder;
+    SeriesOptions options{true, false};
+    options.progress = &recorder;
+    applySeries({f.job("P2", "2.patch", f.xen), f.job("P1", "1.patch", f.xen)}, options);
+    CHECK(recorder.lines ==
+          std::vector<std::string>{
+              "started patch P2 0/2",
+              "failed patch P2 1/2 failed: hunk #1 of 'foo.c' does not match (@@ -4,4 +4,5 @@)",
+              "started patch P1 1/2", "finished patch P1 2/2 clean"});
+}
