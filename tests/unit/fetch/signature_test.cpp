@@ -175,7 +175,8 @@ TEST_CASE("fetch::SignatureVerifier::verifyClearsigned refuses altered messages"
     }
 }
 
-TEST_CASE("fetch::SignatureVerifier never uses the user's keyring", "[fetch][signature]") {
+TEST_CASE("fetch::SignatureVerifier keeps a private keyring and needs no gpg-agent",
+          "[fetch][signature]") {
     // The keyring is private and temporary: gone once the verifier is.
     std::filesystem::path home;
     {
@@ -183,6 +184,10 @@ TEST_CASE("fetch::SignatureVerifier never uses the user's keyring", "[fetch][sig
         home = verifier.keyringDirectory();
         CHECK(home.string().size() < 40);
         CHECK(std::filesystem::exists(home / "pubring.kbx"));
+        // Verifying needs no daemon: no gpg-agent or dirmngr socket appears in the keyring.
+        verifier.verifyClearsigned(xenbuild::test::readText(kAdvisory), "advisory");
+        for (const auto& entry : std::filesystem::directory_iterator(home))
+            CHECK_FALSE(entry.is_socket());
         REQUIRE(!home.empty());
         CHECK((std::filesystem::status(home).permissions() & std::filesystem::perms::all) ==
               std::filesystem::perms::owner_all);
