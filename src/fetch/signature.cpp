@@ -229,6 +229,12 @@ void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) cons
     if (result == nullptr || (result->considered == 0 && result->new_revocations == 0))
         throw SignatureError("cannot import " + what +
                              ": it holds no OpenPGP public key or revocation certificate");
+    const bool changedNothing = result->imported == 0 && result->unchanged == 0 &&
+                                result->new_revocations == 0 && result->new_signatures == 0 &&
+                                result->new_sub_keys == 0 && result->new_user_ids == 0;
+    if (changedNothing)
+        throw SignatureError("nothing could be imported from " + what +
+                             " (list a revocation certificate after the key it revokes)");
     for (auto status = result->imports; status != nullptr; status = status->next)
         if (status->result != GPG_ERR_NO_ERROR)
             throwGpgme("cannot import key " + keyName(status->fpr) + " from " + what,

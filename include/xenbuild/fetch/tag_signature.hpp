@@ -8,6 +8,8 @@
 //
 // Like git, the signature is everything from the last line starting with
 // "-----BEGIN PGP SIGNATURE-----" to the end, and the signed payload is everything before it.
+// Only OpenPGP signatures are recognised: a tag signed with SSH or X.509 (git's other signature
+// formats) counts as unsigned and is refused.
 // A lightweight tag has no tag object at all (the ref points straight at a commit): telling
 // the two apart is the caller's job, who then has nothing to pass here and must refuse the tag.
 

@@ -130,6 +130,12 @@ TEST_CASE("fetch::SignatureVerifier::verifyDetached refuses what it cannot trust
             Contains("data is signed by key '" + keys.revoked.fingerprint +
                      "', which has been REVOKED"));
     }
+    SECTION("revocation certificate listed before its key") {
+        REQUIRE_THROWS_WITH(
+            SignatureVerifier({keys.revocation, keys.revoked.publicKey}, keys.revoked.fingerprint),
+            "nothing could be imported from key file '" + keys.revocation.string() +
+                "' (list a revocation certificate after the key it revokes)");
+    }
     SECTION("expired signature") {
         const auto sig = keys.detachSign(
             keys.old, kData,
