@@ -326,6 +326,10 @@ SignatureVerifier::SignatureVerifier(const std::vector<std::filesystem::path>& k
     impl_->requireTrustedKey(keyFiles);
 }
 
+SignatureVerifier xenProjectVerifier(const std::filesystem::path& dataDir) {
+    return SignatureVerifier({dataDir / kXenSigningKeyFile}, kXenSigningKeyFingerprint);
+}
+
 SignatureVerifier::~SignatureVerifier() = default;
 SignatureVerifier::SignatureVerifier(SignatureVerifier&&) noexcept = default;
 SignatureVerifier& SignatureVerifier::operator=(SignatureVerifier&&) noexcept = default;

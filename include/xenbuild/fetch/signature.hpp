@@ -70,6 +70,10 @@ class SignatureVerifier {
     std::unique_ptr<Impl> impl_;
 };
 
+// The verifier for everything the Xen Project signs: `dataDir / kXenSigningKeyFile`, trusting
+// kXenSigningKeyFingerprint. `dataDir` is the source tree or the installed share/xenbuild.
+SignatureVerifier xenProjectVerifier(const std::filesystem::path& dataDir);
+
 // Normalises a fingerprint as written by people or tools ("23E3 222C ...", lower case) to
 // 40 upper-case hex digits. Throws SignatureError when it is not a v4 fingerprint.
 std::string normaliseFingerprint(std::string_view fingerprint);

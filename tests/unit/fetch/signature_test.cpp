@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 using Catch::Matchers::Contains;
 using xenbuild::SignatureError;
 using xenbuild::fetch::kXenSigningKeyFingerprint;
@@ -199,4 +201,23 @@ TEST_CASE("fetch::SignatureVerifier keeps a private keyring and needs no gpg-age
               std::filesystem::perms::owner_all);
     }
     CHECK_FALSE(std::filesystem::exists(home));
+}
+
+TEST_CASE("fetch::SignatureVerifier serves several threads at once", "[fetch][signature]") {
+    const SignatureVerifier verifier({kXenKey}, kXenSigningKeyFingerprint);
+    const std::string advisory = xenbuild::test::readText(kAdvisory);
+    std::vector<std::string> results(4);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < results.size(); ++i)
+        threads.emplace_back([&, i] {
+            try {
+                results[i] = verifier.verifyClearsigned(advisory, "advisory").signature.fingerprint;
+            } catch (const std::exception& e) {
+                results[i] = e.what();
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    for (const auto& result : results)
+        CHECK(result == kXenSigningKeyFingerprint);
 }

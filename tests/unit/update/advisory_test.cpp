@@ -19,9 +19,7 @@ const std::filesystem::path kAdvisory =
     std::filesystem::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
 
 SignatureVerifier xenVerifier() {
-    return SignatureVerifier(
-        {std::filesystem::path(XENBUILD_SOURCE_DIR) / xenbuild::fetch::kXenSigningKeyFile},
-        xenbuild::fetch::kXenSigningKeyFingerprint);
+    return xenbuild::fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR);
 }
 
 // From xen-pins.json, patches.XSA-458.description.
