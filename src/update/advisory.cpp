@@ -1,0 +1,173 @@
+#include "xenbuild/update/advisory.hpp"
+
+#include "xenbuild/util/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+namespace xenbuild::update {
+namespace {
+
+// The advisory as numbered lines (1-based in messages), trailing whitespace and CR removed.
+struct Lines {
+    std::vector<std::string> text;
+    const std::string& source;
+
+    [[noreturn]] void fail(std::size_t index, const std::string& why) const {
+        throw ParseError("advisory " + quote(source) + ", line " + std::to_string(index + 1) +
+                         ": " + why);
+    }
+};
+
+std::string trim(std::string_view text) {
+    const auto begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string_view::npos) return "";
+    const auto end = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(begin, end - begin + 1));
+}
+
+std::vector<std::string> splitLines(std::string_view text) {
+    std::vector<std::string> lines;
+    std::istringstream in{std::string(text)};
+    for (std::string line; std::getline(in, line);) {
+        const auto end = line.find_last_not_of(" \t\r");
+        lines.push_back(end == std::string::npos ? "" : line.substr(0, end + 1));
+    }
+    return lines;
+}
+
+// The lines from `index` up to the next blank line, trimmed and joined by single spaces.
+std::string joinBlock(const Lines& lines, std::size_t& index) {
+    std::string joined;
+    for (; index < lines.text.size() && !lines.text[index].empty(); ++index)
+        joined += (joined.empty() ? "" : " ") + trim(lines.text[index]);
+    return joined;
+}
+
+std::size_t skipBlank(const Lines& lines, std::size_t index) {
+    while (index < lines.text.size() && lines.text[index].empty())
+        ++index;
+    return index;
+}
+
+bool isUnderline(const std::string& line) {
+    return line.size() >= 3 && line.find_first_not_of('=') == std::string::npos;
+}
+
+// "XSA-458", "version 2" and the CVE ids from the header block.
+void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
+    index = skipBlank(lines, 0);
+    const std::size_t start = index;
+    const std::string header = joinBlock(lines, index);
+    static const std::regex xsa(R"(Xen Security Advisory\b.*\bXSA-([0-9]+))");
+    static const std::regex version(R"(\bversion ([0-9]+)\b)");
+    static const std::regex cve(R"(CVE-[0-9]{4}-[0-9]{4,})");
+    std::smatch match;
+    if (!std::regex_search(header, match, xsa))
+        lines.fail(start, "expected the header 'Xen Security Advisory ... / XSA-<number>'");
+    advisory.number = std::stoi(match[1].str());
+    if (!std::regex_search(header, match, version))
+        lines.fail(start, "expected 'version <number>' under the advisory header");
+    advisory.version = std::stoi(match[1].str());
+    for (auto it = std::sregex_iterator(header.begin(), header.end(), cve);
+         it != std::sregex_iterator(); ++it)
+        advisory.cves.push_back(it->str());
+}
+
+// Section name -> index of its first body line, for headings underlined with '='.
+std::map<std::string, std::size_t> findSections(const Lines& lines) {
+    std::map<std::string, std::size_t> sections;
+    for (std::size_t i = 1; i < lines.text.size(); ++i)
+        if (isUnderline(lines.text[i]) && !lines.text[i - 1].empty())
+            sections.emplace(trim(lines.text[i - 1]), i + 1);
+    return sections;
+}
+
+std::string parseDescription(const Lines& lines, std::size_t body) {
+    std::string description;
+    std::size_t index = skipBlank(lines, body);
+    while (index < lines.text.size()) {
+        if (index + 1 < lines.text.size() && isUnderline(lines.text[index + 1])) break;
+        const std::string paragraph = joinBlock(lines, index);
+        description += (description.empty() ? "" : "\n") + paragraph;
+        index = skipBlank(lines, index);
+    }
+    return description;
+}
+
+// Every `$ sha256sum ...` block: "<64 hex>  <file>" lines up to a line holding only "$".
+std::vector<AdvisoryPatch> parsePatches(const Lines& lines) {
+    static const std::regex entry(R"(([0-9a-fA-F]{64}) [ *](\S+))");
+    std::vector<AdvisoryPatch> patches;
+    for (std::size_t i = 0; i < lines.text.size(); ++i) {
+        if (lines.text[i].rfind("$ sha256sum", 0) != 0) continue;
+        for (++i; i < lines.text.size() && trim(lines.text[i]) != "$"; ++i) {
+            std::smatch match;
+            if (!std::regex_match(lines.text[i], match, entry))
+                lines.fail(i, "malformed line " + quote(lines.text[i]) +
+                                  " in the sha256sum block: expected '<64 hex digits>  <file>'");
+            patches.push_back({match[2].str(), util::Hash::parse(match[1].str())});
+        }
+        if (i == lines.text.size())
+            lines.fail(i - 1, "the sha256sum block does not end with a '$' line");
+    }
+    return patches;
+}
+
+} // namespace
+
+std::string normaliseTitle(std::string_view headline) {
+    std::string title = trim(headline);
+    const std::string_view firstWord = std::string_view(title).substr(0, title.find(' '));
+    const bool plainWord =
+        !firstWord.empty() && std::all_of(firstWord.begin(), firstWord.end(),
+                                          [](char c) { return c >= 'a' && c <= 'z'; });
+    if (plainWord) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    return title;
+}
+
+Advisory parseAdvisoryText(std::string_view text, const std::string& source) {
+    const Lines lines{splitLines(text), source};
+    Advisory advisory;
+    std::size_t index = 0;
+    parseHeader(lines, index, advisory);
+    index = skipBlank(lines, index);
+    const std::size_t headlineStart = index;
+    advisory.headline = joinBlock(lines, index);
+    const bool isHeading = index > headlineStart && isUnderline(lines.text[index - 1]);
+    if (advisory.headline.empty() || isHeading)
+        lines.fail(headlineStart, "expected the advisory's title after its header");
+    advisory.title = normaliseTitle(advisory.headline);
+    const auto sections = findSections(lines);
+    const auto issue = sections.find("ISSUE DESCRIPTION");
+    if (issue == sections.end())
+        throw ParseError("advisory " + quote(source) + " has no 'ISSUE DESCRIPTION' section");
+    advisory.description = parseDescription(lines, issue->second);
+    if (advisory.description.empty())
+        lines.fail(issue->second - 1, "the 'ISSUE DESCRIPTION' section is empty");
+    advisory.patches = parsePatches(lines);
+    return advisory;
+}
+
+Advisory readAdvisory(std::string_view clearsigned, const fetch::SignatureVerifier& verifier,
+                      const std::string& source) {
+    auto verified = verifier.verifyClearsigned(clearsigned, "advisory " + quote(source));
+    Advisory advisory = parseAdvisoryText(verified.text, source);
+    advisory.signature = std::move(verified.signature);
+    return advisory;
+}
+
+Advisory readAdvisoryFile(const std::filesystem::path& path,
+                          const fetch::SignatureVerifier& verifier) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throwSystemError("cannot read advisory", path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    return readAdvisory(text.str(), verifier, path.string());
+}
+
+} // namespace xenbuild::update

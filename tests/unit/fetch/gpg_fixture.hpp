@@ -1,0 +1,84 @@
+#pragma once
+// Test support for signature tests: running gpg and git with a clean environment, and a set of
+// ed25519 test keys generated once per test binary run under a short private GNUPGHOME.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace xenbuild::test {
+
+// A temporary directory under /tmp (short, for gpg's socket paths), removed with its content.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs argv[0] (an absolute path) with exactly `env`, stdin from /dev/null.
+CommandResult runCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env);
+
+std::string readText(const std::filesystem::path& path);
+void writeText(const std::filesystem::path& path, const std::string& text);
+
+struct TestKey {
+    std::string fingerprint;         // primary key
+    std::filesystem::path publicKey; // armored export
+};
+
+class GpgFixture {
+  public:
+    // Generated on first use, removed (agent stopped) when the test binary exits.
+    static const GpgFixture& instance();
+
+    TestKey signer;  // primary [SC] plus a signing subkey (signatures use the subkey)
+    TestKey other;   // a second, unrelated key
+    TestKey expired; // created 2020-01-01, expired 2020-01-02: sign with `pastSigner()`
+    TestKey old;     // created 2020-01-01, never expires: for signatures that expire
+    TestKey revoked; // valid until `revocation` is imported next to it
+    std::filesystem::path revocation; // armored revocation certificate for `revoked`
+
+    // Environment for gpg and git: clean PATH, HOME, GNUPGHOME, git identity, no system config.
+    std::vector<std::string> env() const;
+    // A gpg wrapper that signs as of 2020-01-01 12:00 UTC (for git's gpg.program).
+    std::filesystem::path pastSigner() const { return pastSigner_; }
+
+    // gpg --armor --detach-sign with `key`; extra options go before the file.
+    std::string detachSign(const TestKey& key, const std::string& data,
+                           const std::vector<std::string>& extra = {}) const;
+    std::string clearSign(const TestKey& key, const std::string& text) const;
+
+    // Runs gpg/git with env(); throws std::runtime_error with stderr when it fails.
+    std::string gpg(std::vector<std::string> args) const;
+    std::string git(const std::filesystem::path& repo, std::vector<std::string> args) const;
+
+    ~GpgFixture();
+    GpgFixture(const GpgFixture&) = delete;
+    GpgFixture& operator=(const GpgFixture&) = delete;
+
+  private:
+    GpgFixture();
+    TestKey generate(const std::string& name, const std::vector<std::string>& options,
+                     const std::string& expiry);
+
+    TempDir dir_;
+    std::filesystem::path home_;
+    std::filesystem::path pastSigner_;
+};
+
+// A git repository with one commit, for tag tests.
+void makeRepo(const GpgFixture& gpg, const std::filesystem::path& repo);
+
+} // namespace xenbuild::test
