@@ -52,8 +52,8 @@ TEST_CASE("recipe::Schema::validate names file, line, column and JSON pointer", 
                      "\"internalSuffix\": \"\", \"hostQemuNote\": \"\", \"includes\": [], "
                      "\"advisoriesHeader\": \"\"}}"),
             Catch::StartsWith("r.json:1:96: schema violation at /configureFlags/0/if: expected "
-                              "A parameter name, optionally negated with '!', joined by ' && ' "
-                              "(a string matching "));
+                              "a parameter name, optionally negated with '!', joined by ' && ', "
+                              "got \"a ||b\"\n"));
     }
     SECTION("union of a string and a conditional object") {
         REQUIRE_THROWS_WITH(
