@@ -34,10 +34,21 @@ TEST_CASE("recipe::parseJson decodes strings and numbers like JSON", "[recipe]")
 }
 
 TEST_CASE("recipe::parseJson reports errors at file:line:column with a caret", "[recipe]") {
-    SECTION("missing comma") {
+    SECTION("missing comma: the caret goes where the comma belongs") {
         REQUIRE_THROWS_MATCHES(parseJson("{\n  \"a\": 1\n  \"b\": 2\n}", "r.json"), ParseError,
-                               Catch::Message("r.json:3:3: expected '}' or ',' after object "
-                                              "member, got '\"'\n    \"b\": 2\n    ^"));
+                               Catch::Message("r.json:2:9: expected ',' or '}' after object "
+                                              "member, got '\"' on line 3\n    \"a\": 1\n"
+                                              "          ^"));
+        REQUIRE_THROWS_WITH(parseJson("[1 2]", "r.json"),
+                            "r.json:1:4: expected ',' or ']' after array element, got '2'\n"
+                            "  [1 2]\n     ^");
+    }
+    SECTION("invalid UTF-8") {
+        REQUIRE_THROWS_WITH(parseJson("\"a\xc3(\"", "r.json"),
+                            Catch::StartsWith("r.json:1:3: invalid UTF-8 in string"));
+        REQUIRE_THROWS_WITH(parseJson("\"\xed\xa0\x80\"", "r.json"), // a surrogate
+                            Catch::StartsWith("r.json:1:2: invalid UTF-8 in string"));
+        CHECK(parseJson("\"\xe2\x82\xac\"", "r.json").value == "\xe2\x82\xac");
     }
     SECTION("trailing comma") {
         REQUIRE_THROWS_WITH(parseJson("[1, 2, ]", "r.json"),
