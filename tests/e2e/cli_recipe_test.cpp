@@ -123,3 +123,28 @@ TEST_CASE("cli --help works on every recipe command", "[recipe][e2e]") {
     }
     CHECK(fixture.run({"show"}).status == 2);
 }
+
+TEST_CASE("cli --host-profile replaces the host paths of slim builds", "[recipe][e2e]") {
+    const Fixture fixture;
+    test::writeFile(fixture.dir.path() / "fedora.json",
+                    R"({"kind": "host-profile", "name": "fedora", "paths": {
+                        "qemu": "/usr/bin/qemu-system-x86_64",
+                        "seabios": "/usr/share/seabios/bios.bin",
+                        "ovmf": "/usr/share/edk2/ovmf/OVMF_CODE.fd",
+                        "ipxe": "/usr/share/ipxe/10ec8139.rom"}})");
+    const auto flags =
+        fixture.run({"eval", "xen-slim.configureFlags", "--host-profile", "fedora.json"});
+    REQUIRE(flags.status == 0);
+    CHECK(flags.out.find("\"--with-system-qemu=/usr/bin/qemu-system-x86_64\"") !=
+          std::string::npos);
+    CHECK(flags.out.find("\"--with-system-ovmf=/usr/share/edk2/ovmf/OVMF_CODE.fd\"") !=
+          std::string::npos);
+
+    test::writeFile(fixture.dir.path() / "broken.json",
+                    R"({"kind": "host-profile", "name": "x", "paths": {"qemu": "qemu"}})");
+    const auto broken = fixture.run({"show", "xen-slim", "--host-profile", "broken.json"});
+    CHECK(broken.status == 1);
+    CHECK(broken.err.rfind("error: broken.json:1:48: schema violation at /paths: missing "
+                           "required key \"seabios\"",
+                           0) == 0);
+}
