@@ -33,6 +33,20 @@ TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "
     CHECK(plan.meta.xsas == std::vector<int>{460, 461, 462});
 }
 
+TEST_CASE("recipe::evaluate leaves out patches for components the package does not build",
+          "[recipe]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::writeFile(dir.path() / "patches/4.18/0001-qemu-fix-display-4.18.patch", "q\n");
+    const auto set = RecipeSet::load(recipes);
+    EvalOptions options;
+    options.today = "2026-11-21";
+    const BuildPlan standard = evaluate(set, "xen_4_18", {}, options);
+    REQUIRE(standard.patches.size() == 5);
+    CHECK(standard.patches.back().project == "qemu");
+    CHECK(evaluate(set, "xen_4_18-slim", {}, options).patches.size() == 4);
+}
+
 TEST_CASE("recipe::RecipeSet::load rejects misnamed local patches", "[recipe]") {
     test::TempDir dir;
     const auto recipes = test::copyRecipes(dir.path());
@@ -42,9 +56,13 @@ TEST_CASE("recipe::RecipeSet::load rejects misnamed local patches", "[recipe]") 
     SECTION("wrong branch") {
         test::writeFile(dir.path() / "patches/4.19/0001-xen-fix-4.18.patch", "x\n");
     }
+    SECTION("unknown project") {
+        test::writeFile(dir.path() / "patches/4.19/0001-xne-fix-4.19.patch", "x\n");
+    }
     REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                        Catch::Contains("is misnamed: expected NNNN-project-description-branch."
-                                        "patch, e.g. 0001-xen-fix-build-4.19.patch"));
+                        Catch::Contains("is misnamed: ") &&
+                            Catch::Contains("expected NNNN-project-description-branch.patch, "
+                                            "e.g. 0001-xen-fix-build-4.19.patch"));
 }
 
 TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
@@ -87,6 +105,13 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
         REQUIRE_THROWS_WITH(evaluate(set, "xen"),
                             Catch::Contains("builder.json:133:62: unknown variable "
                                             "'${outputs.bot}'; did you mean 'outputs.boot'?"));
+    }
+    SECTION("a patch for an unknown project") {
+        test::editFile(recipes / "xen/patches.json", "\"project\": \"xen\"",
+                       "\"project\": \"xem\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("applies to unknown project 'xem'; did you mean "
+                                            "'xen'?"));
     }
     SECTION("a missing directory") {
         REQUIRE_THROWS_AS(RecipeSet::load(dir.path() / "nowhere"), xenbuild::EvalError);
