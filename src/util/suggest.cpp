@@ -10,9 +10,13 @@ std::size_t editDistance(const std::string& a, const std::string& b) {
     // Optimal string alignment: Levenshtein plus transposition of adjacent characters.
     const std::size_t width = b.size() + 1;
     std::vector<std::size_t> d((a.size() + 1) * width);
-    auto at = [&d, width](std::size_t i, std::size_t j) -> std::size_t& { return d[i * width + j]; };
-    for (std::size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
-    for (std::size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
+    auto at = [&d, width](std::size_t i, std::size_t j) -> std::size_t& {
+        return d[i * width + j];
+    };
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        at(i, 0) = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        at(0, j) = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
