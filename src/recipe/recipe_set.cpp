@@ -310,8 +310,9 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     const fs::path dir = recipesDir / "xen";
     if (!fs::is_directory(dir)) {
-        throw EvalError("recipe directory " + quote(dir.string()) +
-                        " does not exist (use --recipes DIR or $XENBUILD_RECIPES)");
+        throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
+                        " is not a directory (point --recipes or $XENBUILD_RECIPES at the "
+                        "recipes/ directory)");
     }
     RecipeSet set;
     RecipeSetLoader loader{set};
