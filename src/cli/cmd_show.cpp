@@ -18,6 +18,25 @@ void printList(const std::string& title, const std::vector<std::string>& items) 
         std::cout << "  " << item << '\n';
 }
 
+// "pkg-config" then its parameters as key=value lines, lists joined by spaces.
+std::string describeCheck(const recipe::Check& check) {
+    auto text = [](const nlohmann::json& value) {
+        return value.is_string() ? value.get<std::string>() : value.dump();
+    };
+    std::string out = check.kind;
+    for (const auto& [key, value] : check.params.items()) {
+        std::string shown;
+        if (value.is_array()) {
+            for (const auto& item : value)
+                shown += (shown.empty() ? "" : " ") + text(item);
+        } else {
+            shown = text(value);
+        }
+        out += "\n    " + key + "=" + shown;
+    }
+    return out;
+}
+
 void printHeader(const recipe::BuildPlan& plan) {
     std::cout << plan.name << ": " << plan.meta.description << '\n'
               << "  version    " << plan.version << " (branch " << plan.branch << ", variant "
@@ -75,7 +94,7 @@ void printReadable(const recipe::BuildPlan& plan) {
     printList("outputs", {outputs});
     std::vector<std::string> checks;
     for (const auto& check : plan.checks)
-        checks.push_back(check.kind + " " + check.params.dump());
+        checks.push_back(describeCheck(check));
     printList("checks", checks);
 }
 

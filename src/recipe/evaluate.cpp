@@ -98,21 +98,20 @@ PatchRef patchRef(const PatchInfo& info, const std::string& branch) {
                     info.xsa};
 }
 
+// Upstream patches, then local ones; patches for a component this package does not build (a
+// QEMU patch in a slim build) are left out.
 std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& branch,
                                      const std::vector<SourcePin>& sources) {
-    std::vector<PatchRef> patches;
+    std::vector<const PatchInfo*> candidates;
     for (const auto& id : branch.patches)
-        patches.push_back(patchRef(set.patches().at(id), branch.branch));
+        candidates.push_back(&set.patches().at(id));
     for (const auto& info : set.localPatches(branch.branch))
-        patches.push_back(patchRef(info, branch.branch));
-    for (const auto& patch : patches) {
-        const bool staged = std::any_of(sources.begin(), sources.end(), [&patch](const auto& s) {
-            return s.name == patch.project;
-        });
-        if (!staged) {
-            throw EvalError("patch " + quote(patch.id) + " applies to " + quote(patch.project) +
-                            ", which this package does not build");
-        }
+        candidates.push_back(&info);
+    std::vector<PatchRef> patches;
+    for (const PatchInfo* info : candidates) {
+        const bool staged = std::any_of(sources.begin(), sources.end(),
+                                        [info](const auto& s) { return s.name == info->project; });
+        if (staged) patches.push_back(patchRef(*info, branch.branch));
     }
     return patches;
 }

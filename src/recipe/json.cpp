@@ -12,6 +12,35 @@ namespace {
 
 constexpr int maxDepth = 200;
 
+// Length of the well-formed UTF-8 sequence starting at `pos` (RFC 3629: no overlong forms, no
+// surrogates, at most U+10FFFF), or 0.
+std::size_t utf8SequenceLength(const std::string& text, std::size_t pos) {
+    auto byte = [&text](std::size_t i) {
+        return i < text.size() ? static_cast<unsigned char>(text[i]) : 0U;
+    };
+    const unsigned lead = byte(pos);
+    std::size_t length = 0;
+    unsigned low = 0x80, high = 0xBF; // allowed range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) low = 0xA0;
+        if (lead == 0xED) high = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) low = 0x90;
+        if (lead == 0xF4) high = 0x8F;
+    } else {
+        return 0;
+    }
+    if (byte(pos + 1) < low || byte(pos + 1) > high) return 0;
+    for (std::size_t i = 2; i < length; ++i) {
+        if (byte(pos + i) < 0x80 || byte(pos + i) > 0xBF) return 0;
+    }
+    return length;
+}
+
 class Parser {
   public:
     explicit Parser(JsonDocument& doc) : doc_(doc), text_(doc.text) {}
@@ -95,6 +124,21 @@ class Parser {
         advance();
     }
 
+    // After a member or element: the closing bracket, or else an error. When the offending token
+    // is on a later line, the caret goes right after the value, where the ',' is missing.
+    void expectClose(char close, const std::string& what, Position valueEnd) {
+        if (peek() == close) {
+            advance();
+            return;
+        }
+        std::string message = "expected ',' or '" + std::string(1, close) + "' after " + what +
+                              ", got " + describeHere();
+        if (!atEnd() && where_.line > valueEnd.line) {
+            failAt(valueEnd, message + " on line " + std::to_string(where_.line));
+        }
+        fail(message);
+    }
+
     nlohmann::json parseValue(const std::string& pointer, int depth) {
         if (depth > maxDepth) fail("nesting deeper than " + std::to_string(maxDepth) + " levels");
         doc_.positions[pointer] = where_;
@@ -126,6 +170,7 @@ class Parser {
             const std::string member = appendPointer(pointer, key);
             doc_.keyPositions[member] = keyAt;
             object[key] = parseValue(member, depth + 1);
+            const Position valueEnd = where_;
             skipSpace();
             if (peek() == ',') {
                 advance();
@@ -133,7 +178,7 @@ class Parser {
                 if (peek() == '}') fail("trailing comma before '}'");
                 continue;
             }
-            expect('}', "or ',' after object member");
+            expectClose('}', "object member", valueEnd);
             return object;
         }
     }
@@ -149,6 +194,7 @@ class Parser {
         while (true) {
             array.push_back(
                 parseValue(appendPointer(pointer, std::to_string(array.size())), depth + 1));
+            const Position valueEnd = where_;
             skipSpace();
             if (peek() == ',') {
                 advance();
@@ -156,7 +202,7 @@ class Parser {
                 if (peek() == ']') fail("trailing comma before ']'");
                 continue;
             }
-            expect(']', "or ',' after array element");
+            expectClose(']', "array element", valueEnd);
             return array;
         }
     }
@@ -246,6 +292,12 @@ class Parser {
                 parseEscape(out);
             } else if (static_cast<unsigned char>(c) < 0x20) {
                 fail("unescaped " + describeHere() + " in string");
+            } else if (static_cast<unsigned char>(c) >= 0x80) {
+                const std::size_t length = utf8SequenceLength(text_, pos_);
+                if (length == 0) fail("invalid UTF-8 in string");
+                out.append(text_, pos_, length);
+                for (std::size_t i = 0; i < length; ++i)
+                    advance();
             } else {
                 out.push_back(c);
                 advance();

@@ -242,8 +242,27 @@ struct RecipeSetLoader {
         }
     }
 
+    std::vector<std::string> sourceNames() const {
+        std::vector<std::string> names;
+        for (const auto& use : set.builder_.value.at("sources")) {
+            names.push_back(use.at("name").get<std::string>());
+        }
+        return names;
+    }
+
+    void checkPatchProjects() const {
+        const auto names = sourceNames();
+        for (const auto& [id, patch] : set.patches_) {
+            if (std::find(names.begin(), names.end(), patch.project) == names.end()) {
+                throw ParseError(set.patchesDoc_.describeAt(
+                    "/patches/" + id + "/project",
+                    "patch " + quote(id) + " applies to unknown project " + quote(patch.project) +
+                        util::didYouMean(patch.project, names)));
+            }
+        }
+    }
+
     PatchInfo localPatch(const fs::path& path, const std::string& branch) const {
-        static_cast<void>(this);
         const std::regex pattern(
             "^[0-9]{4}-([a-z0-9]+)-[A-Za-z0-9._-]+-([0-9]+\\.[0-9]+)\\.patch$");
         const auto file = path.filename().string();
@@ -251,6 +270,15 @@ struct RecipeSetLoader {
         if (!std::regex_match(file, match, pattern) || match[2] != branch) {
             throw ParseError("local patch " + quote(path.string()) +
                              " is misnamed: " + localPatchSpec);
+        }
+        const auto names = sourceNames();
+        if (std::find(names.begin(), names.end(), match[1].str()) == names.end()) {
+            std::string known;
+            for (const auto& name : names)
+                known += (known.empty() ? "" : ", ") + name;
+            throw ParseError("local patch " + quote(path.string()) + " is misnamed: project " +
+                             quote(match[1].str()) + " is not one of " + known + "; " +
+                             localPatchSpec);
         }
         PatchInfo p;
         p.id = file;
@@ -282,8 +310,9 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     const fs::path dir = recipesDir / "xen";
     if (!fs::is_directory(dir)) {
-        throw EvalError("recipe directory " + quote(dir.string()) +
-                        " does not exist (use --recipes DIR or $XENBUILD_RECIPES)");
+        throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
+                        " is not a directory (point --recipes or $XENBUILD_RECIPES at the "
+                        "recipes/ directory)");
     }
     RecipeSet set;
     RecipeSetLoader loader{set};
@@ -293,6 +322,7 @@ RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     loader.requireAll(dir);
     loader.checkVariants();
     loader.checkBranches();
+    loader.checkPatchProjects();
     if (patchesDir.empty()) {
         fs::path base = recipesDir.lexically_normal();
         if (base.filename().empty()) base = base.parent_path();

@@ -137,8 +137,8 @@ struct Schema::Impl {
             const auto& pattern = it->get_ref<const std::string&>();
             if (!std::regex_search(value.get_ref<const std::string&>(), patterns.at(pattern))) {
                 const auto description = schema.value("description", std::string{});
-                std::string expected = "a string matching '" + pattern + "'";
-                if (!description.empty()) expected = description + " (" + expected + ")";
+                const std::string expected =
+                    description.empty() ? "a string matching '" + pattern + "'" : description;
                 out.push_back({pointer, false, "expected " + expected + ", got " + shown(value)});
             }
         }

@@ -3,24 +3,30 @@
 #include "xenbuild/util/error.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 namespace xenbuild::util {
 
 std::size_t editDistance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    std::iota(row.begin(), row.end(), std::size_t{0});
+    // Optimal string alignment: Levenshtein plus transposition of adjacent characters.
+    const std::size_t width = b.size() + 1;
+    std::vector<std::size_t> d((a.size() + 1) * width);
+    auto at = [&d, width](std::size_t i, std::size_t j) -> std::size_t& {
+        return d[i * width + j];
+    };
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        at(i, 0) = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        at(0, j) = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
         for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
             const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-            diagonal = above;
+            at(i, j) = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                at(i, j) = std::min(at(i, j), at(i - 2, j - 2) + 1);
+            }
         }
     }
-    return row[b.size()];
+    return at(a.size(), b.size());
 }
 
 std::vector<std::string> closestNames(const std::string& name,
@@ -35,8 +41,10 @@ std::vector<std::string> closestNames(const std::string& name,
     std::stable_sort(scored.begin(), scored.end(),
                      [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < scored.size() && i < limit; ++i)
+    for (std::size_t i = 0; i < scored.size() && i < limit; ++i) {
+        if (scored[i].first > scored[0].first) break; // only the closest ones
         names.push_back(scored[i].second);
+    }
     return names;
 }
 

@@ -7,11 +7,11 @@
 
 namespace xenbuild::util {
 
-// Levenshtein distance (insert, delete, substitute; each costs 1).
+// Edit distance: insert, delete, substitute or swap two adjacent characters, each costing 1.
 std::size_t editDistance(const std::string& a, const std::string& b);
 
-// Candidates within a distance of max(2, |name| / 3), closest first (ties in input order), at
-// most `limit` of them.
+// The candidates at the smallest distance from `name`, provided it is at most max(2, |name| / 3),
+// in input order, at most `limit` of them.
 std::vector<std::string> closestNames(const std::string& name,
                                       const std::vector<std::string>& candidates,
                                       std::size_t limit = 3);

@@ -1,0 +1,119 @@
+#include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include "recipe_support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace xenbuild::recipe;
+namespace test = xenbuild::test;
+
+TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "[recipe]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::writeFile(dir.path() / "patches/4.19/0002-xen-second-fix-4.19.patch", "two\n");
+    test::writeFile(dir.path() / "patches/4.19/0001-xen-first-fix-4.19.patch", "one\n");
+    test::writeFile(dir.path() / "patches/4.19/README.md", "notes\n");
+    const auto set = RecipeSet::load(recipes);
+    EvalOptions options;
+    options.today = "2026-11-21";
+    const BuildPlan plan = evaluate(set, "xen_4_19", {}, options);
+    REQUIRE(plan.patches.size() == 8);
+    const PatchRef& first = plan.patches[6];
+    CHECK(first.id == "0001-xen-first-fix-4.19.patch");
+    CHECK(first.local);
+    CHECK(first.project == "xen");
+    CHECK(first.url == "file://" + (std::filesystem::canonical(dir.path()) /
+                                    "patches/4.19/0001-xen-first-fix-4.19.patch")
+                                       .string());
+    CHECK(first.sha256 == xenbuild::util::sha256("one\n"));
+    CHECK(plan.patches[7].id == "0002-xen-second-fix-4.19.patch");
+    CHECK(evaluate(set, "xen_4_18", {}, options).patches.size() == 4);
+    // Local patches reach the build, so they change the plan hash; they are not advisories.
+    CHECK(plan.meta.xsas == std::vector<int>{460, 461, 462});
+}
+
+TEST_CASE("recipe::evaluate leaves out patches for components the package does not build",
+          "[recipe]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::writeFile(dir.path() / "patches/4.18/0001-qemu-fix-display-4.18.patch", "q\n");
+    const auto set = RecipeSet::load(recipes);
+    EvalOptions options;
+    options.today = "2026-11-21";
+    const BuildPlan standard = evaluate(set, "xen_4_18", {}, options);
+    REQUIRE(standard.patches.size() == 5);
+    CHECK(standard.patches.back().project == "qemu");
+    CHECK(evaluate(set, "xen_4_18-slim", {}, options).patches.size() == 4);
+}
+
+TEST_CASE("recipe::RecipeSet::load rejects misnamed local patches", "[recipe]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    SECTION("no number") {
+        test::writeFile(dir.path() / "patches/4.19/fix-build.patch", "x\n");
+    }
+    SECTION("wrong branch") {
+        test::writeFile(dir.path() / "patches/4.19/0001-xen-fix-4.18.patch", "x\n");
+    }
+    SECTION("unknown project") {
+        test::writeFile(dir.path() / "patches/4.19/0001-xne-fix-4.19.patch", "x\n");
+    }
+    REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                        Catch::Contains("is misnamed: ") &&
+                            Catch::Contains("expected NNNN-project-description-branch.patch, "
+                                            "e.g. 0001-xen-fix-build-4.19.patch"));
+}
+
+TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    SECTION("a patch listed for a branch it does not apply to") {
+        test::editFile(recipes / "xen/4.16.json", "\"XSA-458\",", "\"XSA-458\", \"QUBES-1100\",");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("4.16.json:41:16: patch 'QUBES-1100' is marked not "
+                                            "applicable to 4.16: does not apply to 4.16.6"));
+    }
+    SECTION("an unknown patch") {
+        test::editFile(recipes / "xen/4.19.json", "\"XSA-462\"", "\"XSA-463\"");
+        REQUIRE_THROWS_WITH(
+            RecipeSet::load(recipes),
+            Catch::Contains(
+                "unknown patch 'XSA-463'; did you mean 'XSA-460', 'XSA-461' or 'XSA-462'?"));
+    }
+    SECTION("two branches marked latest") {
+        test::editFile(recipes / "xen/4.18.json", "\"latest\": false", "\"latest\": true");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("branches 4.18 and 4.19 are both marked latest"));
+    }
+    SECTION("a branch file under another name") {
+        std::filesystem::rename(recipes / "xen/4.16.json", recipes / "xen/4.15.json");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("branch '4.16' must live in 4.16.json, not 4.15.json"));
+    }
+    SECTION("a variant setting an unknown parameter") {
+        test::editFile(recipes / "xen/variants.json", "\"withInternalOVMF\": false",
+                       "\"withInternalOVNF\": false");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("unknown parameter 'withInternalOVNF'; did you mean "
+                                            "'withInternalOVMF'?"));
+    }
+    SECTION("an unknown interpolation variable, at its position") {
+        test::editFile(recipes / "xen/builder.json", "${outputs.boot}/xen.efi",
+                       "${outputs.bot}/xen.efi");
+        const auto set = RecipeSet::load(recipes);
+        REQUIRE_THROWS_WITH(evaluate(set, "xen"),
+                            Catch::Contains("builder.json:133:62: unknown variable "
+                                            "'${outputs.bot}'; did you mean 'outputs.boot'?"));
+    }
+    SECTION("a patch for an unknown project") {
+        test::editFile(recipes / "xen/patches.json", "\"project\": \"xen\"",
+                       "\"project\": \"xem\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("applies to unknown project 'xem'; did you mean "
+                                            "'xen'?"));
+    }
+    SECTION("a missing directory") {
+        REQUIRE_THROWS_AS(RecipeSet::load(dir.path() / "nowhere"), xenbuild::EvalError);
+    }
+}
