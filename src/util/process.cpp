@@ -269,10 +269,12 @@ std::optional<std::string> findProgram(const std::string& program, const std::st
 std::string ProcessResult::describeStatus() const {
     if (cancelled) return "interrupted";
     if (timedOut) {
-        return "timed out after " + std::to_string(elapsed.count() / 1000) + "s";
+        const auto ms = elapsed.count();
+        return "timed out after " +
+               (ms < 10000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s");
     }
     if (signal != 0) {
-        return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+        return "killed by signal " + std::to_string(signal) + " (" + sigdescr_np(signal) + ")";
     }
     return "exited with status " + std::to_string(exitCode);
 }
