@@ -62,6 +62,7 @@ class BwrapSandbox final : public Sandbox {
     Mode mode() const override { return Mode::Namespaces; }
 
     RunResult run(const RunSpec& spec, const util::LineCallback& onLine) override {
+        validate(spec);
         HelperDir helpers(config_.scratchDir);
         std::array<int, 2> info{};
         if (::pipe2(info.data(), O_CLOEXEC) != 0)

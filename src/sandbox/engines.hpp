@@ -22,6 +22,9 @@ class HelperDir {
     std::filesystem::path root_;
 };
 
+// Throws SandboxError unless the command line is non-empty and every directory exists.
+void validate(const RunSpec& spec);
+
 // Runs `process` (already carrying argv, env and cwd), teeing its lines to the callback, the
 // log file and the result's tail.
 RunResult runLogged(util::ProcessSpec process, const RunSpec& spec, Mode mode,

@@ -87,6 +87,25 @@ HelperDir::~HelperDir() {
     fs::remove_all(root_, ignored);
 }
 
+void validate(const RunSpec& spec) {
+    if (spec.argv.empty()) throw SandboxError("cannot run an empty command in the sandbox");
+    const auto requireDir = [](const fs::path& dir, const char* role) {
+        if (dir.empty() || !dir.is_absolute()) {
+            throw SandboxError(std::string("the sandbox's ") + role + " " + quote(dir.string()) +
+                               " must be an absolute path");
+        }
+        if (!fs::is_directory(dir)) {
+            throw SandboxError(std::string("the sandbox's ") + role + " " + quote(dir.string()) +
+                               " does not exist or is not a directory");
+        }
+    };
+    requireDir(spec.workDir, "work directory");
+    for (const auto& dir : spec.writableDirs)
+        requireDir(dir, "output directory");
+    for (const auto& dir : spec.readOnlyDirs)
+        requireDir(dir, "read-only directory");
+}
+
 RunResult runLogged(util::ProcessSpec process, const RunSpec& spec, Mode mode,
                     const util::LineCallback& onLine) {
     std::ofstream log;
@@ -121,6 +140,7 @@ class Unsandboxed final : public Sandbox {
     Mode mode() const override { return Mode::Off; }
 
     RunResult run(const RunSpec& spec, const util::LineCallback& onLine) override {
+        validate(spec);
         HelperDir helpers(config_.scratchDir);
         util::ProcessSpec process;
         process.argv = spec.argv;

@@ -153,10 +153,10 @@ class Runner {
         const auto start = Clock::now();
         while (!exited_)
             pollOnce(start);
-        ::kill(-pid_, SIGKILL); // whatever the child left behind in its group
-        drain();
         result_.elapsed =
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        ::kill(-pid_, SIGKILL); // whatever the child left behind in its group
+        drain();
     }
 
   private:
@@ -229,11 +229,17 @@ class Runner {
     // After the child and its group are gone the pipes reach end of file; a process that
     // escaped the group may hold them open, so give up after a quiet second.
     void drain() {
-        for (std::size_t i = 0; i < 2; ++i) {
-            while (fds_[i].get() >= 0) {
-                pollfd pfd{fds_[i].get(), POLLIN, 0};
-                if (::poll(&pfd, 1, 1000) <= 0 || !readFrom(i)) break;
+        for (;;) {
+            std::array<pollfd, 2> pfds{};
+            pfds[0] = {fds_[0].get(), POLLIN, 0};
+            pfds[1] = {fds_[1].get(), POLLIN, 0};
+            if (pfds[0].fd < 0 && pfds[1].fd < 0) break;
+            if (::poll(pfds.data(), pfds.size(), 1000) <= 0) break;
+            for (std::size_t i = 0; i < 2; ++i) {
+                if (pfds[i].revents != 0) readFrom(i);
             }
+        }
+        for (std::size_t i = 0; i < 2; ++i) {
             readers_[i].finish();
             fds_[i].reset();
         }
@@ -269,10 +275,12 @@ std::optional<std::string> findProgram(const std::string& program, const std::st
 std::string ProcessResult::describeStatus() const {
     if (cancelled) return "interrupted";
     if (timedOut) {
-        return "timed out after " + std::to_string(elapsed.count() / 1000) + "s";
+        const auto ms = elapsed.count();
+        return "timed out after " +
+               (ms < 10000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s");
     }
     if (signal != 0) {
-        return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+        return "killed by signal " + std::to_string(signal) + " (" + sigdescr_np(signal) + ")";
     }
     return "exited with status " + std::to_string(exitCode);
 }

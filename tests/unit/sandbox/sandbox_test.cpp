@@ -289,3 +289,20 @@ TEST_CASE("sandbox::Sandbox::run tears everything down on SIGINT", "[sandbox]") 
         CHECK(run(Mode::Off, spec).process.cancelled);
     }
 }
+
+TEST_CASE("sandbox::Sandbox::run refuses missing directories", "[sandbox]") {
+    Fixture f;
+    for (Mode mode : {Mode::Namespaces, Mode::Off}) {
+        auto spec = f.spec("true");
+        spec.writableDirs.push_back(f.tmp / "missing");
+        REQUIRE_THROWS_WITH(run(mode, spec), "the sandbox's output directory '" +
+                                                 (f.tmp / "missing").string() +
+                                                 "' does not exist or is not a directory");
+        spec = f.spec("true");
+        spec.workDir = "relative";
+        REQUIRE_THROWS_WITH(run(mode, spec),
+                            "the sandbox's work directory 'relative' must be an absolute path");
+        spec.argv.clear();
+        REQUIRE_THROWS_AS(run(mode, spec), SandboxError);
+    }
+}

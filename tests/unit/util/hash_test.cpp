@@ -22,9 +22,15 @@ TEST_CASE("util::Hash prints the Nix manual's forms", "[util][hash]") {
 
 TEST_CASE("util::Hash::parse accepts every printed form", "[util][hash]") {
     const Hash abc = sha256("abc");
-    SECTION("hex") { CHECK(Hash::parse(abc.hex()) == abc); }
-    SECTION("nix32") { CHECK(Hash::parse(abc.nix32()) == abc); }
-    SECTION("sri") { CHECK(Hash::parse(abc.sri()) == abc); }
+    SECTION("hex") {
+        CHECK(Hash::parse(abc.hex()) == abc);
+    }
+    SECTION("nix32") {
+        CHECK(Hash::parse(abc.nix32()) == abc);
+    }
+    SECTION("sri") {
+        CHECK(Hash::parse(abc.sri()) == abc);
+    }
     SECTION("prefixed") {
         CHECK(Hash::parse("sha256:" + abc.nix32()) == abc);
         CHECK(Hash::parse("sha256:" + abc.hex()) == abc);

@@ -84,7 +84,7 @@ TEST_CASE("util::runProcess reports a program that cannot be started", "[util][p
 TEST_CASE("util::runProcess reports death by signal", "[util][process]") {
     const auto result = runProcess(shell("kill -TERM $$"));
     CHECK(result.signal == 15);
-    CHECK(result.describeStatus().rfind("killed by signal 15", 0) == 0);
+    CHECK(result.describeStatus() == "killed by signal 15 (Terminated)");
 }
 
 TEST_CASE("util::runProcess kills the whole process group on timeout", "[util][process]") {
@@ -97,6 +97,7 @@ TEST_CASE("util::runProcess kills the whole process group on timeout", "[util][p
     CHECK(started);
     CHECK(result.timedOut);
     CHECK_FALSE(result.success());
+    CHECK(result.describeStatus().rfind("timed out after ", 0) == 0);
     CHECK(test::processWithTokenGone(token));
 }
 
