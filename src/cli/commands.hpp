@@ -15,5 +15,6 @@ void registerCommands(CLI::App& app, GlobalOptions& global);
 
 void registerPrefetch(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);
+void registerHash(CLI::App& app, GlobalOptions& global);
 
 } // namespace xenbuild::cli
