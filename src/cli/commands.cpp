@@ -12,6 +12,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerBuild(app, global);
     registerLog(app, global);
     registerStore(app, global);
+    registerHash(app, global);
 }
 
 } // namespace xenbuild::cli

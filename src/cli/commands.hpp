@@ -20,5 +20,6 @@ void registerPrefetch(CLI::App& app, GlobalOptions& global);
 void registerBuild(CLI::App& app, GlobalOptions& global);
 void registerLog(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);
+void registerHash(CLI::App& app, GlobalOptions& global);
 
 } // namespace xenbuild::cli

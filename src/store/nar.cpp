@@ -1,17 +1,25 @@
 // NAR serialisation. Performance matters (whole Xen trees are hashed on every fetch and by
-// `store verify`): the writer batches the small framing strings into one buffer, file contents
-// are read with large reads into one reused buffer, and directories are walked through file
-// descriptors (openat/fstatat) so no path strings are built except for error messages.
+// `store verify`, and sha256 itself is the floor): a walker thread serialises the tree into a
+// small pool of large chunks (framing strings and file contents read straight into the chunk,
+// no other copies) while the caller's thread feeds full chunks to the sink, so the system calls
+// overlap with hashing. Directories are walked through file descriptors (openat/fstatat), so
+// no path strings are built except the one kept for error messages.
 
 #include "xenbuild/store/nar.hpp"
 
 #include "xenbuild/util/error.hpp"
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,8 +32,70 @@ namespace xenbuild::store {
 
 namespace {
 
-constexpr std::size_t frameCapacity = 64 * 1024;
-constexpr std::size_t readChunk = 1024 * 1024;
+constexpr std::size_t chunkSize = 256 * 1024;
+constexpr std::size_t chunkCount = 8;
+
+struct Chunk {
+    std::unique_ptr<char[]> data = std::make_unique<char[]>(chunkSize);
+    std::size_t used = 0;
+};
+
+// A bounded hand-off of chunks from the walker (producer) to the sink (consumer).
+class ChunkPipe {
+  public:
+    ChunkPipe() {
+        for (auto& chunk : chunks_)
+            free_.push_back(&chunk);
+    }
+
+    Chunk* acquire() { // producer; nullptr once the consumer gave up
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return cancelled_ || !free_.empty(); });
+        if (cancelled_) return nullptr;
+        Chunk* chunk = free_.front();
+        free_.pop_front();
+        chunk->used = 0;
+        return chunk;
+    }
+    void publish(Chunk* chunk) { push(full_, chunk); }
+    void close() {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        changed_.notify_all();
+    }
+
+    Chunk* next() { // consumer; nullptr at the end
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return closed_ || !full_.empty(); });
+        if (full_.empty()) return nullptr;
+        Chunk* chunk = full_.front();
+        full_.pop_front();
+        return chunk;
+    }
+    void release(Chunk* chunk) { push(free_, chunk); }
+    void cancel() {
+        std::lock_guard lock(mutex_);
+        cancelled_ = true;
+        changed_.notify_all();
+    }
+
+  private:
+    void push(std::deque<Chunk*>& queue, Chunk* chunk) {
+        std::lock_guard lock(mutex_);
+        queue.push_back(chunk);
+        changed_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::array<Chunk, chunkCount> chunks_;
+    std::deque<Chunk*> free_;
+    std::deque<Chunk*> full_;
+    bool closed_ = false;
+    bool cancelled_ = false;
+};
+
+struct Cancelled {}; // unwinds the walker when the consumer stopped
 
 class Fd {
   public:
@@ -44,10 +114,7 @@ class Fd {
 
 class NarWriter {
   public:
-    explicit NarWriter(const NarSink& sink) : sink_(sink) {
-        frame_.reserve(frameCapacity);
-        data_ = std::make_unique<char[]>(readChunk);
-    }
+    explicit NarWriter(ChunkPipe& pipe) : pipe_(pipe) {}
 
     void dumpRoot(const std::filesystem::path& root) {
         path_ = root.string();
@@ -89,12 +156,14 @@ class NarWriter {
         number(size);
         std::uint64_t left = size;
         while (left > 0) {
-            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, readChunk));
-            const ssize_t got = ::read(fd.get(), data_.get(), want);
+            Chunk& chunk = room();
+            const auto want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(left, chunkSize - chunk.used));
+            const ssize_t got = ::read(fd.get(), chunk.data.get() + chunk.used, want);
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) throwSystemError("cannot read", path_);
             if (got == 0) throw StoreError("file " + quote(path_) + " shrank while hashing");
-            bytes(data_.get(), static_cast<std::size_t>(got));
+            chunk.used += static_cast<std::size_t>(got);
             left -= static_cast<std::uint64_t>(got);
         }
         pad(size);
@@ -169,35 +238,67 @@ class NarWriter {
         pad(s.size());
     }
 
-    void bytes(const char* data, std::size_t length) {
-        if (frame_.size() + length <= frameCapacity) {
-            frame_.insert(frame_.end(), data, data + length);
-            return;
+    // The current chunk, with at least one free byte.
+    Chunk& room() {
+        if (current_ != nullptr && current_->used == chunkSize) {
+            pipe_.publish(current_);
+            current_ = nullptr;
         }
-        flush();
-        if (length >= frameCapacity) {
-            sink_(data, length);
-        } else {
-            frame_.insert(frame_.end(), data, data + length);
+        if (current_ == nullptr) {
+            current_ = pipe_.acquire();
+            if (current_ == nullptr) throw Cancelled{};
+        }
+        return *current_;
+    }
+
+    void bytes(const char* data, std::size_t length) {
+        while (length > 0) {
+            Chunk& chunk = room();
+            const std::size_t n = std::min(length, chunkSize - chunk.used);
+            std::memcpy(chunk.data.get() + chunk.used, data, n);
+            chunk.used += n;
+            data += n;
+            length -= n;
         }
     }
 
     void flush() {
-        if (!frame_.empty()) sink_(frame_.data(), frame_.size());
-        frame_.clear();
+        if (current_ != nullptr && current_->used > 0) pipe_.publish(current_);
+        current_ = nullptr;
     }
 
-    const NarSink& sink_;
-    std::vector<char> frame_;
-    std::unique_ptr<char[]> data_;
+    ChunkPipe& pipe_;
+    Chunk* current_ = nullptr;
     std::string path_; // the node being serialised, for error messages
 };
 
 } // namespace
 
 void dumpNar(const std::filesystem::path& path, const NarSink& sink) {
-    NarWriter writer(sink);
-    writer.dumpRoot(path);
+    ChunkPipe pipe;
+    std::exception_ptr walkError;
+    std::thread walker([&] {
+        try {
+            NarWriter writer(pipe);
+            writer.dumpRoot(path);
+        } catch (const Cancelled&) {
+        } catch (...) {
+            walkError = std::current_exception();
+        }
+        pipe.close();
+    });
+    try {
+        while (Chunk* chunk = pipe.next()) {
+            sink(chunk->data.get(), chunk->used);
+            pipe.release(chunk);
+        }
+    } catch (...) {
+        pipe.cancel();
+        walker.join();
+        throw;
+    }
+    walker.join();
+    if (walkError) std::rethrow_exception(walkError);
 }
 
 util::Hash narHash(const std::filesystem::path& path) {
