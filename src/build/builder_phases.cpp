@@ -97,6 +97,10 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
         env[name] = detail::substituteOutputs(value, finalPaths);
     if (withEfi(plan)) requirePeLinker("ld", util::Environment{{"PATH", kBuildPath}});
 
+    if (plan.makeTargets.empty()) {
+        throw BuildError("the plan has no makeTargets: the builder definition must name the make "
+                         "targets that build and install into dist/install");
+    }
     std::vector<std::string> configure = {"./configure"};
     for (const auto& flag : substituteAll(plan.configureFlags, finalPaths))
         configure.push_back(flag);

@@ -198,8 +198,10 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         plan.configureFlags =
             ctx.stringItems(set.builder().value.at("configureFlags"), "/configureFlags");
         plan.makeFlags = ctx.stringItems(set.builder().value.at("makeFlags"), "/makeFlags");
-        plan.makeTargets =
-            ctx.stringItems(set.builder().value.at("makeTargets"), "/makeTargets");
+        if (set.builder().value.contains("makeTargets")) {
+            plan.makeTargets =
+                ctx.stringItems(set.builder().value.at("makeTargets"), "/makeTargets");
+        }
         plan.env = buildEnv(ctx);
         plan.outputs = ctx.outputs;
         plan.checks = collectChecks(ctx);

@@ -103,7 +103,7 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
                        "${outputs.bot}/xen.efi");
         const auto set = RecipeSet::load(recipes);
         REQUIRE_THROWS_WITH(evaluate(set, "xen"),
-                            Catch::Contains("builder.json:133:62: unknown variable "
+                            Catch::Contains("builder.json:136:62: unknown variable "
                                             "'${outputs.bot}'; did you mean 'outputs.boot'?"));
     }
     SECTION("a patch for an unknown project") {
