@@ -4,6 +4,9 @@
 #include "xenbuild/fetch/archive.hpp"
 #include "xenbuild/fetch/http.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <chrono>
 
 namespace fs = std::filesystem;
 
@@ -63,7 +66,12 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
     const detail::GitContext context{store, options, observer, activity};
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path&) {
         produced = true;
+        const auto started = std::chrono::steady_clock::now();
         commit = detail::checkoutGit(context, request.url, request.rev, request.submodules, dest);
+        util::logger()->debug("checked out {} at {} in {} ms", what, commit,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count());
         return commit;
     });
     observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});

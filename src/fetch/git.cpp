@@ -185,7 +185,9 @@ class TreeWriter {
             }
             return;
         }
-        const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+        // Created read-only straight away (the fd is still writable): the store would chmod
+        // them afterwards, dirtying every inode a second time.
+        const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
         if (fd < 0) throwSystemError("cannot create", path.string());
         try {
@@ -271,25 +273,49 @@ git_oid resolveRevision(git_repository* repo, const std::string& url, const std:
     return *oid;
 }
 
+Repo openLocal(const std::string& url) {
+    const std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+    git_repository* raw = nullptr;
+    check(git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+          "cannot open git repository", path);
+    return Repo(raw);
+}
+
+Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string& url,
+                    const fs::path& dest) {
+    git_commit* rawCommit = nullptr;
+    check(git_commit_lookup(&rawCommit, repo, &oid), "cannot read commit of", url);
+    Commit commit(rawCommit);
+    git_tree* rawTree = nullptr;
+    check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
+    Tree tree(rawTree);
+    TreeWriter writer(repo, url);
+    writer.write(tree.get(), dest, "");
+    char hex[GIT_OID_HEXSZ + 1] = {};
+    git_oid_tostr(hex, sizeof hex, &oid);
+    return {hex, std::move(writer.gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
+}
+
+// Local repositories (paths, file:// URLs, also after mirror rewriting) are read in place: no
+// cache and no copy, which is what makes a local mirror fast. Remote ones go through the cache.
 Written writeCommit(const GitContext& context, const std::string& url, const std::string& rev,
                     const fs::path& dest) {
+    const std::string effective = context.options.mirrors.rewrite(url);
+    if (isLocalUrl(effective)) {
+        Repo repo = openLocal(effective);
+        const auto oid = findCommit(repo.get(), rev);
+        if (!oid) {
+            throw FetchError("revision " + quote(rev) + " not found in " + quote(effective) +
+                             "; check the commit id, tag or branch name");
+        }
+        return writeTreeOf(repo.get(), *oid, url, dest);
+    }
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
     Repo repo = openCache(cache);
     const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    git_commit* rawCommit = nullptr;
-    check(git_commit_lookup(&rawCommit, repo.get(), &oid), "cannot read commit of", url);
-    Commit commit(rawCommit);
-    git_tree* rawTree = nullptr;
-    check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
-    Tree tree(rawTree);
-    TreeWriter writer(repo.get(), url);
-    writer.write(tree.get(), dest, "");
-    char hex[GIT_OID_HEXSZ + 1] = {};
-    git_oid_tostr(hex, sizeof hex, &oid);
-    return {hex, std::move(writer.gitlinks),
-            parseGitmodules(readGitmodules(repo.get(), tree.get()))};
+    return writeTreeOf(repo.get(), oid, url, dest);
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 
@@ -235,8 +236,13 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
         throw FetchError("fetching " + request.what + " from " + quote(request.url) +
                          " produced an empty tree; check the URL and revision");
     }
+    const auto started = std::chrono::steady_clock::now();
     detail::makeReadOnly(dest);
     const util::Hash actual = isTree ? narHash(dest) : util::sha256File(dest);
+    util::logger()->debug("hashed {} in {} ms", request.what,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
     if (request.expected && actual != *request.expected) {
         throw HashMismatch("hash mismatch for " + request.what + " from " + quote(request.url) +
                            (rev.empty() ? "" : " at rev " + quote(rev)) + ":\n  expected: " +
