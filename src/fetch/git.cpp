@@ -301,7 +301,7 @@ Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string&
 Written writeCommit(const GitContext& context, const std::string& url, const std::string& rev,
                     const fs::path& dest) {
     const std::string effective = context.options.mirrors.rewrite(url);
-    if (isLocalUrl(effective)) {
+    if (isLocalUrl(effective) && !context.options.cacheLocalGit) {
         Repo repo = openLocal(effective);
         const auto oid = findCommit(repo.get(), rev);
         if (!oid) {
