@@ -132,13 +132,16 @@ void Store::sweepTemporaries() {
         util::logger()->info("removing leftover temporary {}", item.path().string());
         removeReadOnly(item.path());
     }
+    // Metadata without an entry (killed between the two renames) and metadata temporaries.
     for (const auto& item : fs::directory_iterator(dir_ / ".meta", error)) {
-        const std::string id = item.path().stem().string();
-        if (item.path().extension() != ".json" || fs::exists(fs::symlink_status(pathOf(id)))) {
-            continue;
-        }
+        const std::string name = item.path().filename().string();
+        const std::string id = name.substr(0, name.find(".json"));
+        const bool temporary = name.find(".tmp~") != std::string::npos;
+        if (!temporary && fs::exists(fs::symlink_status(pathOf(id)))) continue;
         auto lock = FileLock::tryAcquire(lockPath(id));
-        if (lock && !fs::exists(fs::symlink_status(pathOf(id)))) fs::remove(item.path(), error);
+        if (lock && (temporary || !fs::exists(fs::symlink_status(pathOf(id))))) {
+            fs::remove(item.path(), error);
+        }
     }
 }
 
