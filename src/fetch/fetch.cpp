@@ -31,6 +31,17 @@ std::string lockKey(const std::string& kind, const std::string& url, const std::
     return kind + "-" + util::sha256(url + "\n" + rev + "\n" + extra).nix32().substr(0, 32);
 }
 
+// "xen-4.19.0.tar.gz" -> "xen-4.19.0": an unpacked tree is not an archive any more.
+std::string stripArchiveSuffix(const std::string& name) {
+    for (const char* suffix :
+         {".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tgz", ".tbz2", ".txz", ".tar", ".zip"}) {
+        const std::string_view s(suffix);
+        if (name.size() > s.size() && name.ends_with(s))
+            return name.substr(0, name.size() - s.size());
+    }
+    return name;
+}
+
 } // namespace
 
 std::string urlBaseName(const std::string& url) {
@@ -82,7 +93,9 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
 
 FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const FetchOptions& options,
                      util::ProgressObserver& observer) {
-    const std::string name = request.name.empty() ? urlBaseName(request.url) : request.name;
+    const std::string name = !request.name.empty() ? request.name
+                             : request.unpack      ? stripArchiveSuffix(urlBaseName(request.url))
+                                                   : urlBaseName(request.url);
     const std::string what = (request.unpack ? "tarball " : "file ") + quote(name);
     const std::string activity = request.activity.empty() ? "fetch " + name : request.activity;
     const auto kind = request.unpack ? store::EntryKind::Tree : store::EntryKind::File;
