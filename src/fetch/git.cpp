@@ -136,7 +136,8 @@ struct Gitlink {
 
 class TreeWriter {
   public:
-    TreeWriter(git_repository* repo, std::string where) : repo_(repo), where_(std::move(where)) {}
+    TreeWriter(git_repository* repo, std::string where, const GitContext& context)
+        : repo_(repo), where_(std::move(where)), context_(context) {}
 
     void write(const git_tree* tree, const fs::path& dir, const std::string& prefix) {
         if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -168,6 +169,10 @@ class TreeWriter {
             gitlinks.push_back({rel, *oid});
         } else {
             writeBlob(mode, oid, path, rel);
+            if (++files_ % 256 == 0) {
+                context_.observer.onEvent({util::ProgressEvent::Kind::Progress, context_.activity,
+                                           "checking out", files_, 0, "files"});
+            }
         }
     }
 
@@ -201,6 +206,8 @@ class TreeWriter {
 
     git_repository* repo_;
     std::string where_;
+    const GitContext& context_;
+    std::uint64_t files_ = 0;
 };
 
 // path -> url from a .gitmodules text.
@@ -282,14 +289,14 @@ Repo openLocal(const std::string& url) {
 }
 
 Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string& url,
-                    const fs::path& dest) {
+                    const fs::path& dest, const GitContext& context) {
     git_commit* rawCommit = nullptr;
     check(git_commit_lookup(&rawCommit, repo, &oid), "cannot read commit of", url);
     Commit commit(rawCommit);
     git_tree* rawTree = nullptr;
     check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
     Tree tree(rawTree);
-    TreeWriter writer(repo, url);
+    TreeWriter writer(repo, url, context);
     writer.write(tree.get(), dest, "");
     char hex[GIT_OID_HEXSZ + 1] = {};
     git_oid_tostr(hex, sizeof hex, &oid);
@@ -308,14 +315,14 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
             throw FetchError("revision " + quote(rev) + " not found in " + quote(effective) +
                              "; check the commit id, tag or branch name");
         }
-        return writeTreeOf(repo.get(), *oid, url, dest);
+        return writeTreeOf(repo.get(), *oid, url, dest, context);
     }
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
     Repo repo = openCache(cache);
     const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    return writeTreeOf(repo.get(), oid, url, dest);
+    return writeTreeOf(repo.get(), oid, url, dest, context);
 }
 
 } // namespace
