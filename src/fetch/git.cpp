@@ -134,41 +134,58 @@ struct Gitlink {
     git_oid oid;
 };
 
+// Writes a tree through directory file descriptors (mkdirat/openat/symlinkat with short
+// relative names); `root` is only used for messages.
 class TreeWriter {
   public:
-    TreeWriter(git_repository* repo, std::string where, const GitContext& context)
-        : repo_(repo), where_(std::move(where)), context_(context) {}
+    TreeWriter(git_repository* repo, std::string where, const GitContext& context, fs::path root)
+        : repo_(repo), where_(std::move(where)), context_(context), root_(std::move(root)) {}
 
-    void write(const git_tree* tree, const fs::path& dir, const std::string& prefix) {
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-            throwSystemError("cannot create", dir.string());
+    void writeRoot(const git_tree* tree) {
+        if (::mkdir(root_.c_str(), 0755) != 0 && errno != EEXIST) {
+            throwSystemError("cannot create", root_.string());
         }
-        const std::size_t count = git_tree_entrycount(tree);
-        for (std::size_t i = 0; i < count; ++i) {
-            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
-            const std::string name = git_tree_entry_name(entry);
-            if (name == ".git") continue;
-            writeEntry(entry, dir / name, prefix + name);
-        }
+        write(tree, AT_FDCWD, root_.c_str(), "");
     }
 
     std::vector<Gitlink> gitlinks;
 
   private:
-    void writeEntry(const git_tree_entry* entry, const fs::path& path, const std::string& rel) {
+    std::string pathOf(const std::string& rel) const { return (root_ / rel).string(); }
+
+    void write(const git_tree* tree, int parentFd, const char* name, const std::string& prefix) {
+        const int fd = ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) throwSystemError("cannot open", pathOf(prefix));
+        std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+            ::close(*p);
+            delete p;
+        });
+        const std::size_t count = git_tree_entrycount(tree);
+        for (std::size_t i = 0; i < count; ++i) {
+            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+            const char* child = git_tree_entry_name(entry);
+            if (std::string_view(child) == ".git") continue;
+            writeEntry(entry, fd, child, prefix + child);
+        }
+    }
+
+    void writeEntry(const git_tree_entry* entry, int dirFd, const char* name,
+                    const std::string& rel) {
         const git_filemode_t mode = git_tree_entry_filemode(entry);
         const git_oid* oid = git_tree_entry_id(entry);
+        if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+            if (::mkdirat(dirFd, name, 0755) != 0) throwSystemError("cannot create", pathOf(rel));
+        }
         if (mode == GIT_FILEMODE_TREE) {
             git_tree* raw = nullptr;
             check(git_tree_lookup(&raw, repo_, oid), "cannot read tree " + quote(rel) + " of",
                   where_);
             Tree sub(raw);
-            write(sub.get(), path, rel + "/");
+            write(sub.get(), dirFd, name, rel + "/");
         } else if (mode == GIT_FILEMODE_COMMIT) {
-            if (::mkdir(path.c_str(), 0755) != 0) throwSystemError("cannot create", path.string());
             gitlinks.push_back({rel, *oid});
         } else {
-            writeBlob(mode, oid, path, rel);
+            writeBlob(mode, oid, dirFd, name, rel);
             if (++files_ % 256 == 0) {
                 context_.observer.onEvent({util::ProgressEvent::Kind::Progress, context_.activity,
                                            "checking out", files_, 0, "files"});
@@ -176,7 +193,7 @@ class TreeWriter {
         }
     }
 
-    void writeBlob(git_filemode_t mode, const git_oid* oid, const fs::path& path,
+    void writeBlob(git_filemode_t mode, const git_oid* oid, int dirFd, const char* name,
                    const std::string& rel) {
         git_blob* raw = nullptr;
         check(git_blob_lookup(&raw, repo_, oid), "cannot read file " + quote(rel) + " of", where_);
@@ -185,28 +202,29 @@ class TreeWriter {
         const auto size = static_cast<std::size_t>(git_blob_rawsize(blob.get()));
         if (mode == GIT_FILEMODE_LINK) {
             const std::string target(data, size);
-            if (::symlink(target.c_str(), path.c_str()) != 0) {
-                throwSystemError("cannot create symlink", path.string());
+            if (::symlinkat(target.c_str(), dirFd, name) != 0) {
+                throwSystemError("cannot create symlink", pathOf(rel));
             }
             return;
         }
         // Created read-only straight away (the fd is still writable): the store would chmod
         // them afterwards, dirtying every inode a second time.
         const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
-        if (fd < 0) throwSystemError("cannot create", path.string());
+        const int fd = ::openat(dirFd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
+        if (fd < 0) throwSystemError("cannot create", pathOf(rel));
         try {
-            writeAll(fd, data, size, path.string());
+            writeAll(fd, data, size, pathOf(rel));
         } catch (...) {
             ::close(fd);
             throw;
         }
-        if (::close(fd) != 0) throwSystemError("cannot write", path.string());
+        if (::close(fd) != 0) throwSystemError("cannot write", pathOf(rel));
     }
 
     git_repository* repo_;
     std::string where_;
     const GitContext& context_;
+    fs::path root_;
     std::uint64_t files_ = 0;
 };
 
@@ -296,8 +314,8 @@ Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string&
     git_tree* rawTree = nullptr;
     check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
     Tree tree(rawTree);
-    TreeWriter writer(repo, url, context);
-    writer.write(tree.get(), dest, "");
+    TreeWriter writer(repo, url, context, dest);
+    writer.writeRoot(tree.get());
     char hex[GIT_OID_HEXSZ + 1] = {};
     git_oid_tostr(hex, sizeof hex, &oid);
     return {hex, std::move(writer.gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
