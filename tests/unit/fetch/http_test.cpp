@@ -56,6 +56,7 @@ TEST_CASE("fetch::downloadFile names the URL when it fails", "[fetch][http]") {
             fetch::downloadFile(server.url("/missing"), dir / "m", fastRetries(), false, {}),
             Catch::Contains("'" + server.url("/missing") + "'") && Catch::Contains("404"));
         CHECK(server.requests("/missing") == 1);
+        CHECK_FALSE(fs::exists(dir / "m"));
     }
     SECTION("503 is retried, then reported") {
         server.failFirst("/down", 100);
