@@ -9,9 +9,14 @@
 
 #include <git2.h>
 
+#include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -134,6 +139,15 @@ struct Gitlink {
     git_oid oid;
 };
 
+// A subtree whose directory exists, left for the parallel writers.
+struct Deferred {
+    git_oid tree;
+    std::string rel;
+};
+
+// Subtrees this deep are written by a pool of threads (file creation is mostly kernel time).
+constexpr std::size_t deferDepth = 2;
+
 // Writes a tree through directory file descriptors (mkdirat/openat/symlinkat with short
 // relative names); `root` is only used for messages.
 class TreeWriter {
@@ -141,14 +155,26 @@ class TreeWriter {
     TreeWriter(git_repository* repo, std::string where, const GitContext& context, fs::path root)
         : repo_(repo), where_(std::move(where)), context_(context), root_(std::move(root)) {}
 
+    // Writes the top of the tree; subtrees at deferDepth are left in `deferred`.
     void writeRoot(const git_tree* tree) {
         if (::mkdir(root_.c_str(), 0755) != 0 && errno != EEXIST) {
             throwSystemError("cannot create", root_.string());
         }
+        defer_ = true;
         write(tree, AT_FDCWD, root_.c_str(), "");
+        defer_ = false;
+    }
+
+    void writeSubtree(const Deferred& task) {
+        git_tree* raw = nullptr;
+        check(git_tree_lookup(&raw, repo_, &task.tree),
+              "cannot read tree " + quote(task.rel) + " of", where_);
+        Tree tree(raw);
+        write(tree.get(), AT_FDCWD, pathOf(task.rel).c_str(), task.rel + "/");
     }
 
     std::vector<Gitlink> gitlinks;
+    std::vector<Deferred> deferred;
 
   private:
     std::string pathOf(const std::string& rel) const { return (root_ / rel).string(); }
@@ -176,7 +202,10 @@ class TreeWriter {
         if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
             if (::mkdirat(dirFd, name, 0755) != 0) throwSystemError("cannot create", pathOf(rel));
         }
-        if (mode == GIT_FILEMODE_TREE) {
+        if (mode == GIT_FILEMODE_TREE && defer_ &&
+            std::count(rel.begin(), rel.end(), '/') + 1 == deferDepth) {
+            deferred.push_back({*oid, rel});
+        } else if (mode == GIT_FILEMODE_TREE) {
             git_tree* raw = nullptr;
             check(git_tree_lookup(&raw, repo_, oid), "cannot read tree " + quote(rel) + " of",
                   where_);
@@ -226,7 +255,46 @@ class TreeWriter {
     const GitContext& context_;
     fs::path root_;
     std::uint64_t files_ = 0;
+    bool defer_ = false;
 };
+
+// Writes the deferred subtrees on a few threads, each with its own repository handle (libgit2
+// objects are not shared across threads).
+void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen,
+                   const std::string& url, const GitContext& context, const fs::path& dest,
+                   std::vector<Gitlink>& gitlinks) {
+    const auto& tasks = top.deferred;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mutex;
+    std::exception_ptr error;
+    auto work = [&] {
+        try {
+            Repo repo = reopen();
+            TreeWriter writer(repo.get(), url, context, dest);
+            for (std::size_t i = next++; i < tasks.size() && !failed; i = next++) {
+                writer.writeSubtree(tasks[i]);
+            }
+            std::lock_guard lock(mutex);
+            gitlinks.insert(gitlinks.end(), writer.gitlinks.begin(), writer.gitlinks.end());
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            failed = true;
+        }
+    };
+    const std::size_t count = std::min<std::size_t>(
+        std::clamp(std::thread::hardware_concurrency(), 1U, 4U), tasks.size());
+    std::vector<std::thread> threads;
+    for (std::size_t t = 1; t < count; ++t)
+        threads.emplace_back(work);
+    work();
+    for (auto& thread : threads)
+        thread.join();
+    if (error) std::rethrow_exception(error);
+    std::sort(gitlinks.begin(), gitlinks.end(),
+              [](const Gitlink& a, const Gitlink& b) { return a.path < b.path; });
+}
 
 // path -> url from a .gitmodules text.
 std::map<std::string, std::string> parseGitmodules(const std::string& text) {
@@ -306,8 +374,8 @@ Repo openLocal(const std::string& url) {
     return Repo(raw);
 }
 
-Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string& url,
-                    const fs::path& dest, const GitContext& context) {
+Written writeTreeOf(git_repository* repo, const std::function<Repo()>& reopen, const git_oid& oid,
+                    const std::string& url, const fs::path& dest, const GitContext& context) {
     git_commit* rawCommit = nullptr;
     check(git_commit_lookup(&rawCommit, repo, &oid), "cannot read commit of", url);
     Commit commit(rawCommit);
@@ -316,9 +384,11 @@ Written writeTreeOf(git_repository* repo, const git_oid& oid, const std::string&
     Tree tree(rawTree);
     TreeWriter writer(repo, url, context, dest);
     writer.writeRoot(tree.get());
+    std::vector<Gitlink> gitlinks = writer.gitlinks;
+    writeDeferred(writer, reopen, url, context, dest, gitlinks);
     char hex[GIT_OID_HEXSZ + 1] = {};
     git_oid_tostr(hex, sizeof hex, &oid);
-    return {hex, std::move(writer.gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
+    return {hex, std::move(gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
 }
 
 // Local repositories (paths, file:// URLs, also after mirror rewriting) are read in place: no
@@ -333,14 +403,16 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
             throw FetchError("revision " + quote(rev) + " not found in " + quote(effective) +
                              "; check the commit id, tag or branch name");
         }
-        return writeTreeOf(repo.get(), *oid, url, dest, context);
+        return writeTreeOf(
+            repo.get(), [&] { return openLocal(effective); }, *oid, url, dest, context);
     }
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
     Repo repo = openCache(cache);
     const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    return writeTreeOf(repo.get(), oid, url, dest, context);
+    return writeTreeOf(
+        repo.get(), [&] { return openCache(cache); }, oid, url, dest, context);
 }
 
 } // namespace
