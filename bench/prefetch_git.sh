@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 xenbuild=${XENBUILD:-$here/build/xenbuild}
 tree=${1:-$(ls -d /tmp/xen-src/xen-*/ 2>/dev/null | head -1)}
 tree=${tree:-/usr/include}
-runs=${2:-5}
+runs=${2:-6}
 work=${BENCH_DIR:-/tmp/xb-bench}
 mirror=$work/mirror.git
 git="git -c user.name=bench -c user.email=bench@localhost -c init.defaultBranch=master"
@@ -30,22 +30,33 @@ fi
 rev=$(git --git-dir="$mirror" rev-parse HEAD)
 now() { date +%s%N; }
 
-t_ours=0; t_git=0; i=0
-while [ "$i" -lt "$runs" ]; do
-    chmod -R u+w "$work/store" 2>/dev/null || true
-    rm -rf "$work/store" "$work/clone"
-    sync # both sides start with no dirty data of the other's deletions
+run_ours() {
     s=$(now)
     ours=$("$xenbuild" -q prefetch --git "file://$mirror" --rev "$rev" --json --store "$work/store" |
            sed -n 's/.*"sha256": "\(.*\)".*/\1/p')
     e=$(now); t_ours=$((t_ours + e - s))
-    sync
+}
+run_git() {
     s=$(now)
     git clone -q --no-checkout "file://$mirror" "$work/clone"
     git -C "$work/clone" checkout -q "$rev"
     rm -rf "$work/clone/.git"
     theirs=$(nix-hash --type sha256 --base32 "$work/clone")
     e=$(now); t_git=$((t_git + e - s))
+}
+
+# Each iteration deletes both previous results and syncs; the file system's deferred work after
+# those deletions lands on whichever side runs first, so the order alternates.
+t_ours=0; t_git=0; i=0
+while [ "$i" -lt "$runs" ]; do
+    chmod -R u+w "$work/store" 2>/dev/null || true
+    rm -rf "$work/store" "$work/clone"
+    sync
+    if [ $((i % 2)) -eq 0 ]; then
+        run_ours; sync; run_git
+    else
+        run_git; sync; run_ours
+    fi
     if [ "$ours" != "$theirs" ]; then
         echo "hash mismatch: xenbuild $ours, git+nix-hash $theirs" >&2
         exit 1
