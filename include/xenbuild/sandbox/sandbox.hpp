@@ -52,8 +52,8 @@ struct RunResult {
 
 // The environment every sandboxed command starts from: PATH (the fail-loudly directory first,
 // then /usr/bin:/bin), HOME=/homeless-shelter, TZ=UTC, LC_ALL=C, LANG=C, TERM=dumb, GIT and WGET
-// pointing at the fail-loudly program (and PWD, the working directory), then `extra` on top (it may
-// override anything but GIT, WGET and PATH's first entry).
+// pointing at the fail-loudly program, then `extra` on top (it may override anything but GIT,
+// WGET and PATH's first entry). Both engines add PWD, the working directory, as shells expect.
 util::Environment cleanEnvironment(const std::string& failLoudlyDir,
                                    const util::Environment& extra);
 
