@@ -321,3 +321,14 @@ TEST_CASE("sandbox::cleanEnvironment lets the plan add but not disarm the networ
     CHECK(env.at("TZ") == "Europe/Berlin");
     CHECK(env.at("XEN_BUILD_HOST") == "xenbuild");
 }
+
+TEST_CASE("sandbox::Sandbox::run can mount the work directory at a fixed path", "[sandbox]") {
+    Fixture f;
+    auto spec = f.spec("pwd; echo $PWD; echo x > made-inside");
+    spec.workDirInside = "/build";
+    const auto result = run(Mode::Namespaces, spec);
+    CHECK(result.lastLines == std::vector<std::string>{"/build", "/build"});
+    CHECK(readFile(f.work / "made-inside") == "x\n");
+    // Without namespaces the directory cannot move: the command runs at the host path.
+    CHECK(run(Mode::Off, spec).lastLines.at(0) == f.work.string());
+}
