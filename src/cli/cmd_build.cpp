@@ -6,11 +6,11 @@
 #include "cli/recipe_options.hpp"
 #include "xenbuild/build/builder.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
-#include <csignal>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -55,7 +55,8 @@ std::map<std::string, std::filesystem::path> parseOverrides(const std::vector<st
     return overrides;
 }
 
-build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global) {
+build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
+                                 const std::atomic<bool>& cancel) {
     build::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
@@ -67,7 +68,7 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
-    options.cancel = &interrupted;
+    options.cancel = &cancel;
     options.fetch = fetchOptions(global);
     return options;
 }
@@ -101,9 +102,9 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     auto store = openStore(global);
     auto sandbox = sandbox::makeSandbox(sandbox::parseMode(args.sandbox));
     BuildView view(global, makeProgressView(global));
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    build::Builder builder(store, *sandbox, buildOptions(args, global), view);
+    // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
+    util::InterruptGuard interrupt;
+    build::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
     std::vector<std::optional<build::BuildResult>> results(plans.size());
     std::vector<std::exception_ptr> errors(plans.size());
