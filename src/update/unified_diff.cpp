@@ -45,12 +45,12 @@ std::vector<Edit> editScript(const std::vector<std::string_view>& a,
             edits.push_back({' ', i, j, a[i]});
             ++i;
             ++j;
-        } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-            edits.push_back({'+', i, j, b[j]});
-            ++j;
-        } else {
+        } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
             edits.push_back({'-', i, j, a[i]});
             ++i;
+        } else {
+            edits.push_back({'+', i, j, b[j]});
+            ++j;
         }
     }
     return edits;

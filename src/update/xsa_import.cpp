@@ -145,7 +145,8 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
         }
         branch.patches.push_back(result.id);
         const fs::path path = recipesDir / "xen" / (name + ".json");
-        result.files.push_back({path, store::detail::readFile(path), recipe::renderBranchJson(branch)});
+        result.files.push_back(
+            {path, store::detail::readFile(path), recipe::renderBranchJson(branch)});
         result.branches.push_back(name);
     }
     return result;
