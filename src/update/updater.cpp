@@ -8,6 +8,7 @@
 #include "update/release.hpp"
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/git_cache.hpp"
+#include "xenbuild/patch/local.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -69,6 +71,8 @@ class Planner {
                           BranchReport& report, std::map<std::string, fs::path>& trees);
     fetch::FetchResult prefetch(const std::string& name, const recipe::SourceEntry& source,
                                 const std::string& rev);
+    // The commit and tag a pin names, resolved in the recipe's repository at `url`.
+    std::pair<std::string, std::string> resolvePin(const ComponentPin& pin, const std::string& url);
 
     const UpdateRequest& request_;
     const UpdateContext& context_;
@@ -109,37 +113,36 @@ fetch::FetchResult Planner::prefetch(const std::string& name, const recipe::Sour
     return fetch::fetchGit(context_.store, git, context_.options, context_.observer);
 }
 
+std::pair<std::string, std::string> Planner::resolvePin(const ComponentPin& pin,
+                                                        const std::string& url) {
+    if (detail::isCommitId(pin.value)) return {pin.value, ""};
+    const auto commit = fetch::findTagCommit(remoteRefs(url), pin.value);
+    if (!commit) {
+        throw FetchError("tag " + quote(pin.value) + " not found in " + quote(url) +
+                         "; is the component URL in the recipe right?");
+    }
+    return {*commit, pin.value};
+}
+
 void Planner::updateComponents(const VerifiedRelease& release, recipe::BranchFile& branch,
                                BranchReport& report, std::map<std::string, fs::path>& trees) {
     for (const auto& pin : release.pins) {
         auto found =
             std::find_if(branch.sources.begin(), branch.sources.end(),
                          [&](const auto& source) { return source.first == pin.component; });
-        if (found == branch.sources.end()) continue;
+        if (found == branch.sources.end()) continue; // e.g. minios: not a recipe source
         auto& source = found->second;
         ComponentChange change{pin.component, source.rev, "", source.tag, "", false};
         withContext("while resolving " + quote(pin.component) + " (" + pin.where + " of " +
                         quote(release.release.tag) + ")",
                     [&] {
-                        if (detail::isCommitId(pin.value)) {
-                            change.newRev = pin.value;
-                        } else {
-                            const auto commit =
-                                fetch::findTagCommit(remoteRefs(source.url), pin.value);
-                            if (!commit) {
-                                throw FetchError("tag " + quote(pin.value) + " not found in " +
-                                                 quote(source.url) +
-                                                 "; is the component URL in the recipe right?");
-                            }
-                            change.newRev = *commit;
-                            change.newTag = pin.value;
-                        }
-                        if (change.newRev != source.rev || source.hash.empty()) {
-                            const auto fetched = prefetch(pin.component, source, change.newRev);
-                            source.hash = fetched.hash.sri();
-                            trees[pin.component] = fetched.path;
-                            change.fetched = true;
-                        }
+                        std::tie(change.newRev, change.newTag) = resolvePin(pin, source.url);
+                        // Same commit: keep the recorded hash, fetch nothing.
+                        if (change.newRev == source.rev && !source.hash.empty()) return;
+                        const auto fetched = prefetch(pin.component, source, change.newRev);
+                        source.hash = fetched.hash.sri();
+                        trees[pin.component] = fetched.path;
+                        change.fetched = true;
                     });
         source.rev = change.newRev;
         source.tag = change.newTag;
@@ -184,8 +187,10 @@ recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::B
     report.securitySupportUntil = verified.support.securitySupportUntil;
     updateComponents(verified, branch, report, trees);
     detail::checkUpstreamPatches(set, branch, trees, request_.dropApplied, report, context_);
-    for (const auto& patch : set.localPatches(branch.branch))
-        report.localPatches.push_back(patch.id);
+    // Local patches are kept as they are; listing them validates their names.
+    const fs::path localDir = request_.recipesDir.parent_path() / "patches" / branch.branch;
+    for (const auto& patch : patch::listLocalPatches(localDir, branch.branch))
+        report.localPatches.push_back(patch.name.fileName);
     return branch;
 }
 

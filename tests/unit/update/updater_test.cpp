@@ -341,3 +341,49 @@ TEST_CASE("update::verifyRecipes checks each xen rev against its signed tag", "[
             xenbuild::SignatureError);
     }
 }
+
+TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours offline", "[update]") {
+    Upstream upstream;
+    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.seedBranch("4.19", "4.19.0", true, {}, "https://upstream.invalid/git/");
+    Runner runner(upstream);
+    const auto before = upstream.snapshot();
+
+    SECTION("offline without a mirror: a clear error, nothing written") {
+        runner.options.offline = true;
+        CHECK_THROWS_WITH(runner.update(), Contains("offline mode"));
+        CHECK(upstream.snapshot() == before);
+    }
+    SECTION("mirrored: the recipes keep the https URLs, offline works too") {
+        runner.options.mirrors.add("https://upstream.invalid/git/=file://" + upstream.git.string() +
+                                   "/");
+        runner.options.offline = true;
+        runner.update();
+        const auto file = branchFile(upstream, "4.19");
+        CHECK(source(file, "xen").url == "https://upstream.invalid/git/xen");
+        CHECK(source(file, "qemu").url == "https://upstream.invalid/git/qemu");
+        CHECK(source(file, "qemu").tag == "qemu-xen-4.19.0");
+        CHECK(file.version == "4.19.0");
+    }
+}
+
+TEST_CASE("update::planUpdate keeps local patches and validates their names", "[update]") {
+    Upstream upstream;
+    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.seedBranch("4.19", "4.19.0", true);
+    const fs::path local = upstream.dir / "patches" / "4.19";
+    xbtest::writeFile(local / "0001-xen-fix-build-4.19.patch",
+                      "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
+                      "+int fix = 2;\n");
+    Runner runner(upstream);
+    const auto plan = runner.update();
+    REQUIRE(plan.branches.size() == 1);
+    CHECK(plan.branches[0].localPatches ==
+          std::vector<std::string>{"0001-xen-fix-build-4.19.patch"});
+    CHECK(fs::exists(local / "0001-xen-fix-build-4.19.patch"));
+
+    xbtest::writeFile(local / "fix.patch", "");
+    const auto before = upstream.snapshot();
+    CHECK_THROWS_WITH(runner.update(), Contains("fix.patch"));
+    CHECK(upstream.snapshot() == before);
+}

@@ -115,7 +115,7 @@ std::string Upstream::release(const XenRelease& r) {
 }
 
 void Upstream::seedBranch(const std::string& branch, const std::string& version, bool latest,
-                          const std::vector<std::string>& patches) {
+                          const std::vector<std::string>& patches, const std::string& urlPrefix) {
     xenbuild::recipe::BranchFile file;
     file.branch = branch;
     file.version = version;
@@ -123,7 +123,8 @@ void Upstream::seedBranch(const std::string& branch, const std::string& version,
     for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"}) {
         const bool submodules = std::string(name) == "qemu" || std::string(name) == "ovmf";
         file.sources.emplace_back(
-            name, xenbuild::recipe::SourceEntry{url(name), kZeros, "", kZeroHash, submodules});
+            name, xenbuild::recipe::SourceEntry{urlPrefix.empty() ? url(name) : urlPrefix + name,
+                                                kZeros, "", kZeroHash, submodules});
     }
     file.patches = patches;
     file.support = {"2024-07-29", "2026-01-29", "2027-07-29"};

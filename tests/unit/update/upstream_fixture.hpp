@@ -44,8 +44,10 @@ class Upstream {
     std::string release(const XenRelease& release);
     // Writes recipes/xen/<branch>.json with placeholder revs (all zeros) and hashes, so that
     // the first update replaces every pin. `patches` are ids of patches.json.
+    // With `urlPrefix`, sources point at urlPrefix + name instead (for mirror tests).
     void seedBranch(const std::string& branch, const std::string& version, bool latest,
-                    const std::vector<std::string>& patches = {});
+                    const std::vector<std::string>& patches = {},
+                    const std::string& urlPrefix = "");
     // Adds an upstream patch to recipes/xen/patches.json, served from dir/xsa/<file>.
     void addUpstreamPatch(const std::string& id, int xsa, const std::string& file,
                           const std::string& content);
