@@ -5,6 +5,7 @@
 #include "unit/update/upstream_fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using Catch::Matchers::Contains;
 using xbtest::runXenbuild;
@@ -54,6 +55,14 @@ TEST_CASE("xenbuild update writes, is idempotent, and --dry-run only prints the 
     REQUIRE(second.status == 0);
     CHECK_THAT(second.out, Contains("recipes are up to date"));
     CHECK(upstream.snapshot() == written);
+
+    const auto json = runXenbuild(home, args(upstream, {"update", "--json", "--dry-run"}));
+    REQUIRE(json.status == 0);
+    const auto parsed = nlohmann::json::parse(json.out);
+    CHECK(parsed["latest"] == "4.19");
+    CHECK(parsed["branches"][0]["newVersion"] == "4.19.0");
+    CHECK(parsed["files"].empty());
+    CHECK(parsed["diff"] == "");
 
     const auto verify = runXenbuild(home, args(upstream, {"verify"}));
     INFO(verify.err);

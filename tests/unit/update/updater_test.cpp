@@ -387,3 +387,22 @@ TEST_CASE("update::planUpdate keeps local patches and validates their names", "[
     CHECK_THROWS_WITH(runner.update(), Contains("fix.patch"));
     CHECK(upstream.snapshot() == before);
 }
+
+TEST_CASE("update::planUpdate updates only the branches asked for", "[update]") {
+    Upstream upstream;
+    upstream.release(xbtest::standardRelease(upstream, "4.17.1"));
+    upstream.release(xbtest::standardRelease(upstream, "4.19.1"));
+    upstream.seedBranch("4.17", "4.17.0", false);
+    upstream.seedBranch("4.19", "4.19.0", true);
+    Runner runner(upstream);
+    const auto before = upstream.readRecipe("4.19.json");
+    UpdateRequest request;
+    request.branches = {"4.17"};
+    const auto plan = runner.update(request);
+    CHECK(branchFile(upstream, "4.17").version == "4.17.1");
+    CHECK(upstream.readRecipe("4.19.json") == before);
+    REQUIRE(plan.branches.size() == 1);
+    CHECK(plan.branches[0].branch == "4.17");
+    request.branches = {"4.18"};
+    CHECK_THROWS_WITH(runner.plan(request), Contains("no branch '4.18'"));
+}
