@@ -38,7 +38,7 @@ struct ComponentPin {
 };
 
 // Reads every pin from the files of a tree (`files` maps kConfigMk / kEtherbootMakefile to their
-// content). A pin whose variable is missing is left out; `what` names the tree in messages.
+// content). A pin whose variable is missing or empty is left out.
 std::vector<ComponentPin> readComponentPins(const std::map<std::string, std::string>& files);
 
 // The dates of SUPPORT.md ("Initial-Release:", "Supported-Until:", "Security-Support-Until:",
