@@ -17,14 +17,15 @@ if [ $fake = 1 ]; then
   bash "$project/tests/e2e/make-fake-upstream.sh" "$work/up" "$project"
   rm -f "$work/up/patches/4.19/"*.patch
   src="$work/up/git/xen"; package=xen_4_19-slim
-  args=(--recipes "$work/up/recipes" --host-profile "$work/up/host-profile.json")
+  show_args=(--recipes "$work/up/recipes" --host-profile "$work/up/host-profile.json")
+  args=("${show_args[@]}")
 else
   src=$(bash "$project/scripts/fetch-debian-xen.sh"); package=xen_4_17-slim
+  show_args=()
   args=(--exclude-patch all)
 fi
 # The same flags and environment as the plan, by hand, in a copy of the tree.
-plan=$("$xenbuild" show "$package" --json "${args[@]/--exclude-patch*/}" 2>/dev/null || true)
-[ -n "$plan" ] || plan=$("$xenbuild" show "$package" --json ${fake:+"${args[@]:0:4}"})
+plan=$("$xenbuild" show "$package" --json "${show_args[@]}")
 mapfile -t configure < <(/usr/bin/python3 -c 'import json,sys
 p=json.load(sys.stdin)
 for f in p["configureFlags"]: print(f.replace("${outputs.", "/tmp/xb-out/").replace("}", ""))' <<<"$plan")
