@@ -111,6 +111,7 @@ class CpioWriter {
         archive_entry_set_ino64(e.get(), inode);
         archive_entry_set_dev(e.get(), 0);
         archive_entry_set_nlink(e.get(), entry.kind == ArchiveEntry::Kind::Directory ? 2 : 1);
+        archive_entry_set_size(e.get(), 0); // files set theirs; the writer sizes symlinks
         const std::string what = "entry " + quote(entry.path);
         switch (entry.kind) {
         case ArchiveEntry::Kind::Directory:
