@@ -56,6 +56,8 @@ std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
         hasher.update("override " + name + "=" + hash.sri() + "\n");
     }
     if (options_.skipInapplicablePatches) hasher.update("skip-inapplicable-patches\n");
+    for (const auto& id : options_.excludedPatches)
+        hasher.update("exclude-patch " + id + "\n");
     return hasher.finish().nix32();
 }
 
@@ -69,7 +71,29 @@ std::vector<OutputInfo> Builder::outputPaths(const recipe::BuildPlan& plan) cons
     return outputs;
 }
 
-BuildResult Builder::build(const recipe::BuildPlan& plan) {
+recipe::BuildPlan Builder::effectivePlan(const recipe::BuildPlan& plan) const {
+    recipe::BuildPlan effective = plan;
+    for (const auto& id : options_.excludedPatches) {
+        if (id == "all") {
+            std::erase_if(effective.patches, [](const recipe::PatchRef& p) { return !p.local; });
+            continue;
+        }
+        const auto before = effective.patches.size();
+        std::erase_if(effective.patches, [&](const recipe::PatchRef& p) { return p.id == id; });
+        if (effective.patches.size() == before) {
+            std::string known;
+            for (const auto& p : plan.patches)
+                known += (known.empty() ? "" : ", ") + p.id;
+            throw UsageError(
+                "--exclude-patch " + quote(id) + ": " + quote(plan.name) +
+                " has no such patch (its patches: " + (known.empty() ? "none" : known) + ")");
+        }
+    }
+    return effective;
+}
+
+BuildResult Builder::build(const recipe::BuildPlan& requested) {
+    const recipe::BuildPlan plan = effectivePlan(requested);
     const std::string key = buildKey(plan);
     return withContext("while building " + quote(plan.name), [&] {
         auto lock = store::FileLock::acquire(store_.lockPath("build-" + key));

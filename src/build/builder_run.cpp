@@ -126,6 +126,7 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     result.log = detail::logPath(store_, key);
     for (const auto& [name, dir] : options_.sourceOverrides)
         result.sourceOverrides[name] = dir;
+    result.excludedPatches = options_.excludedPatches;
 
     Paths paths;
     paths.buildDir = store_.dir() / ".tmp" / ("build-" + key);

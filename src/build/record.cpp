@@ -36,6 +36,7 @@ nlohmann::json BuildResult::toJson() const {
         json["patches"].push_back({{"id", report.id}, {"status", report.summary()}});
     }
     json["skippedPatches"] = skippedPatches;
+    json["excludedPatches"] = excludedPatches;
     json["sourceOverrides"] = sourceOverrides;
     json["log"] = log.string();
     json["seconds"] = seconds;
@@ -86,6 +87,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
         result.patches.push_back(entry);
     }
     result.skippedPatches = json.value("skippedPatches", std::vector<std::string>{});
+    result.excludedPatches = json.value("excludedPatches", std::vector<std::string>{});
     result.sourceOverrides = json.value("sourceOverrides", std::map<std::string, std::string>{});
     result.log = json.at("log").get<std::string>();
     result.seconds = json.value("seconds", 0.0);

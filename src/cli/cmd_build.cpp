@@ -38,6 +38,7 @@ struct BuildArgs {
     std::string sandbox = "on";
     std::vector<std::string> overrides; // NAME=DIR
     bool skipInapplicable = false;
+    std::vector<std::string> excludedPatches;
     unsigned timeoutSeconds = 0;
     bool json = false;
 };
@@ -52,6 +53,7 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
         throw UsageError("--skip-inapplicable-patches only applies with --override-source");
     }
     options.skipInapplicablePatches = args.skipInapplicable;
+    options.excludedPatches = args.excludedPatches;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
     options.cancel = &interrupted;
     options.fetch = fetchOptions(global);
@@ -63,8 +65,12 @@ void printResult(const build::BuildResult& result) {
     for (const auto& output : result.outputs) {
         std::cout << "  " << output.name << ": " << output.path.string() << '\n';
     }
-    for (const auto& skipped : result.skippedPatches)
+    for (const auto& skipped : result.skippedPatches) {
         std::cout << "  skipped patch " << skipped << '\n';
+    }
+    for (const auto& excluded : result.excludedPatches) {
+        std::cout << "  excluded patch " << excluded << " (on request)\n";
+    }
     if (!result.differingFiles.empty()) {
         std::cout << "  not reproducible: " << result.differingFiles.size() << " files differ\n";
         for (const auto& file : result.differingFiles)
@@ -152,6 +158,11 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
         ->type_name("NAME=DIR");
     command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
                       "With --override-source: skip patches that do not apply (reported)");
+    command
+        ->add_option("--exclude-patch", args->excludedPatches,
+                     "Leave an upstream patch out of the series (recorded; 'all' for every "
+                     "upstream patch)")
+        ->type_name("ID");
     command->add_option("--timeout", args->timeoutSeconds, "Stop a build step after SECONDS");
     command->add_flag("--json", args->json, "Print the build results as JSON");
     command->callback([args, &global] { runBuild(*args, global); });

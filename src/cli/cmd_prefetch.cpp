@@ -1,10 +1,11 @@
 // xenbuild prefetch: fetch sources into the store and print their pins.
 //   prefetch --git URL --rev REV [--submodules] [--hash H] [--json]
 //   prefetch --url URL [--unpack] [--hash H] [--json]
-//   prefetch PKG...   (needs the recipe evaluator: see runPrefetchPlans)
+//   prefetch PKG... [--arg K=V] [--json]   every source and patch of the packages' plans
 
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
+#include "cli/recipe_options.hpp"
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -20,6 +21,7 @@ namespace {
 
 struct PrefetchArgs {
     std::vector<std::string> packages;
+    EvalArgs eval;
     std::string git;
     std::string url;
     std::string rev;
@@ -69,9 +71,14 @@ void validate(const PrefetchArgs& args) {
 void run(const PrefetchArgs& args, const GlobalOptions& global) {
     validate(args);
     if (!args.packages.empty()) {
-        throw UsageError("prefetch of packages (" + quote(args.packages.front()) +
-                         ") needs the recipe evaluator, which this build does not include yet; "
-                         "use prefetch --git URL --rev REV or prefetch --url URL");
+        const auto set = loadRecipes(global);
+        std::vector<recipe::BuildPlan> plans;
+        for (const auto& name : args.packages) {
+            plans.push_back(
+                recipe::evaluate(set, name, overridesFrom(args.eval), evalOptionsFrom(args.eval)));
+        }
+        runPrefetchPlans(plans, global, args.json);
+        return;
     }
     auto store = openStore(global);
     const auto options = fetchOptions(global);
@@ -100,6 +107,7 @@ void registerPrefetch(CLI::App& app, GlobalOptions& global) {
     auto* cmd = app.add_subcommand("prefetch", "Fetch sources into the store and print their "
                                                "hashes (like nix-prefetch-git)");
     cmd->add_option("packages", args->packages, "Packages whose sources and patches to fetch");
+    addEvalOptions(*cmd, args->eval);
     cmd->add_option("--git", args->git, "Git repository URL or local path");
     cmd->add_option("--rev", args->rev, "Commit id, tag or branch (recorded as the commit)");
     cmd->add_flag("--submodules", args->submodules, "Check out submodules recursively");

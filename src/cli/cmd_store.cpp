@@ -2,6 +2,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
+#include "cli/recipe_options.hpp"
+#include "xenbuild/build/builder.hpp"
+#include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -88,6 +91,35 @@ void collectGarbage(const GlobalOptions& global, bool dryRun) {
               << result.removed.size() << " entries), kept " << result.kept.size() << " entries\n";
 }
 
+// Sources and patches of the plan (fetched or not), then its build outputs if it was built.
+void printPaths(const GlobalOptions& global, const std::string& package, const EvalArgs& eval,
+                bool json) {
+    const auto plan = recipe::evaluate(loadRecipes(global), package, overridesFrom(eval),
+                                       evalOptionsFrom(eval));
+    auto store = openStore(global);
+    auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
+    util::NullProgress quiet;
+    build::Builder builder(store, *sandbox, {}, quiet);
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& entry : store::planEntries(plan, store)) {
+        out.push_back({{"role", entry.role}, {"name", entry.name}, {"path", entry.path.string()},
+                       {"present", entry.present}});
+    }
+    for (const auto& output : builder.outputPaths(plan)) {
+        out.push_back({{"role", "output"}, {"name", output.name}, {"path", output.path.string()},
+                       {"present", store.lookupId(output.path.filename().string()).has_value()}});
+    }
+    if (json) {
+        std::cout << out.dump(2) << '\n';
+        return;
+    }
+    for (const auto& item : out) {
+        std::cout << item["role"].get<std::string>() << ' ' << item["name"].get<std::string>()
+                  << ": " << item["path"].get<std::string>()
+                  << (item["present"].get<bool>() ? "" : " (not in the store)") << '\n';
+    }
+}
+
 } // namespace
 
 void registerStore(CLI::App& app, GlobalOptions& global) {
@@ -103,6 +135,14 @@ void registerStore(CLI::App& app, GlobalOptions& global) {
     auto* verify = cmd->add_subcommand("verify", "Re-hash every entry and report corruption");
     verify->add_flag("--json", *json, "Print JSON");
     verify->callback([json, &global] { verifyEntries(global, *json); });
+
+    auto package = std::make_shared<std::string>();
+    auto eval = std::make_shared<EvalArgs>();
+    auto* path = cmd->add_subcommand("path", "Store paths of a package's sources, patches and outputs");
+    path->add_option("package", *package, "Package, e.g. xen_4_19-slim")->required();
+    addEvalOptions(*path, *eval);
+    path->add_flag("--json", *json, "Print JSON");
+    path->callback([package, eval, json, &global] { printPaths(global, *package, *eval, *json); });
 
     auto* gc = cmd->add_subcommand("gc", "Remove entries no gc root or recent plan references");
     gc->add_flag("--dry-run", *dryRun, "Only print what would be removed");

@@ -52,6 +52,7 @@ struct TestArgs {
     std::string workDir;
     std::vector<std::string> overrides; // NAME=DIR, as given to `build`
     bool skipInapplicable = false;
+    std::vector<std::string> excludedPatches;
 };
 
 // $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
@@ -86,6 +87,7 @@ build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global
     build::BuildOptions options;
     options.sourceOverrides = parseSourceOverrides(args.overrides);
     options.skipInapplicablePatches = args.skipInapplicable;
+    options.excludedPatches = args.excludedPatches;
     options.fetch = fetchOptions(global);
     auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
     util::NullProgress quiet;
@@ -93,7 +95,7 @@ build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global
     auto result = builder.lastResult(plan);
     const std::string hint = "; run `xenbuild build " + args.package +
                              "` first (with the same --arg, --host-profile and "
-                             "--override-source options)";
+                             "--override-source and --exclude-patch options)";
     if (!result) throw BuildError(quote(plan.name) + " has not been built" + hint);
     for (const auto& output : result->outputs) {
         std::error_code ec;
@@ -176,6 +178,10 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
         ->type_name("NAME=DIR");
     command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
                       "The package was built with --skip-inapplicable-patches");
+    command
+        ->add_option("--exclude-patch", args->excludedPatches,
+                     "The patches the package was built without")
+        ->type_name("ID");
     command->callback([args, &global] { runTest(*args, global); });
 }
 

@@ -10,6 +10,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerShow(app, global);
     registerPrefetch(app, global);
     registerBuild(app, global);
+    registerPatches(app, global);
     registerTest(app, global);
     registerLog(app, global);
     registerStore(app, global);

@@ -18,6 +18,7 @@ void registerEval(CLI::App& app, GlobalOptions& global);
 void registerShow(CLI::App& app, GlobalOptions& global);
 void registerPrefetch(CLI::App& app, GlobalOptions& global);
 void registerBuild(CLI::App& app, GlobalOptions& global);
+void registerPatches(CLI::App& app, GlobalOptions& global);
 void registerTest(CLI::App& app, GlobalOptions& global);
 void registerLog(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);

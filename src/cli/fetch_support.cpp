@@ -61,7 +61,8 @@ class TerminalProgress final : public util::ProgressObserver {
             detail =
                 event.unit == "bytes"
                     ? humanBytes(event.done) + (event.total ? " / " + humanBytes(event.total) : "")
-                    : std::to_string(event.done) + "/" + std::to_string(event.total) + " " +
+                    : std::to_string(event.done) +
+                          (event.total ? "/" + std::to_string(event.total) : std::string()) + " " +
                           event.unit + " (" + event.text + ")";
         }
         std::string line = "[" + std::to_string(finished_) + "/" + std::to_string(started_) + "] " +

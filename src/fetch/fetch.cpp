@@ -4,6 +4,9 @@
 #include "xenbuild/fetch/archive.hpp"
 #include "xenbuild/fetch/http.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <chrono>
 
 namespace fs = std::filesystem;
 
@@ -26,6 +29,17 @@ FetchResult fromEntry(const store::Entry& entry, const std::string& url, bool fr
 std::string lockKey(const std::string& kind, const std::string& url, const std::string& rev,
                     const std::string& extra) {
     return kind + "-" + util::sha256(url + "\n" + rev + "\n" + extra).nix32().substr(0, 32);
+}
+
+// "xen-4.19.0.tar.gz" -> "xen-4.19.0": an unpacked tree is not an archive any more.
+std::string stripArchiveSuffix(const std::string& name) {
+    for (const char* suffix :
+         {".tar.gz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tgz", ".tbz2", ".txz", ".tar", ".zip"}) {
+        const std::string_view s(suffix);
+        if (name.size() > s.size() && name.ends_with(s))
+            return name.substr(0, name.size() - s.size());
+    }
+    return name;
 }
 
 } // namespace
@@ -63,7 +77,12 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
     const detail::GitContext context{store, options, observer, activity};
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path&) {
         produced = true;
+        const auto started = std::chrono::steady_clock::now();
         commit = detail::checkoutGit(context, request.url, request.rev, request.submodules, dest);
+        util::logger()->debug("checked out {} at {} in {} ms", what, commit,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - started)
+                                  .count());
         return commit;
     });
     observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});
@@ -74,7 +93,9 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
 
 FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const FetchOptions& options,
                      util::ProgressObserver& observer) {
-    const std::string name = request.name.empty() ? urlBaseName(request.url) : request.name;
+    const std::string name = !request.name.empty() ? request.name
+                             : request.unpack      ? stripArchiveSuffix(urlBaseName(request.url))
+                                                   : urlBaseName(request.url);
     const std::string what = (request.unpack ? "tarball " : "file ") + quote(name);
     const std::string activity = request.activity.empty() ? "fetch " + name : request.activity;
     const auto kind = request.unpack ? store::EntryKind::Tree : store::EntryKind::File;

@@ -9,9 +9,13 @@
 
 #include <git2.h>
 
+#include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
-#include <sstream>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
@@ -134,44 +138,90 @@ struct Gitlink {
     git_oid oid;
 };
 
+// A subtree whose directory exists, left for the parallel writers.
+struct Deferred {
+    git_oid tree;
+    std::string rel;
+};
+
+// Subtrees this deep are written by a pool of threads (file creation is mostly kernel time).
+constexpr std::size_t deferDepth = 2;
+
+// Writes a tree through directory file descriptors (mkdirat/openat/symlinkat with short
+// relative names); `root` is only used for messages.
 class TreeWriter {
   public:
-    TreeWriter(git_repository* repo, std::string where) : repo_(repo), where_(std::move(where)) {}
+    TreeWriter(git_repository* repo, std::string where, const GitContext& context, fs::path root)
+        : repo_(repo), where_(std::move(where)), context_(context), root_(std::move(root)) {}
 
-    void write(const git_tree* tree, const fs::path& dir, const std::string& prefix) {
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-            throwSystemError("cannot create", dir.string());
+    // Writes the top of the tree; subtrees at deferDepth are left in `deferred`.
+    void writeRoot(const git_tree* tree) {
+        if (::mkdir(root_.c_str(), 0755) != 0 && errno != EEXIST) {
+            throwSystemError("cannot create", root_.string());
         }
-        const std::size_t count = git_tree_entrycount(tree);
-        for (std::size_t i = 0; i < count; ++i) {
-            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
-            const std::string name = git_tree_entry_name(entry);
-            if (name == ".git") continue;
-            writeEntry(entry, dir / name, prefix + name);
-        }
+        defer_ = true;
+        write(tree, AT_FDCWD, root_.c_str(), "");
+        defer_ = false;
+    }
+
+    void writeSubtree(const Deferred& task) {
+        git_tree* raw = nullptr;
+        check(git_tree_lookup(&raw, repo_, &task.tree),
+              "cannot read tree " + quote(task.rel) + " of", where_);
+        Tree tree(raw);
+        write(tree.get(), AT_FDCWD, pathOf(task.rel).c_str(), task.rel + "/");
     }
 
     std::vector<Gitlink> gitlinks;
+    std::vector<Deferred> deferred;
 
   private:
-    void writeEntry(const git_tree_entry* entry, const fs::path& path, const std::string& rel) {
+    std::string pathOf(const std::string& rel) const { return (root_ / rel).string(); }
+
+    void write(const git_tree* tree, int parentFd, const char* name, const std::string& prefix) {
+        const int fd = ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) throwSystemError("cannot open", pathOf(prefix));
+        std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+            ::close(*p);
+            delete p;
+        });
+        const std::size_t count = git_tree_entrycount(tree);
+        for (std::size_t i = 0; i < count; ++i) {
+            const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+            const char* child = git_tree_entry_name(entry);
+            if (std::string_view(child) == ".git") continue;
+            writeEntry(entry, fd, child, prefix + child);
+        }
+    }
+
+    void writeEntry(const git_tree_entry* entry, int dirFd, const char* name,
+                    const std::string& rel) {
         const git_filemode_t mode = git_tree_entry_filemode(entry);
         const git_oid* oid = git_tree_entry_id(entry);
-        if (mode == GIT_FILEMODE_TREE) {
+        if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+            if (::mkdirat(dirFd, name, 0755) != 0) throwSystemError("cannot create", pathOf(rel));
+        }
+        if (mode == GIT_FILEMODE_TREE && defer_ &&
+            std::count(rel.begin(), rel.end(), '/') + 1 == deferDepth) {
+            deferred.push_back({*oid, rel});
+        } else if (mode == GIT_FILEMODE_TREE) {
             git_tree* raw = nullptr;
             check(git_tree_lookup(&raw, repo_, oid), "cannot read tree " + quote(rel) + " of",
                   where_);
             Tree sub(raw);
-            write(sub.get(), path, rel + "/");
+            write(sub.get(), dirFd, name, rel + "/");
         } else if (mode == GIT_FILEMODE_COMMIT) {
-            if (::mkdir(path.c_str(), 0755) != 0) throwSystemError("cannot create", path.string());
             gitlinks.push_back({rel, *oid});
         } else {
-            writeBlob(mode, oid, path, rel);
+            writeBlob(mode, oid, dirFd, name, rel);
+            if (++files_ % 256 == 0) {
+                context_.observer.onEvent({util::ProgressEvent::Kind::Progress, context_.activity,
+                                           "checking out", files_, 0, "files"});
+            }
         }
     }
 
-    void writeBlob(git_filemode_t mode, const git_oid* oid, const fs::path& path,
+    void writeBlob(git_filemode_t mode, const git_oid* oid, int dirFd, const char* name,
                    const std::string& rel) {
         git_blob* raw = nullptr;
         check(git_blob_lookup(&raw, repo_, oid), "cannot read file " + quote(rel) + " of", where_);
@@ -180,57 +230,69 @@ class TreeWriter {
         const auto size = static_cast<std::size_t>(git_blob_rawsize(blob.get()));
         if (mode == GIT_FILEMODE_LINK) {
             const std::string target(data, size);
-            if (::symlink(target.c_str(), path.c_str()) != 0) {
-                throwSystemError("cannot create symlink", path.string());
+            if (::symlinkat(target.c_str(), dirFd, name) != 0) {
+                throwSystemError("cannot create symlink", pathOf(rel));
             }
             return;
         }
-        const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
-        if (fd < 0) throwSystemError("cannot create", path.string());
+        // Created read-only straight away (the fd is still writable): the store would chmod
+        // them afterwards, dirtying every inode a second time.
+        const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
+        const int fd = ::openat(dirFd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
+        if (fd < 0) throwSystemError("cannot create", pathOf(rel));
         try {
-            writeAll(fd, data, size, path.string());
+            writeAll(fd, data, size, pathOf(rel));
         } catch (...) {
             ::close(fd);
             throw;
         }
-        if (::close(fd) != 0) throwSystemError("cannot write", path.string());
+        if (::close(fd) != 0) throwSystemError("cannot write", pathOf(rel));
     }
 
     git_repository* repo_;
     std::string where_;
+    const GitContext& context_;
+    fs::path root_;
+    std::uint64_t files_ = 0;
+    bool defer_ = false;
 };
 
-// path -> url from a .gitmodules text.
-std::map<std::string, std::string> parseGitmodules(const std::string& text) {
-    std::map<std::string, std::map<std::string, std::string>> sections;
-    std::istringstream in(text);
-    std::string line;
-    std::string current;
-    while (std::getline(in, line)) {
-        const auto begin = line.find_first_not_of(" \t");
-        if (begin == std::string::npos || line[begin] == '#' || line[begin] == ';') continue;
-        line = line.substr(begin, line.find_last_not_of(" \t\r") - begin + 1);
-        if (line[0] == '[') {
-            current = line;
-            continue;
+// Writes the deferred subtrees on a few threads, each with its own repository handle (libgit2
+// objects are not shared across threads).
+void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen,
+                   const std::string& url, const GitContext& context, const fs::path& dest,
+                   std::vector<Gitlink>& gitlinks) {
+    const auto& tasks = top.deferred;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mutex;
+    std::exception_ptr error;
+    auto work = [&] {
+        try {
+            Repo repo = reopen();
+            TreeWriter writer(repo.get(), url, context, dest);
+            for (std::size_t i = next++; i < tasks.size() && !failed; i = next++) {
+                writer.writeSubtree(tasks[i]);
+            }
+            std::lock_guard lock(mutex);
+            gitlinks.insert(gitlinks.end(), writer.gitlinks.begin(), writer.gitlinks.end());
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!error) error = std::current_exception();
+            failed = true;
         }
-        const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        auto key = line.substr(0, line.find_last_not_of(" \t", eq - 1) + 1);
-        auto value = line.substr(line.find_first_not_of(" \t", eq + 1) == std::string::npos
-                                     ? line.size()
-                                     : line.find_first_not_of(" \t", eq + 1));
-        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-            value = value.substr(1, value.size() - 2);
-        }
-        sections[current][key] = value;
-    }
-    std::map<std::string, std::string> urls;
-    for (auto& [name, keys] : sections) {
-        if (keys.count("path") != 0 && keys.count("url") != 0) urls[keys["path"]] = keys["url"];
-    }
-    return urls;
+    };
+    const std::size_t count = std::min<std::size_t>(
+        std::clamp(std::thread::hardware_concurrency(), 1U, 4U), tasks.size());
+    std::vector<std::thread> threads;
+    for (std::size_t t = 1; t < count; ++t)
+        threads.emplace_back(work);
+    work();
+    for (auto& thread : threads)
+        thread.join();
+    if (error) std::rethrow_exception(error);
+    std::sort(gitlinks.begin(), gitlinks.end(),
+              [](const Gitlink& a, const Gitlink& b) { return a.path < b.path; });
 }
 
 std::string readGitmodules(git_repository* repo, const git_tree* tree) {
@@ -271,48 +333,56 @@ git_oid resolveRevision(git_repository* repo, const std::string& url, const std:
     return *oid;
 }
 
+Repo openLocal(const std::string& url) {
+    const std::string path = url.rfind("file://", 0) == 0 ? url.substr(7) : url;
+    git_repository* raw = nullptr;
+    check(git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr),
+          "cannot open git repository", path);
+    return Repo(raw);
+}
+
+Written writeTreeOf(git_repository* repo, const std::function<Repo()>& reopen, const git_oid& oid,
+                    const std::string& url, const fs::path& dest, const GitContext& context) {
+    git_commit* rawCommit = nullptr;
+    check(git_commit_lookup(&rawCommit, repo, &oid), "cannot read commit of", url);
+    Commit commit(rawCommit);
+    git_tree* rawTree = nullptr;
+    check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
+    Tree tree(rawTree);
+    TreeWriter writer(repo, url, context, dest);
+    writer.writeRoot(tree.get());
+    std::vector<Gitlink> gitlinks = writer.gitlinks;
+    writeDeferred(writer, reopen, url, context, dest, gitlinks);
+    char hex[GIT_OID_HEXSZ + 1] = {};
+    git_oid_tostr(hex, sizeof hex, &oid);
+    return {hex, std::move(gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
+}
+
+// Local repositories (paths, file:// URLs, also after mirror rewriting) are read in place: no
+// cache and no copy, which is what makes a local mirror fast. Remote ones go through the cache.
 Written writeCommit(const GitContext& context, const std::string& url, const std::string& rev,
                     const fs::path& dest) {
+    const std::string effective = context.options.mirrors.rewrite(url);
+    if (isLocalUrl(effective) && !context.options.cacheLocalGit) {
+        Repo repo = openLocal(effective);
+        const auto oid = findCommit(repo.get(), rev);
+        if (!oid) {
+            throw FetchError("revision " + quote(rev) + " not found in " + quote(effective) +
+                             "; check the commit id, tag or branch name");
+        }
+        return writeTreeOf(
+            repo.get(), [&] { return openLocal(effective); }, *oid, url, dest, context);
+    }
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
     Repo repo = openCache(cache);
     const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    git_commit* rawCommit = nullptr;
-    check(git_commit_lookup(&rawCommit, repo.get(), &oid), "cannot read commit of", url);
-    Commit commit(rawCommit);
-    git_tree* rawTree = nullptr;
-    check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
-    Tree tree(rawTree);
-    TreeWriter writer(repo.get(), url);
-    writer.write(tree.get(), dest, "");
-    char hex[GIT_OID_HEXSZ + 1] = {};
-    git_oid_tostr(hex, sizeof hex, &oid);
-    return {hex, std::move(writer.gitlinks),
-            parseGitmodules(readGitmodules(repo.get(), tree.get()))};
+    return writeTreeOf(
+        repo.get(), [&] { return openCache(cache); }, oid, url, dest, context);
 }
 
 } // namespace
-
-std::string resolveSubmoduleUrl(const std::string& parent, const std::string& url) {
-    if (url.rfind("./", 0) != 0 && url.rfind("../", 0) != 0) return url;
-    std::string base = parent;
-    while (!base.empty() && base.back() == '/')
-        base.pop_back();
-    std::string rest = url;
-    while (true) {
-        if (rest.rfind("./", 0) == 0) {
-            rest = rest.substr(2);
-        } else if (rest.rfind("../", 0) == 0) {
-            const auto cut = base.find_last_of("/:");
-            base = cut == std::string::npos ? "" : base.substr(0, cut);
-            rest = rest.substr(3);
-        } else {
-            break;
-        }
-    }
-    return base + "/" + rest;
-}
 
 std::string checkoutGit(const GitContext& context, const std::string& url, const std::string& rev,
                         bool submodules, const fs::path& dest) {

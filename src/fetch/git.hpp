@@ -6,6 +6,7 @@
 #include "xenbuild/util/progress.hpp"
 
 #include <filesystem>
+#include <map>
 #include <string>
 
 namespace xenbuild::fetch::detail {
@@ -22,6 +23,9 @@ struct GitContext {
 // submodules when asked. Returns the commit id.
 std::string checkoutGit(const GitContext& context, const std::string& url, const std::string& rev,
                         bool submodules, const std::filesystem::path& dest);
+
+// Submodule path -> URL from the text of a .gitmodules file.
+std::map<std::string, std::string> parseGitmodules(const std::string& text);
 
 // Resolves a submodule URL relative to its superproject's URL, as git does.
 std::string resolveSubmoduleUrl(const std::string& parent, const std::string& url);

@@ -141,6 +141,8 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
         const Outcome outcome = attempt(url, fd, options, offline, progress);
         if (outcome.code == CURLE_OK) break;
         if (!isTransient(outcome) || number >= options.attempts) {
+            std::error_code ignored;
+            std::filesystem::remove(dest, ignored); // nothing half-written stays behind
             throw FetchError(
                 "cannot download " + quote(url) + ": " + outcome.message +
                 (number > 1 ? " (after " + std::to_string(number) + " attempts)" : ""));

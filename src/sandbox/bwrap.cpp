@@ -157,14 +157,14 @@ class BwrapSandbox final : public Sandbox {
         for (const auto& dir : spec.readOnlyDirs) {
             args.insert(args.end(), {"--ro-bind", dir.string(), dir.string()});
         }
-        args.insert(args.end(), {"--bind", spec.workDir.string(), spec.workDir.string()});
+        const fs::path inside = spec.workDirInside.empty() ? spec.workDir : spec.workDirInside;
+        args.insert(args.end(), {"--bind", spec.workDir.string(), inside.string()});
         for (const auto& dir : spec.writableDirs) {
             args.insert(args.end(), {"--bind", dir.string(), dir.string()});
         }
         args.insert(args.end(), {"--ro-bind", helpers.string(), kHelperMount});
         args.insert(args.end(), {"--remount-ro", "/", "--info-fd", std::to_string(infoFd)});
-        args.insert(args.end(),
-                    {"--chdir", (spec.cwd.empty() ? spec.workDir : spec.cwd).string(), "--"});
+        args.insert(args.end(), {"--chdir", (spec.cwd.empty() ? inside : spec.cwd).string(), "--"});
         args.insert(args.end(), spec.argv.begin(), spec.argv.end());
         return args;
     }

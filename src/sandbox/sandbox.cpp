@@ -100,6 +100,10 @@ void validate(const RunSpec& spec) {
         }
     };
     requireDir(spec.workDir, "work directory");
+    if (!spec.workDirInside.empty() && !spec.workDirInside.is_absolute()) {
+        throw SandboxError("the sandbox's work directory inside " +
+                           quote(spec.workDirInside.string()) + " must be an absolute path");
+    }
     for (const auto& dir : spec.writableDirs)
         requireDir(dir, "output directory");
     for (const auto& dir : spec.readOnlyDirs)

@@ -49,7 +49,7 @@ void makeReadOnly(const fs::path& path) {
         for (const auto& child : fs::directory_iterator(path))
             makeReadOnly(child.path());
     }
-    chmodNoFollow(path, readOnlyMode(st));
+    if ((st.st_mode & 07777) != readOnlyMode(st)) chmodNoFollow(path, readOnlyMode(st));
 }
 
 void syncFileSystem(const fs::path& path) {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 
@@ -131,13 +132,16 @@ void Store::sweepTemporaries() {
         util::logger()->info("removing leftover temporary {}", item.path().string());
         removeReadOnly(item.path());
     }
+    // Metadata without an entry (killed between the two renames) and metadata temporaries.
     for (const auto& item : fs::directory_iterator(dir_ / ".meta", error)) {
-        const std::string id = item.path().stem().string();
-        if (item.path().extension() != ".json" || fs::exists(fs::symlink_status(pathOf(id)))) {
-            continue;
-        }
+        const std::string name = item.path().filename().string();
+        const std::string id = name.substr(0, name.find(".json"));
+        const bool temporary = name.find(".tmp~") != std::string::npos;
+        if (!temporary && fs::exists(fs::symlink_status(pathOf(id)))) continue;
         auto lock = FileLock::tryAcquire(lockPath(id));
-        if (lock && !fs::exists(fs::symlink_status(pathOf(id)))) fs::remove(item.path(), error);
+        if (lock && (temporary || !fs::exists(fs::symlink_status(pathOf(id))))) {
+            fs::remove(item.path(), error);
+        }
     }
 }
 
@@ -236,8 +240,13 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
         throw FetchError("fetching " + request.what + " from " + quote(request.url) +
                          " produced an empty tree; check the URL and revision");
     }
+    const auto started = std::chrono::steady_clock::now();
     detail::makeReadOnly(dest);
     const util::Hash actual = isTree ? narHash(dest) : util::sha256File(dest);
+    util::logger()->debug("hashed {} in {} ms", request.what,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
     if (request.expected && actual != *request.expected) {
         throw HashMismatch("hash mismatch for " + request.what + " from " + quote(request.url) +
                            (rev.empty() ? "" : " at rev " + quote(rev)) + ":\n  expected: " +

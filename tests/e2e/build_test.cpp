@@ -208,3 +208,30 @@ TEST_CASE("build: an interrupted build stops every process and leaves nothing be
     CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
     CHECK(countEntries(upstream.store / ".tmp", "build-") == 0);
 }
+
+TEST_CASE("build: --exclude-patch names the plan's patches when the id is unknown",
+          "[build][e2e]") {
+    FakeUpstream upstream;
+    const auto built = upstream.xenbuild("build xen_4_19-slim --exclude-patch XSA-999 " +
+                                         upstream.hostProfileArg());
+    CHECK(built.status == 2);
+    CHECK(built.output.find("--exclude-patch 'XSA-999': 'xen_4_19-slim' has no such patch (its "
+                            "patches: 0001-xen-patched-xl-4.19.patch, "
+                            "0002-xen-patched-again-4.19.patch)") != std::string::npos);
+}
+
+TEST_CASE("build: patches list and store path describe a package before and after building",
+          "[build][e2e]") {
+    FakeUpstream upstream;
+    const auto list = upstream.xenbuild("patches list 4.19");
+    CHECK(list.status == 0);
+    CHECK(list.output.find("0001-xen-patched-xl-4.19.patch  xen  fuzz 0  local") !=
+          std::string::npos);
+    const auto before = upstream.xenbuild("store path xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(before.status == 0);
+    CHECK(before.output.find("output boot: ") != std::string::npos);
+    CHECK(before.output.find("(not in the store)") != std::string::npos);
+    REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
+    const auto after = upstream.xenbuild("store path xen_4_19-slim " + upstream.hostProfileArg());
+    CHECK(after.output.find("(not in the store)") == std::string::npos);
+}

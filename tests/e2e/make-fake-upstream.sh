@@ -8,6 +8,8 @@
 #                                            so they only apply in order)
 #   ROOT/host/                              files standing in for the host's firmware
 #   ROOT/host-profile.json                  a host profile pointing at them
+#   FAKE_EXTRA_BRANCHES="4.16:4.16.6 ..."   also branch files for older branches, each with its
+#                                            own xen repository carrying that version
 # Usage: make-fake-upstream.sh ROOT PROJECT_SOURCE_DIR
 set -euo pipefail
 export PATH=/usr/bin:/bin
@@ -28,10 +30,10 @@ for component in qemu seabios ovmf ipxe; do
   mkdir -p "$root/git/$component"
   echo "$component component of the fake upstream" > "$root/git/$component/README"
 done
+nar_sri() { nix --extra-experimental-features nix-command hash path "$1"; }
 declare -A hash rev
 for name in xen qemu seabios ovmf ipxe; do
-  hash[$name]=$(nix-hash --type sha256 --sri "$root/git/$name" 2>/dev/null ||
-                nix --extra-experimental-features nix-command hash path "$root/git/$name")
+  hash[$name]=$(nar_sri "$root/git/$name")
   make_repo "$name"
   rev[$name]=$(cd "$root/git/$name" && git rev-parse HEAD)
 done
@@ -51,6 +53,27 @@ source_json() { # name submodules
   printf '  "patches": [],\n'
   printf '  "support": {\n    "initialRelease": "2024-07-29",\n    "supportedUntil": "2026-01-29",\n    "securitySupportUntil": "2027-07-29"\n  }\n}\n'
 } > "$root/recipes/xen/4.19.json"
+
+for pair in ${FAKE_EXTRA_BRANCHES:-}; do
+  branch=${pair%%:*}
+  version=${pair#*:}
+  repo="$root/git/xen-$branch"
+  cp -r "$project/tests/data/fake-xen" "$repo"
+  sed -i "s/^export XEN_SUBVERSION    = 19/export XEN_SUBVERSION    = ${branch#4.}/; s/^export XEN_EXTRAVERSION ?= .0/export XEN_EXTRAVERSION ?= .${version##*.}/" "$repo/xen/Makefile"
+  sed -i "s/^VERSION := 4.19.0/VERSION := $version/" "$repo/tools/Makefile"
+  xen_hash=$(nar_sri "$repo")
+  (cd "$repo" && "${git[@]}" init -q && "${git[@]}" add -A && "${git[@]}" commit -qm "xen $version" &&
+   "${git[@]}" tag -a "RELEASE-$version" -m "Xen $version")
+  xen_rev=$(cd "$repo" && git rev-parse HEAD)
+  {
+    printf '{\n  "kind": "branch",\n  "branch": "%s",\n  "version": "%s",\n  "latest": false,\n  "sources": {\n' "$branch" "$version"
+    printf '    "xen": {\n      "url": "file://%s",\n      "rev": "%s",\n      "hash": "%s",\n      "submodules": false\n    },\n' "$repo" "$xen_rev" "$xen_hash"
+    source_json qemu; printf ',\n'; source_json seabios; printf ',\n'
+    source_json ovmf; printf ',\n'; source_json ipxe; printf '\n  },\n'
+    printf '  "patches": [],\n'
+    printf '  "support": {\n    "initialRelease": "2022-12-12",\n    "supportedUntil": "2024-06-12",\n    "securitySupportUntil": "2025-12-12"\n  }\n}\n'
+  } > "$root/recipes/xen/$branch.json"
+done
 
 cat > "$root/patches/4.19/0001-xen-patched-xl-4.19.patch" <<'PATCH'
 --- a/tools/Makefile

@@ -37,6 +37,10 @@ struct BuildOptions {
     // Upstream patches that do not apply to an overridden tree are skipped (and reported)
     // instead of failing the build. Only with sourceOverrides: pinned trees must take them.
     bool skipInapplicablePatches = false;
+    // Upstream patch ids left out of the series ("all" for every upstream patch), e.g. when
+    // they cannot be fetched offline and the overridden tree already carries the fixes.
+    // Recorded in the result and the build key.
+    std::vector<std::string> excludedPatches;
     std::chrono::seconds timeout{0};           // per command; 0: none
     const std::atomic<bool>* cancel = nullptr; // set by the CLI's SIGINT handler
     fetch::FetchOptions fetch;
@@ -62,6 +66,7 @@ struct BuildResult {
     std::vector<CheckResult> checks;
     std::vector<patch::PatchReport> patches;
     std::vector<std::string> skippedPatches;            // with skipInapplicablePatches
+    std::vector<std::string> excludedPatches;           // left out on request
     std::map<std::string, std::string> sourceOverrides; // name -> directory
     std::filesystem::path log;
     double seconds = 0;
@@ -89,6 +94,8 @@ class Builder {
 
   private:
     BuildResult runBuild(const recipe::BuildPlan& plan, const std::string& key);
+    // The plan with the excluded patches removed (throws UsageError for an unknown id).
+    recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan) const;
     void runCommands(const recipe::BuildPlan& plan, const std::filesystem::path& srcDir,
                      const std::map<std::string, std::filesystem::path>& finalPaths,
                      BuildResult& result, const std::string& activity);

@@ -18,6 +18,10 @@ struct FetchOptions {
     Mirrors mirrors;
     bool offline = false; // never open a network connection
     unsigned jobs = 4;    // parallel fetches in prefetchPlan
+    // Local git repositories (paths and file:// URLs, also after mirror rewriting) are read in
+    // place by default; with this set they are fetched into the store's bare cache like remote
+    // ones (useful when the local copy is a transient mount).
+    bool cacheLocalGit = false;
     HttpOptions http;
 };
 

@@ -28,9 +28,13 @@ Mode parseMode(const std::string& text); // "on"/"namespaces"/"off"; UsageError 
 // What one command needs. Directories keep their host paths inside the sandbox, so absolute
 // paths baked in by configure (prefixes, the build directory) mean the same on both sides.
 struct RunSpec {
-    std::vector<std::string> argv;                   // argv[0] is looked up in the clean PATH
-    std::filesystem::path workDir;                   // the build directory: writable, default cwd
-    std::filesystem::path cwd;                       // empty: workDir
+    std::vector<std::string> argv; // argv[0] is looked up in the clean PATH
+    std::filesystem::path workDir; // the build directory: writable, default cwd
+    // Where the namespace sandbox mounts workDir (e.g. "/build"); empty: at its host path. A
+    // fixed path keeps build paths out of the binaries (Xen's tools and PV shim embed them);
+    // Mode::Off cannot move directories and runs at the host path.
+    std::filesystem::path workDirInside;
+    std::filesystem::path cwd;                       // as seen inside; empty: the work directory
     std::vector<std::filesystem::path> writableDirs; // output directories (must exist)
     std::vector<std::filesystem::path> readOnlyDirs; // e.g. staged store paths (must exist)
     util::Environment env;                           // added to the clean environment (plan env)
@@ -52,8 +56,8 @@ struct RunResult {
 
 // The environment every sandboxed command starts from: PATH (the fail-loudly directory first,
 // then /usr/bin:/bin), HOME=/homeless-shelter, TZ=UTC, LC_ALL=C, LANG=C, TERM=dumb, GIT and WGET
-// pointing at the fail-loudly program (and PWD, the working directory), then `extra` on top (it may
-// override anything but GIT, WGET and PATH's first entry).
+// pointing at the fail-loudly program, then `extra` on top (it may override anything but GIT,
+// WGET and PATH's first entry). Both engines add PWD, the working directory, as shells expect.
 util::Environment cleanEnvironment(const std::string& failLoudlyDir,
                                    const util::Environment& extra);
 

@@ -131,3 +131,32 @@ TEST_CASE("fetch::fetchGit reports an unknown revision", "[fetch][git]") {
     REQUIRE_THROWS_WITH(fetch::fetchGit(store, request(repo, "no-such-tag", false), {}, quiet),
                         Catch::Contains("revision 'no-such-tag' not found"));
 }
+
+TEST_CASE("fetch::fetchGit keeps a bare cache per URL that serves later revs and offline mode",
+          "[fetch][git]") {
+    TempDir dir;
+    GitFixture repo(dir / "upstream");
+    auto store = store::Store::open(dir / "store");
+    util::NullProgress quiet;
+    fetch::FetchOptions options;
+    options.cacheLocalGit = true;
+    options.mirrors.add("https://upstream.invalid/=file://" + repo.root.string() + "/");
+    fetch::GitRequest upstream{
+        "main", "https://upstream.invalid/main", "v2", std::nullopt, false, false, ""};
+    const auto second = fetch::fetchGit(store, upstream, options, quiet);
+    CHECK(second.rev == repo.v2);
+    const fs::path cache = store.gitCacheDir("https://upstream.invalid/main");
+    CHECK(fs::exists(cache / "HEAD"));
+
+    // The cache already holds v1.0 (fetched with all tags): offline, with no mirror, works.
+    fetch::FetchOptions offline;
+    offline.offline = true;
+    offline.cacheLocalGit = true;
+    upstream.rev = "v1.0";
+    const auto first = fetch::fetchGit(store, upstream, offline, quiet);
+    CHECK(first.rev == repo.v1);
+    CHECK(first.hash.hex() == repo.expectedHash(repo.v1, false));
+    upstream.rev = "no-such-tag";
+    REQUIRE_THROWS_WITH(fetch::fetchGit(store, upstream, offline, quiet),
+                        Catch::Contains("offline mode: revision 'no-such-tag'"));
+}

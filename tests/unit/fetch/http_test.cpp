@@ -56,6 +56,7 @@ TEST_CASE("fetch::downloadFile names the URL when it fails", "[fetch][http]") {
             fetch::downloadFile(server.url("/missing"), dir / "m", fastRetries(), false, {}),
             Catch::Contains("'" + server.url("/missing") + "'") && Catch::Contains("404"));
         CHECK(server.requests("/missing") == 1);
+        CHECK_FALSE(fs::exists(dir / "m"));
     }
     SECTION("503 is retried, then reported") {
         server.failFirst("/down", 100);
@@ -114,9 +115,9 @@ TEST_CASE("fetch::fetchUrl unpacks a tarball and hashes the tree", "[fetch][http
     server.serve("/pkg.tar.gz", xbtest::runOk("cat " + (dir / "pkg.tar.gz").string()));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    fetch::UrlRequest request{"pkg", server.url("/pkg.tar.gz"), std::nullopt, true, true, false,
-                              ""};
+    fetch::UrlRequest request{"", server.url("/pkg.tar.gz"), std::nullopt, true, true, false, ""};
     const auto result = fetch::fetchUrl(store, request, {}, quiet);
     CHECK(result.hash.hex() == xbtest::nixHash(dir / "src" / "pkg-1.0"));
     CHECK(fs::exists(result.path / "configure"));
+    CHECK(result.path.filename().string().ends_with("-pkg")); // archive suffix dropped
 }

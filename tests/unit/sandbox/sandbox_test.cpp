@@ -306,3 +306,29 @@ TEST_CASE("sandbox::Sandbox::run refuses missing directories", "[sandbox]") {
         REQUIRE_THROWS_AS(run(mode, spec), SandboxError);
     }
 }
+
+TEST_CASE("sandbox::cleanEnvironment lets the plan add but not disarm the network guards",
+          "[sandbox]") {
+    const auto env =
+        sandbox::cleanEnvironment("/run/xenbuild/bin", {{"GIT", "/usr/bin/git"},
+                                                        {"WGET", "/usr/bin/wget"},
+                                                        {"PATH", "/opt/bin:/usr/bin"},
+                                                        {"TZ", "Europe/Berlin"},
+                                                        {"XEN_BUILD_HOST", "xenbuild"}});
+    CHECK(env.at("GIT") == "/run/xenbuild/bin/git");
+    CHECK(env.at("WGET") == "/run/xenbuild/bin/wget");
+    CHECK(env.at("PATH") == "/run/xenbuild/bin:/opt/bin:/usr/bin");
+    CHECK(env.at("TZ") == "Europe/Berlin");
+    CHECK(env.at("XEN_BUILD_HOST") == "xenbuild");
+}
+
+TEST_CASE("sandbox::Sandbox::run can mount the work directory at a fixed path", "[sandbox]") {
+    Fixture f;
+    auto spec = f.spec("pwd; echo $PWD; echo x > made-inside");
+    spec.workDirInside = "/build";
+    const auto result = run(Mode::Namespaces, spec);
+    CHECK(result.lastLines == std::vector<std::string>{"/build", "/build"});
+    CHECK(readFile(f.work / "made-inside") == "x\n");
+    // Without namespaces the directory cannot move: the command runs at the host path.
+    CHECK(run(Mode::Off, spec).lastLines.at(0) == f.work.string());
+}

@@ -113,7 +113,7 @@ TEST_CASE("store::Store::add runs the producer once per entry", "[store]") {
     CHECK(first.path == second.path);
 }
 
-TEST_CASE("store::Store::open sweeps temporaries of dead processes only", "[store]") {
+TEST_CASE("store::Store::open sweeps leftovers of dead processes only", "[store]") {
     TempDir dir;
     { auto store = store::Store::open(dir / "store"); }
     const fs::path leftover = dir / "store" / ".tmp" / "abc-xen~999~new";
@@ -127,8 +127,12 @@ TEST_CASE("store::Store::open sweeps temporaries of dead processes only", "[stor
         CHECK_FALSE(fs::exists(leftover));
         CHECK(fs::exists(busy));
     }
+    const std::string orphan = store::entryId(store::EntryKind::Tree, util::sha256("x"), "x");
+    writeFile(dir / "store" / ".meta" / (orphan + ".json"), "{}");
+    writeFile(dir / "store" / ".meta" / (orphan + ".json.tmp~999"), "{");
     auto store = store::Store::open(dir / "store");
     CHECK(fs::is_empty(dir / "store" / ".tmp"));
+    CHECK(fs::is_empty(dir / "store" / ".meta")); // metadata of entries never renamed in place
 }
 
 TEST_CASE("store::Store::verify reports corrupted entries", "[store]") {

@@ -1,0 +1,122 @@
+// `xenbuild patches list|check [BRANCH]`: the patch series of each branch, and a dry run of it
+// against the pinned sources.
+
+#include "cli/commands.hpp"
+#include "cli/fetch_support.hpp"
+#include "cli/recipe_options.hpp"
+#include "xenbuild/fetch/prefetch.hpp"
+#include "xenbuild/patch/apply.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace xenbuild::cli {
+
+namespace {
+
+struct PatchesArgs {
+    std::string branch; // empty: every branch
+    bool json = false;
+};
+
+// The standard variant of each branch: it stages every project a patch can target.
+std::vector<recipe::BuildPlan> branchPlans(const recipe::RecipeSet& set,
+                                           const std::string& branch) {
+    if (!branch.empty() && set.branches().count(branch) == 0) {
+        std::string known;
+        for (const auto& [name, file] : set.branches())
+            known += (known.empty() ? "" : ", ") + name;
+        throw UsageError("unknown branch " + quote(branch) + " (branches: " + known + ")");
+    }
+    std::vector<recipe::BuildPlan> plans;
+    for (const auto& [name, file] : set.branches()) {
+        if (!branch.empty() && name != branch) continue;
+        std::string attribute = "xen_" + name;
+        std::replace(attribute.begin(), attribute.end(), '.', '_');
+        plans.push_back(recipe::evaluate(set, attribute, {}, evalOptionsFrom({})));
+    }
+    return plans;
+}
+
+void runList(const PatchesArgs& args, const GlobalOptions& global) {
+    nlohmann::json json = nlohmann::json::object();
+    for (const auto& plan : branchPlans(loadRecipes(global), args.branch)) {
+        auto& list = json[plan.branch] = nlohmann::json::array();
+        if (!args.json) std::cout << plan.branch << " (" << plan.version << "):\n";
+        for (const auto& ref : plan.patches) {
+            list.push_back({{"id", ref.id},
+                            {"project", ref.project},
+                            {"fuzz", ref.fuzz},
+                            {"local", ref.local},
+                            {"url", ref.url}});
+            if (args.json) continue;
+            std::cout << "  " << ref.id << "  " << ref.project << "  fuzz " << ref.fuzz << "  "
+                      << (ref.local ? "local" : "upstream") << '\n';
+        }
+        if (!args.json && plan.patches.empty()) std::cout << "  (no patches)\n";
+    }
+    if (args.json) std::cout << json.dump(2) << '\n';
+}
+
+// Dry-runs one plan's series with the fetched trees as project roots (nothing is written).
+std::vector<patch::PatchReport> checkPlan(const recipe::BuildPlan& plan, store::Store& store,
+                                          const GlobalOptions& global,
+                                          util::ProgressObserver& view) {
+    std::map<std::string, std::filesystem::path> paths;
+    for (const auto& item : fetch::prefetchPlan(plan, store, fetchOptions(global), view).items) {
+        paths[item.role + ":" + item.name] = item.path;
+    }
+    std::vector<patch::PatchJob> jobs;
+    for (const auto& ref : plan.patches) {
+        jobs.push_back(
+            {ref.id, paths.at("patch:" + ref.id), paths.at("source:" + ref.project), ref.fuzz});
+    }
+    patch::SeriesOptions options;
+    options.dryRun = true;
+    options.stopAtFailure = false;
+    return patch::applySeries(jobs, options);
+}
+
+void runCheck(const PatchesArgs& args, const GlobalOptions& global) {
+    auto store = openStore(global);
+    auto view = makeProgressView(global);
+    nlohmann::json json = nlohmann::json::object();
+    bool allClean = true;
+    for (const auto& plan : branchPlans(loadRecipes(global), args.branch)) {
+        const auto reports = checkPlan(plan, store, global, *view);
+        auto& list = json[plan.branch] = nlohmann::json::array();
+        if (!args.json) std::cout << plan.branch << " (" << plan.version << "):\n";
+        for (const auto& report : reports) {
+            const bool ok = report.status != patch::PatchStatus::Failed &&
+                            report.status != patch::PatchStatus::AlreadyApplied;
+            allClean = allClean && ok;
+            list.push_back({{"id", report.id}, {"status", report.summary()}, {"ok", ok}});
+            if (!args.json) std::cout << "  " << report.id << ": " << report.summary() << '\n';
+        }
+    }
+    view.reset();
+    if (args.json) std::cout << json.dump(2) << '\n';
+    if (!allClean) throw PatchError("some patches do not apply cleanly to their pinned sources");
+}
+
+} // namespace
+
+void registerPatches(CLI::App& app, GlobalOptions& global) {
+    auto args = std::make_shared<PatchesArgs>();
+    auto* command = app.add_subcommand("patches", "List or check the patch series of the branches");
+    command->require_subcommand(1);
+    auto* list = command->add_subcommand("list", "List each branch's patches in application order");
+    auto* check = command->add_subcommand(
+        "check", "Dry-run each branch's series against its pinned sources (fetches them)");
+    for (auto* sub : {list, check}) {
+        sub->add_option("branch", args->branch, "Branch, e.g. 4.19 (default: every branch)");
+        sub->add_flag("--json", args->json, "Print JSON");
+    }
+    list->callback([args, &global] { runList(*args, global); });
+    check->callback([args, &global] { runCheck(*args, global); });
+}
+
+} // namespace xenbuild::cli
