@@ -94,7 +94,7 @@ build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global
     const build::Builder builder(store, *sandbox, options, quiet);
     auto result = builder.lastResult(plan);
     const std::string hint = "; run `xenbuild build " + args.package +
-                             "` first (with the same --arg, --host-profile and "
+                             "` first (with the same --arg, --host-profile, "
                              "--override-source and --exclude-patch options)";
     if (!result) throw BuildError(quote(plan.name) + " has not been built" + hint);
     for (const auto& output : result->outputs) {
