@@ -4,7 +4,8 @@
 //                         layout `xenbuild build -o result` links). Default, from ctest: the
 //                         result of the real_xen_build test.
 //   XENBUILD_BOOT_VERSION the plan's version (default 4.17.5, the real-xen target's)
-//   XENBUILD_DOM0_DIR     what scripts/fetch-dom0-kernel.sh made (default: its default)
+//   XENBUILD_DOM0_DIR     what scripts/fetch-dom0-kernel.sh made (default: the one
+//                         real_xen_build fetched, else the script's default)
 // tests/real-xen/xenstudy-result.sh makes a result layout from a plain `make dist` tree.
 
 #include "xenbuild/boot/boot_test.hpp"
@@ -45,7 +46,10 @@ RealInputs realInputs() {
              << base << "'); see tests/e2e/boot_real_xen_test.cpp");
     }
     const std::string cache = env("XDG_CACHE_HOME", env("HOME") + "/.cache");
-    const fs::path dom0 = env("XENBUILD_DOM0_DIR", cache + "/xenbuild/dom0");
+    const std::string fetched = env("XENBUILD_DOM0_DIR_DEFAULT"); // real_xen_build's
+    const fs::path dom0 =
+        env("XENBUILD_DOM0_DIR",
+            !fetched.empty() && fs::exists(fetched) ? fetched : cache + "/xenbuild/dom0");
     if (!fs::is_regular_file(dom0 / "vmlinuz")) {
         FAIL("no dom0 kernel in " << dom0
                                   << ": run scripts/fetch-dom0-kernel.sh or set XENBUILD_DOM0_DIR");
