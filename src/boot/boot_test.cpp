@@ -161,11 +161,14 @@ BuildArtifacts findArtifacts(const build::BuildResult& result) {
                          " holds neither xen nor xen.gz; the builder must keep the hypervisor");
     }
     artifacts.hypervisor = *hypervisor;
+    // configure's DEBUG_DIR is <prefix>/lib/debug; xen/'s own default is /usr/lib/debug.
     auto syms = firstExisting({boot / "xen-syms"});
     if (!syms) syms = findXenSymsUnder(out / "lib/debug");
+    if (!syms) syms = findXenSymsUnder(out / "usr/lib/debug");
     if (!syms) {
-        throw BuildError("no xen-syms in " + quote(boot.string()) + " or " +
-                         quote((out / "lib/debug").string()) +
+        throw BuildError("no xen-syms in " + quote(boot.string()) + ", " +
+                         quote((out / "lib/debug").string()) + " or " +
+                         quote((out / "usr/lib/debug").string()) +
                          "; the builder must keep xen-syms for the expected build-id");
     }
     artifacts.xenSyms = *syms;

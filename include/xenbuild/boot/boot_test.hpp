@@ -26,7 +26,8 @@ struct BuildArtifacts {
 };
 
 // Finds them in a build result: the hypervisor in the `boot` output (xen, else xen.gz, else
-// xen-<version>.gz), xen-syms in `boot` or under out/lib/debug (xen-syms-<version>). Throws
+// xen-<version>.gz), xen-syms in `boot` or under out/lib/debug or out/usr/lib/debug
+// (xen-syms-<version>). Throws
 // BuildError saying what the builder must keep when something is missing.
 BuildArtifacts findArtifacts(const build::BuildResult& result);
 
