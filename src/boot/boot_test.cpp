@@ -68,7 +68,9 @@ fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) 
     if (isElf(hypervisor)) {
         fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
     } else {
-        std::ofstream(target, std::ios::binary | std::ios::trunc) << build::gunzipFile(hypervisor);
+        std::ofstream file(target, std::ios::binary | std::ios::trunc);
+        file << build::gunzipFile(hypervisor);
+        if (!file.flush()) throwSystemError("cannot write", target.string());
     }
     const auto info = withContext("while reading the hypervisor " + quote(hypervisor.string()),
                                   [&] { return readElf(target); });
@@ -90,8 +92,8 @@ void linkInto(const fs::path& file, const fs::path& workDir, const std::string& 
     fs::create_symlink(fs::absolute(file), link);
 }
 
-std::vector<std::string> qemuArgv(const BootOptions& options) {
-    return {options.qemu,
+std::vector<std::string> qemuArgv(const std::string& qemu) {
+    return {qemu,
             "-machine",
             "pc,accel=tcg",
             "-cpu",
@@ -118,6 +120,41 @@ std::vector<std::string> qemuArgv(const BootOptions& options) {
             "-initrd",
             std::string("vmlinuz ") + kDom0Args + ",initrd.gz"};
 }
+
+// QEMU's serial output: written to serial.log as it comes, kept for the verdict, and the time
+// of the marker noted. QEMU's own stderr is kept apart.
+class SerialCapture {
+  public:
+    SerialCapture(BootReport& report, util::ProgressObserver& observer)
+        : report_(report), observer_(observer),
+          file_(report.serialLog, std::ios::binary | std::ios::trunc),
+          start_(std::chrono::steady_clock::now()) {
+        if (!file_) throwSystemError("cannot create", report.serialLog.string());
+    }
+
+    void onLine(util::OutputStream stream, std::string_view line) {
+        if (stream == util::OutputStream::Stderr) {
+            report_.qemuErrors.emplace_back(line);
+            return;
+        }
+        file_ << line << '\n' << std::flush;
+        log_.append(line).append("\n");
+        if (!report_.secondsToMarker && line.rfind(kMarker, 0) == 0) {
+            report_.secondsToMarker =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+            observer_.onEvent(bootEvent(util::ProgressEvent::Kind::Message, std::string(line)));
+        }
+    }
+
+    const std::string& log() const { return log_; }
+
+  private:
+    BootReport& report_;
+    util::ProgressObserver& observer_;
+    std::ofstream file_;
+    std::chrono::steady_clock::time_point start_;
+    std::string log_;
+};
 
 fs::path makeWorkDir(const BootOptions& options) {
     if (!options.workDir.empty()) {
@@ -177,6 +214,11 @@ BuildArtifacts findArtifacts(const build::BuildResult& result) {
 
 BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const BootOptions& options,
                     util::ProgressObserver& observer) {
+    const auto qemu = util::findProgram(options.qemu, options.path);
+    if (!qemu) {
+        throw BuildError(quote(options.qemu) + " not found in " + quote(options.path) +
+                         "; install qemu-system-x86 (scripts/install-deps.sh)");
+    }
     prepareHypervisor(request.hypervisor, workDir);
     linkInto(request.kernel, workDir, "vmlinuz");
     linkInto(request.initramfs, workDir, "initrd.gz");
@@ -186,29 +228,16 @@ BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const B
     report.workDir = workDir;
     report.kept = true;
     report.serialLog = workDir / "serial.log";
-    std::ofstream serial(report.serialLog, std::ios::binary | std::ios::trunc);
-    if (!serial) throwSystemError("cannot create", report.serialLog.string());
+    SerialCapture capture(report, observer);
 
-    std::string log;
-    const auto start = std::chrono::steady_clock::now();
     util::ProcessSpec spec;
-    spec.argv = qemuArgv(options);
+    spec.argv = qemuArgv(*qemu);
     spec.env = util::Environment{{"PATH", options.path}, {"LC_ALL", "C"}};
     spec.cwd = workDir.string();
     spec.timeout = options.timeout;
     spec.cancel = options.cancel;
-    spec.onLine = [&](util::OutputStream stream, std::string_view line) {
-        if (stream == util::OutputStream::Stderr) {
-            report.qemuErrors.emplace_back(line);
-            return;
-        }
-        serial << line << '\n' << std::flush;
-        log.append(line).append("\n");
-        if (!report.secondsToMarker && line.rfind(kMarker, 0) == 0) {
-            report.secondsToMarker =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            observer.onEvent(bootEvent(util::ProgressEvent::Kind::Message, std::string(line)));
-        }
+    spec.onLine = [&capture](util::OutputStream stream, std::string_view line) {
+        capture.onLine(stream, line);
     };
     observer.onEvent(bootEvent(util::ProgressEvent::Kind::Started,
                                "booting " + request.hypervisor.string() + " under QEMU (TCG)"));
@@ -217,14 +246,15 @@ BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const B
     report.seconds = std::chrono::duration<double>(result.elapsed).count();
     report.timedOut = result.timedOut;
     report.qemuStatus = result.describeStatus();
-    if (log.empty() && !result.success()) {
+    if (capture.log().empty() && !result.success()) {
         std::string errors;
         for (const auto& line : report.qemuErrors)
             errors += "\n  " + line;
-        throw BuildError(options.qemu + " " + report.qemuStatus + " without any serial output" +
-                         errors);
+        throw BuildError(*qemu + " " + report.qemuStatus + " without any serial output" + errors);
     }
-    report.verdict = judgeSerialLog(log, request.expected, result.timedOut);
+    report.verdict = judgeSerialLog(capture.log(), request.expected, result.timedOut);
+    if (result.timedOut && !report.verdict.passed)
+        report.verdict.reason += " (" + report.qemuStatus + ")";
     observer.onEvent(bootEvent(report.verdict.passed ? util::ProgressEvent::Kind::Finished
                                                      : util::ProgressEvent::Kind::Failed,
                                report.verdict.passed ? "passed" : report.verdict.reason));
