@@ -118,8 +118,12 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
             {Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
         sandbox::RunSpec spec;
         spec.argv = argv;
+        // The build directory is mounted at /build whatever its host path, so paths the
+        // build embeds (assertions' __FILE__, debug info) are the same on every machine.
         spec.workDir = srcDir.parent_path();
-        spec.cwd = srcDir;
+        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+        if (isolated) spec.workDirInside = "/build";
+        spec.cwd = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
         spec.env = env;
         spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;

@@ -7,11 +7,11 @@
 #include "cli/source_overrides.hpp"
 #include "xenbuild/build/builder.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
-#include <csignal>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -43,7 +43,8 @@ struct BuildArgs {
     bool json = false;
 };
 
-build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global) {
+build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
+                                 const std::atomic<bool>& cancel) {
     build::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
@@ -55,7 +56,7 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
-    options.cancel = &interrupted;
+    options.cancel = &cancel;
     options.fetch = fetchOptions(global);
     return options;
 }
@@ -89,9 +90,9 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     auto store = openStore(global);
     auto sandbox = sandbox::makeSandbox(sandbox::parseMode(args.sandbox));
     BuildView view(global, makeProgressView(global));
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    build::Builder builder(store, *sandbox, buildOptions(args, global), view);
+    // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
+    util::InterruptGuard interrupt;
+    build::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
     std::vector<std::optional<build::BuildResult>> results(plans.size());
     std::vector<std::exception_ptr> errors(plans.size());

@@ -8,11 +8,10 @@
 #include "xenbuild/boot/boot_test.hpp"
 #include "xenbuild/build/builder.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <atomic>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
@@ -21,12 +20,6 @@ namespace fs = std::filesystem;
 namespace xenbuild::cli {
 
 namespace {
-
-std::atomic<bool> testInterrupted{false};
-
-extern "C" void onTestInterrupt(int) {
-    testInterrupted.store(true);
-}
 
 // Boot events as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
 class BootView final : public util::ProgressObserver {
@@ -132,9 +125,8 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     options.keep = args.keep;
     options.workDir = args.workDir;
     options.busybox = args.busybox;
-    options.cancel = &testInterrupted;
-    std::signal(SIGINT, onTestInterrupt);
-    std::signal(SIGTERM, onTestInterrupt);
+    const util::InterruptGuard interrupt; // Ctrl-C stops QEMU and removes the work dir
+    options.cancel = &interrupt.flag();
     BootView view(global.quiet);
     const auto report = withContext("while boot-testing " + quote(plan.name), [&] {
         return boot::testBuild(result, plan.version, dom0Kernel(args, set, evalOptions), options,

@@ -15,6 +15,9 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerLog(app, global);
     registerStore(app, global);
     registerHash(app, global);
+    registerUpdate(app, global);
+    registerVerify(app, global);
+    registerXsa(app, global);
 }
 
 } // namespace xenbuild::cli

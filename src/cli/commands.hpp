@@ -23,5 +23,8 @@ void registerTest(CLI::App& app, GlobalOptions& global);
 void registerLog(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);
 void registerHash(CLI::App& app, GlobalOptions& global);
+void registerUpdate(CLI::App& app, GlobalOptions& global);
+void registerVerify(CLI::App& app, GlobalOptions& global);
+void registerXsa(CLI::App& app, GlobalOptions& global);
 
 } // namespace xenbuild::cli

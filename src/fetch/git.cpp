@@ -2,6 +2,7 @@
 // written straight from the object database (so no .git ever exists in the result).
 
 #include "fetch/git.hpp"
+#include "fetch/git_handles.hpp"
 
 #include "xenbuild/fetch/mirrors.hpp"
 #include "xenbuild/store/lock.hpp"
@@ -27,47 +28,6 @@ namespace fs = std::filesystem;
 namespace xenbuild::fetch::detail {
 
 namespace {
-
-template <typename T, void (*Free)(T*)>
-struct GitFree {
-    void operator()(T* p) const { Free(p); }
-};
-using Repo = std::unique_ptr<git_repository, GitFree<git_repository, git_repository_free>>;
-using Remote = std::unique_ptr<git_remote, GitFree<git_remote, git_remote_free>>;
-using Object = std::unique_ptr<git_object, GitFree<git_object, git_object_free>>;
-using Tree = std::unique_ptr<git_tree, GitFree<git_tree, git_tree_free>>;
-using Blob = std::unique_ptr<git_blob, GitFree<git_blob, git_blob_free>>;
-using Commit = std::unique_ptr<git_commit, GitFree<git_commit, git_commit_free>>;
-
-struct LibGit2 {
-    LibGit2() { git_libgit2_init(); }
-    ~LibGit2() { git_libgit2_shutdown(); }
-    LibGit2(const LibGit2&) = delete;
-    LibGit2& operator=(const LibGit2&) = delete;
-};
-
-void check(int rc, const std::string& what, const std::string& where) {
-    if (rc >= 0) return;
-    const git_error* error = git_error_last();
-    throw FetchError(
-        what + " " + quote(where) + ": " +
-        (error != nullptr && error->message != nullptr ? error->message : "unknown libgit2 error"));
-}
-
-bool isCommitId(const std::string& rev) {
-    return rev.size() == GIT_OID_HEXSZ &&
-           rev.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-Repo openCache(const fs::path& path) {
-    git_repository* raw = nullptr;
-    if (fs::exists(path / "HEAD")) {
-        check(git_repository_open_bare(&raw, path.c_str()), "cannot open git cache", path.string());
-    } else {
-        check(git_repository_init(&raw, path.c_str(), 1), "cannot create git cache", path.string());
-    }
-    return Repo(raw);
-}
 
 std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) {
     std::vector<std::string> candidates = {rev};
@@ -102,6 +62,8 @@ int onTransfer(const git_indexer_progress* stats, void* payload) {
     return 0;
 }
 
+} // namespace
+
 void fetchInto(git_repository* repo, const std::string& url, const GitContext& context) {
     if (context.options.offline && !isLocalUrl(url)) {
         throw FetchError("offline mode: cannot fetch " + quote(url));
@@ -122,6 +84,8 @@ void fetchInto(git_repository* repo, const std::string& url, const GitContext& c
         {util::ProgressEvent::Kind::Message, context.activity, "fetching " + url, 0, 0, ""});
     check(git_remote_fetch(remote.get(), &refspecs, &options, nullptr), "cannot fetch", url);
 }
+
+namespace {
 
 void writeAll(int fd, const char* data, std::size_t size, const std::string& path) {
     while (size > 0) {

@@ -50,10 +50,15 @@ TEST_CASE("xenbuild prefetch --git prints the pin like nix-prefetch-git", "[e2e]
 TEST_CASE("xenbuild prefetch explains bad usage and offline misses", "[e2e][prefetch]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    SECTION("packages need the evaluator") {
-        const auto result = runXenbuild(dir.path(), {"prefetch", "xen", "--store", store});
-        CHECK(result.status == 2);
-        CHECK_THAT(result.err, Catch::Contains("needs the recipe evaluator"));
+    SECTION("packages offline name every missing source and patch") {
+        const auto result =
+            runXenbuild(dir.path(), {"prefetch", "xen-slim", "--offline", "--store", store});
+        CHECK(result.status == 1);
+        CHECK_THAT(result.err, Catch::Contains("7 fetches failed") &&
+                                   Catch::Contains("while fetching source 'xen' of "
+                                                   "'xen_4_19-slim':\n  offline mode: revision "
+                                                   "'026c9fa29716b0ff0f8b7c687908e71ba29cf239'") &&
+                                   Catch::Contains("--mirror"));
     }
     SECTION("--git without --rev") {
         const auto result = runXenbuild(dir.path(), {"prefetch", "--git", "/x", "--store", store});

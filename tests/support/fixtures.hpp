@@ -3,6 +3,7 @@
 // after themselves (even when the store made them read-only), files, and shell commands run
 // with a clean PATH so that pyenv shims and the like never leak into tests.
 
+#include "support/temp_dir.hpp"
 #include "xenbuild/store/store.hpp"
 
 #include <cstdlib>
@@ -19,27 +20,7 @@ namespace xbtest {
 
 namespace fs = std::filesystem;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "xb-test-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        try {
-            xenbuild::store::removeReadOnly(path_);
-        } catch (...) {
-        }
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-    fs::path operator/(const std::string& sub) const { return path_ / sub; }
-
-  private:
-    fs::path path_;
-};
+using TempDir = xenbuild::test::TempDir;
 
 inline void writeFile(const fs::path& path, const std::string& content, bool executable = false) {
     fs::create_directories(path.parent_path());

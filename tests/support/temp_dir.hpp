@@ -1,5 +1,9 @@
 #pragma once
-// A temporary directory for one test, removed with everything in it afterwards.
+// The one temporary-directory helper of the test suite: a directory directly under /tmp (short
+// paths: gpg-agent fails when GNUPGHOME is long), removed with everything in it afterwards,
+// including trees the store made read-only.
+
+#include "xenbuild/store/store.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,18 +14,20 @@ namespace xenbuild::test {
 
 class TempDir {
   public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "xb-XXXXXX").string();
+    explicit TempDir(const std::string& prefix = "xb-") {
+        std::string pattern = "/tmp/" + prefix + "XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
+        try {
+            xenbuild::store::removeReadOnly(path_);
+        } catch (...) {
+        }
     }
-    const std::filesystem::path& path() const { return path_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
   private:

@@ -33,17 +33,6 @@ std::string fingerprintOf(const std::string& colons) {
 
 } // namespace
 
-TempDir::TempDir() {
-    std::string pattern = "/tmp/xbt-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 CommandResult runCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env) {
     TempDir capture;

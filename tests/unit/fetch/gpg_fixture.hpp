@@ -2,24 +2,14 @@
 // Test support for signature tests: running gpg and git with a clean environment, and a set of
 // ed25519 test keys generated once per test binary run under a short private GNUPGHOME.
 
+#include "support/temp_dir.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace xenbuild::test {
 
-// A temporary directory under /tmp (short, for gpg's socket paths), removed with its content.
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const noexcept { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
 
 struct CommandResult {
     int status = -1;

@@ -1,0 +1,96 @@
+// xenbuild update [BRANCH...] [--add-branch X.Y] [--prune] [--drop-applied] [--dry-run] [--json]
+// xenbuild verify
+// Regenerate the branch files from signed upstream tags, and re-verify them.
+
+#include "cli/commands.hpp"
+#include "cli/fetch_support.hpp"
+#include "cli/signing.hpp"
+#include "xenbuild/update/updater.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace xenbuild::cli {
+
+namespace {
+
+struct UpdateArgs {
+    std::vector<std::string> branches;
+    std::vector<std::string> addBranches;
+    bool prune = false;
+    bool dropApplied = false;
+    bool dryRun = false;
+    bool json = false;
+    std::string today;
+    SigningOptions signing;
+};
+
+void runUpdate(const UpdateArgs& args, const GlobalOptions& global) {
+    const auto recipes = resolveRecipesDir(global);
+    const auto verifier = makeVerifier(args.signing, global);
+    auto store = openStore(global);
+    const auto options = fetchOptions(global);
+    auto view = makeProgressView(global);
+    update::UpdateRequest request{recipes,    args.branches,    args.addBranches,
+                                  args.prune, args.dropApplied, args.today};
+    const auto plan = update::planUpdate(request, {store, options, verifier, *view});
+    view.reset();
+    if (!args.dryRun) update::applyUpdate(plan);
+    if (args.json) {
+        auto out = plan.toJson();
+        out["dryRun"] = args.dryRun;
+        if (args.dryRun) out["diff"] = plan.diff(recipes.parent_path());
+        std::cout << out.dump(2) << '\n';
+        return;
+    }
+    if (args.dryRun) {
+        std::cout << plan.diff(recipes.parent_path());
+        if (!global.quiet) std::cerr << plan.summary() << "dry run: nothing written\n";
+        return;
+    }
+    std::cout << plan.summary();
+}
+
+void runVerify(const SigningOptions& signing, const GlobalOptions& global) {
+    const auto verifier = makeVerifier(signing, global);
+    auto store = openStore(global);
+    const auto options = fetchOptions(global);
+    auto view = makeProgressView(global);
+    const auto lines =
+        update::verifyRecipes(resolveRecipesDir(global), {store, options, verifier, *view});
+    view.reset();
+    for (const auto& line : lines)
+        std::cout << line << '\n';
+}
+
+} // namespace
+
+void registerUpdate(CLI::App& app, GlobalOptions& global) {
+    auto args = std::make_shared<UpdateArgs>();
+    auto* cmd = app.add_subcommand(
+        "update", "Regenerate branch files from the signed RELEASE tags of xen.git (maintainers)");
+    cmd->add_option("branches", args->branches, "Branches to update (default: all)");
+    cmd->add_option("--add-branch", args->addBranches, "Create the branch X.Y (repeatable)")
+        ->type_name("X.Y");
+    cmd->add_flag("--prune", args->prune, "Remove branches past their security support");
+    cmd->add_flag("--drop-applied", args->dropApplied,
+                  "Drop upstream patches that the new release already contains");
+    cmd->add_flag("--dry-run", args->dryRun, "Print the diff of the recipes; write nothing");
+    cmd->add_flag("--json", args->json, "Print the summary as JSON");
+    cmd->add_option("--today", args->today, "Date for the support check (YYYY-MM-DD)")->group("");
+    addSigningOptions(*cmd, args->signing);
+    cmd->callback([args, &global] { runUpdate(*args, global); });
+}
+
+void registerVerify(CLI::App& app, GlobalOptions& global) {
+    auto signing = std::make_shared<SigningOptions>();
+    auto* cmd = app.add_subcommand(
+        "verify", "Check that each branch's xen rev is a correctly signed RELEASE tag");
+    addSigningOptions(*cmd, *signing);
+    cmd->callback([signing, &global] { runVerify(*signing, global); });
+}
+
+} // namespace xenbuild::cli

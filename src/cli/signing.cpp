@@ -1,0 +1,31 @@
+#include "cli/signing.hpp"
+
+#include "xenbuild/util/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::cli {
+
+void addSigningOptions(CLI::App& command, SigningOptions& options) {
+    command.add_option("--keyring", options.keyrings, "Public key file to trust instead (repeat)")
+        ->group("");
+    command.add_option("--trust", options.trust, "Fingerprint the signatures must come from")
+        ->group("");
+}
+
+fetch::SignatureVerifier makeVerifier(const SigningOptions& options, const GlobalOptions& global) {
+    if (options.keyrings.empty() != options.trust.empty()) {
+        throw UsageError("--keyring and --trust go together: the key files to import and the "
+                         "fingerprint to require");
+    }
+    if (!options.keyrings.empty()) return fetch::SignatureVerifier(options.keyrings, options.trust);
+    const fs::path besideRecipes = resolveRecipesDir(global).parent_path();
+    if (fs::exists(besideRecipes / fetch::kXenSigningKeyFile)) {
+        return fetch::xenProjectVerifier(besideRecipes);
+    }
+    return fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR);
+}
+
+} // namespace xenbuild::cli

@@ -1,0 +1,122 @@
+// `xenbuild update`, `verify` and `xsa import` run as a maintainer would, on an upstream made
+// at test time (tests/unit/update/upstream_fixture.hpp) and on the real XSA-458 advisory.
+
+#include "support/spawn.hpp"
+#include "unit/update/upstream_fixture.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using Catch::Matchers::Contains;
+using xbtest::runXenbuild;
+using xbtest::Upstream;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> args(const Upstream& upstream, std::vector<std::string> extra) {
+    std::vector<std::string> out = extra;
+    out.insert(out.end(),
+               {"--recipes", upstream.recipes.string(), "--store", upstream.store.string(),
+                "--keyring", upstream.keys.signer.publicKey.string(), "--trust",
+                upstream.keys.signer.fingerprint});
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("xenbuild update writes, is idempotent, and --dry-run only prints the diff",
+          "[e2e][update]") {
+    Upstream upstream;
+    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.seedBranch("4.19", "4.19.0", true);
+    const fs::path home = upstream.dir / "home";
+    fs::create_directories(home);
+    const auto before = upstream.snapshot();
+
+    const auto dry =
+        runXenbuild(home, args(upstream, {"update", "--dry-run", "--today", "2026-11-21"}));
+    INFO(dry.err);
+    REQUIRE(dry.status == 0);
+    CHECK_THAT(dry.out, Contains("--- a/recipes/xen/4.19.json"));
+    CHECK_THAT(dry.out, Contains("+      \"tag\": \"RELEASE-4.19.0\","));
+    CHECK_THAT(dry.err, Contains("dry run: nothing written"));
+    CHECK(upstream.snapshot() == before);
+
+    const auto first = runXenbuild(home, args(upstream, {"update", "--today", "2026-11-21"}));
+    INFO(first.err);
+    REQUIRE(first.status == 0);
+    CHECK_THAT(first.out, Contains("4.19: 4.19.0"));
+    CHECK_THAT(first.out, Contains("qemu: 000000000000 -> qemu-xen-4.19.0"));
+    const auto written = upstream.snapshot();
+    CHECK(written != before);
+
+    const auto second = runXenbuild(home, args(upstream, {"update", "--today", "2026-11-21"}));
+    REQUIRE(second.status == 0);
+    CHECK_THAT(second.out, Contains("recipes are up to date"));
+    CHECK(upstream.snapshot() == written);
+
+    const auto json = runXenbuild(home, args(upstream, {"update", "--json", "--dry-run"}));
+    REQUIRE(json.status == 0);
+    const auto parsed = nlohmann::json::parse(json.out);
+    CHECK(parsed["latest"] == "4.19");
+    CHECK(parsed["branches"][0]["newVersion"] == "4.19.0");
+    CHECK(parsed["files"].empty());
+    CHECK(parsed["diff"] == "");
+
+    const auto verify = runXenbuild(home, args(upstream, {"verify"}));
+    INFO(verify.err);
+    CHECK(verify.status == 0);
+    CHECK_THAT(verify.out, Contains("4.19: RELEASE-4.19.0"));
+}
+
+TEST_CASE("xenbuild update refuses a tag signed by another key and writes nothing",
+          "[e2e][update]") {
+    Upstream upstream;
+    auto release = xbtest::standardRelease(upstream, "4.19.0");
+    release.signing = xbtest::XenRelease::Signing::Other;
+    upstream.release(release);
+    upstream.seedBranch("4.19", "4.19.0", true);
+    const fs::path home = upstream.dir / "home";
+    fs::create_directories(home);
+    const auto before = upstream.snapshot();
+    const auto result = runXenbuild(home, args(upstream, {"update"}));
+    CHECK(result.status == 1);
+    CHECK_THAT(result.err, Contains("error: "));
+    CHECK_THAT(result.err, Contains("RELEASE-4.19.0"));
+    CHECK(upstream.snapshot() == before);
+}
+
+TEST_CASE("xenbuild xsa import records the real XSA-458 and refuses a tampered copy",
+          "[e2e][update]") {
+    xbtest::TempDir dir;
+    const fs::path recipes = dir / "recipes";
+    fs::create_directories(recipes);
+    fs::copy(fs::path(XENBUILD_SOURCE_DIR) / "recipes" / "xen", recipes / "xen");
+    const fs::path patches = recipes / "xen" / "patches.json";
+    const std::string original = xbtest::runOk("cat " + xbtest::shellQuote(patches.string()));
+    // An outdated XSA-458 entry: the import brings it back to the advisory's facts.
+    std::string outdated = original;
+    outdated.replace(outdated.find("Double unlock"), 13, "Old title");
+    xbtest::writeFile(patches, outdated);
+    const fs::path home = dir / "home";
+    fs::create_directories(home);
+    const fs::path advisory = fs::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
+
+    std::string tampered = xbtest::runOk("cat " + xbtest::shellQuote(advisory.string()));
+    tampered.replace(tampered.find("double unlock"), 6, "triple");
+    xbtest::writeFile(dir / "tampered.txt", tampered);
+    const auto refused = runXenbuild(
+        home, {"xsa", "import", (dir / "tampered.txt").string(), "--recipes", recipes.string()});
+    CHECK(refused.status == 1);
+    CHECK_THAT(refused.err, Contains("error: "));
+    CHECK(xbtest::runOk("cat " + xbtest::shellQuote(patches.string())) == outdated);
+
+    const auto imported =
+        runXenbuild(home, {"xsa", "import", advisory.string(), "--recipes", recipes.string()});
+    INFO(imported.err);
+    REQUIRE(imported.status == 0);
+    CHECK_THAT(imported.out,
+               Contains("XSA-458: Double unlock in x86 guest IRQ handling (updated)"));
+    CHECK(xbtest::runOk("cat " + xbtest::shellQuote(patches.string())) == original);
+}
