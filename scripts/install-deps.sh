@@ -31,6 +31,10 @@ packages=(
   bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev
   # Xen's own build
   flex bison
+  # `xenbuild test` (docs/boot-test.md): QEMU for the boot, a static busybox for the dom0
+  # initramfs, tools the tests list archives with (scripts/fetch-dom0-kernel.sh fetches the
+  # dom0 kernel itself, as a user, with apt-get download)
+  qemu-system-x86 busybox-static libarchive-tools cpio xz-utils zstd
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 

@@ -70,7 +70,7 @@ struct ArchiveFree {
     void operator()(archive* a) const { archive_read_free(a); }
 };
 
-std::string gunzip(const std::filesystem::path& path) {
+std::string gunzipImpl(const std::filesystem::path& path) {
     std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
     archive_read_support_filter_gzip(a.get());
     archive_read_support_format_raw(a.get());
@@ -103,6 +103,10 @@ std::string readAll(const std::filesystem::path& path) {
 
 } // namespace
 
+std::string gunzipFile(const std::filesystem::path& path) {
+    return gunzipImpl(path);
+}
+
 std::optional<std::string> findXenVersion(std::string_view image) {
     if (auto banner = findBanner(image)) return banner;
     return findEfiLoader(image);
@@ -111,7 +115,7 @@ std::optional<std::string> findXenVersion(std::string_view image) {
 std::optional<std::string> hypervisorVersion(const std::filesystem::path& path) {
     std::string head = readAll(path);
     const bool gzip = head.size() >= 2 && head[0] == '\x1f' && head[1] == '\x8b';
-    return findXenVersion(gzip ? gunzip(path) : head);
+    return findXenVersion(gzip ? gunzipImpl(path) : head);
 }
 
 } // namespace xenbuild::build

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/source_overrides.hpp"
 #include "xenbuild/build/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
@@ -42,26 +43,13 @@ struct BuildArgs {
     bool json = false;
 };
 
-std::map<std::string, std::filesystem::path> parseOverrides(const std::vector<std::string>& items) {
-    std::map<std::string, std::filesystem::path> overrides;
-    for (const auto& item : items) {
-        const auto equals = item.find('=');
-        if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
-            throw UsageError("--override-source expects NAME=DIR, got " + quote(item));
-        }
-        overrides[item.substr(0, equals)] =
-            std::filesystem::absolute(item.substr(equals + 1)).lexically_normal();
-    }
-    return overrides;
-}
-
 build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
                                  const std::atomic<bool>& cancel) {
     build::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
     options.rebuild = args.rebuild;
-    options.sourceOverrides = parseOverrides(args.overrides);
+    options.sourceOverrides = parseSourceOverrides(args.overrides);
     if (args.skipInapplicable && options.sourceOverrides.empty()) {
         throw UsageError("--skip-inapplicable-patches only applies with --override-source");
     }

@@ -11,6 +11,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerPrefetch(app, global);
     registerBuild(app, global);
     registerPatches(app, global);
+    registerTest(app, global);
     registerLog(app, global);
     registerStore(app, global);
     registerHash(app, global);

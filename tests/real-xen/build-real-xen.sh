@@ -49,4 +49,19 @@ PKG_CONFIG_PATH="$work/result-dev/lib/pkgconfig" pkg-config --modversion xenligh
 "$xenbuild" --store "$store" build xen_4_17-slim --override-source "xen=$src" \
   --exclude-patch all --json | "$python3" -c 'import json,sys; assert json.load(sys.stdin)[0]["cached"]' ||
   fail "the second build was not a cache hit"
+
+# The boot smoke test (docs/boot-test.md): the built hypervisor and tools under QEMU with
+# Debian's dom0 kernel, fetched once by the setup script (as any user).
+dom0=${XENBUILD_DOM0_DIR:-$work/dom0}
+[ -f "$dom0/vmlinuz" ] || bash "$project/scripts/fetch-dom0-kernel.sh" "$dom0"
+"$xenbuild" --store "$store" test xen_4_17-slim --override-source "xen=$src" \
+  --exclude-patch all --dom0-kernel "$dom0/vmlinuz" --dom0-modules "$dom0/modules" \
+  --json > "$work/boot.json" || fail "the boot test failed (report: $work/boot.json)"
+"$python3" - "$work/boot.json" <<'PY' || fail "the boot report is not as expected"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["verdict"] == "pass" and report["version"] == "4.17.5", report
+print(f"boot test: xl info reports {report['version']} build-id {report['buildId']}, "
+      f"marker after {report['secondsToMarker']:.1f} s")
+PY
 echo "1 passed, 0 failed"

@@ -1,0 +1,88 @@
+#pragma once
+// The boot smoke test: the built hypervisor under qemu-system-x86_64 (TCG, unprivileged) with
+// a PV Linux dom0 whose initramfs runs the built tools; the verdict comes from the serial log
+// (verdict.hpp). See docs/boot-test.md for what a pass proves and what it does not.
+
+#include "xenbuild/boot/verdict.hpp"
+#include "xenbuild/build/builder.hpp"
+#include "xenbuild/util/progress.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace xenbuild::boot {
+
+// What the test takes from a build.
+struct BuildArtifacts {
+    std::filesystem::path hypervisor; // boot/xen (uncompressed) or boot/xen.gz
+    std::filesystem::path xenSyms;    // the expected build-id's source (or the hypervisor)
+    std::filesystem::path tools;      // the `out` output
+};
+
+// Finds them in a build result: the hypervisor in the `boot` output (xen, else xen.gz, else
+// xen-<version>.gz), xen-syms in `boot` or under out/lib/debug or out/usr/lib/debug
+// (xen-syms-<version>). Throws
+// BuildError saying what the builder must keep when something is missing.
+BuildArtifacts findArtifacts(const build::BuildResult& result);
+
+// The dom0 side, from the host profile or scripts/fetch-dom0-kernel.sh.
+struct Dom0Kernel {
+    std::filesystem::path kernel;     // vmlinuz
+    std::filesystem::path modulesDir; // holding the five Xen modules (dom0_image.hpp)
+};
+
+struct BootOptions {
+    std::chrono::seconds timeout{120};
+    std::filesystem::path workDir;           // empty: a new directory under the temp dir
+    bool keep = false;                       // keep the work dir after a pass (kept on failure)
+    std::string qemu = "qemu-system-x86_64"; // looked up in PATH unless it has a slash
+    std::string path = "/usr/bin:/bin:/usr/sbin:/sbin"; // PATH for finding QEMU
+    std::filesystem::path busybox = "/bin/busybox";
+    std::vector<std::filesystem::path> hostLibraryDirs; // empty: hostLibraryDirs()
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+// One boot: an uncompressed hypervisor, the dom0 kernel and a ready initramfs.
+struct BootRequest {
+    std::filesystem::path hypervisor; // xen or xen.gz (decompressed into the work dir)
+    std::filesystem::path kernel;     // dom0 vmlinuz
+    std::filesystem::path initramfs;  // gzip'd newc cpio
+    Expectation expected;
+};
+
+struct BootReport {
+    Verdict verdict;
+    Expectation expected;
+    std::string buildIdSource;             // the file the expected build-id was read from
+    std::optional<double> secondsToMarker; // from QEMU's start
+    double seconds = 0;                    // the whole QEMU run
+    bool timedOut = false;
+    std::string qemuStatus;              // "exited with status 0", ...
+    std::vector<std::string> qemuErrors; // QEMU's own stderr
+    std::filesystem::path serialLog;
+    std::filesystem::path workDir;
+    bool kept = false; // the work dir still exists
+
+    nlohmann::json toJson() const;
+    // The failure message: reason, last serial lines, log path.
+    std::string describeFailure() const;
+};
+
+// Boots `request` in `workDir` (which must exist). Throws BuildError when QEMU
+// cannot be started or refuses its inputs; a failed boot is a report, not an exception.
+BootReport bootOnce(const BootRequest& request, const std::filesystem::path& workDir,
+                    const BootOptions& options, util::ProgressObserver& observer);
+
+// The whole test of a build: finds its artifacts, reads the expected build-id, writes the
+// initramfs from its tools, boots, and removes the work dir unless kept.
+BootReport testBuild(const build::BuildResult& result, const std::string& expectedVersion,
+                     const Dom0Kernel& dom0, const BootOptions& options,
+                     util::ProgressObserver& observer);
+
+} // namespace xenbuild::boot

@@ -1,0 +1,331 @@
+#include "xenbuild/boot/boot_test.hpp"
+
+#include "xenbuild/boot/dom0_image.hpp"
+#include "xenbuild/boot/elf.hpp"
+#include "xenbuild/boot/libraries.hpp"
+#include "xenbuild/build/xen_version.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/process.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::boot {
+
+namespace {
+
+// Xen on COM1; dom0 on Xen's console. dom0_mem is fixed so the result does not depend on the
+// 1 GiB of the machine; quiet keeps dom0's boot messages out of the way of the marker (panics
+// and oopses are printed regardless).
+constexpr const char* kXenArgs = "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M "
+                                 "loglvl=all guest_loglvl=all";
+constexpr const char* kDom0Args = "console=hvc0 earlyprintk=xen quiet";
+
+util::ProgressEvent bootEvent(util::ProgressEvent::Kind kind, std::string text) {
+    util::ProgressEvent event;
+    event.kind = kind;
+    event.activity = "boot";
+    event.text = std::move(text);
+    return event;
+}
+
+std::optional<fs::path> firstExisting(const std::vector<fs::path>& candidates) {
+    for (const auto& candidate : candidates) {
+        std::error_code ec;
+        if (fs::is_regular_file(candidate, ec)) return candidate;
+    }
+    return std::nullopt;
+}
+
+std::optional<fs::path> findXenSymsUnder(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return std::nullopt;
+    for (const auto& item : fs::directory_iterator(dir)) {
+        const auto name = item.path().filename().string();
+        if (name.rfind("xen-syms", 0) == 0 && item.path().extension() != ".map" &&
+            item.is_regular_file()) {
+            return item.path();
+        }
+    }
+    return std::nullopt;
+}
+
+const fs::path& outputPath(const build::BuildResult& result, const std::string& name) {
+    const auto* output = result.output(name);
+    if (output == nullptr) {
+        throw BuildError("the build of " + quote(result.plan) + " has no " + quote(name) +
+                         " output");
+    }
+    return output->path;
+}
+
+// The uncompressed, 32-bit multiboot image QEMU's -kernel accepts, in the work dir.
+fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) {
+    const fs::path target = workDir / "xen";
+    if (isElf(hypervisor)) {
+        fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
+    } else {
+        std::ofstream file(target, std::ios::binary | std::ios::trunc);
+        file << build::gunzipFile(hypervisor);
+        if (!file.flush()) throwSystemError("cannot write", target.string());
+    }
+    const auto info = withContext("while reading the hypervisor " + quote(hypervisor.string()),
+                                  [&] { return readElf(target); });
+    if (info.is64) {
+        throw BuildError("the hypervisor " + quote(hypervisor.string()) +
+                         " is a 64-bit ELF; QEMU's multiboot loader needs the 32-bit `xen` "
+                         "image (or xen.gz), not xen-syms");
+    }
+    return target;
+}
+
+// `name` in the work dir pointing at `file` (QEMU splits -initrd at ',' and ' ', so the
+// command line only names files relative to the work dir).
+void linkInto(const fs::path& file, const fs::path& workDir, const std::string& name) {
+    const fs::path link = workDir / name;
+    if (fs::equivalent(file.parent_path(), workDir) && file.filename() == name) return;
+    std::error_code ec;
+    fs::remove(link, ec);
+    fs::create_symlink(fs::absolute(file), link);
+}
+
+std::vector<std::string> qemuArgv(const std::string& qemu) {
+    return {qemu,
+            "-machine",
+            "pc,accel=tcg",
+            "-cpu",
+            "qemu64",
+            "-smp",
+            "1",
+            "-m",
+            "1024",
+            "-no-reboot",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-serial",
+            "stdio",
+            "-parallel",
+            "none",
+            "-net",
+            "none",
+            "-kernel",
+            "xen",
+            "-append",
+            kXenArgs,
+            "-initrd",
+            std::string("vmlinuz ") + kDom0Args + ",initrd.gz"};
+}
+
+// QEMU's serial output: written to serial.log as it comes, kept for the verdict, and the time
+// of the marker noted. QEMU's own stderr is kept apart.
+class SerialCapture {
+  public:
+    SerialCapture(BootReport& report, util::ProgressObserver& observer)
+        : report_(report), observer_(observer),
+          file_(report.serialLog, std::ios::binary | std::ios::trunc),
+          start_(std::chrono::steady_clock::now()) {
+        if (!file_) throwSystemError("cannot create", report.serialLog.string());
+    }
+
+    void onLine(util::OutputStream stream, std::string_view line) {
+        if (stream == util::OutputStream::Stderr) {
+            report_.qemuErrors.emplace_back(line);
+            return;
+        }
+        file_ << line << '\n' << std::flush;
+        log_.append(line).append("\n");
+        if (!report_.secondsToMarker && line.rfind(kMarker, 0) == 0) {
+            report_.secondsToMarker =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+            observer_.onEvent(bootEvent(util::ProgressEvent::Kind::Message, std::string(line)));
+        }
+    }
+
+    const std::string& log() const { return log_; }
+
+  private:
+    BootReport& report_;
+    util::ProgressObserver& observer_;
+    std::ofstream file_;
+    std::chrono::steady_clock::time_point start_;
+    std::string log_;
+};
+
+fs::path makeWorkDir(const BootOptions& options) {
+    if (!options.workDir.empty()) {
+        fs::create_directories(options.workDir);
+        return options.workDir;
+    }
+    std::string pattern = (fs::temp_directory_path() / "xenbuild-boot-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throwSystemError("cannot create", pattern);
+    return pattern;
+}
+
+std::string expectedBuildId(const fs::path& xenSyms) {
+    const auto info =
+        withContext("while reading " + quote(xenSyms.string()), [&] { return readElf(xenSyms); });
+    if (!info.buildId) {
+        throw BuildError(quote(xenSyms.string()) +
+                         " has no GNU build-id note; the hypervisor must be linked with one");
+    }
+    return *info.buildId;
+}
+
+} // namespace
+
+BuildArtifacts findArtifacts(const build::BuildResult& result) {
+    const fs::path& boot = outputPath(result, "boot");
+    const fs::path& out = outputPath(result, "out");
+    BuildArtifacts artifacts;
+    artifacts.tools = out;
+    auto hypervisor = firstExisting({boot / "xen", boot / "xen.gz"});
+    if (!hypervisor) {
+        for (const auto& item : fs::directory_iterator(boot)) {
+            const auto name = item.path().filename().string();
+            if (name.rfind("xen-", 0) == 0 && item.path().extension() == ".gz") {
+                hypervisor = item.path();
+                break;
+            }
+        }
+    }
+    if (!hypervisor) {
+        throw BuildError("the boot output " + quote(boot.string()) +
+                         " holds neither xen nor xen.gz; the builder must keep the hypervisor");
+    }
+    artifacts.hypervisor = *hypervisor;
+    // configure's DEBUG_DIR is <prefix>/lib/debug; xen/'s own default is /usr/lib/debug.
+    auto syms = firstExisting({boot / "xen-syms"});
+    if (!syms) syms = findXenSymsUnder(out / "lib/debug");
+    if (!syms) syms = findXenSymsUnder(out / "usr/lib/debug");
+    if (!syms) {
+        throw BuildError("no xen-syms in " + quote(boot.string()) + ", " +
+                         quote((out / "lib/debug").string()) + " or " +
+                         quote((out / "usr/lib/debug").string()) +
+                         "; the builder must keep xen-syms for the expected build-id");
+    }
+    artifacts.xenSyms = *syms;
+    return artifacts;
+}
+
+BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const BootOptions& options,
+                    util::ProgressObserver& observer) {
+    const auto qemu = util::findProgram(options.qemu, options.path);
+    if (!qemu) {
+        throw BuildError(quote(options.qemu) + " not found in " + quote(options.path) +
+                         "; install qemu-system-x86 (scripts/install-deps.sh)");
+    }
+    prepareHypervisor(request.hypervisor, workDir);
+    linkInto(request.kernel, workDir, "vmlinuz");
+    linkInto(request.initramfs, workDir, "initrd.gz");
+
+    BootReport report;
+    report.expected = request.expected;
+    report.workDir = workDir;
+    report.kept = true;
+    report.serialLog = workDir / "serial.log";
+    SerialCapture capture(report, observer);
+
+    util::ProcessSpec spec;
+    spec.argv = qemuArgv(*qemu);
+    spec.env = util::Environment{{"PATH", options.path}, {"LC_ALL", "C"}};
+    spec.cwd = workDir.string();
+    spec.timeout = options.timeout;
+    spec.cancel = options.cancel;
+    spec.onLine = [&capture](util::OutputStream stream, std::string_view line) {
+        capture.onLine(stream, line);
+    };
+    observer.onEvent(bootEvent(util::ProgressEvent::Kind::Started,
+                               "booting " + request.hypervisor.string() + " under QEMU (TCG)"));
+    const auto result = util::runProcess(spec);
+    if (result.cancelled) throw BuildError("the boot test was interrupted");
+    report.seconds = std::chrono::duration<double>(result.elapsed).count();
+    report.timedOut = result.timedOut;
+    report.qemuStatus = result.describeStatus();
+    if (capture.log().empty() && !result.success()) {
+        std::string errors;
+        for (const auto& line : report.qemuErrors)
+            errors += "\n  " + line;
+        throw BuildError(*qemu + " " + report.qemuStatus + " without any serial output" + errors);
+    }
+    report.verdict = judgeSerialLog(capture.log(), request.expected, result.timedOut);
+    if (result.timedOut && !report.verdict.passed)
+        report.verdict.reason += " (" + report.qemuStatus + ")";
+    observer.onEvent(bootEvent(report.verdict.passed ? util::ProgressEvent::Kind::Finished
+                                                     : util::ProgressEvent::Kind::Failed,
+                               report.verdict.passed ? "passed" : report.verdict.reason));
+    return report;
+}
+
+BootReport testBuild(const build::BuildResult& result, const std::string& expectedVersion,
+                     const Dom0Kernel& dom0, const BootOptions& options,
+                     util::ProgressObserver& observer) {
+    const auto artifacts = findArtifacts(result);
+    Dom0ImageSpec image;
+    image.tools = findTools(artifacts.tools);
+    image.modules = findDom0Modules(dom0.modulesDir);
+    image.busybox = options.busybox;
+    image.hostLibraryDirs =
+        options.hostLibraryDirs.empty() ? hostLibraryDirs() : options.hostLibraryDirs;
+    std::error_code ec;
+    if (!fs::is_regular_file(dom0.kernel, ec)) {
+        throw BuildError("the dom0 kernel " + quote(dom0.kernel.string()) +
+                         " does not exist; run scripts/fetch-dom0-kernel.sh or pass "
+                         "--dom0-kernel");
+    }
+    BootRequest request;
+    request.hypervisor = artifacts.hypervisor;
+    request.kernel = dom0.kernel;
+    request.expected = {expectedVersion, expectedBuildId(artifacts.xenSyms)};
+
+    const fs::path workDir = makeWorkDir(options);
+    BootReport report;
+    try {
+        request.initramfs = workDir / "initrd.gz";
+        writeInitramfs(dom0ImageEntries(image), request.initramfs);
+        report = bootOnce(request, workDir, options, observer);
+    } catch (...) {
+        if (!options.keep && options.workDir.empty()) fs::remove_all(workDir, ec);
+        throw;
+    }
+    report.buildIdSource = artifacts.xenSyms.string();
+    if (report.verdict.passed && !options.keep) {
+        fs::remove_all(workDir, ec);
+        report.kept = false;
+    }
+    return report;
+}
+
+nlohmann::json BootReport::toJson() const {
+    nlohmann::json json;
+    json["verdict"] = verdict.passed ? "pass" : "fail";
+    json["reason"] = verdict.reason;
+    json["expected"] = {{"version", expected.version}, {"buildId", expected.buildId}};
+    json["version"] = verdict.version ? nlohmann::json(*verdict.version) : nlohmann::json();
+    json["buildId"] = verdict.buildId ? nlohmann::json(*verdict.buildId) : nlohmann::json();
+    json["buildIdSource"] = buildIdSource;
+    json["secondsToMarker"] = secondsToMarker ? nlohmann::json(*secondsToMarker) : nlohmann::json();
+    json["seconds"] = seconds;
+    json["timedOut"] = timedOut;
+    json["qemu"] = qemuStatus;
+    json["serialLog"] = serialLog.string();
+    json["workDir"] = kept ? nlohmann::json(workDir.string()) : nlohmann::json();
+    if (!verdict.passed) json["lastLines"] = verdict.lastLines;
+    return json;
+}
+
+std::string BootReport::describeFailure() const {
+    std::string text = "boot test failed: " + verdict.reason + "\nlast serial lines:\n";
+    for (const auto& line : verdict.lastLines)
+        text += "  | " + line + "\n";
+    for (const auto& line : qemuErrors)
+        text += "  qemu: " + line + "\n";
+    text += "serial log: " + serialLog.string();
+    return text;
+}
+
+} // namespace xenbuild::boot

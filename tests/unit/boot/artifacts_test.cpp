@@ -1,0 +1,118 @@
+#include "xenbuild/boot/boot_test.hpp"
+#include "xenbuild/boot/dom0_image.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using namespace xenbuild;
+namespace fs = std::filesystem;
+
+namespace {
+
+void touch(const fs::path& path) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << "x";
+}
+
+build::BuildResult fakeResult(const test::TempDir& dir) {
+    build::BuildResult result;
+    result.plan = "xen_4_17";
+    result.outputs = {{"out", dir / "out"}, {"boot", dir / "boot"}};
+    fs::create_directories(dir / "out");
+    fs::create_directories(dir / "boot");
+    return result;
+}
+
+} // namespace
+
+TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the install puts them",
+          "[boot]") {
+    test::TempDir dir;
+    const auto result = fakeResult(dir);
+    touch(dir / "boot/xen-4.17.5.gz");
+    SECTION("xen-syms missing: what the builder must keep") {
+        REQUIRE_THROWS_WITH(boot::findArtifacts(result),
+                            "no xen-syms in '" + (dir / "boot").string() + "', '" +
+                                (dir / "out/lib/debug").string() + "' or '" +
+                                (dir / "out/usr/lib/debug").string() +
+                                "'; the builder must keep xen-syms for the expected build-id");
+    }
+    SECTION("xen-<version>.gz and usr/lib/debug/xen-syms-<version>") {
+        touch(dir / "out/usr/lib/debug/xen-syms-4.17.5.map");
+        touch(dir / "out/usr/lib/debug/xen-syms-4.17.5");
+        const auto artifacts = boot::findArtifacts(result);
+        CHECK(artifacts.hypervisor == dir / "boot/xen-4.17.5.gz");
+        CHECK(artifacts.xenSyms == dir / "out/usr/lib/debug/xen-syms-4.17.5");
+        CHECK(artifacts.tools == dir / "out");
+    }
+    SECTION("an uncompressed xen and xen-syms in the boot output win") {
+        touch(dir / "boot/xen");
+        touch(dir / "boot/xen-syms");
+        touch(dir / "out/lib/debug/xen-syms-4.17.5");
+        const auto artifacts = boot::findArtifacts(result);
+        CHECK(artifacts.hypervisor == dir / "boot/xen");
+        CHECK(artifacts.xenSyms == dir / "boot/xen-syms");
+    }
+}
+
+TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]") {
+    test::TempDir dir;
+    REQUIRE_THROWS_WITH(boot::findArtifacts(fakeResult(dir)),
+                        "the boot output '" + (dir / "boot").string() +
+                            "' holds neither xen nor xen.gz; the builder must keep the "
+                            "hypervisor");
+}
+
+TEST_CASE("boot::findTools names the missing tool", "[boot]") {
+    test::TempDir dir;
+    touch(dir / "sbin/xenstored");
+    touch(dir / "lib/xen/bin/xen-init-dom0");
+    touch(dir / "etc/xen/xl.conf");
+    REQUIRE_THROWS_WITH(boot::findTools(dir.path()),
+                        "the tools output '" + dir.path().string() +
+                            "' has no xl (looked for sbin/xl, usr/sbin/xl, bin/xl); was the "
+                            "package built with its tools?");
+    touch(dir / "usr/sbin/xl");
+    touch(dir / "usr/lib/libxenlight.so.4.17");
+    const auto tools = boot::findTools(dir.path());
+    CHECK(tools.xl == dir / "usr/sbin/xl");
+    CHECK(tools.libraryDirs == std::vector<fs::path>{dir / "lib", dir / "usr/lib"});
+}
+
+TEST_CASE("boot::findDom0Modules finds the five modules or says how to get them", "[boot]") {
+    test::TempDir dir;
+    for (const char* name : {"xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd"})
+        touch(dir / (std::string(name) + ".ko"));
+    REQUIRE_THROWS_WITH(boot::findDom0Modules(dir.path()),
+                        Catch::StartsWith("dom0 kernel modules missing: xenfs.ko; run "
+                                          "scripts/fetch-dom0-kernel.sh"));
+    touch(dir / "xenfs/xenfs.ko"); // the kernel package's own layout
+    const auto modules = boot::findDom0Modules(dir.path());
+    REQUIRE(modules.size() == 5);
+    CHECK(modules.front() == dir / "xen-evtchn.ko");
+    CHECK(modules.back() == dir / "xenfs/xenfs.ko");
+}
+
+TEST_CASE("boot::dom0InitScript loads the modules in order and prints the marker", "[boot]") {
+    const auto script = boot::dom0InitScript({"xen-evtchn", "xenfs"});
+    CHECK_THAT(script, Catch::StartsWith("#!/bin/busybox sh\n"));
+    CHECK_THAT(script, Catch::Contains("for m in xen-evtchn xenfs; do\n"));
+    CHECK_THAT(script, Catch::Contains("mount -t xenfs xenfs /proc/xen"));
+    CHECK_THAT(
+        script,
+        Catch::Contains("echo \"XENBUILD-BOOT-MARKER xen_version=$version build_id=$build_id\""));
+}
+
+TEST_CASE("boot::bootOnce says how to get QEMU when it is missing", "[boot]") {
+    test::TempDir dir;
+    boot::BootOptions options;
+    options.qemu = "no-such-qemu";
+    util::NullProgress quiet;
+    REQUIRE_THROWS_WITH(boot::bootOnce({}, dir.path(), options, quiet),
+                        "'no-such-qemu' not found in '/usr/bin:/bin:/usr/sbin:/sbin'; install "
+                        "qemu-system-x86 (scripts/install-deps.sh)");
+}
