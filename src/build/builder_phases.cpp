@@ -160,6 +160,7 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
                             const std::map<std::string, fs::path>& staged,
                             const std::map<std::string, fs::path>& finalPaths,
                             BuildResult& result) {
+    std::vector<store::OutputCommit> commits;
     for (const auto& output : plan.outputs) {
         const fs::path finalPath = finalPaths.at(output);
         const std::string id = finalPath.filename().string();
@@ -169,11 +170,11 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
             result.differingFiles.insert(result.differingFiles.end(), differing.begin(),
                                          differing.end());
         } else {
-            store::commitOutput(store_, id, staged.at(output), detail::outputName(plan, output),
-                                key);
+            commits.push_back({id, staged.at(output), detail::outputName(plan, output)});
         }
         result.outputs.push_back({output, finalPath});
     }
+    store::commitOutputs(store_, commits, key);
 }
 
 } // namespace xenbuild::build

@@ -178,6 +178,9 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
         staged[name] = paths.stagedOut / name;
     detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
     runChecks(plan, staged, finalPaths, result);
+    // The build tree goes before the outputs are flushed to disk: its gigabyte of object files
+    // would otherwise be written back by that flush for nothing.
+    removeIfExists(paths.buildDir);
     commitOutputs(plan, key, staged, finalPaths, result);
 
     result.seconds =

@@ -19,33 +19,38 @@ std::string outputId(const std::string& buildKey, const std::string& name) {
     return fingerprint.nix32().substr(0, 32) + "-" + sanitiseName(name);
 }
 
-Entry commitOutput(Store& store, const std::string& id, const fs::path& staged,
-                   const std::string& name, const std::string& buildKey) {
-    if (!fs::is_directory(staged)) {
-        throw StoreError("internal: output " + quote(id) + " was not staged at " +
-                         quote(staged.string()));
+std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& outputs,
+                                 const std::string& buildKey) {
+    std::vector<Entry> entries;
+    for (const auto& output : outputs) {
+        if (!fs::is_directory(output.staged)) {
+            throw StoreError("internal: output " + quote(output.id) + " was not staged at " +
+                             quote(output.staged.string()));
+        }
+        detail::makeReadOnly(output.staged);
+        EntryInfo info;
+        info.kind = EntryKind::Tree;
+        info.name = output.name;
+        info.hash = narHash(output.staged);
+        info.time = static_cast<std::int64_t>(std::time(nullptr));
+        info.buildKey = buildKey;
+        entries.push_back(Entry{output.id, store.pathOf(output.id), info});
     }
-    detail::makeReadOnly(staged);
-    EntryInfo info;
-    info.kind = EntryKind::Tree;
-    info.name = name;
-    info.hash = narHash(staged);
-    info.time = static_cast<std::int64_t>(std::time(nullptr));
-    info.buildKey = buildKey;
-    detail::syncFileSystem(staged);
-    const nlohmann::json meta = {{"kind", toString(info.kind)},
-                                 {"name", info.name},
-                                 {"hash", info.hash.sri()},
-                                 {"buildKey", buildKey},
-                                 {"url", ""},
-                                 {"rev", ""},
-                                 {"time", info.time}};
-    detail::writeFileAtomic(store.dir() / ".meta" / (id + ".json"), meta.dump(2) + "\n");
-    if (std::rename(staged.c_str(), store.pathOf(id).c_str()) != 0) {
-        throwSystemError("cannot move build output into place", store.pathOf(id).string());
+    if (!outputs.empty()) detail::syncFileSystem(outputs.front().staged);
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const auto& info = entries[i].info;
+        const nlohmann::json meta = {{"kind", toString(info.kind)}, {"name", info.name},
+                                     {"hash", info.hash.sri()},     {"buildKey", buildKey},
+                                     {"url", ""},                   {"rev", ""},
+                                     {"time", info.time}};
+        detail::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
+                                meta.dump(2) + "\n");
+        if (std::rename(outputs[i].staged.c_str(), entries[i].path.c_str()) != 0) {
+            throwSystemError("cannot move build output into place", entries[i].path.string());
+        }
     }
     detail::syncDirectory(store.dir());
-    return Entry{id, store.pathOf(id), info};
+    return entries;
 }
 
 } // namespace xenbuild::store

@@ -13,9 +13,17 @@ namespace xenbuild::store {
 // The id of the output named `name` (e.g. "xen-4.19.0-boot") of the build `buildKey`.
 std::string outputId(const std::string& buildKey, const std::string& name);
 
-// Moves the finished tree `staged` into the store as entry `id` (atomically; read-only; its
-// NAR hash recorded). The caller holds the build's lock. Returns the entry.
-Entry commitOutput(Store& store, const std::string& id, const std::filesystem::path& staged,
-                   const std::string& name, const std::string& buildKey);
+struct OutputCommit {
+    std::string id;                // outputId(buildKey, name)
+    std::filesystem::path staged;  // the finished tree, on the store's file system
+    std::string name;              // "xen-4.19.0-boot"
+};
+
+// Moves the finished trees of one build into the store (each atomically, read-only, its NAR
+// hash recorded). One file-system flush covers them all: a build's outputs are committed
+// together, right after the build directory is gone, so the flush writes little besides them.
+// The caller holds the build's lock. Returns the entries in order.
+std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& outputs,
+                                 const std::string& buildKey);
 
 } // namespace xenbuild::store
