@@ -9,6 +9,8 @@ if [ "${XENBUILD_SKIP_DEPS:-0}" != 1 ]; then
   bash scripts/install-deps.sh
 fi
 
+bash scripts/check-format.sh # .clang-format is part of the contract
+
 build_dir=${XENBUILD_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DXENBUILD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build_dir" -j"$(nproc)"

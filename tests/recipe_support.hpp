@@ -4,10 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include "support/temp_dir.hpp"
 
 #include <sstream>
 #include <string>
@@ -18,7 +18,6 @@
 namespace xenbuild::test {
 
 namespace fs = std::filesystem;
-
 
 inline fs::path sourceRecipes() {
     return fs::path(XENBUILD_SOURCE_DIR) / "recipes";

@@ -50,8 +50,10 @@ Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions op
 
 std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
     util::Sha256 hasher;
-    hasher.update("xenbuild-build-v1\nplan=" + plan.hash.sri() +
-                  "\ntoolchain=" + toolchain_.hash.sri() + "\n");
+    // The store directory is part of the key: outputs embed their own store paths (configure
+    // prefixes), so the same plan built for another store is a different output.
+    hasher.update("xenbuild-build-v1\nstore=" + store_.dir().string() +
+                  "\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain_.hash.sri() + "\n");
     for (const auto& [name, hash] : overrideHashes_) {
         hasher.update("override " + name + "=" + hash.sri() + "\n");
     }

@@ -94,19 +94,23 @@ void collectGarbage(const GlobalOptions& global, bool dryRun) {
 // Sources and patches of the plan (fetched or not), then its build outputs if it was built.
 void printPaths(const GlobalOptions& global, const std::string& package, const EvalArgs& eval,
                 bool json) {
-    const auto plan = recipe::evaluate(loadRecipes(global), package, overridesFrom(eval),
-                                       evalOptionsFrom(eval));
+    const auto plan =
+        recipe::evaluate(loadRecipes(global), package, overridesFrom(eval), evalOptionsFrom(eval));
     auto store = openStore(global);
     auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
     util::NullProgress quiet;
     build::Builder builder(store, *sandbox, {}, quiet);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& entry : store::planEntries(plan, store)) {
-        out.push_back({{"role", entry.role}, {"name", entry.name}, {"path", entry.path.string()},
+        out.push_back({{"role", entry.role},
+                       {"name", entry.name},
+                       {"path", entry.path.string()},
                        {"present", entry.present}});
     }
     for (const auto& output : builder.outputPaths(plan)) {
-        out.push_back({{"role", "output"}, {"name", output.name}, {"path", output.path.string()},
+        out.push_back({{"role", "output"},
+                       {"name", output.name},
+                       {"path", output.path.string()},
                        {"present", store.lookupId(output.path.filename().string()).has_value()}});
     }
     if (json) {
@@ -138,7 +142,8 @@ void registerStore(CLI::App& app, GlobalOptions& global) {
 
     auto package = std::make_shared<std::string>();
     auto eval = std::make_shared<EvalArgs>();
-    auto* path = cmd->add_subcommand("path", "Store paths of a package's sources, patches and outputs");
+    auto* path =
+        cmd->add_subcommand("path", "Store paths of a package's sources, patches and outputs");
     path->add_option("package", *package, "Package, e.g. xen_4_19-slim")->required();
     addEvalOptions(*path, *eval);
     path->add_flag("--json", *json, "Print JSON");

@@ -87,14 +87,23 @@ nlohmann::json BuildPlan::toJson() const {
     nlohmann::json patchList = nlohmann::json::array();
     for (const auto& p : patches)
         patchList.push_back(patchJson(p));
-    return {{"name", name},           {"pname", pname},
-            {"version", version},     {"branch", branch},
-            {"variant", variant},     {"args", args},
-            {"sources", sourceMap},   {"stagingOrder", sourceOrder},
-            {"patches", patchList},   {"configureFlags", configureFlags},
-            {"makeFlags", makeFlags}, {"makeTargets", makeTargets}, {"env", env},
-            {"outputs", outputs},     {"checks", checksJson(checks)},
-            {"meta", metaJson(meta)}, {"hash", hash.sri()}};
+    return {{"name", name},
+            {"pname", pname},
+            {"version", version},
+            {"branch", branch},
+            {"variant", variant},
+            {"args", args},
+            {"sources", sourceMap},
+            {"stagingOrder", sourceOrder},
+            {"patches", patchList},
+            {"configureFlags", configureFlags},
+            {"makeFlags", makeFlags},
+            {"makeTargets", makeTargets},
+            {"env", env},
+            {"outputs", outputs},
+            {"checks", checksJson(checks)},
+            {"meta", metaJson(meta)},
+            {"hash", hash.sri()}};
 }
 
 util::Hash computePlanHash(const BuildPlan& plan) {

@@ -39,9 +39,12 @@ std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& 
     if (!outputs.empty()) detail::syncFileSystem(outputs.front().staged);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
         const auto& info = entries[i].info;
-        const nlohmann::json meta = {{"kind", toString(info.kind)}, {"name", info.name},
-                                     {"hash", info.hash.sri()},     {"buildKey", buildKey},
-                                     {"url", ""},                   {"rev", ""},
+        const nlohmann::json meta = {{"kind", toString(info.kind)},
+                                     {"name", info.name},
+                                     {"hash", info.hash.sri()},
+                                     {"buildKey", buildKey},
+                                     {"url", ""},
+                                     {"rev", ""},
                                      {"time", info.time}};
         detail::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
                                 meta.dump(2) + "\n");

@@ -256,8 +256,13 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
     std::optional<FileLock> idLock; // add() holds the id's lock already when the hash was known
     if (!request.expected) idLock.emplace(FileLock::acquire(lockPath(id)));
     if (auto existing = lookupId(id)) return *existing;
-    EntryInfo info{request.kind, request.name, actual, request.url, rev,
-                   static_cast<std::int64_t>(std::time(nullptr)), ""};
+    EntryInfo info{request.kind,
+                   request.name,
+                   actual,
+                   request.url,
+                   rev,
+                   static_cast<std::int64_t>(std::time(nullptr)),
+                   ""};
     if (options_.durable) detail::syncFileSystem(dest);
     writeMeta(id, info);
     if (::rename(dest.c_str(), pathOf(id).c_str()) != 0) {

@@ -19,6 +19,8 @@ void throwSystemError(const std::string& what, const std::string& path) {
     throw SystemError(what + " " + quote(path) + ": " + std::strerror(saved));
 }
 
-std::string quote(const std::string& value) { return "'" + value + "'"; }
+std::string quote(const std::string& value) {
+    return "'" + value + "'";
+}
 
 } // namespace xenbuild

@@ -129,10 +129,18 @@ std::string toBase64(const std::uint8_t* data, std::size_t length) {
     return text;
 }
 
-std::string Hash::hex() const { return toHex(bytes.data(), bytes.size()); }
-std::string Hash::nix32() const { return toNix32(bytes.data(), bytes.size()); }
-std::string Hash::base64() const { return toBase64(bytes.data(), bytes.size()); }
-std::string Hash::sri() const { return "sha256-" + base64(); }
+std::string Hash::hex() const {
+    return toHex(bytes.data(), bytes.size());
+}
+std::string Hash::nix32() const {
+    return toNix32(bytes.data(), bytes.size());
+}
+std::string Hash::base64() const {
+    return toBase64(bytes.data(), bytes.size());
+}
+std::string Hash::sri() const {
+    return "sha256-" + base64();
+}
 
 Hash Hash::parse(std::string_view text) {
     std::optional<Hash> hash;
@@ -157,7 +165,8 @@ struct Sha256::Impl {
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
-    if (impl_->context == nullptr || EVP_DigestInit_ex(impl_->context, EVP_sha256(), nullptr) != 1) {
+    if (impl_->context == nullptr ||
+        EVP_DigestInit_ex(impl_->context, EVP_sha256(), nullptr) != 1) {
         throw Error("OpenSSL: cannot initialise SHA-256");
     }
 }

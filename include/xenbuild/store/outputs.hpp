@@ -14,9 +14,9 @@ namespace xenbuild::store {
 std::string outputId(const std::string& buildKey, const std::string& name);
 
 struct OutputCommit {
-    std::string id;                // outputId(buildKey, name)
-    std::filesystem::path staged;  // the finished tree, on the store's file system
-    std::string name;              // "xen-4.19.0-boot"
+    std::string id;               // outputId(buildKey, name)
+    std::filesystem::path staged; // the finished tree, on the store's file system
+    std::string name;             // "xen-4.19.0-boot"
 };
 
 // Moves the finished trees of one build into the store (each atomically, read-only, its NAR

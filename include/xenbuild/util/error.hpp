@@ -10,7 +10,7 @@
 namespace xenbuild {
 
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 
     // Context is added innermost first as the exception travels outwards.
@@ -20,21 +20,21 @@ public:
     // The message with every trace line, outermost first, as the CLI prints it.
     std::string describe() const;
 
-private:
+  private:
     std::vector<std::string> trace_;
 };
 
 #define XENBUILD_DEFINE_ERROR(Name, Base)                                                          \
     class Name : public Base {                                                                     \
-    public:                                                                                        \
+      public:                                                                                      \
         using Base::Base;                                                                          \
     }
 
-XENBUILD_DEFINE_ERROR(UsageError, Error);     // bad command line: exit 2
-XENBUILD_DEFINE_ERROR(ParseError, Error);     // malformed recipe or input text
-XENBUILD_DEFINE_ERROR(EvalError, Error);      // unknown package, attribute or type error
-XENBUILD_DEFINE_ERROR(StoreError, Error);     // store corruption, locks, I/O in the store
-XENBUILD_DEFINE_ERROR(FetchError, Error);     // a source could not be fetched
+XENBUILD_DEFINE_ERROR(UsageError, Error); // bad command line: exit 2
+XENBUILD_DEFINE_ERROR(ParseError, Error); // malformed recipe or input text
+XENBUILD_DEFINE_ERROR(EvalError, Error);  // unknown package, attribute or type error
+XENBUILD_DEFINE_ERROR(StoreError, Error); // store corruption, locks, I/O in the store
+XENBUILD_DEFINE_ERROR(FetchError, Error); // a source could not be fetched
 XENBUILD_DEFINE_ERROR(HashMismatch, FetchError);
 XENBUILD_DEFINE_ERROR(SignatureError, Error); // missing, bad or untrusted signature
 XENBUILD_DEFINE_ERROR(PatchError, Error);     // a patch does not apply or is malformed

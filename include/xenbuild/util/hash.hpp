@@ -31,7 +31,7 @@ struct Hash {
 
 // Incremental SHA-256.
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -43,7 +43,7 @@ public:
     void update(std::string_view data) { update(data.data(), data.size()); }
     Hash finish(); // the hasher cannot be used afterwards
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

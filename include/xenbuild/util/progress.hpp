@@ -11,22 +11,22 @@ namespace xenbuild::util {
 struct ProgressEvent {
     enum class Kind { Started, Progress, Message, Finished, Failed };
     Kind kind = Kind::Message;
-    std::string activity;     // stable id of the unit of work, e.g. "fetch xen_4_19:qemu"
-    std::string text;         // human-readable detail
-    std::uint64_t done = 0;   // units done so far (Progress)
-    std::uint64_t total = 0;  // 0 when unknown
-    std::string unit;         // "bytes", "objects", "files", ...
+    std::string activity;    // stable id of the unit of work, e.g. "fetch xen_4_19:qemu"
+    std::string text;        // human-readable detail
+    std::uint64_t done = 0;  // units done so far (Progress)
+    std::uint64_t total = 0; // 0 when unknown
+    std::string unit;        // "bytes", "objects", "files", ...
 };
 
 class ProgressObserver {
-public:
+  public:
     virtual ~ProgressObserver() = default;
     virtual void onEvent(const ProgressEvent& event) = 0;
 };
 
 // Discards every event; the default when a caller does not care.
 class NullProgress final : public ProgressObserver {
-public:
+  public:
     void onEvent(const ProgressEvent&) override {}
 };
 

@@ -10,7 +10,6 @@
 
 namespace xenbuild::test {
 
-
 struct CommandResult {
     int status = -1;
     std::string out;
