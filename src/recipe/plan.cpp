@@ -53,6 +53,28 @@ const SourcePin* BuildPlan::source(const std::string& sourceName) const {
     return nullptr;
 }
 
+namespace {
+
+// What reaches the build, shared by the hash input and the printed plan (sources aside: the
+// hash input lists them in staging order, the printed plan keys them by name).
+nlohmann::json buildFields(const BuildPlan& plan) {
+    nlohmann::json patchList = nlohmann::json::array();
+    for (const auto& p : plan.patches)
+        patchList.push_back(patchJson(p));
+    return {{"pname", plan.pname},
+            {"version", plan.version},
+            {"branch", plan.branch},
+            {"patches", patchList},
+            {"configureFlags", plan.configureFlags},
+            {"makeFlags", plan.makeFlags},
+            {"makeTargets", plan.makeTargets},
+            {"env", plan.env},
+            {"outputs", plan.outputs},
+            {"checks", checksJson(plan.checks)}};
+}
+
+} // namespace
+
 nlohmann::json BuildPlan::hashInput() const {
     nlohmann::json sourceList = nlohmann::json::array();
     for (const auto& s : sources) {
@@ -60,21 +82,10 @@ nlohmann::json BuildPlan::hashInput() const {
         entry["name"] = s.name;
         sourceList.push_back(std::move(entry));
     }
-    nlohmann::json patchList = nlohmann::json::array();
-    for (const auto& p : patches)
-        patchList.push_back(patchJson(p));
-    return {{"format", planFormat},
-            {"pname", pname},
-            {"version", version},
-            {"branch", branch},
-            {"sources", sourceList},
-            {"patches", patchList},
-            {"configureFlags", configureFlags},
-            {"makeFlags", makeFlags},
-            {"makeTargets", makeTargets},
-            {"env", env},
-            {"outputs", outputs},
-            {"checks", checksJson(checks)}};
+    auto json = buildFields(*this);
+    json["format"] = planFormat;
+    json["sources"] = std::move(sourceList);
+    return json;
 }
 
 nlohmann::json BuildPlan::toJson() const {
@@ -84,26 +95,15 @@ nlohmann::json BuildPlan::toJson() const {
         sourceMap[s.name] = sourceJson(s);
         sourceOrder.push_back(s.name);
     }
-    nlohmann::json patchList = nlohmann::json::array();
-    for (const auto& p : patches)
-        patchList.push_back(patchJson(p));
-    return {{"name", name},
-            {"pname", pname},
-            {"version", version},
-            {"branch", branch},
-            {"variant", variant},
-            {"args", args},
-            {"sources", sourceMap},
-            {"stagingOrder", sourceOrder},
-            {"patches", patchList},
-            {"configureFlags", configureFlags},
-            {"makeFlags", makeFlags},
-            {"makeTargets", makeTargets},
-            {"env", env},
-            {"outputs", outputs},
-            {"checks", checksJson(checks)},
-            {"meta", metaJson(meta)},
-            {"hash", hash.sri()}};
+    auto json = buildFields(*this);
+    json["name"] = name;
+    json["variant"] = variant;
+    json["args"] = args;
+    json["sources"] = std::move(sourceMap);
+    json["stagingOrder"] = std::move(sourceOrder);
+    json["meta"] = metaJson(meta);
+    json["hash"] = hash.sri();
+    return json;
 }
 
 util::Hash computePlanHash(const BuildPlan& plan) {
