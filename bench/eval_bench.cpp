@@ -3,6 +3,7 @@
 //
 // Usage: xenbuild_eval_bench [RECIPES_DIR] [ROUNDS]   (defaults: the source tree's recipes/, 50)
 
+#include "xenbuild/util/build_paths.hpp"
 #include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -35,7 +36,7 @@ double roundMilliseconds(const std::filesystem::path& recipes, std::size_t& plan
 int main(int argc, char** argv) {
     const std::filesystem::path recipes =
         argc > 1 ? std::filesystem::path(argv[1])
-                 : std::filesystem::path(XENBUILD_SOURCE_DIR) / "recipes";
+                 : std::filesystem::path(::xenbuild::util::sourceDir()) / "recipes";
     const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 50;
     try {
         std::vector<double> times;

@@ -2,6 +2,7 @@
 // Test helpers for recipe and CLI tests: temporary directories, a copy of the checked-in
 // recipes, golden files (XENBUILD_ACCEPT=1 rewrites them) and running the built binary.
 
+#include "support/test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
@@ -20,7 +21,7 @@ namespace xenbuild::test {
 namespace fs = std::filesystem;
 
 inline fs::path sourceRecipes() {
-    return fs::path(XENBUILD_SOURCE_DIR) / "recipes";
+    return fs::path(::xenbuild::test::sourceDir()) / "recipes";
 }
 
 // <dir>/recipes: a copy of the checked-in recipe directory.
@@ -52,7 +53,7 @@ inline void editFile(const fs::path& path, const std::string& from, const std::s
 
 // Compares `actual` with tests/golden/<name>; with XENBUILD_ACCEPT=1 rewrites the file instead.
 inline void checkGolden(const std::string& name, const std::string& actual) {
-    const fs::path path = fs::path(XENBUILD_GOLDEN_DIR) / name;
+    const fs::path path = fs::path(::xenbuild::test::goldenDir()) / name;
     const char* accept = std::getenv("XENBUILD_ACCEPT");
     if (accept != nullptr && std::string(accept) == "1") {
         writeFile(path, actual);
@@ -88,7 +89,7 @@ inline RunResult runXenbuild(const std::vector<std::string>& args, const fs::pat
     std::string command = "cd " + shellQuote(cwd.string()) +
                           " && env -i PATH=/usr/bin:/bin HOME=" + shellQuote(cwd.string()) +
                           " XENBUILD_TODAY=" + shellQuote(today) + " " +
-                          shellQuote(XENBUILD_BINARY);
+                          shellQuote(::xenbuild::test::xenbuildBinary());
     for (const auto& arg : args)
         command += " " + shellQuote(arg);
     command += " >" + shellQuote((cwd / ".stdout").string()) + " 2>" +

@@ -1,3 +1,4 @@
+#include "xenbuild/util/build_paths.hpp"
 #include "cli/context.hpp"
 
 #include <cstdlib>
@@ -22,7 +23,7 @@ std::filesystem::path resolveRecipesDir(const GlobalOptions& options) {
     }
     const auto installed = executableDir() / ".." / "share" / "xenbuild" / "recipes";
     if (std::filesystem::is_directory(installed)) return installed.lexically_normal();
-    return std::filesystem::path(XENBUILD_SOURCE_DIR) / "recipes";
+    return std::filesystem::path(::xenbuild::util::sourceDir()) / "recipes";
 }
 
 } // namespace xenbuild::cli

@@ -1,3 +1,4 @@
+#include "xenbuild/util/build_paths.hpp"
 #include "cli/signing.hpp"
 
 #include "xenbuild/util/error.hpp"
@@ -25,7 +26,7 @@ fetch::SignatureVerifier makeVerifier(const SigningOptions& options, const Globa
     if (fs::exists(besideRecipes / fetch::kXenSigningKeyFile)) {
         return fetch::xenProjectVerifier(besideRecipes);
     }
-    return fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR);
+    return fetch::xenProjectVerifier(::xenbuild::util::sourceDir());
 }
 
 } // namespace xenbuild::cli

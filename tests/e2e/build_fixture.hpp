@@ -2,6 +2,7 @@
 // A Xen-shaped upstream made at test time (tests/e2e/make-fake-upstream.sh) and a runner for
 // the real xenbuild binary against it, with its own store.
 
+#include "support/test_paths.hpp"
 #include "support/fixtures.hpp"
 
 #include <string>
@@ -17,8 +18,8 @@ struct FakeUpstream {
 
     FakeUpstream() {
         runOk("bash " +
-              shellQuote(std::string(XENBUILD_SOURCE_DIR) + "/tests/e2e/make-fake-upstream.sh") +
-              " " + shellQuote(root.string()) + " " + shellQuote(XENBUILD_SOURCE_DIR));
+              shellQuote(std::string(::xenbuild::test::sourceDir()) + "/tests/e2e/make-fake-upstream.sh") +
+              " " + shellQuote(root.string()) + " " + shellQuote(::xenbuild::test::sourceDir()));
     }
 
     // Adds a local patch for the 4.19 branch.
@@ -49,7 +50,7 @@ struct FakeUpstream {
         return runXenbuild(args + " 2>/dev/null");
     }
     CommandResult runXenbuild(const std::string& args) const {
-        return run("XENBUILD_TODAY=2026-11-21 " + shellQuote(XENBUILD_BINARY) + " --recipes " +
+        return run("XENBUILD_TODAY=2026-11-21 " + shellQuote(::xenbuild::test::xenbuildBinary()) + " --recipes " +
                    shellQuote(recipes.string()) + " --store " + shellQuote(store.string()) + " " +
                    args);
     }

@@ -1,6 +1,7 @@
 // `xenbuild update`, `verify` and `xsa import` run as a maintainer would, on an upstream made
 // at test time (tests/unit/update/upstream_fixture.hpp) and on the real XSA-458 advisory.
 
+#include "support/test_paths.hpp"
 #include "support/spawn.hpp"
 #include "unit/update/upstream_fixture.hpp"
 
@@ -92,7 +93,7 @@ TEST_CASE("xenbuild xsa import records the real XSA-458 and refuses a tampered c
     xbtest::TempDir dir;
     const fs::path recipes = dir / "recipes";
     fs::create_directories(recipes);
-    fs::copy(fs::path(XENBUILD_SOURCE_DIR) / "recipes" / "xen", recipes / "xen");
+    fs::copy(fs::path(::xenbuild::test::sourceDir()) / "recipes" / "xen", recipes / "xen");
     const fs::path patches = recipes / "xen" / "patches.json";
     const std::string original = xbtest::runOk("cat " + xbtest::shellQuote(patches.string()));
     // An outdated XSA-458 entry: the import brings it back to the advisory's facts.
@@ -101,7 +102,7 @@ TEST_CASE("xenbuild xsa import records the real XSA-458 and refuses a tampered c
     xbtest::writeFile(patches, outdated);
     const fs::path home = dir / "home";
     fs::create_directories(home);
-    const fs::path advisory = fs::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
+    const fs::path advisory = fs::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
 
     std::string tampered = xbtest::runOk("cat " + xbtest::shellQuote(advisory.string()));
     tampered.replace(tampered.find("double unlock"), 6, "triple");

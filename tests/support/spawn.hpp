@@ -2,6 +2,7 @@
 // Runs the real xenbuild binary for end-to-end tests: asynchronously (to kill it or race two of
 // them) or to completion, with stdout and stderr captured in files and a clean environment.
 
+#include "support/test_paths.hpp"
 #include "support/fixtures.hpp"
 
 #include <fcntl.h>
@@ -28,11 +29,11 @@ struct Process {
     std::string stderrText() const { return runOk("cat " + shellQuote(err.string())); }
 };
 
-// Starts XENBUILD_BINARY with `args`; HOME and the XDG directories point into `home`.
+// Starts ::xenbuild::test::xenbuildBinary() with `args`; HOME and the XDG directories point into `home`.
 inline Process spawnXenbuild(const fs::path& home, const std::vector<std::string>& args,
                              const std::string& label) {
     Process process{-1, home / (label + ".out"), home / (label + ".err")};
-    std::vector<std::string> argv = {XENBUILD_BINARY};
+    std::vector<std::string> argv = {::xenbuild::test::xenbuildBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=" + home.string(),
                                     "XDG_CACHE_HOME=" + (home / "cache").string(),

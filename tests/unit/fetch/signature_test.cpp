@@ -1,3 +1,4 @@
+#include "support/test_paths.hpp"
 #include "xenbuild/fetch/signature.hpp"
 
 #include "unit/fetch/gpg_fixture.hpp"
@@ -16,9 +17,9 @@ using xenbuild::test::GpgFixture;
 namespace {
 
 const std::filesystem::path kXenKey =
-    std::filesystem::path(XENBUILD_SOURCE_DIR) / xenbuild::fetch::kXenSigningKeyFile;
+    std::filesystem::path(::xenbuild::test::sourceDir()) / xenbuild::fetch::kXenSigningKeyFile;
 const std::filesystem::path kAdvisory =
-    std::filesystem::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
+    std::filesystem::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
 
 const std::string kData = "object 0123\ntype commit\ntag RELEASE-4.19.0\n\nXen 4.19.0\n";
 

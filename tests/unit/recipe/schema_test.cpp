@@ -1,3 +1,4 @@
+#include "support/test_paths.hpp"
 #include "xenbuild/recipe/schema.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -16,7 +17,7 @@ void validate(const std::string& text) {
 } // namespace
 
 TEST_CASE("recipe::loadRecipeSchema enforces the published docs/recipe.schema.json", "[recipe]") {
-    const auto published = xenbuild::test::readFile(std::filesystem::path(XENBUILD_SOURCE_DIR) /
+    const auto published = xenbuild::test::readFile(std::filesystem::path(::xenbuild::test::sourceDir()) /
                                                     "docs" / "recipe.schema.json");
     // CMake embeds the file at configure time; a stale build would enforce another schema.
     CHECK(std::string(recipeSchemaText()) == published);

@@ -1,3 +1,4 @@
+#include "support/test_paths.hpp"
 #include "xenbuild/update/advisory.hpp"
 
 #include "unit/fetch/gpg_fixture.hpp"
@@ -16,10 +17,10 @@ using xenbuild::update::readAdvisoryFile;
 namespace {
 
 const std::filesystem::path kAdvisory =
-    std::filesystem::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
+    std::filesystem::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
 
 SignatureVerifier xenVerifier() {
-    return xenbuild::fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR);
+    return xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir());
 }
 
 // From xen-pins.json, patches.XSA-458.description.

@@ -1,3 +1,4 @@
+#include "support/test_paths.hpp"
 #include "unit/update/upstream_fixture.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
@@ -13,7 +14,7 @@ namespace {
 
 const std::string kZeros(40, '0');
 const std::string kZeroHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-const fs::path kProjectRecipes = fs::path(XENBUILD_SOURCE_DIR) / "recipes" / "xen";
+const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes" / "xen";
 
 std::string readAll(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -1,3 +1,4 @@
+#include "support/test_paths.hpp"
 #include "xenbuild/update/xsa_import.hpp"
 
 #include "support/fixtures.hpp"
@@ -21,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kProjectRecipes = fs::path(XENBUILD_SOURCE_DIR) / "recipes";
-const fs::path kAdvisory = fs::path(XENBUILD_TEST_DATA_DIR) / "xsa-458-advisory.txt";
+const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes";
+const fs::path kAdvisory = fs::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
 
 std::string readAll(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -75,7 +76,7 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
           "[update][xsa]") {
     Recipes copy;
     const auto advisory =
-        readAdvisoryFile(kAdvisory, xenbuild::fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR));
+        readAdvisoryFile(kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()));
     const auto result = planXsaImport(advisory, copy.recipes, {});
     CHECK(result.id == "XSA-458");
     CHECK_FALSE(result.added);
@@ -98,7 +99,7 @@ TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is p
     std::string text = readAll(kAdvisory);
     text.replace(text.find("22dd1071"), 8, "33dd1071");
     CHECK_THROWS_AS(
-        readAdvisory(text, xenbuild::fetch::xenProjectVerifier(XENBUILD_SOURCE_DIR), "tampered"),
+        readAdvisory(text, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()), "tampered"),
         xenbuild::SignatureError);
 }
 
