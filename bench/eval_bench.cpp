@@ -3,8 +3,8 @@
 //
 // Usage: xenbuild_eval_bench [RECIPES_DIR] [ROUNDS]   (defaults: the source tree's recipes/, 50)
 
-#include "xenbuild/util/build_paths.hpp"
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/build_paths.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-#include "xenbuild/util/build_paths.hpp"
 #include "cli/context.hpp"
+#include "xenbuild/util/build_paths.hpp"
 
 #include <cstdlib>
 #include <unistd.h>

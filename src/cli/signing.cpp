@@ -1,5 +1,5 @@
-#include "xenbuild/util/build_paths.hpp"
 #include "cli/signing.hpp"
+#include "xenbuild/util/build_paths.hpp"
 
 #include "xenbuild/util/error.hpp"
 

@@ -2,8 +2,8 @@
 // A Xen-shaped upstream made at test time (tests/e2e/make-fake-upstream.sh) and a runner for
 // the real xenbuild binary against it, with its own store.
 
-#include "support/test_paths.hpp"
 #include "support/fixtures.hpp"
+#include "support/test_paths.hpp"
 
 #include <string>
 
@@ -18,7 +18,8 @@ struct FakeUpstream {
 
     FakeUpstream() {
         runOk("bash " +
-              shellQuote(std::string(::xenbuild::test::sourceDir()) + "/tests/e2e/make-fake-upstream.sh") +
+              shellQuote(std::string(::xenbuild::test::sourceDir()) +
+                         "/tests/e2e/make-fake-upstream.sh") +
               " " + shellQuote(root.string()) + " " + shellQuote(::xenbuild::test::sourceDir()));
     }
 
@@ -50,9 +51,9 @@ struct FakeUpstream {
         return runXenbuild(args + " 2>/dev/null");
     }
     CommandResult runXenbuild(const std::string& args) const {
-        return run("XENBUILD_TODAY=2026-11-21 " + shellQuote(::xenbuild::test::xenbuildBinary()) + " --recipes " +
-                   shellQuote(recipes.string()) + " --store " + shellQuote(store.string()) + " " +
-                   args);
+        return run("XENBUILD_TODAY=2026-11-21 " + shellQuote(::xenbuild::test::xenbuildBinary()) +
+                   " --recipes " + shellQuote(recipes.string()) + " --store " +
+                   shellQuote(store.string()) + " " + args);
     }
 
     std::string hostProfileArg() const {

@@ -1,9 +1,9 @@
 // End-to-end tests of `xenbuild build` on the Xen-shaped tree: staging, patch order, outputs,
 // checks, the cache, and what the sandbox forbids.
 
-#include "support/test_paths.hpp"
 #include "e2e/build_fixture.hpp"
 #include "support/processes.hpp"
+#include "support/test_paths.hpp"
 #include "xenbuild/build/pe.hpp"
 
 #include <catch2/catch.hpp>
@@ -183,9 +183,9 @@ TEST_CASE("build: an interrupted build stops every process and leaves nothing be
           "[build][e2e][sandbox]") {
     FakeUpstream upstream;
     upstream.addHook("0003", "sleep", "sleep 300\n");
-    const std::string command = "echo $$ > build.pid; exec " + shellQuote(::xenbuild::test::xenbuildBinary()) +
-                                " --recipes recipes --store store build xen_4_19-slim " +
-                                upstream.hostProfileArg();
+    const std::string command =
+        "echo $$ > build.pid; exec " + shellQuote(::xenbuild::test::xenbuildBinary()) +
+        " --recipes recipes --store store build xen_4_19-slim " + upstream.hostProfileArg();
     const auto started =
         run("cd " + shellQuote(upstream.root.string()) + " && (sh -c " + shellQuote(command) +
             " > build.out 2>&1; echo $? > build.rc) > /dev/null 2>&1 & echo started");

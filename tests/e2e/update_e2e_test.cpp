@@ -1,8 +1,8 @@
 // `xenbuild update`, `verify` and `xsa import` run as a maintainer would, on an upstream made
 // at test time (tests/unit/update/upstream_fixture.hpp) and on the real XSA-458 advisory.
 
-#include "support/test_paths.hpp"
 #include "support/spawn.hpp"
+#include "support/test_paths.hpp"
 #include "unit/update/upstream_fixture.hpp"
 
 #include <catch2/catch.hpp>

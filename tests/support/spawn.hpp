@@ -2,8 +2,8 @@
 // Runs the real xenbuild binary for end-to-end tests: asynchronously (to kill it or race two of
 // them) or to completion, with stdout and stderr captured in files and a clean environment.
 
-#include "support/test_paths.hpp"
 #include "support/fixtures.hpp"
+#include "support/test_paths.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -29,7 +29,8 @@ struct Process {
     std::string stderrText() const { return runOk("cat " + shellQuote(err.string())); }
 };
 
-// Starts ::xenbuild::test::xenbuildBinary() with `args`; HOME and the XDG directories point into `home`.
+// Starts ::xenbuild::test::xenbuildBinary() with `args`; HOME and the XDG directories point into
+// `home`.
 inline Process spawnXenbuild(const fs::path& home, const std::vector<std::string>& args,
                              const std::string& label) {
     Process process{-1, home / (label + ".out"), home / (label + ".err")};

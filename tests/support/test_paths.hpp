@@ -5,9 +5,9 @@
 
 namespace xenbuild::test {
 
-const char* sourceDir();    // the source checkout
-const char* testDataDir();  // tests/data
-const char* goldenDir();    // tests/golden
+const char* sourceDir();      // the source checkout
+const char* testDataDir();    // tests/data
+const char* goldenDir();      // tests/golden
 const char* xenbuildBinary(); // the built xenbuild executable
 
 } // namespace xenbuild::test

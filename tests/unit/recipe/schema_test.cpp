@@ -17,8 +17,8 @@ void validate(const std::string& text) {
 } // namespace
 
 TEST_CASE("recipe::loadRecipeSchema enforces the published docs/recipe.schema.json", "[recipe]") {
-    const auto published = xenbuild::test::readFile(std::filesystem::path(::xenbuild::test::sourceDir()) /
-                                                    "docs" / "recipe.schema.json");
+    const auto published = xenbuild::test::readFile(
+        std::filesystem::path(::xenbuild::test::sourceDir()) / "docs" / "recipe.schema.json");
     // CMake embeds the file at configure time; a stale build would enforce another schema.
     CHECK(std::string(recipeSchemaText()) == published);
 }

@@ -1,5 +1,5 @@
-#include "support/test_paths.hpp"
 #include "unit/update/upstream_fixture.hpp"
+#include "support/test_paths.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
 

@@ -75,8 +75,8 @@ $
 TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it",
           "[update][xsa]") {
     Recipes copy;
-    const auto advisory =
-        readAdvisoryFile(kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()));
+    const auto advisory = readAdvisoryFile(
+        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()));
     const auto result = planXsaImport(advisory, copy.recipes, {});
     CHECK(result.id == "XSA-458");
     CHECK_FALSE(result.added);
@@ -98,9 +98,10 @@ TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is p
           "[update][xsa]") {
     std::string text = readAll(kAdvisory);
     text.replace(text.find("22dd1071"), 8, "33dd1071");
-    CHECK_THROWS_AS(
-        readAdvisory(text, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()), "tampered"),
-        xenbuild::SignatureError);
+    CHECK_THROWS_AS(readAdvisory(text,
+                                 xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()),
+                                 "tampered"),
+                    xenbuild::SignatureError);
 }
 
 TEST_CASE("update::planXsaImport adds a new XSA and lists it for branches", "[update][xsa]") {
