@@ -39,7 +39,7 @@ std::map<std::string, std::string> fileDigests(const fs::path& root) {
     if (!fs::exists(root)) return digests;
     for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
          ++it) {
-        const auto relative = fs::relative(it->path(), root).string();
+        const auto relative = it->path().lexically_relative(root).string();
         if (it->is_symlink()) {
             digests[relative] = "-> " + fs::read_symlink(it->path()).string();
         } else if (it->is_regular_file()) {

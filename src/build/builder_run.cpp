@@ -69,7 +69,12 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
         if (source.name != "xen" && to == paths.srcDir) {
             throw BuildError("source " + quote(source.name) + " has no staging location");
         }
-        if (fs::exists(to)) removeIfExists(to); // a stale checkout shipped inside the xen tree
+        // Parents first, refusing links, so neither the removal nor the copy leaves the tree.
+        if (to != paths.srcDir) {
+            detail::createDirectoriesWithin(paths.buildDir,
+                                            to.parent_path().lexically_relative(paths.buildDir));
+        }
+        removeIfExists(to); // a stale checkout shipped inside the xen tree
         detail::copyTree(from, to);
         roots[source.name] = to;
     }
@@ -81,7 +86,7 @@ void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
     for (const auto& source : plan.sources) {
         if (source.stageAs != "tarball") continue;
         const fs::path file = paths.srcDir / source.stageAt;
-        fs::create_directories(file.parent_path());
+        detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
         detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
     }
 }

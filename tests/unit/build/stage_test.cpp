@@ -1,0 +1,336 @@
+// Staging copies trees exactly (links as links, never followed) and never writes outside the
+// destination; the iPXE tarball holds the same tree. The fixture (tests/data/make-link-tree.sh)
+// has every tree feature the real upstreams have, plus hostile links.
+
+#include "build/stage.hpp"
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/store.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include "support/fixtures.hpp"
+#include "support/tree_listing.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+using namespace xenbuild;
+using xbtest::TempDir;
+using xbtest::TreeListing;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A temporary directory with the fixture at src/, a watched directory at outside/ (where the
+// fixture's ../.. links point) and an empty build directory at work/build.
+struct Layout {
+    TempDir tmp;
+    fs::path src = tmp / "src";
+    fs::path outside = tmp / "outside";
+    fs::path build = tmp / "work" / "build";
+    Layout() {
+        xbtest::makeLinkTree(src);
+        xbtest::writeFile(outside / "file", "outside\n");
+        fs::create_directories(build);
+    }
+    // Everything in the temporary directory except what is under `except`.
+    TreeListing everythingBut(const fs::path& except) const {
+        const std::string prefix = except.lexically_relative(tmp.path()).generic_string();
+        auto listing = xbtest::listTree(tmp.path());
+        std::erase_if(listing, [&](const auto& item) {
+            return item.first == prefix || item.first.rfind(prefix + "/", 0) == 0;
+        });
+        return listing;
+    }
+};
+
+mode_t modeOf(const fs::path& path) {
+    struct stat info {};
+    REQUIRE(::lstat(path.c_str(), &info) == 0);
+    return info.st_mode;
+}
+
+void requireSameTree(const fs::path& source, const fs::path& staged) {
+    const auto expected = xbtest::listTree(source);
+    REQUIRE(xbtest::listTree(staged) == expected);
+    REQUIRE(store::narHash(staged).sri() == store::narHash(source).sri());
+    // And by an independent tool, links compared as links.
+    const auto diff = xbtest::run("diff -r --no-dereference " + xbtest::shellQuote(source) + " " +
+                                  xbtest::shellQuote(staged) + " 2>&1");
+    INFO(diff.output);
+    REQUIRE(diff.status == 0);
+}
+
+void makeSocket(const fs::path& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    REQUIRE(path.string().size() < sizeof address.sun_path);
+    std::strcpy(address.sun_path, path.c_str());
+    const int bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    ::close(fd);
+    REQUIRE(bound == 0);
+}
+
+struct Member {
+    std::string type; // "d", "f", "l"
+    unsigned perm = 0;
+    std::string link;
+    std::string sha;
+    std::int64_t uid = -1, gid = -1, mtime = -1;
+};
+
+// Every member of a tar.gz, in archive order, read with libarchive.
+std::vector<std::pair<std::string, Member>> readTarball(const fs::path& file) {
+    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(),
+                                                              &archive_read_free);
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_all(a.get());
+    REQUIRE(archive_read_open_filename(a.get(), file.c_str(), 65536) == ARCHIVE_OK);
+    std::vector<std::pair<std::string, Member>> members;
+    archive_entry* entry = nullptr;
+    while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
+        Member member;
+        const auto type = archive_entry_filetype(entry);
+        member.type = type == AE_IFDIR ? "d" : type == AE_IFLNK ? "l" : type == AE_IFREG ? "f" : "?";
+        member.perm = static_cast<unsigned>(archive_entry_perm(entry));
+        if (type == AE_IFLNK) member.link = archive_entry_symlink(entry);
+        member.uid = archive_entry_uid(entry);
+        member.gid = archive_entry_gid(entry);
+        member.mtime = archive_entry_mtime(entry);
+        std::string content;
+        const void* block = nullptr;
+        std::size_t size = 0;
+        la_int64_t offset = 0;
+        while (archive_read_data_block(a.get(), &block, &size, &offset) == ARCHIVE_OK)
+            content.append(static_cast<const char*>(block), size);
+        if (type == AE_IFREG) member.sha = util::sha256(content).hex();
+        members.emplace_back(archive_entry_pathname(entry), member);
+    }
+    return members;
+}
+
+} // namespace
+
+TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build][stage]") {
+    Layout layout;
+    const auto before = layout.everythingBut(layout.build / "xen");
+    const fs::path staged = layout.build / "xen";
+    build::detail::copyTree(layout.src, staged);
+
+    requireSameTree(layout.src, staged);
+    // Nothing was created or changed outside the destination (the ../.. links and evil -> /etc
+    // included), and nothing in the fixture itself.
+    REQUIRE(layout.everythingBut(staged) == before);
+
+    SECTION("links keep their target text, whatever it points at") {
+        REQUIRE(fs::read_symlink(staged / "xen/arch/riscv/configs/riscv64_defconfig") ==
+                "tiny64_defconfig");
+        REQUIRE(fs::read_symlink(staged / "xen/arch/riscv/configs/chained_defconfig") ==
+                "riscv64_defconfig");
+        REQUIRE(fs::read_symlink(staged / "tools/arch") == "../xen/arch");
+        REQUIRE(fs::read_symlink(staged / "tools/self") == ".");
+        REQUIRE(fs::read_symlink(staged / "evil") == "/etc");
+        REQUIRE(fs::read_symlink(staged / "tools/escape-up") == "../../outside");
+        REQUIRE(fs::read_symlink(staged / "loop") == "loop");
+        REQUIRE(fs::read_symlink(staged / "dangling") == "does-not-exist");
+        REQUIRE(fs::is_regular_file(fs::symlink_status(staged / "xen/arch/riscv/configs/tiny64_defconfig")));
+    }
+    SECTION("files keep their permission bits and become owner-writable") {
+        REQUIRE((modeOf(staged / "scripts/run.sh") & 07777) == 0755);
+        REQUIRE((modeOf(staged / "docs/read-only.txt") & 07777) == 0644);
+        REQUIRE((modeOf(staged / "dir with spaces/sub dir/a file with spaces.txt") & 07777) ==
+                0644);
+    }
+}
+
+TEST_CASE("build::copyTree stages a read-only store entry exactly", "[build][stage]") {
+    Layout layout;
+    auto store = store::Store::open(layout.tmp / "store", {false});
+    store::AddRequest request;
+    request.name = "xen";
+    request.lockKey = "stage-test";
+    const auto entry = store.add(request, [&](const fs::path& dest, const fs::path&) {
+        xbtest::runOk("cp -a " + xbtest::shellQuote(layout.src.string()) + " " +
+                      xbtest::shellQuote(dest.string()));
+        return std::string();
+    });
+    const auto before = layout.everythingBut(layout.build / "xen");
+    build::detail::copyTree(entry.path, layout.build / "xen");
+    requireSameTree(entry.path, layout.build / "xen");
+    requireSameTree(layout.src, layout.build / "xen");
+    REQUIRE(layout.everythingBut(layout.build / "xen") == before);
+    // Staged files are writable (patches apply to them), executables stay executable.
+    REQUIRE((modeOf(layout.build / "xen/scripts/run.sh") & 0777) == 0755);
+    REQUIRE((modeOf(layout.build / "xen/xen/arch/riscv/configs/tiny64_defconfig") & 0200) != 0);
+}
+
+TEST_CASE("build::copyTree never writes through a link at the destination", "[build][stage]") {
+    Layout layout;
+    const fs::path staged = layout.build / "xen";
+    fs::create_directory_symlink(layout.outside, staged);
+    const auto before = xbtest::listTree(layout.outside);
+    REQUIRE_THROWS_WITH(build::detail::copyTree(layout.src, staged),
+                        "cannot create directory '" + staged.string() + "': File exists");
+    REQUIRE(xbtest::listTree(layout.outside) == before);
+}
+
+TEST_CASE("build::copyTree skips .git entries of an override", "[build][stage]") {
+    TempDir tmp;
+    xbtest::writeFile(tmp / "src/README", "readme\n");
+    xbtest::writeFile(tmp / "src/.git/HEAD", "ref: refs/heads/main\n");
+    xbtest::writeFile(tmp / "src/sub/.git", "gitdir: ../../.git/modules/sub\n");
+    xbtest::writeFile(tmp / "src/sub/file", "file\n");
+    build::detail::copyTree(tmp / "src", tmp / "dst");
+    REQUIRE(xbtest::listTree(tmp / "dst") ==
+            TreeListing{{"README", "f - " + util::sha256("readme\n").hex()},
+                        {"sub", "d"},
+                        {"sub/file", "f - " + util::sha256("file\n").hex()}});
+}
+
+TEST_CASE("build::copyTree refuses FIFOs, sockets and devices, naming them", "[build][stage]") {
+    TempDir tmp;
+    xbtest::writeFile(tmp / "src/README", "readme\n");
+    fs::create_directories(tmp / "src/dir");
+    const std::string rule =
+        "; a source tree may hold only directories, regular files and symbolic links";
+    SECTION("FIFO") {
+        REQUIRE(::mkfifo((tmp / "src/dir/pipe").c_str(), 0644) == 0);
+        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+                            "cannot stage '" + (tmp / "src/dir/pipe").string() +
+                                "': it is a named pipe (FIFO)" + rule);
+    }
+    SECTION("socket") {
+        makeSocket(tmp / "src/dir/sock");
+        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+                            "cannot stage '" + (tmp / "src/dir/sock").string() +
+                                "': it is a socket" + rule);
+    }
+    SECTION("device") {
+        if (::mknod((tmp / "src/dir/null").c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) {
+            WARN("cannot make a device node here (not root): device case not checked");
+            return;
+        }
+        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+                            "cannot stage '" + (tmp / "src/dir/null").string() +
+                                "': it is a character device" + rule);
+    }
+}
+
+TEST_CASE("build::createDirectoriesWithin never passes through a link", "[build][stage]") {
+    Layout layout;
+    const fs::path tree = layout.build / "xen";
+    build::detail::copyTree(layout.src, tree);
+    const auto before = layout.everythingBut(tree);
+
+    build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir");
+    REQUIRE(fs::is_directory(fs::symlink_status(tree / "tools/firmware/seabios-dir")));
+    build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir"); // exists: fine
+
+    SECTION("a link in the tree") {
+        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
+                            "cannot stage at 'tools/escape-up/seabios-dir': '" +
+                                (tree / "tools/escape-up").string() +
+                                "' is a symbolic link, and staging never writes through links");
+        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "evil/x"),
+                            "cannot stage at 'evil/x': '" + (tree / "evil").string() +
+                                "' is a symbolic link, and staging never writes through links");
+    }
+    SECTION("a file in the way") {
+        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "scripts/run.sh/x"),
+                            "cannot stage at 'scripts/run.sh/x': '" +
+                                (tree / "scripts/run.sh").string() + "' is not a directory");
+    }
+    SECTION("a path leaving the tree") {
+        for (const std::string bad : {"../../victim", "tools/../../x", "/tmp/x"}) {
+            REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, bad),
+                                "cannot stage at '" + bad +
+                                    "': the location must be a relative path inside the tree");
+        }
+    }
+    REQUIRE(layout.everythingBut(tree) == before);
+}
+
+TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]") {
+    Layout layout;
+    const fs::path staged = layout.build / "tarball-ipxe";
+    build::detail::copyTree(layout.src, staged);
+    const fs::path file = layout.tmp / "ipxe.tar.gz";
+    build::detail::writeTarball(staged, "ipxe", file, 1700000000);
+
+    const auto members = readTarball(file);
+    const auto source = xbtest::listTree(layout.src);
+    REQUIRE(members.size() == source.size());
+    std::vector<std::string> names;
+    for (const auto& [name, member] : members) {
+        names.push_back(member.type == "d" ? name.substr(0, name.size() - 1) : name);
+        REQUIRE(name.rfind("ipxe/", 0) == 0);
+        std::string relative = name.substr(5);
+        if (member.type == "d" && relative.ends_with('/')) relative.pop_back();
+        INFO(name);
+        REQUIRE(source.count(relative) == 1);
+        const std::string& line = source.at(relative);
+        REQUIRE(member.uid == 0);
+        REQUIRE(member.gid == 0);
+        REQUIRE(member.mtime == 1700000000);
+        if (member.type == "l") {
+            REQUIRE(line == "l " + member.link);
+            REQUIRE(member.perm == 0777);
+        } else if (member.type == "d") {
+            REQUIRE(line == "d");
+            REQUIRE(member.perm == 0755);
+        } else {
+            REQUIRE(member.type == "f");
+            REQUIRE(line == std::string("f ") + (member.perm == 0755 ? "x " : "- ") + member.sha);
+            REQUIRE((member.perm == 0755 || member.perm == 0644));
+        }
+    }
+    REQUIRE(std::is_sorted(names.begin(), names.end(), [](const auto& a, const auto& b) {
+        return fs::path(a) < fs::path(b);
+    }));
+
+    SECTION("the riscv link is a link member") {
+        const auto found = std::find_if(members.begin(), members.end(), [](const auto& m) {
+            return m.first == "ipxe/xen/arch/riscv/configs/riscv64_defconfig";
+        });
+        REQUIRE(found != members.end());
+        REQUIRE(found->second.type == "l");
+        REQUIRE(found->second.link == "tiny64_defconfig");
+    }
+    SECTION("unpacked by tar, it is the source tree") {
+        fs::create_directories(layout.tmp / "x");
+        xbtest::runOk("tar -xzf " + xbtest::shellQuote(file.string()) + " -C " +
+                      xbtest::shellQuote((layout.tmp / "x").string()) + " 2>&1");
+        requireSameTree(layout.src, layout.tmp / "x/ipxe");
+    }
+    SECTION("reproducibly") {
+        const fs::path again = layout.tmp / "again.tar.gz";
+        build::detail::writeTarball(staged, "ipxe", again, 1700000000);
+        REQUIRE(util::sha256File(again).hex() == util::sha256File(file).hex());
+    }
+}
+
+TEST_CASE("build::writeTarball never writes through a link", "[build][stage]") {
+    Layout layout;
+    const fs::path staged = layout.build / "tarball-ipxe";
+    build::detail::copyTree(layout.src, staged);
+    const fs::path file = layout.build / "ipxe.tar.gz";
+    fs::create_symlink(layout.outside / "file", file);
+    REQUIRE_THROWS_WITH(build::detail::writeTarball(staged, "ipxe", file, 0),
+                        "cannot create tarball '" + file.string() +
+                            "': Too many levels of symbolic links");
+    REQUIRE(xbtest::trim(xbtest::runOk("cat " + xbtest::shellQuote((layout.outside / "file").string()))) ==
+            "outside");
+}
