@@ -95,7 +95,7 @@ struct Member {
 // Every member of a tar.gz, in archive order, read with libarchive.
 std::vector<std::pair<std::string, Member>> readTarball(const fs::path& file) {
     std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(),
-                                                              &archive_read_free);
+                                                             &archive_read_free);
     archive_read_support_filter_all(a.get());
     archive_read_support_format_all(a.get());
     REQUIRE(archive_read_open_filename(a.get(), file.c_str(), 65536) == ARCHIVE_OK);
@@ -104,7 +104,10 @@ std::vector<std::pair<std::string, Member>> readTarball(const fs::path& file) {
     while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
         Member member;
         const auto type = archive_entry_filetype(entry);
-        member.type = type == AE_IFDIR ? "d" : type == AE_IFLNK ? "l" : type == AE_IFREG ? "f" : "?";
+        member.type = type == AE_IFDIR   ? "d"
+                      : type == AE_IFLNK ? "l"
+                      : type == AE_IFREG ? "f"
+                                         : "?";
         member.perm = static_cast<unsigned>(archive_entry_perm(entry));
         if (type == AE_IFLNK) member.link = archive_entry_symlink(entry);
         member.uid = archive_entry_uid(entry);
@@ -146,7 +149,8 @@ TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build]
         REQUIRE(fs::read_symlink(staged / "tools/escape-up") == "../../outside");
         REQUIRE(fs::read_symlink(staged / "loop") == "loop");
         REQUIRE(fs::read_symlink(staged / "dangling") == "does-not-exist");
-        REQUIRE(fs::is_regular_file(fs::symlink_status(staged / "xen/arch/riscv/configs/tiny64_defconfig")));
+        REQUIRE(fs::is_regular_file(
+            fs::symlink_status(staged / "xen/arch/riscv/configs/tiny64_defconfig")));
     }
     SECTION("files keep their permission bits and become owner-writable") {
         REQUIRE((modeOf(staged / "scripts/run.sh") & 07777) == 0755);
@@ -240,10 +244,11 @@ TEST_CASE("build::createDirectoriesWithin never passes through a link", "[build]
     build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir"); // exists: fine
 
     SECTION("a link in the tree") {
-        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
-                            "cannot stage at 'tools/escape-up/seabios-dir': '" +
-                                (tree / "tools/escape-up").string() +
-                                "' is a symbolic link, and staging never writes through links");
+        REQUIRE_THROWS_WITH(
+            build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
+            "cannot stage at 'tools/escape-up/seabios-dir': '" +
+                (tree / "tools/escape-up").string() +
+                "' is a symbolic link, and staging never writes through links");
         REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "evil/x"),
                             "cannot stage at 'evil/x': '" + (tree / "evil").string() +
                                 "' is a symbolic link, and staging never writes through links");
@@ -297,9 +302,8 @@ TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]"
             REQUIRE((member.perm == 0755 || member.perm == 0644));
         }
     }
-    REQUIRE(std::is_sorted(names.begin(), names.end(), [](const auto& a, const auto& b) {
-        return fs::path(a) < fs::path(b);
-    }));
+    REQUIRE(std::is_sorted(names.begin(), names.end(),
+                           [](const auto& a, const auto& b) { return fs::path(a) < fs::path(b); }));
 
     SECTION("the riscv link is a link member") {
         const auto found = std::find_if(members.begin(), members.end(), [](const auto& m) {
@@ -331,6 +335,6 @@ TEST_CASE("build::writeTarball never writes through a link", "[build][stage]") {
     REQUIRE_THROWS_WITH(build::detail::writeTarball(staged, "ipxe", file, 0),
                         "cannot create tarball '" + file.string() +
                             "': Too many levels of symbolic links");
-    REQUIRE(xbtest::trim(xbtest::runOk("cat " + xbtest::shellQuote((layout.outside / "file").string()))) ==
-            "outside");
+    REQUIRE(xbtest::trim(xbtest::runOk(
+                "cat " + xbtest::shellQuote((layout.outside / "file").string()))) == "outside");
 }
