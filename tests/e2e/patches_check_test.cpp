@@ -25,7 +25,8 @@ std::size_t entriesNamed(const fs::path& store, const std::string& name) {
 // holding only Xen.
 void removeRepositories(const FakeUpstream& upstream, std::initializer_list<const char*> names) {
     for (const char* name : names)
-        fs::rename(upstream.root / "git" / name, upstream.root / "git" / (std::string(name) + ".gone"));
+        fs::rename(upstream.root / "git" / name,
+                   upstream.root / "git" / (std::string(name) + ".gone"));
 }
 
 } // namespace
@@ -78,12 +79,13 @@ TEST_CASE("patches check fetches a component the series patches, and no other", 
 TEST_CASE("patches check reports an already applied patch and fails", "[e2e][patch]") {
     FakeUpstream upstream;
     // The reverse of 0002 after 0001 and 0002: its result is already in the tree.
-    upstream.addPatch("0003-xen-again-4.19.patch",
-                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,3 +34,3 @@ endif\n"
-                      " xl:\n"
-                      "-\tprintf '#!/bin/sh\\necho \"xl from patched Xen $(VERSION)\"\\n' > $@\n"
-                      "+\tprintf '#!/bin/sh\\necho \"xl from twice patched Xen $(VERSION)\"\\n' > $@\n"
-                      " \tchmod +x $@\n");
+    upstream.addPatch(
+        "0003-xen-again-4.19.patch",
+        "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,3 +34,3 @@ endif\n"
+        " xl:\n"
+        "-\tprintf '#!/bin/sh\\necho \"xl from patched Xen $(VERSION)\"\\n' > $@\n"
+        "+\tprintf '#!/bin/sh\\necho \"xl from twice patched Xen $(VERSION)\"\\n' > $@\n"
+        " \tchmod +x $@\n");
     removeRepositories(upstream, {"qemu", "seabios", "ovmf", "ipxe"});
     const auto check = upstream.xenbuild("patches check 4.19");
     INFO(check.output);
