@@ -25,8 +25,8 @@ inline void requireSameTree(const fs::path& source, const fs::path& staged) {
     REQUIRE(listTree(staged) == expected);
     REQUIRE(xenbuild::store::narHash(staged).sri() == xenbuild::store::narHash(source).sri());
     // And by an independent tool, links compared as links.
-    const auto diff = run("diff -r --no-dereference " + shellQuote(source) + " " +
-                          shellQuote(staged) + " 2>&1");
+    const auto diff =
+        run("diff -r --no-dereference " + shellQuote(source) + " " + shellQuote(staged) + " 2>&1");
     INFO(diff.output);
     REQUIRE(diff.status == 0);
 }
@@ -75,9 +75,10 @@ inline std::vector<std::pair<std::string, TarMember>> readTarball(const fs::path
 // Requires the tarball `file` (writeTarball with `prefix` and `mtime`) to hold exactly the tree
 // at `source`: one member per entry, sorted, links as symlink members with their target text,
 // files with their content and 0755/0644 by their executable bit, directories 0755, owner 0:0.
-inline std::vector<std::pair<std::string, TarMember>>
-requireTarballOf(const fs::path& file, const std::string& prefix, const fs::path& source,
-                 std::int64_t mtime) {
+inline std::vector<std::pair<std::string, TarMember>> requireTarballOf(const fs::path& file,
+                                                                       const std::string& prefix,
+                                                                       const fs::path& source,
+                                                                       std::int64_t mtime) {
     const auto members = readTarball(file);
     const auto listing = listTree(source);
     REQUIRE(members.size() == listing.size());
