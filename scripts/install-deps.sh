@@ -7,16 +7,17 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
-# `apt-get source xen` and `apt-get build-dep xen` need deb-src entries.
+# `apt-get source xen` and `apt-get build-dep xen` need deb-src entries. trixie's are for
+# Debian's Xen 4.20 tree, which the real-tree test fetches (`apt-get source xen/trixie`); with
+# them, every other use names bookworm (`xen/bookworm`), or apt would pick trixie's newer Xen.
 src_list=/etc/apt/sources.list.d/xenbuild-deb-src.sources
-if [ ! -f "$src_list" ]; then
-  $SUDO tee "$src_list" >/dev/null <<'SRC'
-Types: deb-src
+src_entry='Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
+Suites: bookworm bookworm-updates trixie
 Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+if [ "$(cat "$src_list" 2>/dev/null)" != "$src_entry" ]; then
+  printf '%s\n' "$src_entry" | $SUDO tee "$src_list" >/dev/null
 fi
 
 $SUDO apt-get update -qq
@@ -39,5 +40,5 @@ packages=(
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 
 if [ "${XENBUILD_SKIP_XEN_BUILD_DEPS:-0}" != 1 ]; then
-  $SUDO apt-get build-dep -y -qq xen
+  $SUDO apt-get build-dep -y -qq xen/bookworm
 fi

@@ -1,5 +1,5 @@
 // `xenbuild patches list|check [BRANCH]`: the patch series of each branch, and a dry run of it
-// against the pinned sources.
+// against the pinned sources it patches (only those are fetched).
 
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <set>
 
 namespace xenbuild::cli {
 
@@ -61,18 +62,38 @@ void runList(const PatchesArgs& args, const GlobalOptions& global) {
     if (args.json) std::cout << json.dump(2) << '\n';
 }
 
+// The plan reduced to what its series needs: the sources a patch targets (QEMU and OVMF,
+// which no patch of a usual series touches, are not fetched) and the patches. Its own plan
+// hash, so that the gc root of the full plan, recorded by a build or prefetch, is kept whole.
+recipe::BuildPlan patchedSourcesOnly(const recipe::BuildPlan& plan) {
+    std::set<std::string> projects;
+    for (const auto& ref : plan.patches)
+        projects.insert(ref.project);
+    recipe::BuildPlan reduced = plan;
+    std::erase_if(reduced.sources, [&](const recipe::SourcePin& source) {
+        return projects.count(source.name) == 0;
+    });
+    reduced.hash = util::sha256("patches check " + plan.hash.hex());
+    return reduced;
+}
+
 // Dry-runs one plan's series with the fetched trees as project roots (nothing is written).
 std::vector<patch::PatchReport> checkPlan(const recipe::BuildPlan& plan, store::Store& store,
                                           const GlobalOptions& global,
                                           util::ProgressObserver& view) {
     std::map<std::string, std::filesystem::path> paths;
-    for (const auto& item : fetch::prefetchPlan(plan, store, fetchOptions(global), view).items) {
+    const auto reduced = patchedSourcesOnly(plan);
+    for (const auto& item : fetch::prefetchPlan(reduced, store, fetchOptions(global), view).items) {
         paths[item.role + ":" + item.name] = item.path;
     }
     std::vector<patch::PatchJob> jobs;
     for (const auto& ref : plan.patches) {
-        jobs.push_back(
-            {ref.id, paths.at("patch:" + ref.id), paths.at("source:" + ref.project), ref.fuzz});
+        const auto root = paths.find("source:" + ref.project);
+        if (root == paths.end()) {
+            throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
+                             ", which branch " + quote(plan.branch) + " does not pin");
+        }
+        jobs.push_back({ref.id, paths.at("patch:" + ref.id), root->second, ref.fuzz});
     }
     patch::SeriesOptions options;
     options.dryRun = true;
@@ -110,7 +131,8 @@ void registerPatches(CLI::App& app, GlobalOptions& global) {
     command->require_subcommand(1);
     auto* list = command->add_subcommand("list", "List each branch's patches in application order");
     auto* check = command->add_subcommand(
-        "check", "Dry-run each branch's series against its pinned sources (fetches them)");
+        "check",
+        "Dry-run each branch's series against the pinned sources it patches (fetches only those)");
     for (auto* sub : {list, check}) {
         sub->add_option("branch", args->branch, "Branch, e.g. 4.19 (default: every branch)");
         sub->add_flag("--json", args->json, "Print JSON");

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Creates a small Xen-shaped upstream under ROOT for end-to-end tests and benchmarks:
 #   ROOT/git/{xen,qemu,seabios,ovmf,ipxe}   git repositories (xen from tests/data/fake-xen,
-#                                            tagged RELEASE-4.19.0; components with a README)
+#                                            tagged RELEASE-4.19.0, with Xen 4.18+'s riscv
+#                                            symlink; components with a README, iPXE also
+#                                            with a link README.link -> README)
 #   ROOT/recipes/xen/*.json                 the project's recipes with a 4.19 branch file
 #                                            pinning those repositories (file:// URLs, NAR hashes)
 #   ROOT/patches/4.19/                      local patches (0001 and 0002 edit the same line,
@@ -30,6 +32,8 @@ for component in qemu seabios ovmf ipxe; do
   mkdir -p "$root/git/$component"
   echo "$component component of the fake upstream" > "$root/git/$component/README"
 done
+# iPXE's tree has symbolic links; the tarball xenbuild packs must keep them (etherboot checks).
+ln -s README "$root/git/ipxe/README.link"
 nar_sri() { nix --extra-experimental-features nix-command hash path "$1"; }
 declare -A hash rev
 for name in xen qemu seabios ovmf ipxe; do

@@ -52,9 +52,8 @@ inline TreeListing listTree(const fs::path& root) {
 
 // Makes the fixture tree at `dir` (which must not exist; its parent must).
 inline void makeLinkTree(const fs::path& dir) {
-    runOk("sh " +
-          shellQuote(std::string(::xenbuild::test::testDataDir()) + "/make-link-tree.sh") + " " +
-          shellQuote(dir.string()));
+    runOk("sh " + shellQuote(std::string(::xenbuild::test::testDataDir()) + "/make-link-tree.sh") +
+          " " + shellQuote(dir.string()));
 }
 
 } // namespace xbtest

@@ -3,15 +3,13 @@
 // has every tree feature the real upstreams have, plus hostile links.
 
 #include "build/stage.hpp"
-#include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "support/fixtures.hpp"
+#include "support/staged_tree.hpp"
 #include "support/tree_listing.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <catch2/catch.hpp>
 
 #include <sys/socket.h>
@@ -61,17 +59,6 @@ mode_t modeOf(const fs::path& path) {
     return info.st_mode;
 }
 
-void requireSameTree(const fs::path& source, const fs::path& staged) {
-    const auto expected = xbtest::listTree(source);
-    REQUIRE(xbtest::listTree(staged) == expected);
-    REQUIRE(store::narHash(staged).sri() == store::narHash(source).sri());
-    // And by an independent tool, links compared as links.
-    const auto diff = xbtest::run("diff -r --no-dereference " + xbtest::shellQuote(source) + " " +
-                                  xbtest::shellQuote(staged) + " 2>&1");
-    INFO(diff.output);
-    REQUIRE(diff.status == 0);
-}
-
 void makeSocket(const fs::path& path) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
@@ -84,44 +71,6 @@ void makeSocket(const fs::path& path) {
     REQUIRE(bound == 0);
 }
 
-struct Member {
-    std::string type; // "d", "f", "l"
-    unsigned perm = 0;
-    std::string link;
-    std::string sha;
-    std::int64_t uid = -1, gid = -1, mtime = -1;
-};
-
-// Every member of a tar.gz, in archive order, read with libarchive.
-std::vector<std::pair<std::string, Member>> readTarball(const fs::path& file) {
-    std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(),
-                                                              &archive_read_free);
-    archive_read_support_filter_all(a.get());
-    archive_read_support_format_all(a.get());
-    REQUIRE(archive_read_open_filename(a.get(), file.c_str(), 65536) == ARCHIVE_OK);
-    std::vector<std::pair<std::string, Member>> members;
-    archive_entry* entry = nullptr;
-    while (archive_read_next_header(a.get(), &entry) == ARCHIVE_OK) {
-        Member member;
-        const auto type = archive_entry_filetype(entry);
-        member.type = type == AE_IFDIR ? "d" : type == AE_IFLNK ? "l" : type == AE_IFREG ? "f" : "?";
-        member.perm = static_cast<unsigned>(archive_entry_perm(entry));
-        if (type == AE_IFLNK) member.link = archive_entry_symlink(entry);
-        member.uid = archive_entry_uid(entry);
-        member.gid = archive_entry_gid(entry);
-        member.mtime = archive_entry_mtime(entry);
-        std::string content;
-        const void* block = nullptr;
-        std::size_t size = 0;
-        la_int64_t offset = 0;
-        while (archive_read_data_block(a.get(), &block, &size, &offset) == ARCHIVE_OK)
-            content.append(static_cast<const char*>(block), size);
-        if (type == AE_IFREG) member.sha = util::sha256(content).hex();
-        members.emplace_back(archive_entry_pathname(entry), member);
-    }
-    return members;
-}
-
 } // namespace
 
 TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build][stage]") {
@@ -130,7 +79,7 @@ TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build]
     const fs::path staged = layout.build / "xen";
     build::detail::copyTree(layout.src, staged);
 
-    requireSameTree(layout.src, staged);
+    xbtest::requireSameTree(layout.src, staged);
     // Nothing was created or changed outside the destination (the ../.. links and evil -> /etc
     // included), and nothing in the fixture itself.
     REQUIRE(layout.everythingBut(staged) == before);
@@ -146,7 +95,8 @@ TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build]
         REQUIRE(fs::read_symlink(staged / "tools/escape-up") == "../../outside");
         REQUIRE(fs::read_symlink(staged / "loop") == "loop");
         REQUIRE(fs::read_symlink(staged / "dangling") == "does-not-exist");
-        REQUIRE(fs::is_regular_file(fs::symlink_status(staged / "xen/arch/riscv/configs/tiny64_defconfig")));
+        REQUIRE(fs::is_regular_file(
+            fs::symlink_status(staged / "xen/arch/riscv/configs/tiny64_defconfig")));
     }
     SECTION("files keep their permission bits and become owner-writable") {
         REQUIRE((modeOf(staged / "scripts/run.sh") & 07777) == 0755);
@@ -169,8 +119,8 @@ TEST_CASE("build::copyTree stages a read-only store entry exactly", "[build][sta
     });
     const auto before = layout.everythingBut(layout.build / "xen");
     build::detail::copyTree(entry.path, layout.build / "xen");
-    requireSameTree(entry.path, layout.build / "xen");
-    requireSameTree(layout.src, layout.build / "xen");
+    xbtest::requireSameTree(entry.path, layout.build / "xen");
+    xbtest::requireSameTree(layout.src, layout.build / "xen");
     REQUIRE(layout.everythingBut(layout.build / "xen") == before);
     // Staged files are writable (patches apply to them), executables stay executable.
     REQUIRE((modeOf(layout.build / "xen/scripts/run.sh") & 0777) == 0755);
@@ -240,10 +190,11 @@ TEST_CASE("build::createDirectoriesWithin never passes through a link", "[build]
     build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir"); // exists: fine
 
     SECTION("a link in the tree") {
-        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
-                            "cannot stage at 'tools/escape-up/seabios-dir': '" +
-                                (tree / "tools/escape-up").string() +
-                                "' is a symbolic link, and staging never writes through links");
+        REQUIRE_THROWS_WITH(
+            build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
+            "cannot stage at 'tools/escape-up/seabios-dir': '" +
+                (tree / "tools/escape-up").string() +
+                "' is a symbolic link, and staging never writes through links");
         REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "evil/x"),
                             "cannot stage at 'evil/x': '" + (tree / "evil").string() +
                                 "' is a symbolic link, and staging never writes through links");
@@ -270,36 +221,7 @@ TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]"
     const fs::path file = layout.tmp / "ipxe.tar.gz";
     build::detail::writeTarball(staged, "ipxe", file, 1700000000);
 
-    const auto members = readTarball(file);
-    const auto source = xbtest::listTree(layout.src);
-    REQUIRE(members.size() == source.size());
-    std::vector<std::string> names;
-    for (const auto& [name, member] : members) {
-        names.push_back(member.type == "d" ? name.substr(0, name.size() - 1) : name);
-        REQUIRE(name.rfind("ipxe/", 0) == 0);
-        std::string relative = name.substr(5);
-        if (member.type == "d" && relative.ends_with('/')) relative.pop_back();
-        INFO(name);
-        REQUIRE(source.count(relative) == 1);
-        const std::string& line = source.at(relative);
-        REQUIRE(member.uid == 0);
-        REQUIRE(member.gid == 0);
-        REQUIRE(member.mtime == 1700000000);
-        if (member.type == "l") {
-            REQUIRE(line == "l " + member.link);
-            REQUIRE(member.perm == 0777);
-        } else if (member.type == "d") {
-            REQUIRE(line == "d");
-            REQUIRE(member.perm == 0755);
-        } else {
-            REQUIRE(member.type == "f");
-            REQUIRE(line == std::string("f ") + (member.perm == 0755 ? "x " : "- ") + member.sha);
-            REQUIRE((member.perm == 0755 || member.perm == 0644));
-        }
-    }
-    REQUIRE(std::is_sorted(names.begin(), names.end(), [](const auto& a, const auto& b) {
-        return fs::path(a) < fs::path(b);
-    }));
+    const auto members = xbtest::requireTarballOf(file, "ipxe", layout.src, 1700000000);
 
     SECTION("the riscv link is a link member") {
         const auto found = std::find_if(members.begin(), members.end(), [](const auto& m) {
@@ -313,7 +235,7 @@ TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]"
         fs::create_directories(layout.tmp / "x");
         xbtest::runOk("tar -xzf " + xbtest::shellQuote(file.string()) + " -C " +
                       xbtest::shellQuote((layout.tmp / "x").string()) + " 2>&1");
-        requireSameTree(layout.src, layout.tmp / "x/ipxe");
+        xbtest::requireSameTree(layout.src, layout.tmp / "x/ipxe");
     }
     SECTION("reproducibly") {
         const fs::path again = layout.tmp / "again.tar.gz";
@@ -331,6 +253,6 @@ TEST_CASE("build::writeTarball never writes through a link", "[build][stage]") {
     REQUIRE_THROWS_WITH(build::detail::writeTarball(staged, "ipxe", file, 0),
                         "cannot create tarball '" + file.string() +
                             "': Too many levels of symbolic links");
-    REQUIRE(xbtest::trim(xbtest::runOk("cat " + xbtest::shellQuote((layout.outside / "file").string()))) ==
-            "outside");
+    REQUIRE(xbtest::trim(xbtest::runOk(
+                "cat " + xbtest::shellQuote((layout.outside / "file").string()))) == "outside");
 }
