@@ -12,6 +12,7 @@
 #include <archive_entry.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -259,6 +260,10 @@ class Extractor {
                  const std::string& path, const char* rawTarget) {
         const std::string target = rawTarget != nullptr ? rawTarget : "";
         if (target.empty()) refuse(name, "is a symlink with an empty target");
+        if (target.size() >= PATH_MAX) {
+            refuse(name, "is a symlink with a target of " + std::to_string(target.size()) +
+                             " bytes, longer than a path can be");
+        }
         if (target[0] == '/') {
             refuse(name,
                    "is a symlink to " + quote(target) + ", an absolute path outside the tree");

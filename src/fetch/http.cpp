@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
-#include <string_view>
 #include <thread>
 
 #include <fcntl.h>
@@ -25,7 +24,8 @@ struct CurlDeleter {
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 
-// The response head of one HTTP response (a redirect starts another) may not exceed this.
+// The response headers of one attempt, redirects included, may not exceed this (real ones are a
+// few KiB; the count is never reset, so a server cannot restart it).
 constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 
 struct Transfer {
@@ -40,10 +40,9 @@ struct Transfer {
     bool headerTooLarge = false;
 };
 
-std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user) {
+std::size_t onHeader(char*, std::size_t size, std::size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     const std::size_t length = size * count;
-    if (std::string_view(data, length).starts_with("HTTP/")) transfer->headerBytes = 0;
     transfer->headerBytes += length;
     if (transfer->headerBytes > kMaxHeaderBytes) {
         transfer->headerTooLarge = true;
@@ -209,7 +208,13 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
         delay *= 2;
         restart(fd, dest);
     }
-    if (::fsync(fd) != 0) throwSystemError("cannot write", dest.string());
+    if (::fsync(fd) != 0) {
+        const int saved = errno;
+        std::error_code ignored;
+        std::filesystem::remove(dest, ignored);
+        errno = saved;
+        throwSystemError("cannot write", dest.string());
+    }
 }
 
 } // namespace xenbuild::fetch

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <limits>
-#include <string>
 #include <optional>
+#include <string>
 
 namespace xenbuild::fetch {
 
@@ -66,10 +66,10 @@ void FetchLimits::set(const std::string& assignment) {
         if (name != field.name) continue;
         const auto parsed = parseSize(value, field.size);
         if (!parsed) {
-            throw UsageError("invalid fetch limit " + quote(assignment) + ": expected " + name +
-                             (field.size ? "=SIZE (e.g. " + name + "=4G)"
-                                         : "=NUMBER (e.g. " + name + "=1000)") +
-                             ", or " + name + "=none for no limit");
+            throw UsageError(
+                "invalid fetch limit " + quote(assignment) + ": expected " + name +
+                (field.size ? "=SIZE (e.g. " + name + "=4G)" : "=NUMBER (e.g. " + name + "=1000)") +
+                ", or " + name + "=none for no limit");
         }
         this->*field.field = *parsed;
         return;

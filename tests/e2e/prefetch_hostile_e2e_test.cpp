@@ -26,11 +26,10 @@ class GitDaemon {
     explicit GitDaemon(const fs::path& base) {
         port_ = freePort();
         const std::string pidFile = (base / "daemon.pid").string();
-        xbtest::runOk("git daemon --detach --reuseaddr --listen=127.0.0.1 --port=" +
-                      std::to_string(port_) + " --export-all --base-path=" +
-                      xbtest::shellQuote(base.string()) +
-                      " --pid-file=" + xbtest::shellQuote(pidFile) + " " +
-                      xbtest::shellQuote(base.string()));
+        xbtest::runOk(
+            "git daemon --detach --reuseaddr --listen=127.0.0.1 --port=" + std::to_string(port_) +
+            " --export-all --base-path=" + xbtest::shellQuote(base.string()) +
+            " --pid-file=" + xbtest::shellQuote(pidFile) + " " + xbtest::shellQuote(base.string()));
         pid_ = std::stoi(xbtest::runOk("cat " + xbtest::shellQuote(pidFile)));
         for (int i = 0; i < 100 && !accepting(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -76,8 +75,7 @@ class GitDaemon {
 
 } // namespace
 
-TEST_CASE("xenbuild prefetch --git refuses tree entries that leave the store",
-          "[e2e][prefetch]") {
+TEST_CASE("xenbuild prefetch --git refuses tree entries that leave the store", "[e2e][prefetch]") {
     TempDir dir;
     const fs::path repos = dir / "repos";
     fs::create_directories(repos);
@@ -89,12 +87,12 @@ TEST_CASE("xenbuild prefetch --git refuses tree entries that leave the store",
                                 "', B), ('40000', b'.GIT', tree(('100644', b'config', B))))");
     const std::string store = (dir / "store").string();
     GitDaemon daemon(repos);
-    for (const std::string& url : {"file://" + (repos / "evil.git").string(),
-                                   daemon.url("evil.git")}) {
+    for (const std::string& url :
+         {"file://" + (repos / "evil.git").string(), daemon.url("evil.git")}) {
         DYNAMIC_SECTION(url.substr(0, 6)) {
             for (const bool pinned : {false, true}) {
-                std::vector<std::string> args = {"prefetch", "--git", url,  "--rev",
-                                                 "master",   "-q",      "--store", store};
+                std::vector<std::string> args = {"prefetch", "--git", url,       "--rev",
+                                                 "master",   "-q",    "--store", store};
                 if (pinned) {
                     args.insert(args.end(), {"--hash", "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NM"
                                                        "pJWZG3hSuFU="});
@@ -126,16 +124,17 @@ TEST_CASE("xenbuild --fetch-limit sets the fetch limits", "[e2e][prefetch]") {
     const std::string url = "file://" + (dir / "pkg.tar.gz").string();
     const std::string store = (dir / "store").string();
     SECTION("too small") {
-        const auto download = runXenbuild(dir.path(), {"prefetch", "--url", url, "--unpack",
-                                                        "--fetch-limit", "download=100",
-                                                        "-q", "--store", store});
+        const auto download =
+            runXenbuild(dir.path(), {"prefetch", "--url", url, "--unpack", "--fetch-limit",
+                                     "download=100", "-q", "--store", store});
         CHECK(download.status == 1);
         CHECK(download.err ==
               "error: cannot download '" + url +
                   "': it is larger than the download limit of 100 bytes; if that is expected, "
                   "raise the limit with --fetch-limit download=SIZE\n");
-        const auto unpacked = runXenbuild(dir.path(), {"--fetch-limit", "unpacked=4K", "prefetch",
-                                                       "--url", url, "--unpack", "-q", "--store", store});
+        const auto unpacked =
+            runXenbuild(dir.path(), {"--fetch-limit", "unpacked=4K", "prefetch", "--url", url,
+                                     "--unpack", "-q", "--store", store});
         CHECK(unpacked.status == 1);
         CHECK(unpacked.err ==
               "error: refusing to unpack '" + url +

@@ -13,7 +13,7 @@ namespace xbtest {
 // blob id B ("pwned\n"), the entry F (a harmless README) and the entry M (a .gitmodules
 // holding `gitmodules`). Returns the commit id.
 inline std::string makeHostileRepo(const fs::path& repo, const std::string& root,
-                            const std::string& gitmodules = "") {
+                                   const std::string& gitmodules = "") {
     const std::string script =
         "import subprocess, sys\n"
         "repo = sys.argv[1]\n"

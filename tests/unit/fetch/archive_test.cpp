@@ -77,6 +77,8 @@ TEST_CASE("fetch::extractArchive refuses hostile archives", "[fetch][archive]") 
          "hard link"},
         {"hardlink-absolute", "    special(t, 'pkg/hard', tarfile.LNKTYPE, '/etc/passwd')\n",
          "hard link"},
+        {"long-symlink", "    special(t, 'pkg/long', tarfile.SYMTYPE, 'a/' * 100000)\n",
+         "is a symlink with a target of 200000 bytes, longer than a path can be"},
         {"device", "    special(t, 'pkg/null', tarfile.CHRTYPE)\n", "device node, fifo"},
         {"fifo", "    special(t, 'pkg/fifo', tarfile.FIFOTYPE)\n", "device node, fifo"},
     };

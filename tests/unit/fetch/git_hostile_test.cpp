@@ -30,19 +30,20 @@ TEST_CASE("fetch::fetchGit refuses tree entries that are not plain names", "[fet
     TempDir dir;
     const std::string absolute = (dir / "abs-victim").string();
     const std::vector<Case> cases = {
-        {"parent-path", "tree(F, ('100644', b'../../escaped', B))", "../../escaped",
-         "contains '/'", "store/escaped"},
-        {"absolute", "tree(F, ('100644', b'" + absolute + "', B))", absolute,
-         "is an absolute path", "abs-victim"},
+        {"parent-path", "tree(F, ('100644', b'../../escaped', B))", "../../escaped", "contains '/'",
+         "store/escaped"},
+        {"absolute", "tree(F, ('100644', b'" + absolute + "', B))", absolute, "is an absolute path",
+         "abs-victim"},
         {"dotdot", "tree(F, ('40000', b'..', tree(('100644', b'escaped-dotdot', B))))", "..",
          "is a '..' component", "store/.tmp/escaped-dotdot"},
-        {"dot", "tree(F, ('40000', b'.', tree(('100644', b'x', B))))", ".",
-         "is a '.' component", ""},
+        {"dot", "tree(F, ('40000', b'.', tree(('100644', b'x', B))))", ".", "is a '.' component",
+         ""},
         {"dotgit", "tree(F, ('40000', b'.git', tree(('100644', b'config', B))))", ".git",
          "is named like git's own directory ('.git' in any case)", ""},
         {"dotgit-upper", "tree(F, ('40000', b'.GIT', tree(('100644', b'config', B))))", ".GIT",
          "is named like git's own directory ('.git' in any case)", ""},
-        {"dotgit-mixed", "tree(F, ('100644', b'.Git', B))", ".Git", "is named like git's own directory ('.git' in any case)", ""},
+        {"dotgit-mixed", "tree(F, ('100644', b'.Git', B))", ".Git",
+         "is named like git's own directory ('.git' in any case)", ""},
         {"through-symlink",
          "tree(('120000', b'link', blob(b'" + dir.path().string() +
              "')), ('100644', b'link/escaped-through-link', B))",
@@ -113,8 +114,8 @@ TEST_CASE("fetch::fetchGit refuses hostile trees from its git cache too", "[fetc
     util::NullProgress quiet;
     fetch::FetchOptions options;
     options.cacheLocalGit = true; // fetched into the bare cache like a git:// or https:// URL
-    fetch::GitRequest request{"evil", "file://" + repo.string(), commit, std::nullopt,
-                              false,  false,                     ""};
+    fetch::GitRequest request{"evil", "file://" + repo.string(), commit, std::nullopt, false, false,
+                              ""};
     REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
                         Catch::Contains("at '" + commit + "':") &&
                             Catch::Contains("tree entry '.gIt'"));
@@ -146,8 +147,8 @@ TEST_CASE("fetch::fetchGit refuses .gitmodules paths that are not plain relative
             const std::string url = "file://" + repo.string();
             fetch::GitRequest request{"evil", url, "master", std::nullopt, true, false, ""};
             REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, {}, quiet),
-                                Catch::Contains("refusing to check out the submodules of '" +
-                                                url + "' at 'master'") &&
+                                Catch::Contains("refusing to check out the submodules of '" + url +
+                                                "' at 'master'") &&
                                     Catch::Contains(".gitmodules gives the submodule path '" +
                                                     std::string(p.path) + "'") &&
                                     Catch::Contains(p.why));
@@ -169,8 +170,7 @@ TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") 
     SECTION("entries, counted over the submodules too") {
         options.limits.entries = 12; // the superproject has 12 entries, its submodule 2 more
         REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
-                            Catch::Contains("refusing to check out '" + repo.sub.string() +
-                                            "'") &&
+                            Catch::Contains("refusing to check out '" + repo.sub.string() + "'") &&
                                 Catch::Contains("more than 12 files and directories (the entry "
                                                 "limit); if that is expected, raise the limit "
                                                 "with --fetch-limit entries=NUMBER"));
