@@ -105,6 +105,8 @@ fetch::FetchOptions fetchOptions(const GlobalOptions& global) {
     for (const auto& rule : global.mirrors)
         options.mirrors.add(rule);
     options.offline = global.offline;
+    for (const auto& limit : global.fetchLimits)
+        options.limits.set(limit);
     return options;
 }
 

@@ -19,7 +19,8 @@ namespace xenbuild::cli {
 store::Store openStore(const GlobalOptions& global);
 
 // Mirrors from the config file (Mirrors::defaultConfigFile(), if it exists) then --mirror
-// (command-line rules are added last; the longest matching prefix wins), and --offline.
+// (command-line rules are added last; the longest matching prefix wins), --offline and
+// --fetch-limit.
 fetch::FetchOptions fetchOptions(const GlobalOptions& global);
 
 // A live single line on a terminal, plain "fetching/fetched" lines otherwise, nothing with -q.

@@ -28,6 +28,11 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
                    "Rewrite URLs starting with FROM to start with TO (repeatable)")
         ->type_name("FROM=TO");
     app.add_flag("--offline", global.offline, "Never open a network connection");
+    app.add_option("--fetch-limit", global.fetchLimits,
+                   "Raise or lower a fetch limit: download=SIZE (2G), unpacked=SIZE (8G), "
+                   "entries=N (1000000), ratio=N (200); 'none' for no limit (repeatable)")
+        ->type_name("NAME=VALUE")
+        ->allow_extra_args(false); // one value per --fetch-limit: never swallows a package name
 }
 
 void installLogger(const GlobalOptions& global) {

@@ -6,10 +6,14 @@
 
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,29 +55,67 @@ std::string join(const std::vector<std::string>& parts, std::size_t count) {
     return out;
 }
 
-// Whether a symlink at `parts` with `target` stays inside the tree (lexically).
-bool symlinkStaysInside(const std::vector<std::string>& parts, const std::string& target) {
-    if (target.empty() || target[0] == '/') return false;
-    long depth = static_cast<long>(parts.size()) - 1; // the link's directory
+enum class LinkWalk { Inside, Outside, TooDeep };
+
+// Follows `target`, a symlink's text, from the directory `at` (components below `base`), through
+// the symlinks that exist below `base`, lexically: every component is looked at with lstat, and
+// a symlink's own target is walked in turn (at most 40 of them, like the kernel). Missing
+// components and ".." after them are taken as plain directories would be. `at` ends as where
+// the target leads.
+LinkWalk walkLink(const std::string& base, std::vector<std::string>& at, const std::string& target,
+                  unsigned& hops) {
+    if (target.empty() || target[0] == '/') return LinkWalk::Outside;
     std::size_t start = 0;
     while (start <= target.size()) {
         const auto end = std::min(target.find('/', start), target.size());
         const std::string part = target.substr(start, end - start);
-        if (part == "..") {
-            if (--depth < 0) return false;
-        } else if (!part.empty() && part != ".") {
-            ++depth;
-        }
         start = end + 1;
+        if (part.empty() || part == ".") continue;
+        if (part == "..") {
+            if (at.empty()) return LinkWalk::Outside;
+            at.pop_back();
+            continue;
+        }
+        at.push_back(part);
+        const std::string path = base + "/" + join(at, at.size());
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;
+        if (++hops > 40) return LinkWalk::TooDeep;
+        std::string next(static_cast<std::size_t>(st.st_size) + 1, '\0');
+        const ssize_t n = ::readlink(path.c_str(), next.data(), next.size());
+        if (n < 0 || static_cast<std::size_t>(n) >= next.size()) return LinkWalk::Outside;
+        next.resize(static_cast<std::size_t>(n));
+        at.pop_back();
+        if (const auto walked = walkLink(base, at, next, hops); walked != LinkWalk::Inside) {
+            return walked;
+        }
     }
-    return true;
+    return LinkWalk::Inside;
+}
+
+std::string listNames(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < 10; ++i)
+        out += (i == 0 ? "" : ", ") + quote(names[i]);
+    if (names.size() > 10) out += ", ...";
+    return out;
 }
 
 class Extractor {
   public:
-    Extractor(fs::path archivePath, fs::path root)
-        : archivePath_(std::move(archivePath)), root_(std::move(root)),
-          handle_(archive_read_new()) {}
+    Extractor(fs::path archivePath, fs::path root, bool strip, const FetchLimits& limits,
+              std::string label)
+        : archivePath_(std::move(archivePath)), root_(std::move(root)), strip_(strip),
+          limits_(limits), label_(std::move(label)), handle_(archive_read_new()) {
+        std::error_code error;
+        const auto size = fs::file_size(archivePath_, error);
+        if (!error && limits_.ratio != 0) {
+            const auto scaled =
+                size > UINT64_MAX / limits_.ratio ? UINT64_MAX : size * limits_.ratio;
+            ratioLimit_ = std::max(scaled, limits_.ratioFloor);
+            archiveSize_ = size;
+        }
+    }
 
     void run() {
         archive_read_support_filter_all(handle_.get());
@@ -87,24 +129,80 @@ class Extractor {
             const int rc = archive_read_next_header(handle_.get(), &entry);
             if (rc == ARCHIVE_EOF) break;
             if (rc < ARCHIVE_WARN) libraryError("cannot read archive");
+            if (limits_.entries != 0 && ++entries_ > limits_.entries) {
+                overLimit("it has more than " + std::to_string(limits_.entries) +
+                              " entries (the entry limit)",
+                          "entries=NUMBER");
+            }
             extract(entry);
+        }
+        // A later member may have changed what an earlier link goes through: check them all
+        // again in the finished tree.
+        for (const auto& parts : links_) {
+            struct stat st {};
+            if (::lstat(fullPath(parts, parts.size()).c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+                continue;
+            }
+            checkLink(join(parts, parts.size()), parts,
+                      fs::read_symlink(fullPath(parts, parts.size())).string());
         }
     }
 
   private:
     [[noreturn]] void libraryError(const std::string& what) {
         const char* message = archive_error_string(handle_.get());
-        throw FetchError(what + " " + quote(archivePath_.string()) + ": " +
+        throw FetchError(what + " " + quote(label_) + ": " +
                          (message != nullptr ? message : "unknown libarchive error"));
     }
 
     [[noreturn]] void refuse(const std::string& entry, const std::string& why) {
-        throw FetchError("refusing to unpack " + quote(archivePath_.string()) + ": entry " +
-                         quote(entry) + " " + why);
+        throw FetchError("refusing to unpack " + quote(label_) + ": entry " + quote(entry) + " " +
+                         why);
+    }
+
+    [[noreturn]] void overLimit(const std::string& what, const std::string& setting) {
+        throw FetchError("refusing to unpack " + quote(label_) + ": " + what +
+                         "; if that is expected, raise the limit with --fetch-limit " + setting);
+    }
+
+    // Counts `more` bytes of file content against the unpacked size and ratio limits.
+    void charge(std::uint64_t more) {
+        bytes_ += more;
+        if (limits_.unpackedBytes != 0 && bytes_ > limits_.unpackedBytes) {
+            overLimit("it unpacks to more than " + describeBytes(limits_.unpackedBytes) +
+                          " (the unpacked size limit)",
+                      "unpacked=SIZE");
+        }
+        if (ratioLimit_ != 0 && bytes_ > ratioLimit_) {
+            overLimit("it unpacks to more than " + describeBytes(ratioLimit_) + ", " +
+                          std::to_string(limits_.ratio) + " times its own size of " +
+                          describeBytes(archiveSize_) + " (a decompression bomb?)",
+                      "ratio=NUMBER");
+        }
     }
 
     std::string fullPath(const std::vector<std::string>& parts, std::size_t count) {
         return (root_ / join(parts, count)).string();
+    }
+
+    // Refuses the symlink `name` at `parts` unless `target` leads inside the tree, following the
+    // links already extracted. The tree is the single top-level directory when stripping it.
+    void checkLink(const std::string& name, const std::vector<std::string>& parts,
+                   const std::string& target) {
+        const std::size_t top = strip_ && parts.size() > 1 ? 1 : 0;
+        const std::string base = fullPath(parts, top);
+        std::vector<std::string> at(parts.begin() + static_cast<long>(top), parts.end() - 1);
+        unsigned hops = 0;
+        switch (walkLink(base, at, target, hops)) {
+        case LinkWalk::Inside:
+            return;
+        case LinkWalk::Outside:
+            refuse(name, "is a symlink to " + quote(target) +
+                             ", which leads outside the tree (following the symlinks in it)");
+        case LinkWalk::TooDeep:
+            refuse(name, "is a symlink to " + quote(target) +
+                             ", which goes through more than 40 symlinks (a loop?)");
+        }
     }
 
     // Creates missing parents; refuses parents that are symlinks or not directories.
@@ -161,11 +259,19 @@ class Extractor {
     void symlink(const std::string& name, const std::vector<std::string>& parts,
                  const std::string& path, const char* rawTarget) {
         const std::string target = rawTarget != nullptr ? rawTarget : "";
-        if (!symlinkStaysInside(parts, target)) {
-            refuse(name, "is a symlink to " + quote(target) + ", outside the tree");
+        if (target.empty()) refuse(name, "is a symlink with an empty target");
+        if (target.size() >= PATH_MAX) {
+            refuse(name, "is a symlink with a target of " + std::to_string(target.size()) +
+                             " bytes, longer than a path can be");
         }
+        if (target[0] == '/') {
+            refuse(name,
+                   "is a symlink to " + quote(target) + ", an absolute path outside the tree");
+        }
+        checkLink(name, parts, target);
         clearTarget(name, path, false);
         if (::symlink(target.c_str(), path.c_str()) != 0) throwSystemError("cannot create", path);
+        links_.push_back(parts);
     }
 
     void hardLink(const std::string& name, const std::string& path, const std::string& target) {
@@ -174,8 +280,8 @@ class Extractor {
             refuse(name, "is a hard link to " + quote(target) + ", outside the tree");
         }
         const std::string source = fullPath(*targetParts, targetParts->size());
+        struct stat st {};
         for (std::size_t i = 1; i <= targetParts->size(); ++i) {
-            struct stat st {};
             const bool last = i == targetParts->size();
             if (::lstat(fullPath(*targetParts, i).c_str(), &st) != 0 ||
                 (last ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))) {
@@ -183,6 +289,8 @@ class Extractor {
                                  ", which is not a regular file extracted earlier");
             }
         }
+        // Hashing reads every link in full: it counts like a copy.
+        charge(static_cast<std::uint64_t>(st.st_size));
         clearTarget(name, path, false);
         if (::link(source.c_str(), path.c_str()) != 0) throwSystemError("cannot link", path);
     }
@@ -191,13 +299,17 @@ class Extractor {
         const mode_t perm = archive_entry_perm(entry);
         clearTarget(name, path, false);
         const mode_t mode = (perm & S_IXUSR) != 0 ? 0755 : 0644;
-        const int fd =
-            ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        // The declared size is charged before anything is written, then whatever the data
+        // reaches beyond it (a member may hold more than its header says).
+        std::uint64_t charged = 0;
+        if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0) {
+            charged = static_cast<std::uint64_t>(archive_entry_size(entry));
+            charge(charged);
+        }
+        const util::Fd file(
+            ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+        const int fd = file.get();
         if (fd < 0) throwSystemError("cannot create", path);
-        std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
-            ::close(*p);
-            delete p;
-        });
         const void* block = nullptr;
         std::size_t size = 0;
         la_int64_t offset = 0;
@@ -205,6 +317,12 @@ class Extractor {
             const int rc = archive_read_data_block(handle_.get(), &block, &size, &offset);
             if (rc == ARCHIVE_EOF) break;
             if (rc < ARCHIVE_WARN) libraryError("cannot read entry " + quote(name) + " of");
+            if (offset < 0) libraryError("bad data offset in entry " + quote(name) + " of");
+            const std::uint64_t reach = static_cast<std::uint64_t>(offset) + size;
+            if (reach > charged) {
+                charge(reach - charged);
+                charged = reach;
+            }
             const auto* data = static_cast<const char*>(block);
             std::size_t written = 0;
             while (written < size) {
@@ -225,36 +343,61 @@ class Extractor {
 
     fs::path archivePath_;
     fs::path root_;
+    bool strip_;
+    const FetchLimits& limits_;
+    std::string label_;
     ArchiveHandle handle_;
+    std::uint64_t entries_ = 0;
+    std::uint64_t bytes_ = 0;
+    std::uint64_t ratioLimit_ = 0; // 0: no ratio limit
+    std::uint64_t archiveSize_ = 0;
+    std::vector<std::vector<std::string>> links_; // every symlink created, to check at the end
 };
 
-void moveSingleTopLevel(const fs::path& archive, const fs::path& unpacked, const fs::path& dest) {
-    std::vector<fs::path> top;
+std::string kindOf(const fs::file_status& status) {
+    if (fs::is_symlink(status)) return "the symlink";
+    if (fs::is_regular_file(status)) return "the file";
+    return "the entry";
+}
+
+void moveSingleTopLevel(const std::string& label, const fs::path& unpacked, const fs::path& dest) {
+    std::vector<std::string> top;
     for (const auto& item : fs::directory_iterator(unpacked))
-        top.push_back(item.path());
-    if (top.size() != 1 || !fs::is_directory(fs::symlink_status(top[0]))) {
-        throw FetchError("cannot unpack " + quote(archive.string()) +
-                         ": expected a single "
-                         "top-level directory, found " +
-                         std::to_string(top.size()) + " top-level entries");
+        top.push_back(item.path().filename().string());
+    std::sort(top.begin(), top.end());
+    const std::string expected = "cannot unpack " + quote(label) +
+                                 ": expected a single top-level directory (the archive's files "
+                                 "inside one directory, like 'xen-4.19.0/...'), found ";
+    if (top.empty()) throw FetchError(expected + "an empty archive");
+    const auto status = fs::symlink_status(unpacked / top[0]);
+    if (top.size() == 1 && !fs::is_directory(status)) {
+        throw FetchError(expected + "only " + kindOf(status) + " " + quote(top[0]));
     }
-    fs::rename(top[0], dest);
+    if (top.size() > 1) {
+        throw FetchError(expected + std::to_string(top.size()) +
+                         " top-level entries: " + listNames(top));
+    }
+    fs::rename(unpacked / top[0], dest);
 }
 
 } // namespace
 
-void extractArchive(const fs::path& archive, const fs::path& dest, bool stripTopLevel) {
+void extractArchive(const fs::path& archive, const fs::path& dest, bool stripTopLevel,
+                    const FetchLimits& limits, const std::string& label) {
+    const std::string named = label.empty() ? archive.string() : label;
     const fs::path root = stripTopLevel ? fs::path(dest.string() + "~unpack") : dest;
     store::removeReadOnly(root);
     fs::create_directories(root);
     try {
-        Extractor(archive, root).run();
+        Extractor(archive, root, stripTopLevel, limits, named).run();
         if (stripTopLevel) {
-            moveSingleTopLevel(archive, root, dest);
+            moveSingleTopLevel(named, root, dest);
             store::removeReadOnly(root);
         }
     } catch (...) {
-        if (stripTopLevel) store::removeReadOnly(root);
+        // Nothing half-unpacked stays behind.
+        store::removeReadOnly(root);
+        if (stripTopLevel) store::removeReadOnly(dest);
         throw;
     }
 }

@@ -121,12 +121,16 @@ FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const Fetch
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path& scratch) {
         produced = true;
         const fs::path target = request.unpack ? scratch / "download" : dest;
-        downloadFile(source, target, options.http, options.offline,
-                     [&](std::uint64_t done, std::uint64_t total) {
-                         observer.onEvent({ProgressEvent::Kind::Progress, activity, request.url,
-                                           done, total, "bytes"});
-                     });
-        if (request.unpack) extractArchive(target, dest, request.stripTopLevel);
+        downloadFile(
+            source, target, options.http, options.offline,
+            [&](std::uint64_t done, std::uint64_t total) {
+                observer.onEvent(
+                    {ProgressEvent::Kind::Progress, activity, request.url, done, total, "bytes"});
+            },
+            options.limits);
+        if (request.unpack) {
+            extractArchive(target, dest, request.stripTopLevel, options.limits, request.url);
+        }
         return std::string();
     });
     observer.onEvent({ProgressEvent::Kind::Finished, activity, entry.path.string(), 0, 0, ""});

@@ -16,6 +16,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -47,10 +49,16 @@ std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) 
 struct FetchProgress {
     const GitContext* context;
     unsigned lastPercent = 101;
+    bool tooLarge = false;
 };
 
 int onTransfer(const git_indexer_progress* stats, void* payload) {
     auto* progress = static_cast<FetchProgress*>(payload);
+    const auto limit = progress->context->options.limits.downloadBytes;
+    if (limit != 0 && stats->received_bytes > limit) {
+        progress->tooLarge = true;
+        return -1;
+    }
     const unsigned total = stats->total_objects;
     const unsigned percent = total == 0 ? 0 : stats->received_objects * 100 / total;
     if (percent == progress->lastPercent) return 0;
@@ -82,7 +90,14 @@ void fetchInto(git_repository* repo, const std::string& url, const GitContext& c
     const git_strarray refspecs = {specs, 2};
     context.observer.onEvent(
         {util::ProgressEvent::Kind::Message, context.activity, "fetching " + url, 0, 0, ""});
-    check(git_remote_fetch(remote.get(), &refspecs, &options, nullptr), "cannot fetch", url);
+    const int rc = git_remote_fetch(remote.get(), &refspecs, &options, nullptr);
+    if (progress.tooLarge) {
+        throw FetchError("cannot fetch " + quote(url) +
+                         ": it sends more than the download limit of " +
+                         describeBytes(context.options.limits.downloadBytes) +
+                         "; if that is expected, raise the limit with --fetch-limit download=SIZE");
+    }
+    check(rc, "cannot fetch", url);
 }
 
 namespace {
@@ -96,6 +111,84 @@ void writeAll(int fd, const char* data, std::size_t size, const std::string& pat
         size -= static_cast<std::size_t>(n);
     }
 }
+
+// A name as messages show it: control characters escaped, cut after 200 bytes.
+std::string printable(std::string_view name) {
+    std::string out;
+    for (const char c : name.substr(0, 200)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    if (name.size() > 200) out += "...";
+    return "'" + out + "'";
+}
+
+// Why a tree entry name (one path component) must not be written, or nullopt. The rules of
+// archive members, plus git's own: no ".git" in any case (it would become a repository in the
+// tree on a case-insensitive file system, and git refuses it too).
+std::optional<std::string> refusedName(std::string_view name) {
+    if (name.empty()) return "has an empty name";
+    if (name == "." || name == "..") return "is a " + printable(name) + " component";
+    if (name[0] == '/') return "is an absolute path";
+    if (name.find('/') != std::string_view::npos) return "contains '/'";
+    if (name.find('\0') != std::string_view::npos) return "contains a NUL byte";
+    if (name.size() == 4 && name[0] == '.' && (name[1] | 0x20) == 'g' && (name[2] | 0x20) == 'i' &&
+        (name[3] | 0x20) == 't') {
+        return "is named like git's own directory ('.git' in any case)";
+    }
+    return std::nullopt;
+}
+
+// What one checkout (a repository and its submodules) may still write, shared by the threads
+// writing it.
+struct Budget {
+    const FetchLimits& limits;
+    std::atomic<std::uint64_t> entries{0};
+    std::atomic<std::uint64_t> bytes{0};
+};
+
+// Names the checkout in messages: the repository and the revision.
+struct Origin {
+    std::string url;
+    std::string revision; // "'v1.0' (commit 1234...)"
+    Budget& budget;
+
+    [[noreturn]] void refuse(const std::string& why) const {
+        throw FetchError("refusing to check out " + quote(url) + " at " + revision + ": " + why);
+    }
+    // Throws "cannot read <what> of '<url>' at <revision>: <libgit2 message>" when rc < 0.
+    void check(int rc, const std::string& what) const {
+        if (rc >= 0) return;
+        const git_error* error = git_error_last();
+        throw FetchError("cannot read " + what + " of " + quote(url) + " at " + revision + ": " +
+                         (error != nullptr && error->message != nullptr ? error->message
+                                                                        : "unknown libgit2 error"));
+    }
+    [[noreturn]] void overLimit(const std::string& what, const std::string& setting) const {
+        refuse(what + "; if that is expected, raise the limit with --fetch-limit " + setting);
+    }
+    void count(std::uint64_t size) const {
+        const auto& limits = budget.limits;
+        if (limits.entries != 0 && ++budget.entries > limits.entries) {
+            overLimit("it has more than " + std::to_string(limits.entries) +
+                          " files and directories (the entry limit)",
+                      "entries=NUMBER");
+        }
+        if (size != 0 && limits.unpackedBytes != 0 &&
+            (budget.bytes += size) > limits.unpackedBytes) {
+            overLimit("its files add up to more than " + describeBytes(limits.unpackedBytes) +
+                          " (the unpacked size limit)",
+                      "unpacked=SIZE");
+        }
+    }
+};
 
 struct Gitlink {
     std::string path; // relative to the checkout root
@@ -115,8 +208,8 @@ constexpr std::size_t deferDepth = 2;
 // relative names); `root` is only used for messages.
 class TreeWriter {
   public:
-    TreeWriter(git_repository* repo, std::string where, const GitContext& context, fs::path root)
-        : repo_(repo), where_(std::move(where)), context_(context), root_(std::move(root)) {}
+    TreeWriter(git_repository* repo, const Origin& origin, const GitContext& context, fs::path root)
+        : repo_(repo), origin_(origin), context_(context), root_(std::move(root)) {}
 
     // Writes the top of the tree; subtrees at deferDepth are left in `deferred`.
     void writeRoot(const git_tree* tree) {
@@ -130,8 +223,7 @@ class TreeWriter {
 
     void writeSubtree(const Deferred& task) {
         git_tree* raw = nullptr;
-        check(git_tree_lookup(&raw, repo_, &task.tree),
-              "cannot read tree " + quote(task.rel) + " of", where_);
+        origin_.check(git_tree_lookup(&raw, repo_, &task.tree), "the tree " + printable(task.rel));
         Tree tree(raw);
         write(tree.get(), AT_FDCWD, pathOf(task.rel).c_str(), task.rel + "/");
     }
@@ -153,7 +245,10 @@ class TreeWriter {
         for (std::size_t i = 0; i < count; ++i) {
             const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
             const char* child = git_tree_entry_name(entry);
-            if (std::string_view(child) == ".git") continue;
+            if (const auto why = refusedName(child)) {
+                origin_.refuse("tree entry " + printable(prefix + child) + " " + *why +
+                               "; the repository is malformed or hostile");
+            }
             writeEntry(entry, fd, child, prefix + child);
         }
     }
@@ -163,6 +258,7 @@ class TreeWriter {
         const git_filemode_t mode = git_tree_entry_filemode(entry);
         const git_oid* oid = git_tree_entry_id(entry);
         if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT) {
+            origin_.count(0);
             if (::mkdirat(dirFd, name, 0755) != 0) throwSystemError("cannot create", pathOf(rel));
         }
         if (mode == GIT_FILEMODE_TREE && defer_ &&
@@ -170,8 +266,7 @@ class TreeWriter {
             deferred.push_back({*oid, rel});
         } else if (mode == GIT_FILEMODE_TREE) {
             git_tree* raw = nullptr;
-            check(git_tree_lookup(&raw, repo_, oid), "cannot read tree " + quote(rel) + " of",
-                  where_);
+            origin_.check(git_tree_lookup(&raw, repo_, oid), "the tree " + printable(rel));
             Tree sub(raw);
             write(sub.get(), dirFd, name, rel + "/");
         } else if (mode == GIT_FILEMODE_COMMIT) {
@@ -188,10 +283,11 @@ class TreeWriter {
     void writeBlob(git_filemode_t mode, const git_oid* oid, int dirFd, const char* name,
                    const std::string& rel) {
         git_blob* raw = nullptr;
-        check(git_blob_lookup(&raw, repo_, oid), "cannot read file " + quote(rel) + " of", where_);
+        origin_.check(git_blob_lookup(&raw, repo_, oid), "the file " + printable(rel));
         Blob blob(raw);
         const auto* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
         const auto size = static_cast<std::size_t>(git_blob_rawsize(blob.get()));
+        origin_.count(size);
         if (mode == GIT_FILEMODE_LINK) {
             const std::string target(data, size);
             if (::symlinkat(target.c_str(), dirFd, name) != 0) {
@@ -214,7 +310,7 @@ class TreeWriter {
     }
 
     git_repository* repo_;
-    std::string where_;
+    const Origin& origin_;
     const GitContext& context_;
     fs::path root_;
     std::uint64_t files_ = 0;
@@ -223,8 +319,8 @@ class TreeWriter {
 
 // Writes the deferred subtrees on a few threads, each with its own repository handle (libgit2
 // objects are not shared across threads).
-void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen,
-                   const std::string& url, const GitContext& context, const fs::path& dest,
+void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen, const Origin& origin,
+                   const GitContext& context, const fs::path& dest,
                    std::vector<Gitlink>& gitlinks) {
     const auto& tasks = top.deferred;
     std::atomic<std::size_t> next{0};
@@ -234,7 +330,7 @@ void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen,
     auto work = [&] {
         try {
             Repo repo = reopen();
-            TreeWriter writer(repo.get(), url, context, dest);
+            TreeWriter writer(repo.get(), origin, context, dest);
             for (std::size_t i = next++; i < tasks.size() && !failed; i = next++) {
                 writer.writeSubtree(tasks[i]);
             }
@@ -271,6 +367,7 @@ std::string readGitmodules(git_repository* repo, const git_tree* tree) {
 
 struct Written {
     std::string commit;
+    std::string revision; // for messages, as Origin::revision
     std::vector<Gitlink> gitlinks;
     std::map<std::string, std::string> submoduleUrls;
 };
@@ -306,26 +403,28 @@ Repo openLocal(const std::string& url) {
 }
 
 Written writeTreeOf(git_repository* repo, const std::function<Repo()>& reopen, const git_oid& oid,
-                    const std::string& url, const fs::path& dest, const GitContext& context) {
+                    const std::string& url, const std::string& rev, const fs::path& dest,
+                    const GitContext& context, Budget& budget) {
+    const std::string hex = oidHex(oid);
+    const Origin origin{url, quote(rev) + (rev == hex ? "" : " (commit " + hex + ")"), budget};
     git_commit* rawCommit = nullptr;
-    check(git_commit_lookup(&rawCommit, repo, &oid), "cannot read commit of", url);
+    origin.check(git_commit_lookup(&rawCommit, repo, &oid), "the commit");
     Commit commit(rawCommit);
     git_tree* rawTree = nullptr;
-    check(git_commit_tree(&rawTree, commit.get()), "cannot read tree of", url);
+    origin.check(git_commit_tree(&rawTree, commit.get()), "the tree");
     Tree tree(rawTree);
-    TreeWriter writer(repo, url, context, dest);
+    TreeWriter writer(repo, origin, context, dest);
     writer.writeRoot(tree.get());
     std::vector<Gitlink> gitlinks = writer.gitlinks;
-    writeDeferred(writer, reopen, url, context, dest, gitlinks);
-    char hex[GIT_OID_HEXSZ + 1] = {};
-    git_oid_tostr(hex, sizeof hex, &oid);
-    return {hex, std::move(gitlinks), parseGitmodules(readGitmodules(repo, tree.get()))};
+    writeDeferred(writer, reopen, origin, context, dest, gitlinks);
+    return {hex, origin.revision, std::move(gitlinks),
+            parseGitmodules(readGitmodules(repo, tree.get()))};
 }
 
 // Local repositories (paths, file:// URLs, also after mirror rewriting) are read in place: no
 // cache and no copy, which is what makes a local mirror fast. Remote ones go through the cache.
 Written writeCommit(const GitContext& context, const std::string& url, const std::string& rev,
-                    const fs::path& dest) {
+                    const fs::path& dest, Budget& budget) {
     const std::string effective = context.options.mirrors.rewrite(url);
     if (isLocalUrl(effective) && !context.options.cacheLocalGit) {
         Repo repo = openLocal(effective);
@@ -335,7 +434,8 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
                              "; check the commit id, tag or branch name");
         }
         return writeTreeOf(
-            repo.get(), [&] { return openLocal(effective); }, *oid, url, dest, context);
+            repo.get(), [&] { return openLocal(effective); }, *oid, url, rev, dest, context,
+            budget);
     }
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
@@ -343,7 +443,50 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
     Repo repo = openCache(cache);
     const git_oid oid = resolveRevision(repo.get(), url, rev, context);
     return writeTreeOf(
-        repo.get(), [&] { return openCache(cache); }, oid, url, dest, context);
+        repo.get(), [&] { return openCache(cache); }, oid, url, rev, dest, context, budget);
+}
+
+// Refuses a .gitmodules path that could not be a tree entry's path: the same rules, for every
+// component (submodules are only ever written at gitlinks of the tree, so such a path is at
+// best unused, and at worst an attempt).
+void checkSubmodulePaths(const Written& written, const std::string& url) {
+    for (const auto& [path, submoduleUrl] : written.submoduleUrls) {
+        std::optional<std::string> why;
+        if (path.empty()) why = "is empty";
+        if (!path.empty() && path[0] == '/') why = "is an absolute path";
+        for (std::size_t start = 0; !why && start <= path.size();) {
+            const auto end = std::min(path.find('/', start), path.size());
+            if (auto bad = refusedName(std::string_view(path).substr(start, end - start))) {
+                why = "has a component that " + *bad;
+            }
+            start = end + 1;
+        }
+        if (why) {
+            throw FetchError("refusing to check out the submodules of " + quote(url) + " at " +
+                             written.revision + ": .gitmodules gives the submodule path " +
+                             printable(path) + ", which " + *why +
+                             "; the repository is malformed or hostile");
+        }
+    }
+}
+
+std::string checkoutTree(const GitContext& context, const std::string& url, const std::string& rev,
+                         bool submodules, const fs::path& dest, Budget& budget) {
+    Written written = writeCommit(context, url, rev, dest, budget);
+    if (!submodules) return written.commit;
+    checkSubmodulePaths(written, url);
+    for (const auto& link : written.gitlinks) {
+        const auto found = written.submoduleUrls.find(link.path);
+        if (found == written.submoduleUrls.end()) {
+            throw FetchError("submodule " + quote(link.path) + " of " + quote(url) +
+                             " has no URL in .gitmodules");
+        }
+        withContext("while fetching submodule " + quote(link.path) + " of " + quote(url), [&] {
+            return checkoutTree(context, resolveSubmoduleUrl(url, found->second), oidHex(link.oid),
+                                true, dest / link.path, budget);
+        });
+    }
+    return written.commit;
 }
 
 } // namespace
@@ -351,22 +494,8 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
 std::string checkoutGit(const GitContext& context, const std::string& url, const std::string& rev,
                         bool submodules, const fs::path& dest) {
     LibGit2 library;
-    Written written = writeCommit(context, url, rev, dest);
-    if (!submodules) return written.commit;
-    for (const auto& link : written.gitlinks) {
-        const auto found = written.submoduleUrls.find(link.path);
-        if (found == written.submoduleUrls.end()) {
-            throw FetchError("submodule " + quote(link.path) + " of " + quote(url) +
-                             " has no URL in .gitmodules");
-        }
-        char hex[GIT_OID_HEXSZ + 1] = {};
-        git_oid_tostr(hex, sizeof hex, &link.oid);
-        withContext("while fetching submodule " + quote(link.path) + " of " + quote(url), [&] {
-            return checkoutGit(context, resolveSubmoduleUrl(url, found->second), hex, true,
-                               dest / link.path);
-        });
-    }
-    return written.commit;
+    Budget budget{context.options.limits};
+    return checkoutTree(context, url, rev, submodules, dest, budget);
 }
 
 } // namespace xenbuild::fetch::detail

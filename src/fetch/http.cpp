@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -22,16 +24,41 @@ struct CurlDeleter {
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 
+// The response headers of one attempt, redirects included, may not exceed this (real ones are a
+// few KiB; the count is never reset, so a server cannot restart it).
+constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+
 struct Transfer {
     int fd = -1;
     const ByteProgress* progress = nullptr;
+    std::uint64_t maxBytes = 0; // 0: no limit
     std::uint64_t reported = 0;
+    std::uint64_t received = 0;
+    std::size_t headerBytes = 0;
     bool writeFailed = false;
+    bool tooLarge = false;
+    bool headerTooLarge = false;
 };
+
+std::size_t onHeader(char*, std::size_t size, std::size_t count, void* user) {
+    auto* transfer = static_cast<Transfer*>(user);
+    const std::size_t length = size * count;
+    transfer->headerBytes += length;
+    if (transfer->headerBytes > kMaxHeaderBytes) {
+        transfer->headerTooLarge = true;
+        return 0;
+    }
+    return length;
+}
 
 std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
     std::size_t left = size * count;
+    transfer->received += left;
+    if (transfer->maxBytes != 0 && transfer->received > transfer->maxBytes) {
+        transfer->tooLarge = true;
+        return 0;
+    }
     while (left > 0) {
         const ssize_t n = ::write(transfer->fd, data, left);
         if (n < 0 && errno == EINTR) continue;
@@ -94,6 +121,13 @@ void configure(CURL* curl, const std::string& url, const HttpOptions& options, b
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.lowSpeedSeconds);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "xenbuild/" XENBUILD_VERSION);
+    if (transfer.maxBytes != 0) {
+        curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                         static_cast<curl_off_t>(std::min<std::uint64_t>(
+                             transfer.maxBytes, std::numeric_limits<curl_off_t>::max())));
+    }
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, onHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, onData);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
@@ -102,11 +136,19 @@ void configure(CURL* curl, const std::string& url, const HttpOptions& options, b
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errorBuffer);
 }
 
+std::string tooLargeMessage(std::uint64_t limit) {
+    return "it is larger than the download limit of " + describeBytes(limit) +
+           "; if that is expected, raise the limit with --fetch-limit download=SIZE";
+}
+
 Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool offline,
-                const ByteProgress& progress) {
+                const ByteProgress& progress, std::uint64_t maxBytes) {
     CurlHandle curl(curl_easy_init());
     if (!curl) throw FetchError("cannot download " + quote(url) + ": curl_easy_init failed");
-    Transfer transfer{fd, &progress, 0, false};
+    Transfer transfer;
+    transfer.fd = fd;
+    transfer.progress = &progress;
+    transfer.maxBytes = maxBytes;
     char errorBuffer[CURL_ERROR_SIZE] = {};
     configure(curl.get(), url, options, offline, transfer, errorBuffer);
     Outcome outcome;
@@ -114,6 +156,18 @@ Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &outcome.status);
     outcome.message = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(outcome.code);
     if (transfer.writeFailed) outcome.message = "cannot write the downloaded data";
+    if (transfer.tooLarge || outcome.code == CURLE_FILESIZE_EXCEEDED) {
+        outcome.message = tooLargeMessage(maxBytes);
+    }
+    if (transfer.headerTooLarge) {
+        outcome.message =
+            "the server sent more than " + describeBytes(kMaxHeaderBytes) + " of response headers";
+    } else if (outcome.code == CURLE_OUT_OF_MEMORY && transfer.received == 0) {
+        // curl 7.x reports a header line over its own limit (100 KiB) as running out of memory.
+        outcome.message = "the server sent a response header line too long to read (over " +
+                          describeBytes(100 * 1024) +
+                          "), or memory ran out (curl: " + outcome.message + ")";
+    }
     return outcome;
 }
 
@@ -126,7 +180,8 @@ void restart(int fd, const std::filesystem::path& dest) {
 } // namespace
 
 void downloadFile(const std::string& url, const std::filesystem::path& dest,
-                  const HttpOptions& options, bool offline, const ByteProgress& progress) {
+                  const HttpOptions& options, bool offline, const ByteProgress& progress,
+                  const FetchLimits& limits) {
     if (offline && url.rfind("file://", 0) != 0) {
         throw FetchError("cannot download " + quote(url) + " in offline mode");
     }
@@ -138,7 +193,7 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
     });
     auto delay = options.backoff;
     for (unsigned number = 1;; ++number) {
-        const Outcome outcome = attempt(url, fd, options, offline, progress);
+        const Outcome outcome = attempt(url, fd, options, offline, progress, limits.downloadBytes);
         if (outcome.code == CURLE_OK) break;
         if (!isTransient(outcome) || number >= options.attempts) {
             std::error_code ignored;
@@ -153,7 +208,13 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
         delay *= 2;
         restart(fd, dest);
     }
-    if (::fsync(fd) != 0) throwSystemError("cannot write", dest.string());
+    if (::fsync(fd) != 0) {
+        const int saved = errno;
+        std::error_code ignored;
+        std::filesystem::remove(dest, ignored);
+        errno = saved;
+        throwSystemError("cannot write", dest.string());
+    }
 }
 
 } // namespace xenbuild::fetch

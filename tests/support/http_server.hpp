@@ -1,7 +1,8 @@
 #pragma once
 // A tiny HTTP/1.0 server on 127.0.0.1 for fetch tests: serves fixed bodies by path, counts
 // requests, can fail the first N requests of a path with 503, and can send slowly (in chunks
-// with a pause) so that a client can be interrupted mid-download. It runs in one thread,
+// with a pause) so that a client can be interrupted mid-download, can add a huge header, and can
+// stream a body without end (no Content-Length) until the client hangs up. It runs in one thread,
 // handles one connection at a time, and stops itself in the destructor.
 
 #include <arpa/inet.h>
@@ -60,6 +61,16 @@ class HttpServer {
         chunk_ = chunk;
         pauseMs_ = pause.count();
     }
+    // Adds `header` (a complete "Name: value" text, or any bytes) to every response's head.
+    void setExtraHeader(std::string header) {
+        std::lock_guard lock(mutex_);
+        extraHeader_ = std::move(header);
+    }
+    // Answers `path` with 200 and an endless body of 'x' (close-delimited, no Content-Length).
+    void serveEndless(const std::string& path) {
+        std::lock_guard lock(mutex_);
+        endless_[path] = true;
+    }
     int requests(const std::string& path) {
         std::lock_guard lock(mutex_);
         return counts_[path];
@@ -107,9 +118,13 @@ class HttpServer {
         const std::string path = readRequestPath(client);
         std::string body;
         std::string status = "200 OK";
+        std::string extra;
+        bool endless = false;
         {
             std::lock_guard lock(mutex_);
             ++counts_[path];
+            extra = extraHeader_.empty() ? "" : extraHeader_ + "\r\n";
+            endless = endless_[path];
             if (failures_[path] > 0) {
                 --failures_[path];
                 status = "503 Service Unavailable";
@@ -120,9 +135,17 @@ class HttpServer {
             }
         }
         if (status[0] != '2') body = status + "\n";
+        if (endless) {
+            const std::string head = "HTTP/1.0 200 OK\r\n" + extra + "Connection: close\r\n\r\n";
+            const std::string block(65536, 'x');
+            if (!sendAll(client, head.data(), head.size())) return;
+            while (!stop_ && sendAll(client, block.data(), block.size())) {
+            }
+            return;
+        }
         const std::string head = "HTTP/1.0 " + status +
-                                 "\r\nContent-Length: " + std::to_string(body.size()) +
-                                 "\r\nConnection: close\r\n\r\n";
+                                 "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+                                 extra + "Connection: close\r\n\r\n";
         if (!sendAll(client, head.data(), head.size())) return;
         const std::size_t chunk = chunk_ == 0 ? body.size() : chunk_.load();
         for (std::size_t offset = 0; offset < body.size() && !stop_; offset += chunk) {
@@ -143,6 +166,8 @@ class HttpServer {
     std::map<std::string, std::string> bodies_;
     std::map<std::string, int> failures_;
     std::map<std::string, int> counts_;
+    std::map<std::string, bool> endless_;
+    std::string extraHeader_;
     std::thread thread_;
 };
 

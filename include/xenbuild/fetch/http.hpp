@@ -15,8 +15,12 @@ namespace xenbuild::fetch {
 using ByteProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 // Downloads `url` to the new file `dest`. With `offline`, only file:// URLs are allowed (no
-// network connection is ever opened). Throws FetchError naming the URL and curl's message.
+// network connection is ever opened). Throws FetchError naming the URL and curl's message; a
+// body larger than `limits.downloadBytes`, or response headers over 256 KiB in all, stop the
+// download at once (no retry) with a message naming the limit. Nothing is left at `dest` after
+// a failure.
 void downloadFile(const std::string& url, const std::filesystem::path& dest,
-                  const HttpOptions& options, bool offline, const ByteProgress& progress);
+                  const HttpOptions& options, bool offline, const ByteProgress& progress,
+                  const FetchLimits& limits = {});
 
 } // namespace xenbuild::fetch

@@ -121,3 +121,122 @@ TEST_CASE("fetch::fetchUrl unpacks a tarball and hashes the tree", "[fetch][http
     CHECK(fs::exists(result.path / "configure"));
     CHECK(result.path.filename().string().ends_with("-pkg")); // archive suffix dropped
 }
+
+TEST_CASE("fetch::downloadFile stops at the download limit", "[fetch][http]") {
+    TempDir dir;
+    HttpServer server;
+    fetch::FetchLimits limits;
+    limits.downloadBytes = 1 << 20;
+    const std::string tail = "': it is larger than the download limit of 1 MiB; if that is "
+                             "expected, raise the limit with --fetch-limit download=SIZE";
+    SECTION("an endless body") {
+        server.serveEndless("/endless");
+        REQUIRE_THROWS_WITH(fetch::downloadFile(server.url("/endless"), dir / "e", fastRetries(),
+                                                false, {}, limits),
+                            "cannot download '" + server.url("/endless") + tail);
+        CHECK(server.requests("/endless") == 1); // not retried
+        CHECK_FALSE(fs::exists(dir / "e"));
+    }
+    SECTION("a Content-Length over the limit") {
+        server.serve("/big", std::string((1 << 20) + 1, 'x'));
+        REQUIRE_THROWS_WITH(
+            fetch::downloadFile(server.url("/big"), dir / "b", fastRetries(), false, {}, limits),
+            "cannot download '" + server.url("/big") + tail);
+        CHECK(server.requests("/big") == 1);
+        CHECK_FALSE(fs::exists(dir / "b"));
+    }
+    SECTION("exactly the limit") {
+        server.serve("/fits", std::string(1 << 20, 'x'));
+        fetch::downloadFile(server.url("/fits"), dir / "f", fastRetries(), false, {}, limits);
+        CHECK(fs::file_size(dir / "f") == 1 << 20);
+    }
+}
+
+TEST_CASE("fetch::downloadFile explains oversized response headers", "[fetch][http]") {
+    TempDir dir;
+    HttpServer server;
+    server.serve("/file", "content");
+    SECTION("one huge header line") {
+        server.setExtraHeader("X-Big: " + std::string(2 << 20, 'a'));
+        REQUIRE_THROWS_WITH(
+            fetch::downloadFile(server.url("/file"), dir / "f", fastRetries(), false, {}),
+            Catch::StartsWith("cannot download '" + server.url("/file") +
+                              "': the server sent a response header line too long to read "
+                              "(over 100 KiB)"));
+    }
+    SECTION("too many header lines") {
+        std::string lines;
+        for (int i = 0; i < 400; ++i)
+            lines += (i == 0 ? "" : "\r\n") + ("X-Line-" + std::to_string(i) + ": ") +
+                     std::string(1000, 'b');
+        server.setExtraHeader(lines);
+        REQUIRE_THROWS_WITH(
+            fetch::downloadFile(server.url("/file"), dir / "f", fastRetries(), false, {}),
+            "cannot download '" + server.url("/file") +
+                "': the server sent more than 256 KiB of response headers");
+    }
+    CHECK(server.requests("/file") == 1);
+    CHECK_FALSE(fs::exists(dir / "f"));
+}
+
+TEST_CASE("fetch::fetchUrl names the URL in unpacking errors and applies the limits",
+          "[fetch][http]") {
+    TempDir dir;
+    xbtest::writeFile(dir / "src" / "a" / "x", "x\n");
+    xbtest::writeFile(dir / "src" / "b" / "y", "y\n");
+    xbtest::runOk("tar -C " + (dir / "src").string() + " -czf " + (dir / "two.tar.gz").string() +
+                  " a b");
+    HttpServer server;
+    server.serve("/two.tar.gz", xbtest::runOk("cat " + (dir / "two.tar.gz").string()));
+    auto store = store::Store::open(dir / "store");
+    util::NullProgress quiet;
+    fetch::UrlRequest request{"", server.url("/two.tar.gz"), std::nullopt, true, true, false, ""};
+    REQUIRE_THROWS_WITH(fetch::fetchUrl(store, request, {}, quiet),
+                        "cannot unpack '" + server.url("/two.tar.gz") +
+                            "': expected a single top-level directory (the archive's files "
+                            "inside one directory, like 'xen-4.19.0/...'), found 2 top-level "
+                            "entries: 'a', 'b'");
+    request.stripTopLevel = false;
+    fetch::FetchOptions options;
+    options.limits.entries = 3;
+    REQUIRE_THROWS_WITH(fetch::fetchUrl(store, request, options, quiet),
+                        Catch::StartsWith("refusing to unpack '" + server.url("/two.tar.gz") +
+                                          "': it has more than 3 entries"));
+    options.limits = {};
+    options.limits.downloadBytes = 10;
+    REQUIRE_THROWS_WITH(fetch::fetchUrl(store, request, options, quiet),
+                        Catch::StartsWith("cannot download '" + server.url("/two.tar.gz") +
+                                          "': it is larger than the download limit of 10 bytes"));
+    CHECK(store.list().empty());
+    CHECK(fs::is_empty(dir / "store" / ".tmp"));
+}
+
+TEST_CASE("fetch::FetchLimits::set parses NAME=VALUE", "[fetch][limits]") {
+    fetch::FetchLimits limits;
+    limits.set("download=4G");
+    CHECK(limits.downloadBytes == std::uint64_t{4} << 30);
+    limits.set("unpacked=512MiB");
+    CHECK(limits.unpackedBytes == std::uint64_t{512} << 20);
+    limits.set("unpacked=100k");
+    CHECK(limits.unpackedBytes == 100 * 1024);
+    limits.set("download=none");
+    CHECK(limits.downloadBytes == 0);
+    limits.set("entries=2000000");
+    CHECK(limits.entries == 2'000'000);
+    limits.set("ratio=0");
+    CHECK(limits.ratio == 0);
+    CHECK(fetch::describeBytes(std::uint64_t{2} << 30) == "2 GiB");
+    CHECK(fetch::describeBytes(1536) == "1536 bytes");
+    CHECK(fetch::describeBytes(0) == "0 bytes");
+    CHECK(fetch::describeBytes(3 << 20) == "3 MiB");
+    CHECK(fetch::describeBytes(469135600) == "447.4 MiB");
+    REQUIRE_THROWS_WITH(limits.set("download=lots"),
+                        "invalid fetch limit 'download=lots': expected download=SIZE (e.g. "
+                        "download=4G), or download=none for no limit");
+    REQUIRE_THROWS_WITH(limits.set("entries=1k"),
+                        "invalid fetch limit 'entries=1k': expected entries=NUMBER (e.g. "
+                        "entries=1000), or entries=none for no limit");
+    REQUIRE_THROWS_WITH(limits.set("download=99999999999T"), Catch::Contains("invalid"));
+    REQUIRE_THROWS_AS(limits.set("speed=1"), UsageError);
+    REQUIRE_THROWS_AS(limits.set("download"), UsageError);
+}

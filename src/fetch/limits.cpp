@@ -1,0 +1,98 @@
+// FetchLimits: parsing "NAME=VALUE" settings and printing sizes for messages.
+
+#include "xenbuild/fetch/options.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <optional>
+#include <string>
+
+namespace xenbuild::fetch {
+
+namespace {
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// "2G", "512MiB", "1000", "none" -> bytes (0 for none); nullopt when malformed.
+std::optional<std::uint64_t> parseSize(const std::string& text, bool withUnits) {
+    const std::string value = lower(text);
+    if (value == "none") return 0;
+    const auto digits = value.find_first_not_of("0123456789");
+    if (digits == 0 || value.empty()) return std::nullopt;
+    const std::string number = value.substr(0, digits);
+    const std::string unit = digits == std::string::npos ? "" : value.substr(digits);
+    unsigned shift = 0;
+    if (!withUnits) {
+        if (!unit.empty()) return std::nullopt;
+    } else if (unit.empty() || unit == "b") {
+        shift = 0;
+    } else {
+        const std::string prefixes = "kmgt";
+        const auto index = prefixes.find(unit[0]);
+        const std::string rest = unit.substr(1);
+        if (index == std::string::npos || !(rest.empty() || rest == "b" || rest == "ib")) {
+            return std::nullopt;
+        }
+        shift = 10 * static_cast<unsigned>(index + 1);
+    }
+    if (number.size() > 19) return std::nullopt;
+    const std::uint64_t base = std::stoull(number);
+    if (base > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+    return base << shift;
+}
+
+} // namespace
+
+void FetchLimits::set(const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    const std::string name = assignment.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : assignment.substr(eq + 1);
+    struct Field {
+        const char* name;
+        std::uint64_t FetchLimits::*field;
+        bool size;
+    };
+    static constexpr Field fields[] = {{"download", &FetchLimits::downloadBytes, true},
+                                       {"unpacked", &FetchLimits::unpackedBytes, true},
+                                       {"entries", &FetchLimits::entries, false},
+                                       {"ratio", &FetchLimits::ratio, false}};
+    for (const auto& field : fields) {
+        if (name != field.name) continue;
+        const auto parsed = parseSize(value, field.size);
+        if (!parsed) {
+            throw UsageError(
+                "invalid fetch limit " + quote(assignment) + ": expected " + name +
+                (field.size ? "=SIZE (e.g. " + name + "=4G)" : "=NUMBER (e.g. " + name + "=1000)") +
+                ", or " + name + "=none for no limit");
+        }
+        this->*field.field = *parsed;
+        return;
+    }
+    throw UsageError("invalid fetch limit " + quote(assignment) +
+                     ": expected download=SIZE, unpacked=SIZE, entries=NUMBER or ratio=NUMBER");
+}
+
+std::string describeBytes(std::uint64_t bytes) {
+    static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+    unsigned unit = 0;
+    while (unit < 4 && bytes >= (std::uint64_t{1} << (10 * (unit + 1))))
+        ++unit;
+    if (unit == 0) return std::to_string(bytes) + " bytes";
+    const unsigned shift = 10 * unit;
+    const std::string name = units[unit - 1];
+    if ((bytes & ((std::uint64_t{1} << shift) - 1)) == 0) {
+        return std::to_string(bytes >> shift) + " " + name;
+    }
+    if (bytes < 10 * 1024) return std::to_string(bytes) + " bytes";
+    // Not a round number (a ratio limit): one decimal is enough.
+    const auto tenths = ((bytes >> (shift - 10)) * 10 + 512) >> 10;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " " + name;
+}
+
+} // namespace xenbuild::fetch
