@@ -26,7 +26,8 @@ void addGlobalOptions(CLI::App& app, GlobalOptions& global) {
                    "Store directory (default: $XENBUILD_STORE or $XDG_CACHE_HOME/xenbuild)");
     app.add_option("--mirror", global.mirrors,
                    "Rewrite URLs starting with FROM to start with TO (repeatable)")
-        ->type_name("FROM=TO");
+        ->type_name("FROM=TO")
+        ->allow_extra_args(false); // one rule per --mirror: never swallows a package name
     app.add_flag("--offline", global.offline, "Never open a network connection");
     app.add_option("--fetch-limit", global.fetchLimits,
                    "Raise or lower a fetch limit: download=SIZE (2G), unpacked=SIZE (8G), "

@@ -60,6 +60,13 @@ TEST_CASE("xenbuild prefetch explains bad usage and offline misses", "[e2e][pref
                                                    "'026c9fa29716b0ff0f8b7c687908e71ba29cf239'") &&
                                    Catch::Contains("--mirror"));
     }
+    SECTION("--mirror takes one rule and never swallows the package name after it") {
+        const auto result = runXenbuild(dir.path(), {"prefetch", "--offline", "--mirror",
+                                                     "https://mirror.invalid/=file:///nonexistent/",
+                                                     "xen-slim", "--store", store});
+        CHECK(result.status == 1);
+        CHECK_THAT(result.err, Catch::Contains("while fetching source 'xen' of 'xen_4_19-slim'"));
+    }
     SECTION("--git without --rev") {
         const auto result = runXenbuild(dir.path(), {"prefetch", "--git", "/x", "--store", store});
         CHECK(result.status == 2);
