@@ -32,8 +32,8 @@ nlohmann::json BuildResult::toJson() const {
             {{"kind", check.kind}, {"passed", check.passed}, {"detail", check.detail}});
     }
     json["patches"] = nlohmann::json::array();
-    for (const auto& report : patches) {
-        json["patches"].push_back({{"id", report.id}, {"status", report.summary()}});
+    for (const auto& applied : patches) {
+        json["patches"].push_back({{"id", applied.id}, {"status", applied.status}});
     }
     json["skippedPatches"] = skippedPatches;
     json["excludedPatches"] = excludedPatches;
@@ -80,11 +80,9 @@ BuildResult resultFromJson(const nlohmann::json& json) {
                                  check.at("passed").get<bool>(),
                                  check.at("detail").get<std::string>()});
     }
-    for (const auto& report : json.at("patches")) {
-        patch::PatchReport entry;
-        entry.id = report.at("id").get<std::string>();
-        entry.message = report.at("status").get<std::string>();
-        result.patches.push_back(entry);
+    for (const auto& applied : json.at("patches")) {
+        result.patches.push_back({.id = applied.at("id").get<std::string>(),
+                                  .status = applied.at("status").get<std::string>()});
     }
     result.skippedPatches = json.value("skippedPatches", std::vector<std::string>{});
     result.excludedPatches = json.value("excludedPatches", std::vector<std::string>{});

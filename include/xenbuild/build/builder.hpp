@@ -57,6 +57,13 @@ struct CheckResult {
     std::string detail; // what was found, or why it failed
 };
 
+// How one patch of the series applied, as the build record keeps it: "clean", "offset +12",
+// "fuzz 2", "already applied". A string, so that a cached result reports what the build saw.
+struct AppliedPatch {
+    std::string id;
+    std::string status;
+};
+
 struct BuildResult {
     std::string plan;                // plan name
     std::string key;                 // build key (nix32)
@@ -64,7 +71,7 @@ struct BuildResult {
     std::string sandboxMode;         // "namespaces" or "off"
     std::vector<OutputInfo> outputs; // plan order
     std::vector<CheckResult> checks;
-    std::vector<patch::PatchReport> patches;
+    std::vector<AppliedPatch> patches;
     std::vector<std::string> skippedPatches;            // with skipInapplicablePatches
     std::vector<std::string> excludedPatches;           // left out on request
     std::map<std::string, std::string> sourceOverrides; // name -> directory
