@@ -167,9 +167,9 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     step("staging sources");
     const auto roots = stage(plan, paths, fetched);
     step("applying " + std::to_string(plan.patches.size()) + " patches");
-    for (const auto& report :
-         applyPatches(plan, roots, fetched,
-                      options_.skipInapplicablePatches && !options_.sourceOverrides.empty(), result))
+    for (const auto& report : applyPatches(
+             plan, roots, fetched,
+             options_.skipInapplicablePatches && !options_.sourceOverrides.empty(), result))
         result.patches.push_back({.id = report.id, .status = report.summary()});
     packTarballs(plan, paths, roots);
 
