@@ -136,6 +136,38 @@ std::vector<std::string> leftovers(const fs::path& store) {
     return found;
 }
 
+std::size_t countMatching(const fs::path& dir, const std::string& needle) {
+    const auto names = filesIn(dir);
+    return static_cast<std::size_t>(std::count_if(names.begin(), names.end(), [&](auto& name) {
+        return name.find(needle) != std::string::npos;
+    }));
+}
+
+// What some of the kills leave behind, before the next command sweeps it: proof that the kill
+// happened at the step named.
+void checkKilledState(const fs::path& store, const std::string& point) {
+    const fs::path tmp = store / ".tmp";
+    if (point == "fetch:xen:files") {
+        const auto names = filesIn(tmp);
+        const auto partial = std::find_if(names.begin(), names.end(), [](auto& name) {
+            return name.find("-xen~") != std::string::npos && name.rfind("~new") + 4 == name.size();
+        });
+        REQUIRE(partial != names.end());
+        const auto written = countMatching(tmp / *partial / "docs", "doc-");
+        CHECK(written > 0);
+        CHECK(written < 260); // the checkout was half done
+    } else if (point == "make") {
+        CHECK(countMatching(tmp, "build-") == 1);
+    } else if (point == "commit:moved:xen-4.19.0-boot") {
+        CHECK(countMatching(store, "-xen-4.19.0") == 2); // out and boot, not dev, man, doc
+        CHECK(countMatching(tmp, "~outputs") == 1);
+    } else if (point == "build:committed") {
+        CHECK(countMatching(store, "-xen-4.19.0") == 5);
+        CHECK(filesIn(tmp).size() == 1); // build-<key>~outputs, emptied by the commit
+        CHECK(countMatching(tmp, "~outputs") == 1);
+    }
+}
+
 } // namespace
 
 TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and builds the same "
@@ -199,6 +231,7 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
             victim.kill();
             CHECK(victim.wait() == 128 + SIGKILL);
         }
+        checkKilledState(fixture.store, point);
 
         const auto verify = fixture.run({"store", "verify", "--json"});
         INFO(verify.out << verify.err);
