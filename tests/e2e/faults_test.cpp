@@ -293,8 +293,9 @@ TEST_CASE("faults: a second build of the same package waits for the first and re
 TEST_CASE("faults: store gc during a build keeps the build's sources and outputs",
           "[build][e2e][faults][store]") {
     FaultUpstream fixture;
-    const auto build = fixture.startBuild("build:make,build:committed");
-    REQUIRE(waitStopped(build)); // configured, about to run make
+    writeFile(fixture.hold, "");
+    const auto build = fixture.startBuild("build:committed");
+    REQUIRE(waitForHook(build)); // make is running
     // Without its plan root (one only lasts 30 days) nothing but the running build keeps the
     // sources; gc must not take them from under it.
     const auto planRoots = filesIn(fixture.store / "roots" / "plans");
@@ -307,7 +308,7 @@ TEST_CASE("faults: store gc during a build keeps the build's sources and outputs
     CHECK(during.out == "freed 0 bytes (0 entries), kept 8 entries\n");
     CHECK(filesIn(fixture.store) == sources);
 
-    ::kill(build.pid, SIGCONT);
+    fs::remove(fixture.hold);
     REQUIRE(waitStopped(build)); // outputs committed, not yet linked as gc roots
     const auto committed = fixture.run({"store", "gc"});
     INFO(committed.out << committed.err);
