@@ -57,11 +57,15 @@ fs::path logPath(const store::Store& store, const std::string& key) {
     return store.dir() / "logs" / (key + ".log");
 }
 
+namespace {
+
 // Temporaries of a build's small files live in <store>/.tmp under the build's name, so that
 // Store::open sweeps those of a killed build (their lock, the build's, is free then).
 fs::path temporaryPath(const store::Store& store, const std::string& key, const std::string& what) {
     return store.dir() / ".tmp" / ("build-" + key + "~" + what);
 }
+
+} // namespace
 
 void linkLatestLog(const store::Store& store, const std::string& key, const std::string& plan,
                    const fs::path& log) {
