@@ -9,6 +9,7 @@
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
+#include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/log.hpp"
 
@@ -30,6 +31,19 @@ namespace {
 unsigned defaultCores() {
     const unsigned found = std::thread::hardware_concurrency();
     return found == 0 ? 1 : found;
+}
+
+// The build's lock, held from before the cache check and staging until the outputs are
+// committed and recorded: a second process building the same key waits here (and says so),
+// then finds the record and reuses the outputs.
+store::FileLock lockBuild(store::Store& store, const std::string& planName, const std::string& key,
+                          util::ProgressObserver& observer) {
+    const fs::path path = store.lockPath("build-" + key);
+    if (auto lock = store::FileLock::tryAcquire(path)) return std::move(*lock);
+    observer.onEvent({Event::Kind::Message, "build " + planName,
+                      "waiting for another process building it (lock " + path.string() + ")", 0, 0,
+                      ""});
+    return store::FileLock::acquire(path);
 }
 
 } // namespace
@@ -98,7 +112,8 @@ BuildResult Builder::build(const recipe::BuildPlan& requested) {
     const recipe::BuildPlan plan = effectivePlan(requested);
     const std::string key = buildKey(plan);
     return withContext("while building " + quote(plan.name), [&] {
-        auto lock = store::FileLock::acquire(store_.lockPath("build-" + key));
+        auto lock = lockBuild(store_, plan.name, key, observer_);
+        protectFromGc(plan);
         if (auto cached = detail::readRecord(store_, key); cached && !options_.rebuild) {
             if (detail::outputsPresent(store_, *cached)) {
                 cached->cached = true;
@@ -109,6 +124,17 @@ BuildResult Builder::build(const recipe::BuildPlan& requested) {
         }
         return runBuild(plan, key);
     });
+}
+
+void Builder::protectFromGc(const recipe::BuildPlan& plan) {
+    std::vector<std::string> ids;
+    for (const auto& entry : store::planEntries(plan, store_))
+        ids.push_back(entry.id);
+    for (const auto& output : outputPaths(plan))
+        ids.push_back(output.path.filename().string());
+    std::lock_guard guard(tempRootsMutex_);
+    if (!tempRoots_) tempRoots_ = std::make_unique<store::TempRoots>(store_);
+    tempRoots_->add(ids);
 }
 
 std::optional<BuildResult> Builder::lastResult(const recipe::BuildPlan& plan) const {

@@ -8,6 +8,7 @@
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fault_point.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -114,6 +115,7 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
         observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
     };
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
+        util::faultPoint(std::string("build:") + phase);
         observer_.onEvent(
             {Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
         sandbox::RunSpec spec;

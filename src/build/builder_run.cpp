@@ -9,9 +9,12 @@
 #include "xenbuild/fetch/prefetch.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fault_point.hpp"
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -39,6 +42,36 @@ std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
     return found == plan.env.end() ? 0 : std::stoll(found->second);
 }
 
+// Passes fetch events on and offers the start, the first progress report and the end of each
+// fetch as fault points "fetch:<source or patch>:started|files|done" (util/fault_point.hpp).
+class FetchFaultPoints final : public util::ProgressObserver {
+  public:
+    explicit FetchFaultPoints(util::ProgressObserver& next) : next_(next) {}
+
+    void onEvent(const Event& event) override {
+        next_.onEvent(event);
+        const auto colon = event.activity.rfind(':'); // "fetch <plan>:<name>"
+        const std::string point = "fetch:" + event.activity.substr(colon + 1);
+        if (event.kind == Event::Kind::Started) {
+            util::faultPoint(point + ":started");
+        } else if (event.kind == Event::Kind::Finished) {
+            util::faultPoint(point + ":done");
+        } else if (event.kind == Event::Kind::Progress && firstProgress(event.activity)) {
+            util::faultPoint(point + ":" + event.unit);
+        }
+    }
+
+  private:
+    bool firstProgress(const std::string& activity) {
+        std::lock_guard guard(mutex_);
+        return reported_.insert(activity).second;
+    }
+
+    util::ProgressObserver& next_;
+    std::mutex mutex_;
+    std::set<std::string> reported_;
+};
+
 // Prefetches what the plan pins, except sources replaced by an override.
 std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::Store& store,
                                          const BuildOptions& options,
@@ -48,7 +81,8 @@ std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::S
         return options.sourceOverrides.count(source.name) != 0;
     });
     std::map<std::string, fs::path> fetched;
-    for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, observer).items) {
+    FetchFaultPoints points(observer);
+    for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, points).items) {
         fetched[item.role + ":" + item.name] = item.path;
     }
     for (const auto& [name, dir] : options.sourceOverrides)
@@ -77,6 +111,7 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
         removeIfExists(to); // a stale checkout shipped inside the xen tree
         detail::copyTree(from, to);
         roots[source.name] = to;
+        util::faultPoint("stage:" + source.name);
     }
     return roots;
 }
@@ -144,7 +179,7 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     fs::create_directories(result.log.parent_path());
     std::ofstream(result.log, std::ios::trunc)
         << "xenbuild: building " << plan.name << " (key " << key << ")\n";
-    detail::linkLatestLog(store_, plan.name, result.log);
+    detail::linkLatestLog(store_, key, plan.name, result.log);
     bool succeeded = false;
     struct Cleanup {
         const Paths& paths;
@@ -161,37 +196,48 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
         }
     } cleanup{paths, succeeded, options_.keepFailed};
 
+    // Fault points (util/fault_point.hpp) name the step that comes next or was just done.
+    util::faultPoint("build:fetch");
     step("fetching sources");
     const auto fetched = withContext("while fetching the sources of " + quote(plan.name),
                                      [&] { return prefetch(plan, store_, options_, observer_); });
     step("staging sources");
     const auto roots = stage(plan, paths, fetched);
+    util::faultPoint("build:staged");
     step("applying " + std::to_string(plan.patches.size()) + " patches");
     for (const auto& report : applyPatches(
              plan, roots, fetched,
              options_.skipInapplicablePatches && !options_.sourceOverrides.empty(), result))
         result.patches.push_back({.id = report.id, .status = report.summary()});
+    util::faultPoint("build:patched");
     packTarballs(plan, paths, roots);
+    util::faultPoint("build:packed");
 
     std::map<std::string, fs::path> finalPaths;
     for (const auto& output : outputPaths(plan))
         finalPaths[output.name] = output.path;
     runCommands(plan, paths.srcDir, finalPaths, result, activity);
+    util::faultPoint("build:made");
 
     step("installing outputs");
     std::map<std::string, fs::path> staged;
     for (const auto& [name, path] : finalPaths)
         staged[name] = paths.stagedOut / name;
     detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
+    util::faultPoint("build:installed");
     runChecks(plan, staged, finalPaths, result);
+    util::faultPoint("build:checked");
     // The build tree goes before the outputs are flushed to disk: its gigabyte of object files
     // would otherwise be written back by that flush for nothing.
     removeIfExists(paths.buildDir);
+    util::faultPoint("build:cleaned");
     commitOutputs(plan, key, staged, finalPaths, result);
+    util::faultPoint("build:committed");
 
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     detail::writeRecord(store_, result);
+    util::faultPoint("build:recorded");
     succeeded = true;
     observer_.onEvent({Event::Kind::Finished, activity, "built " + plan.name, 0, 0, ""});
     return result;

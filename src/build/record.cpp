@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -58,9 +57,20 @@ fs::path logPath(const store::Store& store, const std::string& key) {
     return store.dir() / "logs" / (key + ".log");
 }
 
-void linkLatestLog(const store::Store& store, const std::string& plan, const fs::path& log) {
+namespace {
+
+// Temporaries of a build's small files live in <store>/.tmp under the build's name, so that
+// Store::open sweeps those of a killed build (their lock, the build's, is free then).
+fs::path temporaryPath(const store::Store& store, const std::string& key, const std::string& what) {
+    return store.dir() / ".tmp" / ("build-" + key + "~" + what);
+}
+
+} // namespace
+
+void linkLatestLog(const store::Store& store, const std::string& key, const std::string& plan,
+                   const fs::path& log) {
     const fs::path link = latestLogPath(store, plan);
-    const fs::path temporary = link.string() + ".tmp" + std::to_string(::getpid());
+    const fs::path temporary = temporaryPath(store, key, "log-link");
     std::error_code ignored;
     fs::remove(temporary, ignored);
     fs::create_symlink(log.filename(), temporary);
@@ -105,7 +115,7 @@ std::optional<BuildResult> readRecord(const store::Store& store, const std::stri
 void writeRecord(const store::Store& store, const BuildResult& result) {
     const fs::path path = recordPath(store, result.key);
     fs::create_directories(path.parent_path());
-    const fs::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+    const fs::path temporary = temporaryPath(store, result.key, "record");
     {
         std::ofstream out(temporary);
         out << result.toJson().dump(2) << '\n';

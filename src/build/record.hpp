@@ -16,7 +16,8 @@ std::string outputName(const recipe::BuildPlan& plan, const std::string& output)
 std::filesystem::path recordPath(const store::Store& store, const std::string& key);
 std::filesystem::path logPath(const store::Store& store, const std::string& key);
 // <store>/logs/<plan>.log -> <key>.log: what `xenbuild log PKG` shows, even for failed builds.
-void linkLatestLog(const store::Store& store, const std::string& plan,
+// The caller holds the build's lock (like writeRecord's).
+void linkLatestLog(const store::Store& store, const std::string& key, const std::string& plan,
                    const std::filesystem::path& log);
 
 std::optional<BuildResult> readRecord(const store::Store& store, const std::string& key);

@@ -5,6 +5,7 @@
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/store/store.hpp"
+#include "xenbuild/store/temp_roots.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/log.hpp"
 
@@ -29,6 +30,23 @@ std::optional<std::string> entryIdOf(const fs::path& store, const fs::path& targ
     const fs::path relative = resolved.lexically_relative(root);
     if (error || relative.empty() || *relative.begin() == "..") return std::nullopt;
     return relative.begin()->string();
+}
+
+// A root being written (`<name>.tmp~<pid>`); one left by a killed process is removed by gc.
+bool isWriteTemporary(const fs::path& path) {
+    return path.filename().string().find(".tmp~") != std::string::npos;
+}
+
+// Removes root temporaries of killed writers. The caller holds gc.lock exclusively, so no
+// writer (they hold it shared) is active.
+void removeWriteTemporaries(const fs::path& dir) {
+    std::error_code error;
+    std::vector<fs::path> leftovers;
+    for (const auto& item : fs::directory_iterator(dir, error)) {
+        if (isWriteTemporary(item.path())) leftovers.push_back(item.path());
+    }
+    for (const auto& path : leftovers)
+        fs::remove(path, error);
 }
 
 std::string verifyEntry(const Entry& entry) {
@@ -70,6 +88,8 @@ std::vector<VerifyIssue> Store::verify(util::ProgressObserver& observer) const {
 }
 
 void Store::addRoot(const std::string& name, const fs::path& target) {
+    // Shared with other writers, exclusive with gc: a gc sees the root or ran before it existed.
+    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Shared);
     const fs::path link = dir_ / "gcroots" / sanitiseName(name);
     const fs::path temp = link.string() + ".tmp~" + std::to_string(::getpid());
     std::error_code error;
@@ -85,19 +105,22 @@ void Store::addRoot(const std::string& name, const fs::path& target) {
 
 void Store::addPlanRoot(const std::string& key, const std::string& planName,
                         const std::vector<std::string>& ids) {
+    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Shared);
     const nlohmann::json json = {{"plan", planName}, {"entries", ids}};
     detail::writeFileAtomic(dir_ / "roots" / "plans" / (sanitiseName(key) + ".json"),
                             json.dump(2) + "\n");
 }
 
 std::vector<std::string> Store::liveRoots(std::chrono::seconds planRootAge) const {
-    std::vector<std::string> live;
+    std::vector<std::string> live = liveTempRoots(dir_); // entries of running builds
     std::error_code error;
     for (const auto& link : fs::directory_iterator(dir_ / "gcroots", error)) {
+        if (isWriteTemporary(link.path())) continue;
         if (auto id = entryIdOf(dir_, link.path())) live.push_back(*id);
     }
     const auto now = fs::file_time_type::clock::now();
     for (const auto& file : fs::directory_iterator(dir_ / "roots" / "plans", error)) {
+        if (isWriteTemporary(file.path())) continue;
         if (now - fs::last_write_time(file.path(), error) > planRootAge) continue;
         try {
             const auto json = nlohmann::json::parse(detail::readFile(file.path()));
@@ -135,7 +158,11 @@ GcResult Store::gc(const GcOptions& options) {
         }
         result.removed.push_back(std::move(entry));
     }
-    if (!options.dryRun) sweepTemporaries();
+    if (!options.dryRun) {
+        sweepTemporaries();
+        removeWriteTemporaries(dir_ / "gcroots");
+        removeWriteTemporaries(dir_ / "roots" / "plans");
+    }
     return result;
 }
 

@@ -4,6 +4,7 @@
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fault_point.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +22,13 @@ std::string outputId(const std::string& buildKey, const std::string& name) {
 
 std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& outputs,
                                  const std::string& buildKey) {
+    // Like Store::add: gc.lock shared (gc waits for the commit), and each output's own lock, which
+    // Store::open's sweep checks before removing metadata that has no entry yet.
+    auto gcLock = FileLock::acquire(store.lockPath("gc"), FileLock::Mode::Shared);
+    std::vector<FileLock> locks;
     std::vector<Entry> entries;
     for (const auto& output : outputs) {
+        locks.push_back(FileLock::acquire(store.lockPath(output.id)));
         if (!fs::is_directory(output.staged)) {
             throw StoreError("internal: output " + quote(output.id) + " was not staged at " +
                              quote(output.staged.string()));
@@ -48,9 +54,11 @@ std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& 
                                      {"time", info.time}};
         detail::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
                                 meta.dump(2) + "\n");
+        util::faultPoint("commit:meta:" + info.name);
         if (std::rename(outputs[i].staged.c_str(), entries[i].path.c_str()) != 0) {
             throwSystemError("cannot move build output into place", entries[i].path.string());
         }
+        util::faultPoint("commit:moved:" + info.name);
     }
     detail::syncDirectory(store.dir());
     return entries;

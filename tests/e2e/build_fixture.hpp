@@ -16,8 +16,9 @@ struct FakeUpstream {
     fs::path store = root / "store";
     fs::path hostProfile = root / "host-profile.json";
 
-    FakeUpstream() {
-        runOk("bash " +
+    // `env`: assignments for make-fake-upstream.sh, e.g. "FAKE_XEN_EXTRA_FILES=600".
+    explicit FakeUpstream(const std::string& env = "") {
+        runOk(env + " bash " +
               shellQuote(std::string(::xenbuild::test::sourceDir()) +
                          "/tests/e2e/make-fake-upstream.sh") +
               " " + shellQuote(root.string()) + " " + shellQuote(::xenbuild::test::sourceDir()));

@@ -12,6 +12,8 @@
 #   ROOT/host-profile.json                  a host profile pointing at them
 #   FAKE_EXTRA_BRANCHES="4.16:4.16.6 ..."   also branch files for older branches, each with its
 #                                            own xen repository carrying that version
+#   FAKE_XEN_EXTRA_FILES=N                  also N small files under docs/ in the xen tree (a
+#                                            checkout long enough to report progress)
 # Usage: make-fake-upstream.sh ROOT PROJECT_SOURCE_DIR
 set -euo pipefail
 export PATH=/usr/bin:/bin
@@ -28,6 +30,10 @@ make_repo() { # name dir-with-content
 }
 
 cp -r "$project/tests/data/fake-xen" "$root/git/xen"
+if [ "${FAKE_XEN_EXTRA_FILES:-0}" -gt 0 ]; then
+  mkdir -p "$root/git/xen/docs"
+  for ((i = 0; i < FAKE_XEN_EXTRA_FILES; i++)); do echo "doc $i" > "$root/git/xen/docs/doc-$i.txt"; done
+fi
 for component in qemu seabios ovmf ipxe; do
   mkdir -p "$root/git/$component"
   echo "$component component of the fake upstream" > "$root/git/$component/README"

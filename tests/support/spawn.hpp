@@ -30,15 +30,17 @@ struct Process {
 };
 
 // Starts ::xenbuild::test::xenbuildBinary() with `args`; HOME and the XDG directories point into
-// `home`.
+// `home`; `extraEnv` adds NAME=VALUE entries (e.g. XENBUILD_STOP_AT).
 inline Process spawnXenbuild(const fs::path& home, const std::vector<std::string>& args,
-                             const std::string& label) {
+                             const std::string& label,
+                             const std::vector<std::string>& extraEnv = {}) {
     Process process{-1, home / (label + ".out"), home / (label + ".err")};
     std::vector<std::string> argv = {::xenbuild::test::xenbuildBinary()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=" + home.string(),
                                     "XDG_CACHE_HOME=" + (home / "cache").string(),
                                     "XDG_CONFIG_HOME=" + (home / "config").string()};
+    env.insert(env.end(), extraEnv.begin(), extraEnv.end());
     std::vector<char*> cargv;
     for (auto& a : argv)
         cargv.push_back(a.data());

@@ -15,12 +15,15 @@
 #include "xenbuild/recipe/plan.hpp"
 #include "xenbuild/sandbox/sandbox.hpp"
 #include "xenbuild/store/store.hpp"
+#include "xenbuild/store/temp_roots.hpp"
 #include "xenbuild/util/progress.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +97,9 @@ class Builder {
 
     // Builds (or finds cached) outputs. Throws BuildError, FetchError, PatchError,
     // SandboxError with context; on failure nothing is added to the store.
+    // One build of a key runs at a time across processes (the others wait, then reuse it), and
+    // the plan's sources, patches and outputs are temporary gc roots from before they are
+    // fetched until this Builder is destroyed (so the CLI can link the results first).
     BuildResult build(const recipe::BuildPlan& plan);
 
     // The result record of the newest build of `plan` with this toolchain, if any.
@@ -101,6 +107,7 @@ class Builder {
 
   private:
     BuildResult runBuild(const recipe::BuildPlan& plan, const std::string& key);
+    void protectFromGc(const recipe::BuildPlan& plan);
     // The plan with the excluded patches removed (throws UsageError for an unknown id).
     recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan) const;
     void runCommands(const recipe::BuildPlan& plan, const std::filesystem::path& srcDir,
@@ -121,6 +128,8 @@ class Builder {
     util::ProgressObserver& observer_;
     Toolchain toolchain_;
     std::map<std::string, util::Hash> overrideHashes_;
+    std::mutex tempRootsMutex_;
+    std::unique_ptr<store::TempRoots> tempRoots_; // made by the first build()
 };
 
 // The log of the newest build of the plan named `plan` (it may have failed).

@@ -22,7 +22,9 @@ struct OutputCommit {
 // Moves the finished trees of one build into the store (each atomically, read-only, its NAR
 // hash recorded). One file-system flush covers them all: a build's outputs are committed
 // together, right after the build directory is gone, so the flush writes little besides them.
-// The caller holds the build's lock. Returns the entries in order.
+// The caller holds the build's lock; the commit takes gc.lock shared and each output's own lock
+// (so neither gc nor another process's sweep of leftovers interleaves with it). Returns the
+// entries in order.
 std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& outputs,
                                  const std::string& buildKey);
 
