@@ -13,6 +13,7 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -212,8 +213,8 @@ recipe::BranchFile newBranch(const recipe::RecipeSet& set, const std::string& na
 }
 
 std::optional<std::string> readIfExists(const fs::path& path) {
-    if (!fs::exists(path)) return std::nullopt;
-    return store::detail::readFile(path);
+    if (!fs::exists(fs::symlink_status(path))) return std::nullopt;
+    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
 }
 
 UpdatePlan Planner::run() {
