@@ -55,8 +55,7 @@ struct stat statOrThrow(const fs::path& path, const ReadLimits& limits) {
 }
 
 [[noreturn]] void tooLarge(const fs::path& path, const ReadLimits& limits) {
-    refuse(path, limits, "larger than " + formatSize(limits.maxBytes) + ", the limit for a " +
-                             limits.what);
+    refuse(path, limits, "larger than the limit of " + formatSize(limits.maxBytes));
 }
 
 } // namespace
