@@ -42,8 +42,7 @@ void checkSources(const JsonDocument& doc) {
                        quote(sources[0].at("name").get<std::string>()) + ")");
         }
         if (!places.insert(stageAt).second) {
-            failAt(doc, pointer + "/stageAt",
-                   "two sources are staged at " + quoteShort(stageAt));
+            failAt(doc, pointer + "/stageAt", "two sources are staged at " + quoteShort(stageAt));
         }
     }
 }
@@ -63,8 +62,8 @@ void checkOutputPath(const JsonDocument& doc, const std::string& pointer, const 
     static const std::string open = "${outputs.";
     const auto close = text.find('}');
     if (text.rfind(open, 0) != 0 || close == std::string::npos) {
-        failAt(doc, pointer, "a check path must start with ${outputs.<output>}, got " +
-                                 quoteShort(text));
+        failAt(doc, pointer,
+               "a check path must start with ${outputs.<output>}, got " + quoteShort(text));
     }
     const std::string rest = text.substr(close + 1);
     if (rest.empty()) return;

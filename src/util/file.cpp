@@ -83,8 +83,8 @@ std::string readRegularFile(const fs::path& path, const ReadLimits& limits) {
     // that the file opened is the one that was checked.
     const struct stat checked = statOrThrow(path, limits);
     if (static_cast<std::uint64_t>(checked.st_size) > limits.maxBytes) tooLarge(path, limits);
-    const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-                      (limits.followSymlinks ? 0 : O_NOFOLLOW);
+    const int flags =
+        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (limits.followSymlinks ? 0 : O_NOFOLLOW);
     const Fd fd(::open(path.c_str(), flags));
     if (fd.get() < 0) cannot("open", path, limits, lastError());
     struct stat opened {};

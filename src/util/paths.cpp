@@ -12,7 +12,8 @@ std::string relativePathProblem(std::string_view relative) {
     if (relative.front() == '/') return "is absolute; it must be relative";
     for (const char c : relative) {
         if (c == '\\') return "contains a backslash; separate components with '/'";
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            return "contains a control character";
     }
     std::size_t begin = 0;
     while (true) {

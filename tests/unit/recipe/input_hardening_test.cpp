@@ -101,7 +101,8 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
     }
 }
 
-TEST_CASE("recipe::RecipeSet::load reports a missing stageAt at its source", "[recipe][hardening]") {
+TEST_CASE("recipe::RecipeSet::load reports a missing stageAt at its source",
+          "[recipe][hardening]") {
     test::TempDir dir;
     const auto recipes = test::copyRecipes(dir.path());
     test::editFile(recipes / "xen/builder.json", "\"stageAt\": \"tools/qemu-xen\", ", "");
@@ -122,11 +123,10 @@ TEST_CASE("recipe::RecipeSet::load range-checks integers instead of truncating t
     SECTION("fuzz 2^32") {
         test::editFile(recipes / "xen/patches.json", "\"4.19\": 2", "\"4.19\": 4294967296");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            patches +
-                                ":73:17: schema violation at /patches/QUBES-1100/fuzz/4.19: "
-                                "expected a number <= 100, got 4294967296\n"
-                                "          \"4.19\": 4294967296\n"
-                                "                  ^");
+                            patches + ":73:17: schema violation at /patches/QUBES-1100/fuzz/4.19: "
+                                      "expected a number <= 100, got 4294967296\n"
+                                      "          \"4.19\": 4294967296\n"
+                                      "                  ^");
     }
     SECTION("negative fuzz") {
         test::editFile(recipes / "xen/patches.json", "\"4.19\": 2", "\"4.19\": -1");
@@ -184,9 +184,9 @@ TEST_CASE("recipe::RecipeSet::load says what a recipe path is when it is not a f
     }
     SECTION("a recipe file that loops") {
         fs::create_symlink("loop.json", recipes / "xen/loop.json");
-        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            "cannot read recipe file '" + xen +
-                                "/loop.json': symbolic link loop at '" + xen + "/loop.json'");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes), "cannot read recipe file '" + xen +
+                                                          "/loop.json': symbolic link loop at '" +
+                                                          xen + "/loop.json'");
     }
     SECTION("a local patch that is a FIFO") {
         fs::create_directories(dir.path() / "patches/4.19");
@@ -217,16 +217,16 @@ TEST_CASE("recipe::loadJsonFile cuts a huge line around the error", "[recipe][ha
     const std::string path = (dir.path() / "long.json").string();
     REQUIRE_THROWS_WITH(loadJsonFile(dir.path() / "long.json"),
                         path + ":1:4194317: expected ',' or '}' after object member, got '\"'\n" +
-                            "  ..." + std::string(31, 'a') + "\" \"x\": \"" +
-                            std::string(61, 'b') + "...\n" + "  " + std::string(36, ' ') + "^");
+                            "  ..." + std::string(31, 'a') + "\" \"x\": \"" + std::string(61, 'b') +
+                            "...\n" + "  " + std::string(36, ' ') + "^");
     // Near the end of the line only the start is cut.
     test::writeFile(dir.path() / "end.json", "[\"" + std::string(half, 'a') + "\" 1]");
     REQUIRE_THROWS_WITH(loadJsonFile(dir.path() / "end.json"),
                         Catch::EndsWith("got '1'\n  ..." + std::string(96, 'a') + "\" 1]\n  " +
                                         std::string(101, ' ') + "^"));
     // A key or word from the input is quoted shortened.
-    test::writeFile(dir.path() / "key.json",
-                    "{\"" + std::string(1000, 'k') + "\": 1, \"" + std::string(1000, 'k') + "\": 2}");
+    test::writeFile(dir.path() / "key.json", "{\"" + std::string(1000, 'k') + "\": 1, \"" +
+                                                 std::string(1000, 'k') + "\": 2}");
     REQUIRE_THROWS_WITH(loadJsonFile(dir.path() / "key.json"),
                         Catch::Contains("duplicate key '" + std::string(57, 'k') + "...'\n"));
 }
@@ -238,9 +238,13 @@ TEST_CASE("recipe::RecipeSet::load never fails with an internal error on mutated
     // say must be a recipe error, never an internal one (a json exception, a std::out_of_range).
     test::TempDir dir;
     const auto recipes = test::copyRecipes(dir.path());
-    const std::vector<nlohmann::json> replacements = {
-        nullptr, "../../x", -1, 4294967296ULL, 1.5, nlohmann::json::object(),
-        nlohmann::json::array({"x"})};
+    const std::vector<nlohmann::json> replacements = {nullptr,
+                                                      "../../x",
+                                                      -1,
+                                                      4294967296ULL,
+                                                      1.5,
+                                                      nlohmann::json::object(),
+                                                      nlohmann::json::array({"x"})};
     std::size_t mutations = 0;
     for (const auto& entry : fs::directory_iterator(test::sourceRecipes() / "xen")) {
         const fs::path target = recipes / "xen" / entry.path().filename();

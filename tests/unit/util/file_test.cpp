@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 using xenbuild::SystemError;
-using xenbuild::util::readRegularFile;
 using xenbuild::util::ReadLimits;
+using xenbuild::util::readRegularFile;
 namespace fs = std::filesystem;
 
 namespace {
