@@ -12,6 +12,8 @@ namespace xenbuild::recipe {
 
 namespace {
 
+constexpr std::size_t kMaxPatternInput = 1024;
+
 struct Violation {
     std::string pointer;
     bool atKey = false; // point at the member's key rather than its value
@@ -149,7 +151,15 @@ struct Schema::Impl {
         }
         if (const auto it = schema.find("pattern"); it != schema.end() && value.is_string()) {
             const auto& pattern = it->get_ref<const std::string&>();
-            if (!std::regex_search(value.get_ref<const std::string&>(), patterns.at(pattern))) {
+            const auto& text = value.get_ref<const std::string&>();
+            // std::regex recurses once per character matched: a longer string could overflow
+            // the stack. No value a pattern describes comes near this length.
+            if (text.size() > kMaxPatternInput) {
+                out.push_back({pointer, false,
+                               "expected at most " + std::to_string(kMaxPatternInput) +
+                                   " bytes for a string checked against a pattern, got " +
+                                   std::to_string(text.size())});
+            } else if (!std::regex_search(text, patterns.at(pattern))) {
                 const auto description = schema.value("description", std::string{});
                 const std::string expected =
                     description.empty() ? "a string matching '" + pattern + "'" : description;

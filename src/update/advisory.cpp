@@ -36,6 +36,15 @@ void refuseWeakDigest(const fetch::SignatureInfo& signature, const std::string& 
     }
 }
 
+// std::regex recurses once per character matched: no line or header longer than this is given
+// to it (real ones are under 200 bytes).
+constexpr std::size_t kMaxRegexInput = 1024;
+
+// quote(text), cut to 80 bytes: a hostile line is not echoed whole.
+std::string shortQuote(const std::string& text) {
+    return quote(text.size() <= 80 ? text : text.substr(0, 77) + "...");
+}
+
 std::string trim(std::string_view text) {
     const auto begin = text.find_first_not_of(" \t\r\n");
     if (begin == std::string_view::npos) return "";
@@ -89,6 +98,10 @@ void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
     index = skipBlank(lines, 0);
     const std::size_t start = index;
     const std::string header = joinBlock(lines, index);
+    if (header.size() > kMaxRegexInput)
+        lines.fail(start, "the header block is longer than " + std::to_string(kMaxRegexInput) +
+                              " bytes; expected 'Xen Security Advisory ... / XSA-<number>' and "
+                              "'version <number>'");
     static const std::regex xsa(R"(Xen Security Advisory\b.*\bXSA-([0-9]+))");
     static const std::regex version(R"(\bversion ([0-9]+)\b)");
     static const std::regex cve(R"(CVE-[0-9]{4}-[0-9]{4,})");
@@ -133,8 +146,9 @@ std::vector<AdvisoryPatch> parsePatches(const Lines& lines) {
         if (lines.text[i].rfind("$ sha256sum", 0) != 0) continue;
         for (++i; i < lines.text.size() && trim(lines.text[i]) != "$"; ++i) {
             std::smatch match;
-            if (!std::regex_match(lines.text[i], match, entry))
-                lines.fail(i, "malformed line " + quote(lines.text[i]) +
+            if (lines.text[i].size() > kMaxRegexInput ||
+                !std::regex_match(lines.text[i], match, entry))
+                lines.fail(i, "malformed line " + shortQuote(lines.text[i]) +
                                   " in the sha256sum block: expected '<64 hex digits>  <file>'");
             patches.push_back({match[2].str(), util::Hash::parse(match[1].str())});
         }

@@ -296,3 +296,17 @@ TEST_CASE("recipe::RecipeSet::load never fails with an internal error on mutated
     }
     CHECK(mutations > 1500);
 }
+
+TEST_CASE("recipe::Schema::validate refuses over-long strings before matching a pattern",
+          "[recipe][hardening]") {
+    // std::regex recursed once per character: a 200 KB stageAt overflowed the stack.
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::editFile(recipes / "xen/builder.json", "\"tools/qemu-xen\"",
+                   "\"" + std::string(200000, 'a') + "\"");
+    REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                        Catch::StartsWith((recipes / "xen/builder.json").string() +
+                                          ":73:59: schema violation at /sources/1/stageAt: "
+                                          "expected at most 1024 bytes for a string checked "
+                                          "against a pattern, got 200000\n"));
+}

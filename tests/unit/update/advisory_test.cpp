@@ -245,3 +245,22 @@ TEST_CASE("update::parseAdvisoryText refuses advisory numbers out of range", "[u
                         "advisory 'a.txt', line 1: advisory number 0 is out of range (1 to "
                         "99999)");
 }
+
+TEST_CASE("update::parseAdvisoryText refuses over-long lines without echoing them",
+          "[update][advisory]") {
+    // std::regex recursed once per character: a long line overflowed the stack.
+    REQUIRE_THROWS_WITH(parseAdvisoryText("Xen Security Advisory XSA-1 " +
+                                              std::string(500000, 'x') + "\nversion 1\n",
+                                          "a.txt"),
+                        "advisory 'a.txt', line 1: the header block is longer than 1024 bytes; "
+                        "expected 'Xen Security Advisory ... / XSA-<number>' and 'version "
+                        "<number>'");
+    REQUIRE_THROWS_WITH(
+        parseAdvisoryText("Xen Security Advisory XSA-1\nversion 1\n\nt\n\nISSUE DESCRIPTION\n"
+                          "=================\n\nText.\n\n$ sha256sum xsa1*\n" +
+                              std::string(64, 'a') + "  " + std::string(500000, 'x') + "\n$\n",
+                          "a.txt"),
+        "advisory 'a.txt', line 12: malformed line '" + std::string(64, 'a') + "  " +
+            std::string(11, 'x') +
+            "...' in the sha256sum block: expected '<64 hex digits>  <file>'");
+}
