@@ -9,6 +9,7 @@
 #include "xenbuild/fetch/signature.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <fcntl.h>
 #include <gpgme.h>
@@ -58,14 +59,6 @@ std::string formatTime(unsigned long seconds) {
     std::array<char, 32> buffer{};
     std::strftime(buffer.data(), buffer.size(), "%Y-%m-%d %H:%M:%S UTC", &tm);
     return buffer.data();
-}
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot read key file", path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::filesystem::path shortTempBase() {
@@ -257,7 +250,7 @@ ContextPtr SignatureVerifier::Impl::newContext() const {
 
 void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) const {
     const std::string what = "key file " + quote(file.string());
-    const std::string armored = readFile(file);
+    const std::string armored = util::readRegularFile(file, {"key file", 16 * util::kMiB});
     auto ctx = newContext();
     auto data = memoryData(armored, what);
     if (auto err = gpgme_op_import(ctx.get(), data.get())) throwGpgme("cannot import " + what, err);

@@ -213,7 +213,8 @@ recipe::BranchFile newBranch(const recipe::RecipeSet& set, const std::string& na
 }
 
 std::optional<std::string> readIfExists(const fs::path& path) {
-    if (!fs::exists(fs::symlink_status(path))) return std::nullopt;
+    std::error_code error; // any other failure is named by readRegularFile
+    if (fs::symlink_status(path, error).type() == fs::file_type::not_found) return std::nullopt;
     return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
 }
 

@@ -310,3 +310,15 @@ TEST_CASE("recipe::Schema::validate refuses over-long strings before matching a 
                                           "expected at most 1024 bytes for a string checked "
                                           "against a pattern, got 200000\n"));
 }
+
+TEST_CASE("recipe::evaluate quotes a huge unknown variable shortened", "[recipe][hardening]") {
+    // Suggesting a close name once built a (name x candidate) table: 16 MB x 20 did not fit.
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::editFile(recipes / "xen/builder.json", "\"XEN_BUILD_HOST\": \"xenbuild\"",
+                   "\"XEN_BUILD_HOST\": \"${" + std::string(4 << 20, 'v') + "}\"");
+    const auto set = RecipeSet::load(recipes);
+    REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(": unknown variable '${" +
+                                                              std::string(55, 'v') + "...'\n") &&
+                                                  Catch::Contains("while evaluating 'xen_4_19'"));
+}
