@@ -318,7 +318,6 @@ TEST_CASE("recipe::evaluate quotes a huge unknown variable shortened", "[recipe]
     test::editFile(recipes / "xen/builder.json", "\"XEN_BUILD_HOST\": \"xenbuild\"",
                    "\"XEN_BUILD_HOST\": \"${" + std::string(4 << 20, 'v') + "}\"");
     const auto set = RecipeSet::load(recipes);
-    REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(": unknown variable '${" +
-                                                              std::string(55, 'v') + "...'\n") &&
-                                                  Catch::Contains("while evaluating 'xen_4_19'"));
+    REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(":125:23: unknown variable '${" +
+                                                              std::string(55, 'v') + "...'\n"));
 }
