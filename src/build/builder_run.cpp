@@ -10,7 +10,9 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
+#include "xenbuild/util/paths.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -37,9 +39,28 @@ void removeIfExists(const fs::path& path) {
     store::removeReadOnly(path);
 }
 
+// Where `source` goes in the Xen tree at `srcDir` (srcDir itself for an empty stageAt). The
+// recipe loader refuses a stageAt that is not a plain relative path; this refuses it again for a
+// plan from elsewhere, and refuses a path that a symbolic link in the tree would carry outside.
+fs::path confinedStagePath(const fs::path& srcDir, const recipe::SourcePin& source) {
+    if (const auto problem = util::confinementProblem(srcDir, source.stageAt); !problem.empty()) {
+        throw BuildError("source " + quote(source.name) + " cannot be staged at " +
+                         quote(source.stageAt) + ": the path " + problem);
+    }
+    return source.stageAt.empty() ? srcDir : srcDir / source.stageAt;
+}
+
 std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
     const auto found = plan.env.find("SOURCE_DATE_EPOCH");
-    return found == plan.env.end() ? 0 : std::stoll(found->second);
+    if (found == plan.env.end()) return 0;
+    const std::string& text = found->second;
+    std::int64_t seconds = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc{} || end != text.data() + text.size()) {
+        throw BuildError("the plan's SOURCE_DATE_EPOCH " + quote(text) +
+                         " is not a number of seconds");
+    }
+    return seconds;
 }
 
 // Passes fetch events on and offers the start, the first progress report and the end of each
@@ -98,8 +119,7 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
     for (const auto& source : plan.sources) {
         const fs::path from = fetched.at("source:" + source.name);
         fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
-                                                  : paths.srcDir / source.stageAt;
-        if (source.stageAt.empty()) to = paths.srcDir;
+                                                  : confinedStagePath(paths.srcDir, source);
         if (source.name != "xen" && to == paths.srcDir) {
             throw BuildError("source " + quote(source.name) + " has no staging location");
         }
@@ -122,6 +142,8 @@ void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
         if (source.stageAs != "tarball") continue;
         const fs::path file = paths.srcDir / source.stageAt;
         detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
+        const fs::path file = confinedStagePath(paths.srcDir, source);
+        fs::create_directories(file.parent_path());
         detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
     }
 }

@@ -9,12 +9,14 @@
 #include "xenbuild/fetch/signature.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <fcntl.h>
 #include <gpgme.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdlib>
@@ -57,14 +59,6 @@ std::string formatTime(unsigned long seconds) {
     std::array<char, 32> buffer{};
     std::strftime(buffer.data(), buffer.size(), "%Y-%m-%d %H:%M:%S UTC", &tm);
     return buffer.data();
-}
-
-std::string readFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot read key file", path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 std::filesystem::path shortTempBase() {
@@ -182,6 +176,39 @@ bool isBlank(std::string_view text) {
     return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// The algorithms a clear-signed message's "Hash:" armour headers declare (the header lines
+// between the BEGIN line and the first empty line), as written: "SHA1", "SHA256".
+std::vector<std::string> armourHashes(std::string_view message) {
+    std::vector<std::string> hashes;
+    std::size_t pos = message.find('\n');
+    while (pos != std::string_view::npos && pos + 1 < message.size()) {
+        const std::size_t end = std::min(message.find('\n', pos + 1), message.size());
+        std::string_view line = message.substr(pos + 1, end - pos - 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty()) break;
+        if (line.starts_with("Hash: ")) {
+            line.remove_prefix(6);
+            for (std::size_t from = 0; from <= line.size();) {
+                const std::size_t comma = std::min(line.find(',', from), line.size());
+                const auto name = line.substr(from, comma - from);
+                const auto first = name.find_first_not_of(' ');
+                if (first != std::string_view::npos)
+                    hashes.emplace_back(name.substr(first, name.find_last_not_of(' ') + 1 - first));
+                from = comma + 1;
+            }
+        }
+        pos = end;
+    }
+    return hashes;
+}
+
+std::string joinHashes(const std::vector<std::string>& hashes) {
+    std::string text;
+    for (const auto& hash : hashes)
+        text += (text.empty() ? "" : ",") + hash;
+    return text;
+}
+
 } // namespace
 
 std::string normaliseFingerprint(std::string_view fingerprint) {
@@ -202,8 +229,10 @@ struct SignatureVerifier::Impl {
     void importKeys(const std::filesystem::path& file) const;
     void requireTrustedKey(const std::vector<std::filesystem::path>& keyFiles) const;
     KeyPtr findKey(gpgme_ctx_t ctx, const char* fpr) const;
-    std::string rejection(gpgme_ctx_t ctx, gpgme_signature_t sig, const std::string& what) const;
-    SignatureInfo accept(gpgme_ctx_t ctx, const std::string& what) const;
+    std::string rejection(gpgme_ctx_t ctx, gpgme_signature_t sig, const std::string& what,
+                          const std::vector<std::string>& declaredHashes) const;
+    SignatureInfo accept(gpgme_ctx_t ctx, const std::string& what,
+                         const std::vector<std::string>& declaredHashes = {}) const;
 };
 
 ContextPtr SignatureVerifier::Impl::newContext() const {
@@ -221,7 +250,7 @@ ContextPtr SignatureVerifier::Impl::newContext() const {
 
 void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) const {
     const std::string what = "key file " + quote(file.string());
-    const std::string armored = readFile(file);
+    const std::string armored = util::readRegularFile(file, {"key file", 16 * util::kMiB});
     auto ctx = newContext();
     auto data = memoryData(armored, what);
     if (auto err = gpgme_op_import(ctx.get(), data.get())) throwGpgme("cannot import " + what, err);
@@ -264,8 +293,9 @@ void SignatureVerifier::Impl::requireTrustedKey(
 }
 
 // Why `sig` is not acceptable, or "" when it is a good signature by the trusted key.
-std::string SignatureVerifier::Impl::rejection(gpgme_ctx_t ctx, gpgme_signature_t sig,
-                                               const std::string& what) const {
+std::string
+SignatureVerifier::Impl::rejection(gpgme_ctx_t ctx, gpgme_signature_t sig, const std::string& what,
+                                   const std::vector<std::string>& declaredHashes) const {
     const auto status = gpgme_err_code(sig->status);
     auto key = findKey(ctx, sig->fpr);
     // gpg names a bad signature's key by its 64-bit id; name it by its fingerprint when known.
@@ -291,24 +321,34 @@ std::string SignatureVerifier::Impl::rejection(gpgme_ctx_t ctx, gpgme_signature_
     if (status == GPG_ERR_SIG_EXPIRED || (sig->summary & GPGME_SIGSUM_SIG_EXPIRED) != 0)
         return what + " has a signature made " + formatTime(sig->timestamp) + " that EXPIRED on " +
                formatTime(sig->exp_timestamp);
+    if (const char* digest = gpgme_hash_algo_name(sig->hash_algo);
+        status == GPG_ERR_GENERAL && digest != nullptr && !declaredHashes.empty() &&
+        std::find(declaredHashes.begin(), declaredHashes.end(), digest) == declaredHashes.end())
+        return what + " has the armour header 'Hash: " + joinHashes(declaredHashes) +
+               "', but its signature uses " + digest +
+               ": the header was changed after signing (gpg: signature digest conflict)";
     if (status != GPG_ERR_NO_ERROR)
         return what + ": the signature by key " + signer +
                " cannot be verified: " + gpgme_strerror(sig->status);
     return "";
 }
 
-SignatureInfo SignatureVerifier::Impl::accept(gpgme_ctx_t ctx, const std::string& what) const {
+SignatureInfo
+SignatureVerifier::Impl::accept(gpgme_ctx_t ctx, const std::string& what,
+                                const std::vector<std::string>& declaredHashes) const {
     gpgme_verify_result_t result = gpgme_op_verify_result(ctx);
     if (result == nullptr || result->signatures == nullptr)
         throw SignatureError(what + " is not signed: no OpenPGP signature found");
     std::string firstProblem;
     for (gpgme_signature_t sig = result->signatures; sig != nullptr; sig = sig->next) {
-        std::string problem = rejection(ctx, sig, what);
+        std::string problem = rejection(ctx, sig, what, declaredHashes);
         if (problem.empty()) {
             auto key = findKey(ctx, sig->fpr);
+            const char* digest = gpgme_hash_algo_name(sig->hash_algo);
             return SignatureInfo{trusted, sig->fpr, uidOf(key.get()),
                                  std::chrono::sys_seconds(std::chrono::seconds(
-                                     static_cast<std::int64_t>(sig->timestamp)))};
+                                     static_cast<std::int64_t>(sig->timestamp))),
+                                 digest != nullptr ? digest : ""};
         }
         if (firstProblem.empty()) firstProblem = std::move(problem);
     }
@@ -383,7 +423,7 @@ VerifiedText SignatureVerifier::verifyClearsigned(std::string_view message,
             throw SignatureError(what + " is not signed: no valid OpenPGP signature found");
         throwGpgme("cannot verify the signature of " + what, err);
     }
-    SignatureInfo info = impl_->accept(ctx.get(), what);
+    SignatureInfo info = impl_->accept(ctx.get(), what, armourHashes(message.substr(start)));
     return VerifiedText{drain(plain.get()), std::move(info)};
 }
 

@@ -1,6 +1,7 @@
 #include "xenbuild/patch/diff.hpp"
 
 #include "patch/text.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -300,7 +301,7 @@ Patch parsePatch(std::string text, std::string name) {
 }
 
 Patch readPatch(const std::filesystem::path& file) {
-    return parsePatch(detail::readFile(file), file.string());
+    return parsePatch(util::readRegularFile(file, {"patch", util::kMaxPatchBytes}), file.string());
 }
 
 } // namespace xenbuild::patch

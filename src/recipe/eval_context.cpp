@@ -65,7 +65,7 @@ std::string EvalContext::interpolate(const std::string& text, const std::string&
         }
         const std::size_t end = text.find('}', start);
         if (end == std::string::npos) {
-            throw EvalError(doc.describeAt(pointer, "unterminated '${' in " + quote(text)));
+            throw EvalError(doc.describeAt(pointer, "unterminated '${' in " + quoteShort(text)));
         }
         out += text.substr(pos, start - pos);
         const std::string name = text.substr(start + 2, end - start - 2);
@@ -78,7 +78,8 @@ std::string EvalContext::interpolate(const std::string& text, const std::string&
             auto known = keysOf(vars);
             for (const auto& output : outputs)
                 known.push_back("outputs." + output);
-            throw EvalError(doc.describeAt(pointer, "unknown variable " + quote("${" + name + "}") +
+            throw EvalError(doc.describeAt(pointer, "unknown variable " +
+                                                        quoteShort("${" + name + "}") +
                                                         util::didYouMean(name, known)));
         }
         pos = end + 1;

@@ -2,15 +2,16 @@
 
 #include "xenbuild/util/error.hpp"
 
-#include <cerrno>
-#include <fstream>
-#include <sstream>
+#include "xenbuild/util/file.hpp"
+
+#include <algorithm>
 
 namespace xenbuild::recipe {
 
 namespace {
 
 constexpr int maxDepth = 200;
+constexpr std::size_t kMaxExcerpt = 100; // bytes of a long line shown under an error
 
 // Length of the well-formed UTF-8 sequence starting at `pos` (RFC 3629: no overlong forms, no
 // surrogates, at most U+10FFFF), or 0.
@@ -163,7 +164,7 @@ class Parser {
             if (peek() != '"') fail("expected a string key in object, got " + describeHere());
             const Position keyAt = where_;
             std::string key = parseString();
-            if (object.contains(key)) failAt(keyAt, "duplicate key " + quote(key));
+            if (object.contains(key)) failAt(keyAt, "duplicate key " + quoteShort(key));
             skipSpace();
             expect(':', "after object key");
             skipSpace();
@@ -346,7 +347,7 @@ class Parser {
         if (word == "true") return true;
         if (word == "false") return false;
         if (word == "null") return nullptr;
-        failAt(start, "expected a JSON value, got " + quote(word));
+        failAt(start, "expected a JSON value, got " + quoteShort(word));
     }
 };
 
@@ -363,7 +364,42 @@ std::string lineAt(const std::string& text, std::size_t line) {
     return text.substr(begin, end - begin);
 }
 
+bool isContinuationByte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// The part of `line` shown under an error, and the offset of the caret in it. Lines longer than
+// kMaxExcerpt bytes (a minified file, a hostile 50 MB line) are cut around the column, with
+// "..." marking each cut.
+std::pair<std::string, std::size_t> excerptAround(const std::string& line, std::size_t column) {
+    const std::size_t at = column > 0 ? column - 1 : 0; // 0-based byte offset of the caret
+    if (line.size() <= kMaxExcerpt) return {line, at};
+    // A window of kMaxExcerpt bytes with the caret a third of the way in, moved inwards to
+    // UTF-8 character boundaries so that no character is cut in half.
+    std::size_t begin = at > kMaxExcerpt / 3 ? at - kMaxExcerpt / 3 : 0;
+    begin = std::min(begin, line.size() - kMaxExcerpt);
+    std::size_t end = begin + kMaxExcerpt;
+    while (begin > 0 && begin < line.size() && isContinuationByte(line[begin]))
+        ++begin;
+    while (end < line.size() && isContinuationByte(line[end]))
+        --end;
+    const std::string before = begin > 0 ? "..." : "";
+    const std::string after = end < line.size() ? "..." : "";
+    const std::size_t caret = std::min(at, line.size());
+    return {before + line.substr(begin, end - begin) + after,
+            before.size() + (caret > begin ? caret - begin : 0)};
+}
+
 } // namespace
+
+std::string quoteShort(const std::string& text) {
+    constexpr std::size_t limit = 60;
+    if (text.size() <= limit) return quote(text);
+    std::size_t end = limit - 3;
+    while (end > 0 && isContinuationByte(text[end]))
+        --end;
+    return quote(text.substr(0, end) + "...");
+}
 
 std::string appendPointer(const std::string& pointer, const std::string& token) {
     std::string out = pointer + "/";
@@ -394,9 +430,9 @@ Position JsonDocument::keyPositionOf(const std::string& pointer) const {
 }
 
 std::string JsonDocument::describeAt(Position position, const std::string& message) const {
-    std::string line = lineAt(text, position.line);
+    const auto [line, offset] = excerptAround(lineAt(text, position.line), position.column);
     std::string caret;
-    for (std::size_t i = 0; i + 1 < position.column && i < line.size(); ++i) {
+    for (std::size_t i = 0; i < offset && i < line.size(); ++i) {
         caret.push_back(line[i] == '\t' ? '\t' : ' ');
     }
     return path + ":" + std::to_string(position.line) + ":" + std::to_string(position.column) +
@@ -417,12 +453,7 @@ JsonDocument parseJson(std::string text, std::string path) {
 }
 
 JsonDocument loadJsonFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot open", path.string());
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) throwSystemError("cannot read", path.string());
-    return parseJson(buffer.str(), path.string());
+    return parseJson(util::readRegularFile(path, {"recipe file", kMaxRecipeBytes}), path.string());
 }
 
 } // namespace xenbuild::recipe

@@ -28,7 +28,8 @@ std::string longDescription(const RecipeSet& set, const Variant& variant, const 
                             const std::vector<PatchRef>& patches) {
     const auto& meta = ctx.doc.value.at("meta");
     std::string text = variant.longDescription;
-    if (ctx.args.at("withInternalQEMU") == false) {
+    if (const auto qemu = ctx.args.find("withInternalQEMU");
+        qemu != ctx.args.end() && qemu->second == false) {
         text += "\n\n" +
                 ctx.interpolate(meta.at("hostQemuNote").get<std::string>(), "/meta/hostQemuNote");
     }

@@ -1,8 +1,10 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 
+#include "validate.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/schema.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/hash.hpp"
 #include "xenbuild/util/suggest.hpp"
 
@@ -21,9 +23,25 @@ std::vector<fs::path> sortedEntries(const fs::path& dir) {
     for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
         entries.push_back(it->path());
     }
-    if (error) throw SystemError("cannot list " + quote(dir.string()) + ": " + error.message());
+    if (error) {
+        throw SystemError("cannot list " + quote(dir.string()) + ": " +
+                          util::describeFileError(dir, error));
+    }
     std::sort(entries.begin(), entries.end());
     return entries;
+}
+
+// Whether `dir` is a directory; false when nothing is there. Throws SystemError when it cannot
+// be told (a symbolic-link loop, no permission), naming the path that loops.
+bool isDirectory(const fs::path& dir, const std::string& what) {
+    std::error_code error;
+    const auto status = fs::status(dir, error);
+    if (error && error != std::errc::no_such_file_or_directory &&
+        error != std::errc::not_a_directory) {
+        throw SystemError("cannot use " + what + " " + quote(dir.string()) + ": " +
+                          util::describeFileError(dir, error));
+    }
+    return fs::is_directory(status);
 }
 
 std::string stem(const fs::path& path) {
@@ -73,6 +91,7 @@ struct RecipeSetLoader {
 
     void loadBuilder(JsonDocument doc) {
         once(haveBuilder, doc, "builder");
+        detail::checkBuilder(doc);
         set.pname_ = doc.value.at("pname").get<std::string>();
         for (const auto& [name, spec] : doc.value.at("parameters").items()) {
             set.parameters_.push_back(parseParameter(doc, name, spec));
@@ -123,8 +142,16 @@ struct RecipeSetLoader {
             p.title = spec.at("title").get<std::string>();
             p.description = spec.value("description", std::string{});
             p.cves = spec.value("cves", std::vector<std::string>{});
-            if (spec.contains("xsa")) p.xsa = spec.at("xsa").get<int>();
-            p.fuzz = spec.value("fuzz", std::map<std::string, unsigned>{});
+            const std::string pointer = appendPointer("/patches", id);
+            if (spec.contains("xsa")) {
+                p.xsa = static_cast<int>(
+                    detail::boundedInteger(doc, pointer + "/xsa", 1, detail::kMaxXsa));
+            }
+            const auto fuzz = spec.value("fuzz", nlohmann::json::object());
+            for (const auto& [branch, unused] : fuzz.items()) {
+                p.fuzz[branch] = static_cast<unsigned>(detail::boundedInteger(
+                    doc, appendPointer(pointer + "/fuzz", branch), 0, detail::kMaxFuzz));
+            }
             p.notApplicable = spec.value("notApplicable", std::map<std::string, std::string>{});
             set.patches_.emplace(id, std::move(p));
         }
@@ -233,7 +260,7 @@ struct RecipeSetLoader {
     void loadLocalPatches(const fs::path& patchesDir) {
         for (const auto& [branch, unused] : set.branches_) {
             const fs::path dir = patchesDir / branch;
-            if (!fs::is_directory(dir)) continue;
+            if (!isDirectory(dir, "local patch directory")) continue;
             for (const auto& path : sortedEntries(dir)) {
                 const auto file = path.filename().string();
                 if (file.empty() || file[0] == '.' || file.rfind("README", 0) == 0) continue;
@@ -284,7 +311,9 @@ struct RecipeSetLoader {
         p.id = file;
         p.project = match[1];
         p.url = "file://" + fs::absolute(path).lexically_normal().string();
-        p.sha256 = util::sha256File(path).hex();
+        p.sha256 =
+            util::sha256(util::readRegularFile(path, {"local patch", util::kMaxPatchBytes, false}))
+                .hex();
         p.title = file;
         p.local = true;
         return p;
@@ -309,7 +338,7 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     const fs::path dir = recipesDir / "xen";
-    if (!fs::is_directory(dir)) {
+    if (!isDirectory(dir, "recipe directory")) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
                         " is not a directory (point --recipes or $XENBUILD_RECIPES at the "
                         "recipes/ directory)");

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
 #include <vector>
 
 namespace xenbuild::recipe {
 
 namespace {
+
+constexpr std::size_t kMaxPatternInput = 1024;
 
 struct Violation {
     std::string pointer;
@@ -54,6 +57,19 @@ std::string shown(const nlohmann::json& value) {
     std::string text = value.dump();
     if (text.size() > 60) text = text.substr(0, 57) + "...";
     return text;
+}
+
+// a < b for two JSON numbers of any representation, exact for integers (a double would round
+// 2^53 + 1 and compare an unsigned 2^64 - 1 wrongly).
+bool below(const nlohmann::json& a, const nlohmann::json& b) {
+    if (a.is_number_float() || b.is_number_float()) return a.get<double>() < b.get<double>();
+    const bool aNegative =
+        a.is_number_integer() && !a.is_number_unsigned() && a.get<std::int64_t>() < 0;
+    const bool bNegative =
+        b.is_number_integer() && !b.is_number_unsigned() && b.get<std::int64_t>() < 0;
+    if (aNegative != bNegative) return aNegative;
+    if (aNegative) return a.get<std::int64_t>() < b.get<std::int64_t>();
+    return a.get<std::uint64_t>() < b.get<std::uint64_t>();
 }
 
 std::string joinTypes(const nlohmann::json& types) {
@@ -135,7 +151,15 @@ struct Schema::Impl {
         }
         if (const auto it = schema.find("pattern"); it != schema.end() && value.is_string()) {
             const auto& pattern = it->get_ref<const std::string&>();
-            if (!std::regex_search(value.get_ref<const std::string&>(), patterns.at(pattern))) {
+            const auto& text = value.get_ref<const std::string&>();
+            // std::regex recurses once per character matched: a longer string could overflow
+            // the stack. No value a pattern describes comes near this length.
+            if (text.size() > kMaxPatternInput) {
+                out.push_back({pointer, false,
+                               "expected at most " + std::to_string(kMaxPatternInput) +
+                                   " bytes for a string checked against a pattern, got " +
+                                   std::to_string(text.size())});
+            } else if (!std::regex_search(text, patterns.at(pattern))) {
                 const auto description = schema.value("description", std::string{});
                 const std::string expected =
                     description.empty() ? "a string matching '" + pattern + "'" : description;
@@ -143,9 +167,15 @@ struct Schema::Impl {
             }
         }
         if (const auto it = schema.find("minimum"); it != schema.end() && value.is_number()) {
-            if (value.get<double>() < it->get<double>()) {
+            if (below(value, *it)) {
                 out.push_back({pointer, false,
                                "expected a number >= " + it->dump() + ", got " + shown(value)});
+            }
+        }
+        if (const auto it = schema.find("maximum"); it != schema.end() && value.is_number()) {
+            if (below(*it, value)) {
+                out.push_back({pointer, false,
+                               "expected a number <= " + it->dump() + ", got " + shown(value)});
             }
         }
     }
@@ -161,8 +191,10 @@ struct Schema::Impl {
         }
         const auto properties = schema.find("properties");
         const auto additional = schema.find("additionalProperties");
+        const auto names = schema.find("propertyNames");
         for (const auto& [key, member] : value.items()) {
             const std::string memberPointer = appendPointer(pointer, key);
+            if (names != schema.end()) checkKey(*names, key, memberPointer, out);
             if (properties != schema.end() && properties->contains(key)) {
                 check(properties->at(key), member, memberPointer, out);
             } else if (additional != schema.end() && additional->is_boolean() && !*additional) {
@@ -170,6 +202,18 @@ struct Schema::Impl {
             } else if (additional != schema.end() && additional->is_object()) {
                 check(*additional, member, memberPointer, out);
             }
+        }
+    }
+
+    // propertyNames: the key, as a string, against `names`; reported at the key.
+    void checkKey(const nlohmann::json& names, const std::string& key,
+                  const std::string& memberPointer, Violations& out) const {
+        Violations attempt;
+        check(names, key, memberPointer, attempt);
+        for (auto& violation : attempt) {
+            violation.atKey = true;
+            violation.message = "invalid key: " + violation.message;
+            out.push_back(std::move(violation));
         }
     }
 
@@ -181,11 +225,28 @@ struct Schema::Impl {
                 allowed += (allowed.empty() ? "" : ", ") + name;
             }
         }
-        return "unexpected key " + quote(key) + "; expected one of: " + allowed;
+        return "unexpected key " + quoteShort(key) + "; expected one of: " + allowed;
     }
 
     void checkArray(const nlohmann::json& schema, const nlohmann::json& value,
                     const std::string& pointer, Violations& out) const {
+        if (const auto it = schema.find("minItems"); it != schema.end()) {
+            if (value.size() < it->get<std::size_t>()) {
+                out.push_back({pointer, false,
+                               "expected at least " + it->dump() + " item(s), got " +
+                                   std::to_string(value.size())});
+            }
+        }
+        if (const auto it = schema.find("uniqueItems"); it != schema.end() && *it == true) {
+            std::set<nlohmann::json> seen;
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                if (!seen.insert(value[i]).second) {
+                    out.push_back(
+                        {appendPointer(pointer, std::to_string(i)), false,
+                         "duplicate item " + shown(value[i]) + "; the items must be unique"});
+                }
+            }
+        }
         const auto items = schema.find("items");
         if (items == schema.end()) return;
         for (std::size_t i = 0; i < value.size(); ++i) {

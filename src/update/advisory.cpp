@@ -1,13 +1,13 @@
 #include "xenbuild/update/advisory.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
+#include <charconv>
 #include <map>
 #include <regex>
-#include <sstream>
 
 namespace xenbuild::update {
 namespace {
@@ -22,6 +22,28 @@ struct Lines {
                          ": " + why);
     }
 };
+
+// Signatures over a SHA-1 (or older) digest can be forged with a chosen-prefix collision; gpg
+// still accepts them, xenbuild does not. Xen Project advisories are signed over SHA256.
+void refuseWeakDigest(const fetch::SignatureInfo& signature, const std::string& what) {
+    for (const char* weak : {"SHA1", "MD5", "RIPEMD160"}) {
+        if (signature.digest == weak) {
+            throw SignatureError(what + " is clear-signed over a " + signature.digest +
+                                 " digest, which xenbuild refuses (" + signature.digest +
+                                 " signatures can be forged); Xen Project advisories are "
+                                 "signed over SHA256");
+        }
+    }
+}
+
+// std::regex recurses once per character matched: no line or header longer than this is given
+// to it (real ones are under 200 bytes).
+constexpr std::size_t kMaxRegexInput = 1024;
+
+// quote(text), cut to 80 bytes: a hostile line is not echoed whole.
+std::string shortQuote(const std::string& text) {
+    return quote(text.size() <= 80 ? text : text.substr(0, 77) + "...");
+}
 
 std::string trim(std::string_view text) {
     const auto begin = text.find_first_not_of(" \t\r\n");
@@ -58,21 +80,38 @@ bool isUnderline(const std::string& line) {
     return line.size() >= 3 && line.find_first_not_of('=') == std::string::npos;
 }
 
+// A decimal number from 1 to `max`, or a failure at `index` naming `what`.
+int number(const Lines& lines, std::size_t index, const std::string& digits, const char* what,
+           int max) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc{} || end != digits.data() + digits.size() || value < 1 || value > max) {
+        lines.fail(index, std::string(what) + " " + digits.substr(0, 20) +
+                              (digits.size() > 20 ? "..." : "") + " is out of range (1 to " +
+                              std::to_string(max) + ")");
+    }
+    return value;
+}
+
 // "XSA-458", "version 2" and the CVE ids from the header block.
 void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
     index = skipBlank(lines, 0);
     const std::size_t start = index;
     const std::string header = joinBlock(lines, index);
+    if (header.size() > kMaxRegexInput)
+        lines.fail(start, "the header block is longer than " + std::to_string(kMaxRegexInput) +
+                              " bytes; expected 'Xen Security Advisory ... / XSA-<number>' and "
+                              "'version <number>'");
     static const std::regex xsa(R"(Xen Security Advisory\b.*\bXSA-([0-9]+))");
     static const std::regex version(R"(\bversion ([0-9]+)\b)");
     static const std::regex cve(R"(CVE-[0-9]{4}-[0-9]{4,})");
     std::smatch match;
     if (!std::regex_search(header, match, xsa))
         lines.fail(start, "expected the header 'Xen Security Advisory ... / XSA-<number>'");
-    advisory.number = std::stoi(match[1].str());
+    advisory.number = number(lines, start, match[1].str(), "advisory number", kMaxXsaNumber);
     if (!std::regex_search(header, match, version))
         lines.fail(start, "expected 'version <number>' under the advisory header");
-    advisory.version = std::stoi(match[1].str());
+    advisory.version = number(lines, start, match[1].str(), "advisory version", 9999);
     for (auto it = std::sregex_iterator(header.begin(), header.end(), cve);
          it != std::sregex_iterator(); ++it)
         advisory.cves.push_back(it->str());
@@ -107,8 +146,9 @@ std::vector<AdvisoryPatch> parsePatches(const Lines& lines) {
         if (lines.text[i].rfind("$ sha256sum", 0) != 0) continue;
         for (++i; i < lines.text.size() && trim(lines.text[i]) != "$"; ++i) {
             std::smatch match;
-            if (!std::regex_match(lines.text[i], match, entry))
-                lines.fail(i, "malformed line " + quote(lines.text[i]) +
+            if (lines.text[i].size() > kMaxRegexInput ||
+                !std::regex_match(lines.text[i], match, entry))
+                lines.fail(i, "malformed line " + shortQuote(lines.text[i]) +
                                   " in the sha256sum block: expected '<64 hex digits>  <file>'");
             patches.push_back({match[2].str(), util::Hash::parse(match[1].str())});
         }
@@ -155,7 +195,9 @@ Advisory parseAdvisoryText(std::string_view text, const std::string& source) {
 
 Advisory readAdvisory(std::string_view clearsigned, const fetch::SignatureVerifier& verifier,
                       const std::string& source) {
-    auto verified = verifier.verifyClearsigned(clearsigned, "advisory " + quote(source));
+    const std::string what = "advisory " + quote(source);
+    auto verified = verifier.verifyClearsigned(clearsigned, what);
+    refuseWeakDigest(verified.signature, what);
     Advisory advisory = parseAdvisoryText(verified.text, source);
     advisory.signature = std::move(verified.signature);
     return advisory;
@@ -163,11 +205,8 @@ Advisory readAdvisory(std::string_view clearsigned, const fetch::SignatureVerifi
 
 Advisory readAdvisoryFile(const std::filesystem::path& path,
                           const fetch::SignatureVerifier& verifier) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot read advisory", path.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    return readAdvisory(text.str(), verifier, path.string());
+    return readAdvisory(util::readRegularFile(path, {"advisory", kMaxAdvisoryBytes}), verifier,
+                        path.string());
 }
 
 } // namespace xenbuild::update

@@ -13,6 +13,7 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -212,8 +213,9 @@ recipe::BranchFile newBranch(const recipe::RecipeSet& set, const std::string& na
 }
 
 std::optional<std::string> readIfExists(const fs::path& path) {
-    if (!fs::exists(path)) return std::nullopt;
-    return store::detail::readFile(path);
+    std::error_code error; // any other failure is named by readRegularFile
+    if (fs::symlink_status(path, error).type() == fs::file_type::not_found) return std::nullopt;
+    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
 }
 
 UpdatePlan Planner::run() {

@@ -1,9 +1,9 @@
 #include "xenbuild/update/xsa_import.hpp"
 
-#include "store/fsutil.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +35,10 @@ PatchesText parsePatches(const std::string& text, const std::string& path) {
         throw ParseError(path + ": no \"patches\" object");
     }
     return out;
+}
+
+std::string readRecipeFile(const fs::path& path) {
+    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
 }
 
 std::string render(const PatchesText& patches) {
@@ -116,7 +120,7 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
                               const std::vector<std::string>& branches) {
     const auto set = recipe::RecipeSet::load(recipesDir);
     const fs::path patchesPath = recipesDir / "xen" / "patches.json";
-    const std::string oldText = store::detail::readFile(patchesPath);
+    const std::string oldText = readRecipeFile(patchesPath);
     auto patches = parsePatches(oldText, patchesPath.string());
     XsaImportResult result;
     result.id = advisory.id();
@@ -145,8 +149,7 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
         }
         branch.patches.push_back(result.id);
         const fs::path path = recipesDir / "xen" / (name + ".json");
-        result.files.push_back(
-            {path, store::detail::readFile(path), recipe::renderBranchJson(branch)});
+        result.files.push_back({path, readRecipeFile(path), recipe::renderBranchJson(branch)});
         result.branches.push_back(name);
     }
     return result;

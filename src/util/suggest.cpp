@@ -35,6 +35,12 @@ std::vector<std::string> closestNames(const std::string& name,
     const std::size_t threshold = std::max<std::size_t>(2, name.size() / 3);
     std::vector<std::pair<std::size_t, std::string>> scored;
     for (const auto& candidate : candidates) {
+        // The distance is at least the difference in length: skip the quadratic table (which
+        // for a megabyte-long name from hostile input would not even fit in memory).
+        const std::size_t lengthGap = name.size() > candidate.size()
+                                          ? name.size() - candidate.size()
+                                          : candidate.size() - name.size();
+        if (lengthGap > threshold) continue;
         const std::size_t distance = editDistance(name, candidate);
         if (distance <= threshold) scored.emplace_back(distance, candidate);
     }

@@ -156,6 +156,22 @@ TEST_CASE("build: a source with a wrong hash is refused and nothing is built", "
     CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
 }
 
+TEST_CASE("build: a stageAt leaving the tree is refused before anything is touched",
+          "[build][e2e]") {
+    // <store>/.tmp/build-<key>/xen/../../../../victim is <root>/victim: the build once deleted it.
+    FakeUpstream upstream;
+    writeFile(upstream.root / "victim" / "keep.txt", "precious\n");
+    const fs::path builder = upstream.recipes / "xen" / "builder.json";
+    std::string text = readText(builder);
+    text.replace(text.find("\"tools/qemu-xen\""), 16, "\"../../../../victim\"");
+    writeFile(builder, text);
+    const auto built = upstream.xenbuild("build xen_4_19");
+    CHECK(built.status == 1);
+    CHECK(built.output.find("builder.json:73:59: schema violation at /sources/1/stageAt: "
+                            "expected a path relative to the Xen tree") != std::string::npos);
+    CHECK(readText(upstream.root / "victim" / "keep.txt") == "precious\n");
+}
+
 TEST_CASE("build: a patch that does not apply names the patch, file and hunk", "[build][e2e]") {
     FakeUpstream upstream;
     upstream.addPatch("0003-xen-stale-4.19.patch",

@@ -148,3 +148,20 @@ TEST_CASE("cli --host-profile replaces the host paths of slim builds", "[recipe]
                            "required key \"seabios\"",
                            0) == 0);
 }
+
+TEST_CASE("cli errors say what a recipe path is when it is not a file", "[recipe][e2e]") {
+    const Fixture fixture;
+    SECTION("a directory named like a recipe") {
+        std::filesystem::create_directory(fixture.recipes / "xen/X.json");
+        const auto result = fixture.run({"list"});
+        CHECK(result.status == 1);
+        CHECK(result.err == "error: recipe file 'recipes/xen/X.json' is a directory, not a file\n");
+    }
+    SECTION("a recipes directory that is a symbolic link loop") {
+        std::filesystem::create_symlink("loop", fixture.dir.path() / "loop");
+        const auto result = test::runXenbuild({"--recipes", "loop", "list"}, fixture.dir.path());
+        CHECK(result.status == 1);
+        CHECK(result.err ==
+              "error: cannot use recipe directory 'loop/xen': symbolic link loop at 'loop'\n");
+    }
+}

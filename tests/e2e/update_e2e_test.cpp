@@ -121,3 +121,15 @@ TEST_CASE("xenbuild xsa import records the real XSA-458 and refuses a tampered c
                Contains("XSA-458: Double unlock in x86 guest IRQ handling (updated)"));
     CHECK(xbtest::runOk("cat " + xbtest::shellQuote(patches.string())) == original);
 }
+
+TEST_CASE("xenbuild xsa import says what the advisory path is when it is not a file",
+          "[e2e][update]") {
+    xbtest::TempDir dir;
+    const fs::path recipes = fs::path(::xenbuild::test::sourceDir()) / "recipes";
+    const fs::path home = dir / "home";
+    fs::create_directories(home);
+    const auto result =
+        runXenbuild(home, {"xsa", "import", home.string(), "--recipes", recipes.string()});
+    CHECK(result.status == 1);
+    CHECK(result.err == "error: advisory '" + home.string() + "' is a directory, not a file\n");
+}

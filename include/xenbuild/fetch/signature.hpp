@@ -30,6 +30,7 @@ struct SignatureInfo {
     std::string signingFingerprint; // the key that actually signed (primary or a subkey)
     std::string uid;                // the primary user id of the signer, e.g. "Name <mail>"
     std::chrono::sys_seconds time;  // when the signature was made
+    std::string digest;             // its hash algorithm as gpgme names it: "SHA256", "SHA1"
 };
 
 // The signed text of a clear-signed message, as gpg reconstructs it (dash-escaping removed);

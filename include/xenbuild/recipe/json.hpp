@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <unordered_map>
@@ -39,8 +40,16 @@ struct JsonDocument {
 // Parses JSON text with // and /* */ comments. Throws ParseError with file:line:column.
 JsonDocument parseJson(std::string text, std::string path);
 
-// Reads and parses a file; I/O errors are SystemError naming the path.
+// The largest recipe file read (the checked-in ones are a few kilobytes).
+inline constexpr std::uint64_t kMaxRecipeBytes = std::uint64_t{16} << 20;
+
+// Reads and parses a regular file of at most kMaxRecipeBytes; I/O errors, directories, FIFOs,
+// devices and larger files are SystemError naming the path.
 JsonDocument loadJsonFile(const std::filesystem::path& path);
+
+// quote(text), cut to at most 60 bytes (at a UTF-8 boundary) with "..." when longer: for
+// quoting keys and words from the input in messages without echoing megabytes.
+std::string quoteShort(const std::string& text);
 
 // Appends one reference token to a JSON pointer, escaping '~' and '/'.
 std::string appendPointer(const std::string& pointer, const std::string& token);

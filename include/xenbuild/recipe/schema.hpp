@@ -2,8 +2,9 @@
 // Validation of recipe files against docs/recipe.schema.json. The published schema is compiled
 // into the library at build time (CMake embeds the file), so the schema users read is exactly
 // the one enforced. The validator implements the JSON Schema subset the schema uses: type,
-// required, properties, additionalProperties, enum, const, pattern, items, minimum, $ref (local),
-// allOf, anyOf and if/then.
+// required, properties, additionalProperties, propertyNames, enum, const, pattern, items,
+// minItems, uniqueItems, minimum, maximum, $ref (local), allOf, anyOf and if/then. A string
+// longer than 1024 bytes is refused before a pattern is matched against it.
 
 #include "xenbuild/recipe/json.hpp"
 

@@ -6,6 +6,7 @@
 #include "xenbuild/fetch/signature.hpp"
 #include "xenbuild/util/hash.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -33,6 +34,12 @@ struct Advisory {
 
     std::string id() const { return "XSA-" + std::to_string(number); } // "XSA-458"
 };
+
+// The largest advisory file read (published advisories are 5 to 50 KiB).
+inline constexpr std::uint64_t kMaxAdvisoryBytes = std::uint64_t{1} << 20;
+
+// The largest advisory number accepted (docs/recipe.schema.json bounds patches' "xsa" alike).
+inline constexpr int kMaxXsaNumber = 99999;
 
 // Verifies the clear-signed advisory with `verifier` (which must trust the Xen Project key for
 // real advisories) and parses the signed text only. Throws SignatureError for an unsigned,

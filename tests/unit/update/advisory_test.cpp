@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 using xenbuild::SignatureError;
 using xenbuild::fetch::SignatureVerifier;
 using xenbuild::test::GpgFixture;
@@ -168,4 +170,97 @@ TEST_CASE("update::normaliseTitle capitalises plain first words only", "[update]
     CHECK(normaliseTitle("x86: Deadlock in vlapic_error()") == "x86: Deadlock in vlapic_error()");
     CHECK(normaliseTitle("libxl: fails") == "libxl: fails");
     CHECK(normaliseTitle("PCI device pass-through") == "PCI device pass-through");
+}
+
+TEST_CASE("update::readAdvisory names a digest conflict and refuses SHA-1 signatures",
+          "[update][advisory]") {
+    SECTION("'Hash: SHA1' put on an advisory signed over SHA256") {
+        std::string text = xenbuild::test::readText(kAdvisory);
+        text.replace(text.find("Hash: SHA256"), 12, "Hash: SHA1");
+        REQUIRE_THROWS_AS(readAdvisory(text, xenVerifier(), "xsa-458.txt"), SignatureError);
+        REQUIRE_THROWS_WITH(readAdvisory(text, xenVerifier(), "xsa-458.txt"),
+                            "advisory 'xsa-458.txt' has the armour header 'Hash: SHA1', but its "
+                            "signature uses SHA256: the header was changed after signing (gpg: "
+                            "signature digest conflict)");
+    }
+    SECTION("an advisory really signed over SHA-1, which gpg would accept") {
+        const auto& keys = GpgFixture::instance();
+        xenbuild::test::TempDir work;
+        xenbuild::test::writeText(work.path() / "text", kSynthetic);
+        keys.gpg({"--local-user", keys.signer.fingerprint, "--digest-algo", "SHA1", "--output",
+                  (work.path() / "signed").string(), "--clearsign",
+                  (work.path() / "text").string()});
+        const std::string signedText = xenbuild::test::readText(work.path() / "signed");
+        REQUIRE(signedText.find("\nHash: SHA1\n") != std::string::npos);
+        const SignatureVerifier verifier({keys.signer.publicKey}, keys.signer.fingerprint);
+        REQUIRE_THROWS_WITH(readAdvisory(signedText, verifier, "x"),
+                            "advisory 'x' is clear-signed over a SHA1 digest, which xenbuild "
+                            "refuses (SHA1 signatures can be forged); Xen Project advisories are "
+                            "signed over SHA256");
+        // Without the armour header gpg assumes nothing; the signature itself says SHA1.
+        std::string headerless = signedText;
+        headerless.erase(headerless.find("Hash: SHA1\n"), 11);
+        REQUIRE_THROWS_WITH(readAdvisory(headerless, verifier, "x"),
+                            Catch::StartsWith("advisory 'x' is clear-signed over a SHA1 digest"));
+    }
+}
+
+TEST_CASE("update::readAdvisoryFile says what the path is when it is not a file",
+          "[update][advisory]") {
+    xenbuild::test::TempDir dir;
+    const auto verifier = xenVerifier();
+    SECTION("a directory") {
+        REQUIRE_THROWS_WITH(readAdvisoryFile(dir.path(), verifier),
+                            "advisory '" + dir.path().string() + "' is a directory, not a file");
+    }
+    SECTION("a FIFO, which would block") {
+        const auto fifo = dir.path() / "advisory-458.txt";
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        REQUIRE_THROWS_WITH(readAdvisoryFile(fifo, verifier),
+                            "advisory '" + fifo.string() +
+                                "' is a FIFO (named pipe), not a regular file");
+    }
+    SECTION("a link to /dev/zero, which never ends") {
+        const auto zero = dir.path() / "advisory-458.txt";
+        std::filesystem::create_symlink("/dev/zero", zero);
+        REQUIRE_THROWS_WITH(readAdvisoryFile(zero, verifier),
+                            "advisory '" + zero.string() +
+                                "' (a symbolic link to '/dev/zero') is a character device, not a "
+                                "regular file");
+    }
+    SECTION("larger than an advisory can be") {
+        const auto big = dir.path() / "advisory-458.txt";
+        xenbuild::test::writeText(big, std::string(xenbuild::update::kMaxAdvisoryBytes + 1, 'x'));
+        REQUIRE_THROWS_WITH(readAdvisoryFile(big, verifier),
+                            "advisory '" + big.string() + "' is larger than the limit of 1 MiB");
+    }
+}
+
+TEST_CASE("update::parseAdvisoryText refuses advisory numbers out of range", "[update][advisory]") {
+    REQUIRE_THROWS_WITH(
+        parseAdvisoryText("Xen Security Advisory XSA-99999999999999999999\nversion 1\n", "a.txt"),
+        "advisory 'a.txt', line 1: advisory number 99999999999999999999 is out of range (1 to "
+        "99999)");
+    REQUIRE_THROWS_WITH(parseAdvisoryText("Xen Security Advisory XSA-0\nversion 1\n", "a.txt"),
+                        "advisory 'a.txt', line 1: advisory number 0 is out of range (1 to "
+                        "99999)");
+}
+
+TEST_CASE("update::parseAdvisoryText refuses over-long lines without echoing them",
+          "[update][advisory]") {
+    // std::regex recursed once per character: a long line overflowed the stack.
+    REQUIRE_THROWS_WITH(parseAdvisoryText("Xen Security Advisory XSA-1 " +
+                                              std::string(500000, 'x') + "\nversion 1\n",
+                                          "a.txt"),
+                        "advisory 'a.txt', line 1: the header block is longer than 1024 bytes; "
+                        "expected 'Xen Security Advisory ... / XSA-<number>' and 'version "
+                        "<number>'");
+    REQUIRE_THROWS_WITH(
+        parseAdvisoryText("Xen Security Advisory XSA-1\nversion 1\n\nt\n\nISSUE DESCRIPTION\n"
+                          "=================\n\nText.\n\n$ sha256sum xsa1*\n" +
+                              std::string(64, 'a') + "  " + std::string(500000, 'x') + "\n$\n",
+                          "a.txt"),
+        "advisory 'a.txt', line 12: malformed line '" + std::string(64, 'a') + "  " +
+            std::string(11, 'x') +
+            "...' in the sha256sum block: expected '<64 hex digits>  <file>'");
 }

@@ -1,0 +1,132 @@
+#include "validate.hpp"
+
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/paths.hpp"
+
+#include <set>
+
+namespace xenbuild::recipe::detail {
+
+namespace {
+
+[[noreturn]] void failAt(const JsonDocument& doc, const std::string& pointer,
+                         const std::string& message) {
+    throw ParseError(doc.describeAt(pointer, message));
+}
+
+void checkSources(const JsonDocument& doc) {
+    const auto& sources = doc.value.at("sources");
+    if (sources.empty()) {
+        failAt(doc, "/sources", "the builder needs at least one source: the tree to build");
+    }
+    std::set<std::string> names, places;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const std::string pointer = "/sources/" + std::to_string(i);
+        const auto name = sources[i].at("name").get<std::string>();
+        const auto stageAt = sources[i].at("stageAt").get<std::string>();
+        if (!names.insert(name).second) {
+            failAt(doc, pointer + "/name", "source " + quote(name) + " is listed twice");
+        }
+        if (i == 0) {
+            if (!stageAt.empty() || sources[i].at("stageAs") != "tree") {
+                failAt(doc, pointer,
+                       "the first source is the tree the others are staged into: it needs "
+                       "\"stageAt\": \"\" and \"stageAs\": \"tree\"");
+            }
+            continue;
+        }
+        if (const auto problem = util::relativePathProblem(stageAt); !problem.empty()) {
+            failAt(doc, pointer + "/stageAt",
+                   "stageAt of source " + quote(name) + " " + problem +
+                       " (it is a path relative to the tree of " +
+                       quote(sources[0].at("name").get<std::string>()) + ")");
+        }
+        if (!places.insert(stageAt).second) {
+            failAt(doc, pointer + "/stageAt", "two sources are staged at " + quoteShort(stageAt));
+        }
+    }
+}
+
+void checkOutputs(const JsonDocument& doc) {
+    const auto& outputs = doc.value.at("outputs");
+    if (outputs.empty() || outputs[0] != "out") {
+        failAt(doc, "/outputs",
+               "the first output must be \"out\" (what the build installs outside the other "
+               "outputs goes there)");
+    }
+}
+
+// "${outputs.<name>}" optionally followed by "/" and a plain relative path (whether the output
+// exists is for interpolation to say, with its suggestions).
+void checkOutputPath(const JsonDocument& doc, const std::string& pointer, const std::string& text) {
+    static const std::string open = "${outputs.";
+    const auto close = text.find('}');
+    if (text.rfind(open, 0) != 0 || close == std::string::npos) {
+        failAt(doc, pointer,
+               "a check path must start with ${outputs.<output>}, got " + quoteShort(text));
+    }
+    const std::string rest = text.substr(close + 1);
+    if (rest.empty()) return;
+    const auto problem = rest[0] == '/' ? util::relativePathProblem(rest.substr(1))
+                                        : std::string("does not continue with '/'");
+    if (!problem.empty()) {
+        failAt(doc, pointer,
+               "the path after " + text.substr(0, close + 1) + " " + problem +
+                   " (a check reads only inside the outputs)");
+    }
+}
+
+void checkCheckPaths(const JsonDocument& doc) {
+    const auto& checks = doc.value.at("checks");
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const auto& params = checks[i].at("params");
+        if (const auto it = params.find("path"); it != params.end() && it->is_string()) {
+            checkOutputPath(doc, "/checks/" + std::to_string(i) + "/params/path",
+                            it->get<std::string>());
+        }
+    }
+}
+
+void checkParameters(const JsonDocument& doc) {
+    for (const auto& [name, spec] : doc.value.at("parameters").items()) {
+        const auto it = spec.find("default");
+        if (spec.at("type") == "path" && it != spec.end() && it->is_string() &&
+            it->get<std::string>().rfind('/', 0) != 0) {
+            failAt(doc, appendPointer("/parameters", name) + "/default",
+                   "default of path parameter " + quote(name) + " must be an absolute path");
+        }
+    }
+}
+
+} // namespace
+
+std::int64_t boundedInteger(const JsonDocument& doc, const std::string& pointer, std::int64_t min,
+                            std::int64_t max) {
+    const auto& value = doc.value.at(nlohmann::json::json_pointer(pointer));
+    bool inRange = false;
+    if (value.is_number_unsigned()) {
+        const auto number = value.get<std::uint64_t>();
+        inRange = number <= static_cast<std::uint64_t>(max) &&
+                  (min <= 0 || number >= static_cast<std::uint64_t>(min));
+    } else if (value.is_number_integer()) {
+        const auto number = value.get<std::int64_t>();
+        inRange = number >= min && number <= max;
+    }
+    if (!inRange) {
+        std::string shown = value.dump();
+        if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+        failAt(doc, pointer,
+               "expected an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                   ", got " + shown);
+    }
+    return value.get<std::int64_t>();
+}
+
+void checkBuilder(const JsonDocument& builder) {
+    checkParameters(builder);
+    checkSources(builder);
+    checkOutputs(builder);
+    checkCheckPaths(builder);
+}
+
+} // namespace xenbuild::recipe::detail

@@ -1,0 +1,111 @@
+#include "xenbuild/util/file.hpp"
+
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::util {
+
+namespace {
+
+std::string kindOf(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory, not a file";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe), not a regular file";
+    if (S_ISCHR(mode)) return "a character device, not a regular file";
+    if (S_ISBLK(mode)) return "a block device, not a regular file";
+    if (S_ISSOCK(mode)) return "a socket, not a regular file";
+    if (S_ISLNK(mode)) return "a symbolic link, not a regular file (links are not followed here)";
+    return "not a regular file";
+}
+
+std::error_code lastError() {
+    return {errno, std::generic_category()};
+}
+
+// " (a symbolic link to '<target>')" when `path` is a link, for messages about what it leads to.
+std::string viaLink(const fs::path& path) {
+    std::error_code error;
+    const auto target = fs::read_symlink(path, error);
+    return error ? "" : " (a symbolic link to " + quote(target.string()) + ")";
+}
+
+[[noreturn]] void refuse(const fs::path& path, const ReadLimits& limits, const std::string& why) {
+    throw SystemError(limits.what + " " + quote(path.string()) +
+                      (limits.followSymlinks ? viaLink(path) : "") + " is " + why);
+}
+
+[[noreturn]] void cannot(const char* verb, const fs::path& path, const ReadLimits& limits,
+                         std::error_code error) {
+    throw SystemError(std::string("cannot ") + verb + " " + limits.what + " " +
+                      quote(path.string()) + ": " + describeFileError(path, error));
+}
+
+struct stat statOrThrow(const fs::path& path, const ReadLimits& limits) {
+    struct stat st {};
+    const int rc = limits.followSymlinks ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (rc != 0) cannot("read", path, limits, lastError());
+    if (!S_ISREG(st.st_mode)) refuse(path, limits, kindOf(st.st_mode));
+    return st;
+}
+
+[[noreturn]] void tooLarge(const fs::path& path, const ReadLimits& limits) {
+    refuse(path, limits, "larger than the limit of " + formatSize(limits.maxBytes));
+}
+
+} // namespace
+
+std::string formatSize(std::uint64_t bytes) {
+    if (bytes != 0 && bytes % kMiB == 0) return std::to_string(bytes / kMiB) + " MiB";
+    return std::to_string(bytes) + " bytes";
+}
+
+std::string describeFileError(const fs::path& path, const std::error_code& error) {
+    if (error != std::errc::too_many_symbolic_link_levels) return error.message();
+    fs::path prefix;
+    for (const auto& part : path) {
+        prefix /= part;
+        struct stat st {};
+        if (::stat(prefix.c_str(), &st) != 0 && errno == ELOOP) {
+            return "symbolic link loop at " + quote(prefix.string());
+        }
+    }
+    return "symbolic link loop at " + quote(path.string());
+}
+
+std::string readRegularFile(const fs::path& path, const ReadLimits& limits) {
+    // stat first, so that a FIFO or device is never opened; then open without blocking and check
+    // that the file opened is the one that was checked.
+    const struct stat checked = statOrThrow(path, limits);
+    if (static_cast<std::uint64_t>(checked.st_size) > limits.maxBytes) tooLarge(path, limits);
+    const int flags =
+        O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (limits.followSymlinks ? 0 : O_NOFOLLOW);
+    const Fd fd(::open(path.c_str(), flags));
+    if (fd.get() < 0) cannot("open", path, limits, lastError());
+    struct stat opened {};
+    if (::fstat(fd.get(), &opened) != 0) cannot("read", path, limits, lastError());
+    if (!S_ISREG(opened.st_mode) || opened.st_dev != checked.st_dev ||
+        opened.st_ino != checked.st_ino) {
+        refuse(path, limits, "changing while it is read (it was replaced after it was checked)");
+    }
+    std::string content;
+    content.reserve(static_cast<std::size_t>(opened.st_size));
+    char buffer[65536];
+    for (;;) {
+        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) cannot("read", path, limits, lastError());
+        if (got == 0) return content;
+        if (content.size() + static_cast<std::size_t>(got) > limits.maxBytes) {
+            tooLarge(path, limits);
+        }
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+}
+
+} // namespace xenbuild::util
