@@ -140,10 +140,8 @@ void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
                   const std::map<std::string, fs::path>& roots) {
     for (const auto& source : plan.sources) {
         if (source.stageAs != "tarball") continue;
-        const fs::path file = paths.srcDir / source.stageAt;
-        detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
         const fs::path file = confinedStagePath(paths.srcDir, source);
-        fs::create_directories(file.parent_path());
+        detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
         detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
     }
 }
