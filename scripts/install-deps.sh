@@ -24,7 +24,7 @@ $SUDO apt-get update -qq
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config clang-format
+  build-essential cmake ninja-build pkg-config clang-format ccache
   # libraries (chosen in the brief)
   libgit2-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   catch2 libcurl4-openssl-dev libssl-dev
