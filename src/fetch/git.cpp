@@ -34,7 +34,14 @@ std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) 
     if (!isCommitId(rev)) candidates = {"refs/tags/" + rev, "refs/heads/" + rev, rev};
     for (const auto& candidate : candidates) {
         git_object* raw = nullptr;
-        if (git_revparse_single(&raw, repo, candidate.c_str()) != 0) continue;
+        if (git_revparse_single(&raw, repo, candidate.c_str()) != 0) {
+            // Not there (fetch it), unless the repository's data is damaged.
+            const git_error* error = git_error_last();
+            if (error != nullptr && error->klass == GIT_ERROR_ZLIB) {
+                check(-1, "cannot read revision " + quote(rev) + " of", git_repository_path(repo));
+            }
+            continue;
+        }
         Object object(raw);
         git_object* peeled = nullptr;
         if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) continue;
@@ -340,10 +347,20 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
-    Repo repo = openCache(cache);
-    const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    return writeTreeOf(
-        repo.get(), [&] { return openCache(cache); }, oid, url, dest, context);
+    Written written;
+    const bool destExisted = fs::exists(fs::symlink_status(dest));
+    useCache(
+        context.store, url,
+        [&](git_repository* repo) {
+            const git_oid oid = resolveRevision(repo, url, rev, context);
+            written = writeTreeOf(
+                repo, [&] { return openCache(cache); }, oid, url, dest, context);
+        },
+        [&] {
+            store::removeReadOnly(dest);
+            if (destExisted) fs::create_directory(dest);
+        });
+    return written;
 }
 
 } // namespace
