@@ -34,11 +34,10 @@ std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) 
     if (!isCommitId(rev)) candidates = {"refs/tags/" + rev, "refs/heads/" + rev, rev};
     for (const auto& candidate : candidates) {
         git_object* raw = nullptr;
-        if (git_revparse_single(&raw, repo, candidate.c_str()) != 0) {
+        if (const int rc = git_revparse_single(&raw, repo, candidate.c_str()); rc != 0) {
             // Not there (fetch it), unless the repository's data is damaged.
-            const git_error* error = git_error_last();
-            if (error != nullptr && error->klass == GIT_ERROR_ZLIB) {
-                check(-1, "cannot read revision " + quote(rev) + " of", git_repository_path(repo));
+            if (rc == GIT_ERROR && lastErrorIsDataError()) {
+                check(rc, "cannot read revision " + quote(rev) + " of", git_repository_path(repo));
             }
             continue;
         }

@@ -135,6 +135,23 @@ std::optional<std::string> cacheDamage(const fs::path& path) {
         return "its objects cannot be opened: " + lastGitError();
     }
     Odb odb(odbRaw);
+    for (const auto& dir : fs::directory_iterator(path / "objects", error)) {
+        const std::string name = dir.path().filename().string();
+        if (name.size() != 2 || !std::isxdigit(static_cast<unsigned char>(name[0])) ||
+            !std::isxdigit(static_cast<unsigned char>(name[1]))) {
+            continue;
+        }
+        for (const auto& object : fs::directory_iterator(dir.path(), error)) {
+            if (!completeZlibStream(object.path())) {
+                return "object " + name + object.path().filename().string() +
+                       " is truncated or damaged";
+            }
+        }
+    }
+    for (const auto& file : fs::directory_iterator(path / "objects" / "pack", error)) {
+        if (file.path().extension() != ".pack") continue;
+        if (auto damage = packDamage(file.path())) return damage;
+    }
     git_reference_iterator* iteratorRaw = nullptr;
     if (git_reference_iterator_new(&iteratorRaw, repo.get()) != 0) {
         return "its references are unreadable: " + lastGitError();
@@ -153,23 +170,6 @@ std::optional<std::string> cacheDamage(const fs::path& path) {
             return "reference " + std::string(git_reference_name(ref.get())) +
                    " points to the missing object " + oidHex(*target);
         }
-    }
-    for (const auto& dir : fs::directory_iterator(path / "objects", error)) {
-        const std::string name = dir.path().filename().string();
-        if (name.size() != 2 || !std::isxdigit(static_cast<unsigned char>(name[0])) ||
-            !std::isxdigit(static_cast<unsigned char>(name[1]))) {
-            continue;
-        }
-        for (const auto& object : fs::directory_iterator(dir.path(), error)) {
-            if (!completeZlibStream(object.path())) {
-                return "object " + name + object.path().filename().string() +
-                       " is truncated or damaged";
-            }
-        }
-    }
-    for (const auto& file : fs::directory_iterator(path / "objects" / "pack", error)) {
-        if (file.path().extension() != ".pack") continue;
-        if (auto damage = packDamage(file.path())) return damage;
     }
     return std::nullopt;
 }

@@ -95,8 +95,7 @@ std::optional<std::string> typeProblem(const Entry& entry) {
 }
 
 util::Hash contentHash(const Entry& entry) {
-    return entry.info.kind == EntryKind::Tree ? narHash(entry.path)
-                                              : util::sha256File(entry.path);
+    return entry.info.kind == EntryKind::Tree ? narHash(entry.path) : util::sha256File(entry.path);
 }
 
 std::string utcTime(std::int64_t nanos) {
@@ -120,8 +119,8 @@ std::string describeChange(const Fingerprint& recorded, const Fingerprint& now) 
                " when it was added";
     }
     if (recorded.newest != now.newest) {
-        return "a file was modified at " + utcTime(now.newest) +
-               " (the newest file was from " + utcTime(recorded.newest) + " when it was added)";
+        return "a file was modified at " + utcTime(now.newest) + " (the newest file was from " +
+               utcTime(recorded.newest) + " when it was added)";
     }
     if (recorded.digest != now.digest) {
         return "file names, modes, inode numbers or change times differ from when it was added";
@@ -256,7 +255,8 @@ std::vector<VerifyIssue> Store::verify(util::ProgressObserver& observer) const {
 
 void Store::removeEntry(const Entry& entry, const std::string& why) {
     // Rename first so the entry disappears atomically, then delete at leisure.
-    const fs::path doomed = dir_ / ".tmp" / (entry.id + "~" + why + "~" + std::to_string(::getpid()));
+    const fs::path doomed =
+        dir_ / ".tmp" / (entry.id + "~" + why + "~" + std::to_string(::getpid()));
     if (::rename(entry.path.c_str(), doomed.c_str()) != 0) {
         throwSystemError("cannot remove store entry", entry.path.string());
     }
@@ -276,7 +276,8 @@ std::vector<RepairOutcome> Store::repair(const std::vector<std::string>& ids,
     } else {
         for (const auto& id : ids) {
             auto entry = lookupId(id);
-            if (!entry) throw StoreError("no entry " + quote(id) + " in the store " + quote(dir_.string()));
+            if (!entry)
+                throw StoreError("no entry " + quote(id) + " in the store " + quote(dir_.string()));
             entries.push_back(*entry);
         }
     }

@@ -2,6 +2,7 @@
 // held locks, unreadable entries, dangling registrations) and the disk-full message.
 
 #include "support/fixtures.hpp"
+#include "support/log_capture.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
@@ -11,7 +12,6 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <chrono>
 #include <sstream>
@@ -27,6 +27,7 @@
 
 using namespace xenbuild;
 using Catch::Matchers::Contains;
+using xbtest::LogCapture;
 using xbtest::TempDir;
 using xbtest::writeFile;
 namespace fs = std::filesystem;
@@ -84,34 +85,6 @@ nlohmann::json readMeta(const fs::path& store, const std::string& id) {
     std::ifstream in(store / ".meta" / (id + ".json"));
     return nlohmann::json::parse(in);
 }
-
-// Routes the project logger into a string for the lifetime of the object.
-class LogCapture {
-  public:
-    LogCapture() : previous_(spdlog::get(util::loggerName)) {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-        auto logger = std::make_shared<spdlog::logger>(util::loggerName, sink);
-        logger->set_pattern("%l: %v");
-        logger->set_level(spdlog::level::info);
-        logger->flush_on(spdlog::level::info);
-        spdlog::drop(util::loggerName);
-        spdlog::register_logger(logger);
-    }
-    ~LogCapture() {
-        spdlog::drop(util::loggerName);
-        if (previous_) spdlog::register_logger(previous_);
-    }
-    LogCapture(const LogCapture&) = delete;
-    LogCapture& operator=(const LogCapture&) = delete;
-    std::string text() {
-        spdlog::get(util::loggerName)->flush();
-        return out_.str();
-    }
-
-  private:
-    std::ostringstream out_;
-    std::shared_ptr<spdlog::logger> previous_;
-};
 
 // `flock FILE sleep 60` in the background: another process holding a lock.
 pid_t holdLock(const fs::path& lockFile) {
@@ -266,8 +239,8 @@ TEST_CASE("an intact entry with new times is used and its fingerprint recorded a
 TEST_CASE("checkContent re-hashes entries whose fingerprint still matches", "[store][integrity]") {
     TempDir dir;
     const auto hash = hashOfTree(dir, "one");
-    const auto entry = store::Store::open(dir / "store").add(treeRequest("xen", hash),
-                                                             writeTree("one"));
+    const auto entry =
+        store::Store::open(dir / "store").add(treeRequest("xen", hash), writeTree("one"));
     // Data that changed under an unchanged fingerprint (what bit rot does): simulated by
     // recording the fingerprint of the changed tree.
     flipByte(entry.path / "file.txt");
@@ -325,8 +298,8 @@ TEST_CASE("build outputs are checked like fetched entries", "[store][integrity]"
     auto store = store::Store::open(dir / "store");
     const std::string id = store::outputId("key", "xen-boot");
     writeFile(dir / "store" / ".tmp" / "out" / "xen.gz", "kernel");
-    const auto entries = store::commitOutputs(
-        store, {{id, dir / "store" / ".tmp" / "out", "xen-boot"}}, "key");
+    const auto entries =
+        store::commitOutputs(store, {{id, dir / "store" / ".tmp" / "out", "xen-boot"}}, "key");
     REQUIRE(entries.at(0).info.fingerprint);
     CHECK(store.lookupChecked(id));
     makeWritable(entries[0].path / "xen.gz");
@@ -336,7 +309,8 @@ TEST_CASE("build outputs are checked like fetched entries", "[store][integrity]"
     CHECK_FALSE(store::Store::open(dir / "store").lookupChecked("missing"));
 }
 
-TEST_CASE("store::Store::repair removes corrupt entries and keeps the others", "[store][integrity]") {
+TEST_CASE("store::Store::repair removes corrupt entries and keeps the others",
+          "[store][integrity]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
     const auto good = store.add(treeRequest("good", hashOfTree(dir, "good")), writeTree("good"));
@@ -371,8 +345,7 @@ TEST_CASE("store::Store::repair removes corrupt entries and keeps the others", "
     CHECK(fs::is_empty(dir / "store" / ".tmp"));
     CHECK(store.verify(quiet).empty());
     // The next fetch makes it again.
-    const auto again =
-        store.add(treeRequest("bad", hashOfTree(dir, "bad")), writeTree("bad"));
+    const auto again = store.add(treeRequest("bad", hashOfTree(dir, "bad")), writeTree("bad"));
     CHECK(again.path == bad.path);
     CHECK(store.verify(quiet).empty());
 }
@@ -424,8 +397,8 @@ TEST_CASE("a file entry replaced by a directory is refused", "[store][integrity]
     fs::remove(entry.path);
     fs::create_directory(entry.path);
     writeFile(entry.path / "patch", "patch\n");
-    CHECK_THROWS_WITH(store::Store::open(dir / "store").lookup(store::EntryKind::File,
-                                                              *request.expected, "xsa1.patch"),
+    CHECK_THROWS_WITH(store::Store::open(dir / "store")
+                          .lookup(store::EntryKind::File, *request.expected, "xsa1.patch"),
                       Contains("' is corrupt: it is a directory, expected a regular file; it "
                                "was not used"));
     util::NullProgress quiet;
@@ -471,8 +444,8 @@ TEST_CASE("store::FileLock: leftover lock files do not block, held locks are wai
         CHECK(acquired);
         CHECK_THAT(log.text(), Contains("warning: waiting for process " + std::to_string(holder) +
                                         " (/usr/bin/flock " + lockFile.string() +
-                                        " /bin/sleep 60) to release the lock " +
-                                        lockFile.string() + " (source 'xen')") &&
+                                        " /bin/sleep 60) to release the lock " + lockFile.string() +
+                                        " (source 'xen')") &&
                                    Contains("info: got the lock " + lockFile.string()));
     }
     SECTION("a lock path that is not a file") {
@@ -503,8 +476,8 @@ TEST_CASE("a full store file system gives a clear error and leaves nothing behin
     } unmount{mountPoint};
     const std::string big(3 * 1024 * 1024, 'x');
     auto store = store::Store::open(mountPoint / "store");
-    const auto small = store.add(treeRequest("small", hashOfTree(dir, "small")),
-                                 writeTree("small"));
+    const auto small =
+        store.add(treeRequest("small", hashOfTree(dir, "small")), writeTree("small"));
     auto request = treeRequest("big", std::nullopt);
     auto producer = [&](const fs::path& dest, const fs::path&) {
         fs::create_directories(dest);
