@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -27,6 +29,7 @@ struct Transfer {
     const ByteProgress* progress = nullptr;
     std::uint64_t reported = 0;
     bool writeFailed = false;
+    int writeErrno = 0; // why it failed (ENOSPC: the store is full)
 };
 
 std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) {
@@ -37,6 +40,7 @@ std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) 
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             transfer->writeFailed = true;
+            transfer->writeErrno = n < 0 ? errno : ENOSPC;
             return 0;
         }
         data += n;
@@ -106,14 +110,17 @@ Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool
                 const ByteProgress& progress) {
     CurlHandle curl(curl_easy_init());
     if (!curl) throw FetchError("cannot download " + quote(url) + ": curl_easy_init failed");
-    Transfer transfer{fd, &progress, 0, false};
+    Transfer transfer{fd, &progress, 0, false, 0};
     char errorBuffer[CURL_ERROR_SIZE] = {};
     configure(curl.get(), url, options, offline, transfer, errorBuffer);
     Outcome outcome;
     outcome.code = curl_easy_perform(curl.get());
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &outcome.status);
     outcome.message = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(outcome.code);
-    if (transfer.writeFailed) outcome.message = "cannot write the downloaded data";
+    if (transfer.writeFailed) {
+        outcome.message =
+            "cannot write the downloaded data: " + std::string(std::strerror(transfer.writeErrno));
+    }
     return outcome;
 }
 

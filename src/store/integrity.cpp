@@ -10,6 +10,7 @@
 #include "xenbuild/util/log.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 #include <set>
@@ -103,8 +104,11 @@ std::string utcTime(std::int64_t nanos) {
     std::tm tm{};
     ::gmtime_r(&seconds, &tm);
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return text;
+    std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+    char fraction[16];
+    std::snprintf(fraction, sizeof fraction, ".%03d UTC",
+                  static_cast<int>((nanos % 1000000000) / 1000000));
+    return std::string(text) + fraction;
 }
 
 std::string plural(std::uint64_t count, const char* what) {

@@ -273,8 +273,9 @@ std::optional<std::string> Store::noSpaceMessage(const std::string& error) const
     const bool statOk = ::statvfs(dir_.c_str(), &st) == 0;
     const auto freeBytes = statOk ? static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize : 0;
     const bool saysFull = error.find(std::strerror(ENOSPC)) != std::string::npos;
-    if (!saysFull && (!statOk || freeBytes >= 1024 * 1024)) return std::nullopt;
-    return error + "; " + std::to_string(freeBytes / 1024) + " KiB free";
+    if (saysFull) return error;
+    if (!statOk || freeBytes >= 1024 * 1024) return std::nullopt;
+    return error + "; only " + std::to_string(freeBytes / 1024) + " KiB free";
 }
 
 Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::string& rev) {

@@ -55,8 +55,8 @@ struct Caches {
         get("sub", kSub, "master", options);
     }
 
-    fetch::FetchResult get(const std::string& name, const std::string& url,
-                             const std::string& rev, const fetch::FetchOptions& with) {
+    fetch::FetchResult get(const std::string& name, const std::string& url, const std::string& rev,
+                           const fetch::FetchOptions& with) {
         fetch::GitRequest request{name, url, rev, std::nullopt, false, false, ""};
         return fetch::fetchGit(store, request, with, quiet);
     }
@@ -110,8 +110,8 @@ TEST_CASE("a damaged git cache is discarded and fetched again", "[fetch][git][gi
         fs::remove(onlyFile(cache / "objects" / "pack", ".idx"));
         runOk("git -C " + shellQuote(cache.string()) + " unpack-objects -q < " +
               shellQuote((caches.dir / "saved.pack").string()));
-        const fs::path object = cache / "objects" / caches.repo.v2.substr(0, 2) /
-                                caches.repo.v2.substr(2);
+        const fs::path object =
+            cache / "objects" / caches.repo.v2.substr(0, 2) / caches.repo.v2.substr(2);
         REQUIRE(fs::exists(object));
         ::chmod(object.c_str(), 0644);
         fs::resize_file(object, 10);
@@ -169,8 +169,7 @@ TEST_CASE("a damaged git cache offline: discarded, and the error says why the fe
 TEST_CASE("fetch::GitCache::update repairs a damaged cache too", "[fetch][git][gitcache]") {
     Caches caches;
     xbtest::writeFile(caches.main / "HEAD", "xx");
-    const auto cache =
-        fetch::GitCache::update(caches.store, kMain, caches.options, caches.quiet);
+    const auto cache = fetch::GitCache::update(caches.store, kMain, caches.options, caches.quiet);
     CHECK(cache.tagNames() == std::vector<std::string>{"v1.0", "v2"});
     CHECK(cache.tagCommit("v2") == caches.repo.v2);
 }

@@ -112,10 +112,16 @@ pid_t holdLock(const fs::path& lockFile) {
     return pid;
 }
 
-void killAndReap(pid_t pid) {
+// Kills the holder's process group; true once the kernel has released the lock.
+bool killAndReap(pid_t pid, const fs::path& lockFile) {
     ::killpg(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    for (int i = 0; i < 500; ++i) {
+        if (store::FileLock::tryAcquire(lockFile)) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 } // namespace
@@ -420,8 +426,7 @@ TEST_CASE("store::FileLock: leftover lock files do not block, held locks are wai
         // The same after its holder was killed.
         const pid_t holder = holdLock(lockFile);
         CHECK_FALSE(store::FileLock::tryAcquire(lockFile));
-        killAndReap(holder);
-        CHECK(store::FileLock::tryAcquire(lockFile));
+        CHECK(killAndReap(holder, lockFile));
     }
     SECTION("a held lock: the second process waits and says so") {
         const pid_t holder = holdLock(lockFile);
@@ -439,8 +444,10 @@ TEST_CASE("store::FileLock: leftover lock files do not block, held locks are wai
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         CHECK_FALSE(acquired);
-        killAndReap(holder);
+        ::killpg(holder, SIGKILL);
         waiter.join();
+        int status = 0;
+        ::waitpid(holder, &status, 0);
         CHECK(acquired);
         CHECK_THAT(log.text(), Contains("warning: waiting for process " + std::to_string(holder) +
                                         " (/usr/bin/flock " + lockFile.string() +
