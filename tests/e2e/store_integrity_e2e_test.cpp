@@ -111,9 +111,8 @@ TEST_CASE("prefetch refuses a changed store entry; store repair removes it",
     TempDir dir;
     const std::string store = (dir / "store").string();
     xbtest::GitFixture repo(dir / "upstream");
-    const auto fetched = runXenbuild(
-        dir.path(), {"prefetch", "--git", repo.main.string(), "--rev", "v1.0", "--json", "--store",
-                     store});
+    const auto fetched = runXenbuild(dir.path(), {"prefetch", "--git", repo.main.string(), "--rev",
+                                                  "v1.0", "--json", "--store", store});
     REQUIRE(fetched.status == 0);
     const auto pin = Json::parse(fetched.out);
     const fs::path entry = pin["path"].get<std::string>();
@@ -138,10 +137,10 @@ TEST_CASE("prefetch refuses a changed store entry; store repair removes it",
         fs::remove(entry / "src" / "deep" / "file.c");
         detail = "files and ";
     }
-    const std::vector<std::string> withHash = {"prefetch", "--git", repo.main.string(), "--rev",
-                                               "v1.0",     "--hash", hash, "--store", store};
-    const std::vector<std::string> withoutHash = {"prefetch", "--git", repo.main.string(),
-                                                  "--rev",    "v1.0",  "--store", store};
+    const std::vector<std::string> withHash = {
+        "prefetch", "--git", repo.main.string(), "--rev", "v1.0", "--hash", hash, "--store", store};
+    const std::vector<std::string> withoutHash = {
+        "prefetch", "--git", repo.main.string(), "--rev", "v1.0", "--store", store};
     for (const auto& args : {withHash, withoutHash}) {
         const auto refused = runXenbuild(dir.path(), args);
         CHECK(refused.status == 1);
@@ -187,9 +186,8 @@ TEST_CASE("prefetch --check re-hashes what the fingerprint cannot see", "[e2e][s
     CHECK(runXenbuild(dir.path(), checked).status == 0);
     // Data that changed under an unchanged fingerprint (bit rot): simulated by recording the
     // fingerprint of the changed file.
-    const std::string id =
-        xenbuild::store::entryId(xenbuild::store::EntryKind::File,
-                                 xenbuild::util::sha256("patch a\n"), "a.patch");
+    const std::string id = xenbuild::store::entryId(xenbuild::store::EntryKind::File,
+                                                    xenbuild::util::sha256("patch a\n"), "a.patch");
     const fs::path entry = dir / "store" / id;
     flipByte(entry);
     const fs::path metaPath = dir / "store" / ".meta" / (id + ".json");
@@ -218,8 +216,10 @@ TEST_CASE("build refuses changed sources and outputs; store repair lets it fetch
     fs::path source;
     fs::path output;
     for (const auto& item : paths) {
-        if (item["role"] == "source" && item["name"] == "xen") source = item["path"].get<std::string>();
-        if (item["role"] == "output" && item["name"] == "out") output = item["path"].get<std::string>();
+        if (item["role"] == "source" && item["name"] == "xen")
+            source = item["path"].get<std::string>();
+        if (item["role"] == "output" && item["name"] == "out")
+            output = item["path"].get<std::string>();
     }
     REQUIRE(fs::exists(source / "tools" / "Makefile"));
     REQUIRE(fs::exists(output / "bin" / "xl"));
@@ -276,8 +276,8 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
     xbtest::writeFile(dir / "files" / "a.patch", "patch a\n");
     const auto hash = xenbuild::util::sha256("patch a\n");
     const std::vector<std::string> args = {
-        "prefetch", "--url", "file://" + (dir / "files" / "a.patch").string(),
-        "--hash",   hash.sri(), "--store", store};
+        "prefetch", "--url", "file://" + (dir / "files" / "a.patch").string(), "--hash", hash.sri(),
+        "--store",  store};
     const std::string id =
         xenbuild::store::entryId(xenbuild::store::EntryKind::File, hash, "a.patch");
     const fs::path lockFile = dir / "store" / ".locks" / (id + ".lock");
@@ -302,10 +302,10 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
             err = readText(waiter.err);
         }
         // The holder's command line is cut at 80 characters.
-        CHECK_THAT(err, Contains("warning: waiting for process " + std::to_string(holder) +
-                                 " (/usr/bin/flock " + lockFile.string().substr(0, 20)) &&
-                            Contains(") to release the lock " + lockFile.string() +
-                                     " (file 'a.patch')"));
+        CHECK_THAT(
+            err, Contains("warning: waiting for process " + std::to_string(holder) +
+                          " (/usr/bin/flock " + lockFile.string().substr(0, 20)) &&
+                     Contains(") to release the lock " + lockFile.string() + " (file 'a.patch')"));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         int status = 0;
         CHECK(::waitpid(waiter.pid, &status, WNOHANG) == 0); // still waiting
@@ -347,10 +347,9 @@ TEST_CASE("a full store file system: clear error, nothing half-written, works af
         {"prefetch", "--url", fileUrl, "--store", store},
         {"prefetch", "--url", tarUrl, "--unpack", "--store", store},
         {"prefetch", "--git", (dir / "src" / "big").string(), "--rev", "HEAD", "--store", store}};
-    const std::vector<std::string> what = {"file 'big.bin' from '" + fileUrl + "'",
-                                           "tarball 'big' from '" + tarUrl + "'",
-                                           "source 'big' from '" + (dir / "src" / "big").string() +
-                                               "'"};
+    const std::vector<std::string> what = {
+        "file 'big.bin' from '" + fileUrl + "'", "tarball 'big' from '" + tarUrl + "'",
+        "source 'big' from '" + (dir / "src" / "big").string() + "'"};
     for (std::size_t i = 0; i < commands.size(); ++i) {
         INFO(commands[i][1]);
         const auto full = runXenbuild(dir.path(), commands[i]);
