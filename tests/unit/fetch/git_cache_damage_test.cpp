@@ -9,7 +9,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <cerrno>
+#include <cstring>
+
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace xenbuild;
 using Catch::Matchers::Contains;
@@ -172,4 +177,50 @@ TEST_CASE("fetch::GitCache::update repairs a damaged cache too", "[fetch][git][g
     const auto cache = fetch::GitCache::update(caches.store, kMain, caches.options, caches.quiet);
     CHECK(cache.tagNames() == std::vector<std::string>{"v1.0", "v2"});
     CHECK(cache.tagCommit("v2") == caches.repo.v2);
+}
+
+TEST_CASE("a full disk while fetching into a git cache: clear error, then it works",
+          "[fetch][git][gitcache][diskfull]") {
+    if (::geteuid() != 0) {
+        WARN("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    TempDir dir;
+    const fs::path mountPoint = dir / "small";
+    fs::create_directories(mountPoint);
+    if (::mount("tmpfs", mountPoint.c_str(), "tmpfs", 0, "size=8m") != 0) {
+        WARN("skipped: cannot mount a tmpfs: " << std::strerror(errno));
+        return;
+    }
+    struct Unmount {
+        fs::path path;
+        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+    } unmount{mountPoint};
+    // 12 MiB that does not compress, committed in an upstream repository.
+    runOk("mkdir -p " + shellQuote((dir / "up").string()) + " && cd " +
+          shellQuote((dir / "up").string()) +
+          " && head -c 12582912 /dev/urandom > big.bin && git init -q && git add -A && git "
+          "commit -qm big");
+    auto store = store::Store::open(mountPoint / "store");
+    fetch::FetchOptions options;
+    options.cacheLocalGit = true;
+    options.mirrors.add("https://upstream.invalid/=file://" + dir.path().string() + "/");
+    util::NullProgress quiet;
+    fetch::GitRequest request{
+        "up", "https://upstream.invalid/up", "HEAD", std::nullopt, false, false, ""};
+    CHECK_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
+                      Contains("no space left on device for the store '" +
+                               (mountPoint / "store").string() + "' while fetching source 'up'"));
+    CHECK(fs::is_empty(mountPoint / "store" / ".tmp"));
+    CHECK(store.list().empty());
+    // No half-written pack stays in the cache either.
+    std::uintmax_t cacheBytes = 0;
+    for (const auto& item : fs::recursive_directory_iterator(mountPoint / "store" / "git"))
+        if (item.is_regular_file()) cacheBytes += item.file_size();
+    CHECK(cacheBytes < 1024 * 1024);
+    REQUIRE(::mount("tmpfs", mountPoint.c_str(), "tmpfs", MS_REMOUNT, "size=64m") == 0);
+    const auto fetched = fetch::fetchGit(store, request, options, quiet);
+    CHECK(fs::file_size(fetched.path / "big.bin") == 12582912);
+    util::NullProgress progress;
+    CHECK(store.verify(progress).empty());
 }
