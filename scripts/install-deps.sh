@@ -26,7 +26,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang-format ccache
   # libraries (chosen in the brief)
-  libgit2-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
+  libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   catch2 libcurl4-openssl-dev libssl-dev
   # runtime tools: sandbox, reference hasher, git and gpg for tests, PE-capable binutils
   bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev

@@ -126,7 +126,7 @@ void writeRecord(const store::Store& store, const BuildResult& result) {
 
 bool outputsPresent(const store::Store& store, const BuildResult& result) {
     for (const auto& output : result.outputs) {
-        if (!store.lookupId(output.path.filename().string())) return false;
+        if (!store.lookupChecked(output.path.filename().string())) return false;
     }
     return !result.outputs.empty();
 }

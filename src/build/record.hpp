@@ -23,7 +23,8 @@ void linkLatestLog(const store::Store& store, const std::string& key, const std:
 std::optional<BuildResult> readRecord(const store::Store& store, const std::string& key);
 void writeRecord(const store::Store& store, const BuildResult& result);
 
-// Every output of the record is still a valid store entry.
+// Every output of the record is still a valid store entry. Throws StoreError for an output
+// that fails its check (store::Store::lookupChecked): a corrupt output is never reused.
 bool outputsPresent(const store::Store& store, const BuildResult& result);
 
 BuildResult resultFromJson(const nlohmann::json& json);

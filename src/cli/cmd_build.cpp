@@ -41,6 +41,7 @@ struct BuildArgs {
     std::vector<std::string> excludedPatches;
     unsigned timeoutSeconds = 0;
     bool json = false;
+    bool check = false;
 };
 
 build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
@@ -87,7 +88,7 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     for (const auto& name : args.packages) {
         plans.push_back(recipe::evaluate(set, name, overrides, evalOptions));
     }
-    auto store = openStore(global);
+    auto store = openStore(global, args.check);
     auto sandbox = sandbox::makeSandbox(sandbox::parseMode(args.sandbox));
     BuildView view(global, makeProgressView(global));
     // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
@@ -166,6 +167,9 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
         ->type_name("ID");
     command->add_option("--timeout", args->timeoutSeconds, "Stop a build step after SECONDS");
     command->add_flag("--json", args->json, "Print the build results as JSON");
+    command->add_flag("--check", args->check,
+                      "Re-hash the store entries the build uses (default: compare sizes and "
+                      "times)");
     command->callback([args, &global] { runBuild(*args, global); });
 }
 

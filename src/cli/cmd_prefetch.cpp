@@ -30,6 +30,7 @@ struct PrefetchArgs {
     bool submodules = false;
     bool unpack = false;
     bool json = false;
+    bool check = false;
 };
 
 void printResult(const fetch::FetchResult& result, const PrefetchArgs& args) {
@@ -77,10 +78,10 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
             plans.push_back(
                 recipe::evaluate(set, name, overridesFrom(args.eval), evalOptionsFrom(args.eval)));
         }
-        runPrefetchPlans(plans, global, args.json);
+        runPrefetchPlans(plans, global, args.json, args.check);
         return;
     }
-    auto store = openStore(global);
+    auto store = openStore(global, args.check);
     const auto options = fetchOptions(global);
     auto view = makeProgressView(global);
     fetch::FetchResult result;
@@ -117,6 +118,8 @@ void registerPrefetch(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--hash", args->hash, "Expected hash: verify, and reuse the store entry");
     cmd->add_option("--name", args->name, "Store name (default: last URL segment)");
     cmd->add_flag("--json", args->json, "Print {url, rev, hash, sha256, path} as JSON");
+    cmd->add_flag("--check", args->check,
+                  "Re-hash store entries that are reused (default: compare sizes and times)");
     cmd->callback([args, &global] { run(*args, global); });
 }
 

@@ -14,6 +14,8 @@
 #include <iostream>
 #include <memory>
 
+namespace fs = std::filesystem;
+
 namespace xenbuild::cli {
 
 namespace {
@@ -75,9 +77,8 @@ void verifyEntries(const GlobalOptions& global, bool json) {
     }
     if (!issues.empty()) {
         throw StoreError(std::to_string(issues.size()) +
-                         " store entries are corrupt; remove "
-                         "them with `xenbuild store gc` after dropping their roots, or delete "
-                         "them and fetch again");
+                         " store entries are corrupt; remove them with `xenbuild store repair` "
+                         "(the next prefetch or build makes them again)");
     }
 }
 
@@ -89,6 +90,72 @@ void collectGarbage(const GlobalOptions& global, bool dryRun) {
     }
     std::cout << (dryRun ? "would free " : "freed ") << result.bytes << " bytes ("
               << result.removed.size() << " entries), kept " << result.kept.size() << " entries\n";
+}
+
+bool isStoreDir(const fs::path& dir) {
+    std::error_code error;
+    return fs::is_directory(dir / ".meta", error) && fs::is_directory(dir / ".locks", error);
+}
+
+// The store entry a PATH argument names: <store>/<id>, or a link (a result link) to one.
+fs::path entryPath(const std::string& argument) {
+    fs::path path = fs::absolute(argument).lexically_normal();
+    if (path.filename().empty()) path = path.parent_path();
+    std::error_code error;
+    if (!isStoreDir(path.parent_path()) && fs::is_symlink(fs::symlink_status(path, error))) {
+        const auto target = fs::canonical(path, error);
+        if (!error) path = target;
+    }
+    if (!isStoreDir(path.parent_path())) {
+        throw UsageError(quote(argument) + " is not a store entry (a path <store>/<id>, as "
+                                           "printed by prefetch, build and store verify)");
+    }
+    return path;
+}
+
+// PATH arguments are entries (their store is used when --store is not given) or bare ids.
+void repairEntries(const GlobalOptions& global, const std::vector<std::string>& arguments) {
+    GlobalOptions options = global;
+    std::vector<fs::path> paths;
+    std::vector<std::string> ids;
+    for (const auto& argument : arguments) {
+        if (argument.find('/') == std::string::npos) {
+            ids.push_back(argument);
+            continue;
+        }
+        paths.push_back(entryPath(argument));
+        if (options.storeDir.empty()) options.storeDir = paths.back().parent_path().string();
+        ids.push_back(paths.back().filename().string());
+    }
+    auto store = openStore(options);
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        if (paths[i].parent_path() != store.dir()) {
+            throw UsageError(quote(paths[i].string()) + " is not an entry of the store " +
+                             quote(store.dir().string()) + "; repair one store at a time");
+        }
+    }
+    auto view = makeProgressView(global);
+    const auto outcomes = store.repair(ids, *view);
+    view.reset();
+    std::size_t removed = 0;
+    std::size_t refreshed = 0;
+    for (const auto& outcome : outcomes) {
+        if (outcome.removed) {
+            ++removed;
+            std::cout << "removed " << outcome.entry.path.string() << ": " << outcome.problem
+                      << '\n';
+        } else if (outcome.refreshed) {
+            ++refreshed;
+            std::cout << "intact " << outcome.entry.path.string()
+                      << " (fingerprint recorded again)\n";
+        } else if (!ids.empty()) {
+            std::cout << "intact " << outcome.entry.path.string() << '\n';
+        }
+    }
+    std::cout << "checked " << outcomes.size() << " entries: " << removed << " removed, "
+              << refreshed << " fingerprints recorded again"
+              << (removed > 0 ? "; the next prefetch or build makes the removed entries again" : "")
+              << '\n';
 }
 
 // Sources and patches of the plan (fetched or not), then its build outputs if it was built.
@@ -148,6 +215,13 @@ void registerStore(CLI::App& app, GlobalOptions& global) {
     addEvalOptions(*path, *eval);
     path->add_flag("--json", *json, "Print JSON");
     path->callback([package, eval, json, &global] { printPaths(global, *package, *eval, *json); });
+
+    auto entries = std::make_shared<std::vector<std::string>>();
+    auto* repair = cmd->add_subcommand(
+        "repair", "Re-hash entries (all without PATH): remove corrupt ones so they are fetched "
+                  "or built again, record the fingerprint of intact ones");
+    repair->add_option("paths", *entries, "Store entries (paths or ids); default: all");
+    repair->callback([entries, &global] { repairEntries(global, *entries); });
 
     auto* gc = cmd->add_subcommand("gc", "Remove entries no gc root or recent plan references");
     gc->add_flag("--dry-run", *dryRun, "Only print what would be removed");

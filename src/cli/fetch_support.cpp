@@ -94,8 +94,11 @@ nlohmann::json itemJson(const fetch::PrefetchedItem& item) {
 
 } // namespace
 
-store::Store openStore(const GlobalOptions& global) {
-    return store::Store::open(global.storeDir.empty() ? store::defaultStoreDir() : global.storeDir);
+store::Store openStore(const GlobalOptions& global, bool checkContent) {
+    store::StoreOptions options;
+    options.checkContent = checkContent;
+    return store::Store::open(global.storeDir.empty() ? store::defaultStoreDir() : global.storeDir,
+                              options);
 }
 
 fetch::FetchOptions fetchOptions(const GlobalOptions& global) {
@@ -117,8 +120,8 @@ std::unique_ptr<util::ProgressObserver> makeProgressView(const GlobalOptions& gl
 }
 
 void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalOptions& global,
-                      bool json) {
-    auto store = openStore(global);
+                      bool json, bool checkContent) {
+    auto store = openStore(global, checkContent);
     const auto options = fetchOptions(global);
     std::vector<fetch::PrefetchResult> results;
     {

@@ -15,8 +15,9 @@
 
 namespace xenbuild::cli {
 
-// --store, else $XENBUILD_STORE, else the XDG cache directory.
-store::Store openStore(const GlobalOptions& global);
+// --store, else $XENBUILD_STORE, else the XDG cache directory. `checkContent` (--check):
+// re-hash every entry used instead of comparing its fingerprint.
+store::Store openStore(const GlobalOptions& global, bool checkContent = false);
 
 // Mirrors from the config file (Mirrors::defaultConfigFile(), if it exists) then --mirror
 // (command-line rules are added last; the longest matching prefix wins), --offline and
@@ -28,6 +29,6 @@ std::unique_ptr<util::ProgressObserver> makeProgressView(const GlobalOptions& gl
 
 // Prefetches every source and patch of `plans` and prints what was fetched (JSON with --json).
 void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalOptions& global,
-                      bool json);
+                      bool json, bool checkContent = false);
 
 } // namespace xenbuild::cli

@@ -36,7 +36,13 @@ std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) 
     if (!isCommitId(rev)) candidates = {"refs/tags/" + rev, "refs/heads/" + rev, rev};
     for (const auto& candidate : candidates) {
         git_object* raw = nullptr;
-        if (git_revparse_single(&raw, repo, candidate.c_str()) != 0) continue;
+        if (const int rc = git_revparse_single(&raw, repo, candidate.c_str()); rc != 0) {
+            // Not there (fetch it), unless the repository's data is damaged.
+            if (rc == GIT_ERROR && lastErrorIsDataError()) {
+                check(rc, "cannot read revision " + quote(rev) + " of", git_repository_path(repo));
+            }
+            continue;
+        }
         Object object(raw);
         git_object* peeled = nullptr;
         if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) continue;
@@ -440,10 +446,20 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
     const fs::path cache = context.store.gitCacheDir(url);
     auto lock =
         store::FileLock::acquire(context.store.lockPath("git-" + cache.filename().string()));
-    Repo repo = openCache(cache);
-    const git_oid oid = resolveRevision(repo.get(), url, rev, context);
-    return writeTreeOf(
-        repo.get(), [&] { return openCache(cache); }, oid, url, rev, dest, context, budget);
+    Written written;
+    const bool destExisted = fs::exists(fs::symlink_status(dest));
+    useCache(
+        context.store, url,
+        [&](git_repository* repo) {
+            const git_oid oid = resolveRevision(repo, url, rev, context);
+            written = writeTreeOf(
+                repo, [&] { return openCache(cache); }, oid, url, rev, dest, context, budget);
+        },
+        [&] {
+            store::removeReadOnly(dest);
+            if (destExisted) fs::create_directory(dest);
+        });
+    return written;
 }
 
 // Refuses a .gitmodules path that could not be a tree entry's path: the same rules, for every

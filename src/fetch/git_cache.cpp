@@ -6,9 +6,15 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/mirrors.hpp"
 #include "xenbuild/store/lock.hpp"
+#include "xenbuild/util/log.hpp"
+
+#include <zlib.h>
 
 #include <algorithm>
+#include <array>
+#include <fstream>
 #include <map>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -41,7 +47,177 @@ std::vector<RemoteRef> collectRefs(const git_remote_head* const* heads, std::siz
     return out;
 }
 
+std::string lastGitError() {
+    const git_error* error = git_error_last();
+    return error != nullptr && error->message != nullptr ? error->message : "unknown error";
+}
+
+// A loose object must be one complete zlib stream. (libgit2 1.5 loops forever on a truncated
+// one, libgit2 issue 7342, so this is checked before libgit2 reads any.)
+bool completeZlibStream(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return false;
+    z_stream stream{};
+    if (inflateInit(&stream) != Z_OK) return false;
+    std::array<unsigned char, 16384> input{};
+    std::array<unsigned char, 65536> output{};
+    int rc = Z_OK;
+    while (rc != Z_STREAM_END) {
+        in.read(reinterpret_cast<char*>(input.data()), static_cast<std::streamsize>(input.size()));
+        const auto got = static_cast<unsigned>(in.gcount());
+        if (got == 0) break; // input ended before the stream did
+        stream.next_in = input.data();
+        stream.avail_in = got;
+        do {
+            stream.next_out = output.data();
+            stream.avail_out = static_cast<unsigned>(output.size());
+            rc = inflate(&stream, Z_NO_FLUSH);
+        } while (rc == Z_OK && stream.avail_in > 0);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) break;
+    }
+    inflateEnd(&stream);
+    return rc == Z_STREAM_END;
+}
+
+std::string readBytes(const fs::path& file, std::uintmax_t offset, std::size_t length) {
+    std::ifstream in(file, std::ios::binary);
+    std::string bytes(length, '\0');
+    in.seekg(static_cast<std::streamoff>(offset));
+    in.read(bytes.data(), static_cast<std::streamsize>(length));
+    return in.gcount() == static_cast<std::streamsize>(length) ? bytes : std::string();
+}
+
+// A pack must start with "PACK", have its index, and end with the checksum its index records.
+std::optional<std::string> packDamage(const fs::path& pack) {
+    const fs::path index = fs::path(pack).replace_extension(".idx");
+    std::error_code error;
+    const auto packSize = fs::file_size(pack, error);
+    if (error || packSize < 32 || readBytes(pack, 0, 4) != "PACK") {
+        return "pack " + pack.filename().string() + " is truncated or damaged";
+    }
+    const auto indexSize = fs::file_size(index, error);
+    if (error) return "pack " + pack.filename().string() + " has no index";
+    const std::string recorded = indexSize >= 48 ? readBytes(index, indexSize - 40, 20) : "";
+    if (recorded.empty() || recorded != readBytes(pack, packSize - 20, 20)) {
+        return "pack " + pack.filename().string() + " does not match its index (truncated?)";
+    }
+    return std::nullopt;
+}
+
+// What is wrong with the bare cache at `path`, cheaply (no object is read through libgit2).
+std::optional<std::string> cacheDamage(const fs::path& path) {
+    std::error_code error;
+    const auto status = fs::symlink_status(path, error);
+    if (!fs::exists(status)) return std::nullopt; // no cache yet
+    if (!fs::is_directory(status)) return "it is not a directory";
+    if (!fs::exists(path / "HEAD", error)) {
+        if (fs::is_empty(path, error)) return std::nullopt;
+        return "HEAD is missing";
+    }
+    git_repository* raw = nullptr;
+    if (git_repository_open_bare(&raw, path.c_str()) != 0) {
+        return "it cannot be opened: " + lastGitError();
+    }
+    Repo repo(raw);
+    git_reference* headRaw = nullptr;
+    if (git_reference_lookup(&headRaw, repo.get(), "HEAD") != 0) {
+        return "HEAD is unreadable: " + lastGitError();
+    }
+    Reference head(headRaw);
+    int valid = 0;
+    if (git_reference_type(head.get()) == GIT_REFERENCE_SYMBOLIC &&
+        (git_reference_name_is_valid(&valid, git_reference_symbolic_target(head.get())) != 0 ||
+         valid == 0)) {
+        return "HEAD names an invalid reference";
+    }
+    git_odb* odbRaw = nullptr;
+    if (git_repository_odb(&odbRaw, repo.get()) != 0) {
+        return "its objects cannot be opened: " + lastGitError();
+    }
+    Odb odb(odbRaw);
+    for (const auto& dir : fs::directory_iterator(path / "objects", error)) {
+        const std::string name = dir.path().filename().string();
+        if (name.size() != 2 || !std::isxdigit(static_cast<unsigned char>(name[0])) ||
+            !std::isxdigit(static_cast<unsigned char>(name[1]))) {
+            continue;
+        }
+        for (const auto& object : fs::directory_iterator(dir.path(), error)) {
+            if (!completeZlibStream(object.path())) {
+                return "object " + name + object.path().filename().string() +
+                       " is truncated or damaged";
+            }
+        }
+    }
+    for (const auto& file : fs::directory_iterator(path / "objects" / "pack", error)) {
+        if (file.path().extension() != ".pack") continue;
+        if (auto damage = packDamage(file.path())) return damage;
+    }
+    git_reference_iterator* iteratorRaw = nullptr;
+    if (git_reference_iterator_new(&iteratorRaw, repo.get()) != 0) {
+        return "its references are unreadable: " + lastGitError();
+    }
+    std::unique_ptr<git_reference_iterator,
+                    GitFree<git_reference_iterator, git_reference_iterator_free>>
+        iterator(iteratorRaw);
+    for (;;) {
+        git_reference* refRaw = nullptr;
+        const int rc = git_reference_next(&refRaw, iterator.get());
+        if (rc == GIT_ITEROVER) break;
+        if (rc != 0) return "its references are unreadable: " + lastGitError();
+        Reference ref(refRaw);
+        const git_oid* target = git_reference_target(ref.get());
+        if (target != nullptr && git_odb_exists(odb.get(), target) == 0) {
+            return "reference " + std::string(git_reference_name(ref.get())) +
+                   " points to the missing object " + oidHex(*target);
+        }
+    }
+    return std::nullopt;
+}
+
+// Moves the cache aside (atomically, under its lock) and deletes it. A process killed meanwhile
+// leaves a temporary that the next Store::open sweeps.
+void discardCache(const store::Store& store, const fs::path& path) {
+    const fs::path aside =
+        store.dir() / ".tmp" /
+        ("git-" + path.filename().string() + "~" + std::to_string(::getpid()) + "~discard");
+    std::error_code error;
+    fs::rename(path, aside, error);
+    if (error) {
+        throw FetchError("cannot discard the damaged git cache " + quote(path.string()) + ": " +
+                         error.message() + "; delete it by hand");
+    }
+    store::removeReadOnly(aside);
+}
+
 } // namespace
+
+Repo detail::useCache(const store::Store& store, const std::string& url,
+                      const std::function<void(git_repository*)>& use,
+                      const std::function<void()>& beforeRetry) {
+    const fs::path path = store.gitCacheDir(url);
+    std::optional<std::string> damage = cacheDamage(path);
+    if (!damage) {
+        Repo repo = openCache(path);
+        try {
+            use(repo.get());
+            return repo;
+        } catch (const GitDataError& e) {
+            damage = e.what();
+        }
+        if (beforeRetry) beforeRetry();
+    }
+    util::logger()->warn("the git cache {} of {} is damaged ({}); discarding it and fetching "
+                         "again",
+                         path.string(), url, *damage);
+    discardCache(store, path);
+    return withContext("after discarding the damaged git cache " + quote(path.string()) + " of " +
+                           quote(url) + " (" + *damage + ")",
+                       [&] {
+                           Repo repo = openCache(path);
+                           use(repo.get());
+                           return repo;
+                       });
+}
 
 std::vector<RemoteRef> listRemoteRefs(const std::string& url, const FetchOptions& options) {
     const std::string effective = options.mirrors.rewrite(url);
@@ -109,11 +285,12 @@ GitCache GitCache::update(const store::Store& store, const std::string& url,
     {
         auto lock =
             store::FileLock::acquire(store.lockPath("git-" + impl->path.filename().string()));
-        impl->repo = openCache(impl->path);
-        if (!options.offline || isLocalUrl(effective)) {
-            const GitContext context{store, options, observer, "fetch " + urlBaseName(url)};
-            fetchInto(impl->repo.get(), effective, context);
-        }
+        impl->repo = useCache(store, url, [&](git_repository* repo) {
+            if (!options.offline || isLocalUrl(effective)) {
+                const GitContext context{store, options, observer, "fetch " + urlBaseName(url)};
+                fetchInto(repo, effective, context);
+            }
+        });
     }
     GitCache cache(std::move(impl));
     if (options.offline && cache.tagNames().empty()) {

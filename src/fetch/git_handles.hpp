@@ -8,6 +8,7 @@
 #include <git2.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,13 +37,31 @@ struct LibGit2 {
     LibGit2& operator=(const LibGit2&) = delete;
 };
 
-// Throws FetchError "<what> '<where>': <libgit2 message>" when rc < 0.
+// A libgit2 failure that says a repository's data is damaged (an unreadable object, zlib
+// stream or reference file) rather than that something is missing upstream or the network
+// failed. useCache() discards a cache that fails like this and fetches it again.
+class GitDataError : public FetchError {
+  public:
+    using FetchError::FetchError;
+};
+
+inline bool lastErrorIsDataError() {
+    const git_error* error = git_error_last();
+    if (error == nullptr) return false;
+    return error->klass == GIT_ERROR_ZLIB || error->klass == GIT_ERROR_ODB ||
+           error->klass == GIT_ERROR_OBJECT || error->klass == GIT_ERROR_REFERENCE;
+}
+
+// Throws FetchError (GitDataError for damaged data) "<what> '<where>': <libgit2 message>" when
+// rc < 0.
 inline void check(int rc, const std::string& what, const std::string& where) {
     if (rc >= 0) return;
     const git_error* error = git_error_last();
-    throw FetchError(
+    const std::string message =
         what + " " + quote(where) + ": " +
-        (error != nullptr && error->message != nullptr ? error->message : "unknown libgit2 error"));
+        (error != nullptr && error->message != nullptr ? error->message : "unknown libgit2 error");
+    if (lastErrorIsDataError()) throw GitDataError(message);
+    throw FetchError(message);
 }
 
 inline bool isCommitId(const std::string& rev) {
@@ -66,6 +85,15 @@ inline Repo openCache(const std::filesystem::path& path) {
     }
     return Repo(raw);
 }
+
+// Opens the bare cache of `url` (creating it when missing) and runs `use` on it; the caller
+// holds the cache's lock. A damaged cache (see git_cache.cpp: unreadable HEAD or refs, a ref
+// to a missing object, a truncated pack or loose object), or one whose data turns out to be
+// damaged while `use` runs (GitDataError), is discarded and `use` runs once more on a fresh
+// cache, after `beforeRetry` (which undoes what the first attempt wrote). Returns the cache.
+Repo useCache(const store::Store& store, const std::string& url,
+              const std::function<void(git_repository*)>& use,
+              const std::function<void()>& beforeRetry = {});
 
 // Fetches every branch and tag of `url` (already mirror-rewritten) into `repo`. Throws
 // FetchError in offline mode for a URL that needs the network.

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -38,6 +40,7 @@ struct Transfer {
     bool writeFailed = false;
     bool tooLarge = false;
     bool headerTooLarge = false;
+    int writeErrno = 0; // why it failed (ENOSPC: the store is full)
 };
 
 std::size_t onHeader(char*, std::size_t size, std::size_t count, void* user) {
@@ -64,6 +67,7 @@ std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) 
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             transfer->writeFailed = true;
+            transfer->writeErrno = n < 0 ? errno : ENOSPC;
             return 0;
         }
         data += n;
@@ -155,7 +159,10 @@ Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool
     outcome.code = curl_easy_perform(curl.get());
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &outcome.status);
     outcome.message = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(outcome.code);
-    if (transfer.writeFailed) outcome.message = "cannot write the downloaded data";
+    if (transfer.writeFailed) {
+        outcome.message =
+            "cannot write the downloaded data: " + std::string(std::strerror(transfer.writeErrno));
+    }
     if (transfer.tooLarge || outcome.code == CURLE_FILESIZE_EXCEEDED) {
         outcome.message = tooLargeMessage(maxBytes);
     }

@@ -118,8 +118,12 @@ std::string PatchRun::patched(const FilePatch& fp, const FileState& source,
     return std::move(result.content);
 }
 
+// Permission bits a patch may give a file: never setuid, setgid or sticky (a patch from a
+// mailing list must not plant a setuid program in the build tree), as in the store.
+constexpr unsigned kPermissionBits = 0777U;
+
 FileState withContent(std::string content, unsigned mode) {
-    return {true, std::make_shared<const std::string>(std::move(content)), mode};
+    return {true, std::make_shared<const std::string>(std::move(content)), mode & kPermissionBits};
 }
 
 // A plain diff creating a file without /dev/null: one hunk "@@ -0,0 +1,N @@".

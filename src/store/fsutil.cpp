@@ -3,6 +3,7 @@
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -61,23 +62,40 @@ void syncDirectory(const fs::path& path) {
 }
 
 void writeFileAtomic(const fs::path& path, const std::string& content) {
-    const fs::path temp = path.string() + ".tmp~" + std::to_string(::getpid());
+    // Unique per thread too: two threads may record the same entry's metadata at once.
+    static std::atomic<unsigned> counter{0};
+    const fs::path temp =
+        path.string() + ".tmp~" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throwSystemError("cannot create", temp.string());
+    auto fail = [&](const char* what) {
+        const int saved = errno;
+        ::unlink(temp.c_str());
+        errno = saved;
+        throwSystemError(what, temp.string());
+    };
     const char* data = content.data();
     std::size_t left = content.size();
     while (left > 0) {
         const ssize_t n = ::write(fd, data, left);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
+            const int saved = errno;
             ::close(fd);
-            throwSystemError("cannot write", temp.string());
+            errno = saved;
+            fail("cannot write");
         }
         data += n;
         left -= static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throwSystemError("cannot write", temp.string());
-    if (::rename(temp.c_str(), path.c_str()) != 0) throwSystemError("cannot rename", temp.string());
+    if (::fsync(fd) != 0) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        fail("cannot write");
+    }
+    if (::close(fd) != 0) fail("cannot write");
+    if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename");
 }
 
 std::string readFile(const fs::path& path) {

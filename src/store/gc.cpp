@@ -49,43 +49,7 @@ void removeWriteTemporaries(const fs::path& dir) {
         fs::remove(path, error);
 }
 
-std::string verifyEntry(const Entry& entry) {
-    if (entry.info.hash == util::Hash{}) return "metadata missing or unreadable";
-    const std::string expectedId = entry.info.buildKey.empty()
-                                       ? entryId(entry.info.kind, entry.info.hash, entry.info.name)
-                                       : outputId(entry.info.buildKey, entry.info.name);
-    if (expectedId != entry.id) {
-        return "metadata does not match the entry name";
-    }
-    try {
-        const auto actual =
-            entry.info.kind == EntryKind::Tree ? narHash(entry.path) : util::sha256File(entry.path);
-        if (actual != entry.info.hash) {
-            return "content changed: expected " + entry.info.hash.sri() + ", actual " +
-                   actual.sri();
-        }
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return {};
-}
-
 } // namespace
-
-std::vector<VerifyIssue> Store::verify(util::ProgressObserver& observer) const {
-    const auto entries = list();
-    std::vector<VerifyIssue> issues;
-    std::uint64_t done = 0;
-    for (const auto& entry : entries) {
-        observer.onEvent({util::ProgressEvent::Kind::Progress, "store verify", entry.id, done,
-                          entries.size(), "entries"});
-        if (auto problem = verifyEntry(entry); !problem.empty()) {
-            issues.push_back({entry, problem});
-        }
-        ++done;
-    }
-    return issues;
-}
 
 void Store::addRoot(const std::string& name, const fs::path& target) {
     // Shared with other writers, exclusive with gc: a gc sees the root or ran before it existed.
@@ -135,7 +99,8 @@ std::vector<std::string> Store::liveRoots(std::chrono::seconds planRootAge) cons
 }
 
 GcResult Store::gc(const GcOptions& options) {
-    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Exclusive);
+    auto gcLock =
+        FileLock::acquire(lockPath("gc"), FileLock::Mode::Exclusive, "fetches in progress");
     const auto roots = liveRoots(options.planRootAge);
     const std::set<std::string> live(roots.begin(), roots.end());
     GcResult result;
@@ -145,17 +110,7 @@ GcResult Store::gc(const GcOptions& options) {
             continue;
         }
         result.bytes += detail::diskUsage(entry.path);
-        if (!options.dryRun) {
-            // Rename first so the entry disappears atomically, then delete at leisure.
-            const fs::path doomed =
-                dir_ / ".tmp" / (entry.id + "~gc~" + std::to_string(::getpid()));
-            if (::rename(entry.path.c_str(), doomed.c_str()) != 0) {
-                throwSystemError("cannot remove store entry", entry.path.string());
-            }
-            std::error_code error;
-            fs::remove(dir_ / ".meta" / (entry.id + ".json"), error);
-            removeReadOnly(doomed);
-        }
+        if (!options.dryRun) removeEntry(entry, "gc");
         result.removed.push_back(std::move(entry));
     }
     if (!options.dryRun) {

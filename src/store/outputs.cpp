@@ -40,25 +40,18 @@ std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& 
         info.hash = narHash(output.staged);
         info.time = static_cast<std::int64_t>(std::time(nullptr));
         info.buildKey = buildKey;
+        info.fingerprint = fingerprintOf(output.staged);
         entries.push_back(Entry{output.id, store.pathOf(output.id), info});
     }
     if (!outputs.empty()) detail::syncFileSystem(outputs.front().staged);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
-        const auto& info = entries[i].info;
-        const nlohmann::json meta = {{"kind", toString(info.kind)},
-                                     {"name", info.name},
-                                     {"hash", info.hash.sri()},
-                                     {"buildKey", buildKey},
-                                     {"url", ""},
-                                     {"rev", ""},
-                                     {"time", info.time}};
         detail::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
-                                meta.dump(2) + "\n");
-        util::faultPoint("commit:meta:" + info.name);
+                                detail::metaJson(entries[i].info).dump(2) + "\n");
+        util::faultPoint("commit:meta:" + entries[i].info.name);
         if (std::rename(outputs[i].staged.c_str(), entries[i].path.c_str()) != 0) {
             throwSystemError("cannot move build output into place", entries[i].path.string());
         }
-        util::faultPoint("commit:moved:" + info.name);
+        util::faultPoint("commit:moved:" + entries[i].info.name);
     }
     detail::syncDirectory(store.dir());
     return entries;

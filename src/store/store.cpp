@@ -10,10 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -59,6 +62,44 @@ bool isEmptyDirectory(const fs::path& path) {
 }
 
 } // namespace
+
+namespace detail {
+
+nlohmann::json metaJson(const EntryInfo& info) {
+    nlohmann::json json = {{"kind", toString(info.kind)},
+                           {"name", info.name},
+                           {"hash", info.hash.sri()},
+                           {"url", info.url},
+                           {"rev", info.rev},
+                           {"time", info.time}};
+    if (!info.buildKey.empty()) json["buildKey"] = info.buildKey;
+    if (info.fingerprint) {
+        json["fingerprint"] = {{"files", info.fingerprint->files},
+                               {"bytes", info.fingerprint->bytes},
+                               {"newest", info.fingerprint->newest},
+                               {"digest", info.fingerprint->digest}};
+    }
+    return json;
+}
+
+EntryInfo fromMetaJson(const nlohmann::json& json) {
+    EntryInfo info;
+    info.kind = parseKind(json.at("kind").get<std::string>()).value_or(EntryKind::Tree);
+    info.name = json.at("name").get<std::string>();
+    info.hash = util::Hash::parse(json.at("hash").get<std::string>());
+    info.url = json.value("url", "");
+    info.rev = json.value("rev", "");
+    info.time = json.value("time", std::int64_t{0});
+    info.buildKey = json.value("buildKey", "");
+    if (const auto found = json.find("fingerprint"); found != json.end()) {
+        info.fingerprint = Fingerprint{
+            found->at("files").get<std::uint64_t>(), found->at("bytes").get<std::uint64_t>(),
+            found->at("newest").get<std::int64_t>(), found->at("digest").get<std::string>()};
+    }
+    return info;
+}
+
+} // namespace detail
 
 std::string toString(EntryKind kind) {
     return kind == EntryKind::Tree ? "tree" : "file";
@@ -150,16 +191,7 @@ std::optional<EntryInfo> Store::readMeta(const std::string& id) const {
     std::error_code error;
     if (!fs::exists(path, error)) return std::nullopt;
     try {
-        const auto json = nlohmann::json::parse(detail::readFile(path));
-        EntryInfo info;
-        info.kind = parseKind(json.at("kind").get<std::string>()).value_or(EntryKind::Tree);
-        info.name = json.at("name").get<std::string>();
-        info.hash = util::Hash::parse(json.at("hash").get<std::string>());
-        info.url = json.value("url", "");
-        info.rev = json.value("rev", "");
-        info.time = json.value("time", std::int64_t{0});
-        info.buildKey = json.value("buildKey", "");
-        return info;
+        return detail::fromMetaJson(nlohmann::json::parse(detail::readFile(path)));
     } catch (const std::exception& e) {
         util::logger()->warn("unreadable metadata {}: {}", path.string(), e.what());
         return std::nullopt;
@@ -167,13 +199,7 @@ std::optional<EntryInfo> Store::readMeta(const std::string& id) const {
 }
 
 void Store::writeMeta(const std::string& id, const EntryInfo& info) {
-    const nlohmann::json json = {{"kind", toString(info.kind)},
-                                 {"name", info.name},
-                                 {"hash", info.hash.sri()},
-                                 {"url", info.url},
-                                 {"rev", info.rev},
-                                 {"time", info.time}};
-    detail::writeFileAtomic(dir_ / ".meta" / (id + ".json"), json.dump(2) + "\n");
+    detail::writeFileAtomic(dir_ / ".meta" / (id + ".json"), detail::metaJson(info).dump(2) + "\n");
 }
 
 std::optional<Entry> Store::lookupId(const std::string& id) const {
@@ -190,11 +216,6 @@ std::optional<Entry> Store::lookupId(const std::string& id) const {
     return entry;
 }
 
-std::optional<Entry> Store::lookup(EntryKind kind, const util::Hash& hash,
-                                   const std::string& name) const {
-    return lookupId(entryId(kind, hash, name));
-}
-
 std::vector<Entry> Store::list() const {
     std::vector<Entry> entries;
     std::error_code error;
@@ -208,13 +229,17 @@ std::vector<Entry> Store::list() const {
 }
 
 Entry Store::add(const AddRequest& request, const Producer& producer) {
-    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Shared);
+    auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Shared, "store gc or repair");
     const std::string key =
         request.expected ? entryId(request.kind, *request.expected, request.name) : request.lockKey;
     if (key.empty()) throw StoreError("internal: add() without expected hash or lock key");
-    auto lock = FileLock::acquire(lockPath(key));
+    auto lock = FileLock::acquire(lockPath(key), FileLock::Mode::Exclusive, request.what);
     if (request.expected) {
-        if (auto existing = lookupId(key)) return *existing;
+        if (auto existing = lookupId(key)) {
+            existing->info.kind = request.kind;
+            checkForUse(*existing, request.expected);
+            return *existing;
+        }
     }
     const std::string base = sanitiseName(key) + "~" + std::to_string(::getpid());
     const fs::path dest = dir_ / ".tmp" / (base + "~new");
@@ -222,10 +247,35 @@ Entry Store::add(const AddRequest& request, const Producer& producer) {
     removeReadOnly(dest);
     removeReadOnly(scratch);
     TempGuard guard({dest, scratch});
-    fs::create_directories(scratch);
-    const std::string rev = producer(dest, scratch);
-    removeReadOnly(scratch);
-    return commit(request, dest, rev.empty() ? request.rev : rev);
+    try {
+        fs::create_directories(scratch);
+        const std::string rev = producer(dest, scratch);
+        removeReadOnly(scratch);
+        return commit(request, dest, rev.empty() ? request.rev : rev);
+    } catch (const HashMismatch&) {
+        throw;
+    } catch (const std::exception& e) {
+        // Checked before the guard frees the temporaries: a full disk is still full here.
+        if (auto full = noSpaceMessage(e.what())) {
+            throw StoreError("no space left on device for the store " + quote(dir_.string()) +
+                             " while fetching " + request.what + " from " + quote(request.url) +
+                             " (" + *full +
+                             "); nothing was added. Free space (e.g. `xenbuild "
+                             "store gc`) or use a store on a larger file system (--store DIR), "
+                             "then run the command again");
+        }
+        throw;
+    }
+}
+
+std::optional<std::string> Store::noSpaceMessage(const std::string& error) const {
+    struct statvfs st {};
+    const bool statOk = ::statvfs(dir_.c_str(), &st) == 0;
+    const auto freeBytes = statOk ? static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize : 0;
+    const bool saysFull = error.find(std::strerror(ENOSPC)) != std::string::npos;
+    if (saysFull) return error;
+    if (!statOk || freeBytes >= 1024 * 1024) return std::nullopt;
+    return error + "; only " + std::to_string(freeBytes / 1024) + " KiB free";
 }
 
 Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::string& rev) {
@@ -255,14 +305,15 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
     const std::string id = entryId(request.kind, actual, request.name);
     std::optional<FileLock> idLock; // add() holds the id's lock already when the hash was known
     if (!request.expected) idLock.emplace(FileLock::acquire(lockPath(id)));
-    if (auto existing = lookupId(id)) return *existing;
-    EntryInfo info{request.kind,
-                   request.name,
-                   actual,
-                   request.url,
-                   rev,
-                   static_cast<std::int64_t>(std::time(nullptr)),
-                   ""};
+    if (auto existing = lookupId(id)) {
+        existing->info.kind = request.kind;
+        checkForUse(*existing, actual);
+        return *existing;
+    }
+    EntryInfo info{request.kind, request.name,
+                   actual,       request.url,
+                   rev,          static_cast<std::int64_t>(std::time(nullptr)),
+                   "",           fingerprintOf(dest)};
     if (options_.durable) detail::syncFileSystem(dest);
     writeMeta(id, info);
     if (::rename(dest.c_str(), pathOf(id).c_str()) != 0) {

@@ -1,9 +1,12 @@
 #pragma once
 // Advisory file locks (flock) for coordinating processes that share a store. A lock file is
 // never deleted: removing it while another process waits on it would let two holders coexist.
+// The kernel releases a flock lock when its holder dies, so a lock file left behind by a killed
+// process is no lock at all: the next process takes it at once.
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace xenbuild::store {
 
@@ -12,7 +15,11 @@ class FileLock {
     enum class Mode { Shared, Exclusive };
 
     // Blocks until the lock is held. Creates the lock file (and its directory) if needed.
-    static FileLock acquire(const std::filesystem::path& path, Mode mode = Mode::Exclusive);
+    // When another process holds it, logs a warning naming the holders (from /proc/locks) and
+    // `purpose` ("source 'xen'") before waiting. A lock path that is not a regular file (a
+    // directory left there) is a StoreError saying to remove it.
+    static FileLock acquire(const std::filesystem::path& path, Mode mode = Mode::Exclusive,
+                            const std::string& purpose = {});
     // Returns std::nullopt when another process holds a conflicting lock.
     static std::optional<FileLock> tryAcquire(const std::filesystem::path& path,
                                               Mode mode = Mode::Exclusive);
@@ -22,6 +29,10 @@ class FileLock {
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
     ~FileLock();
+
+    // "process 1234 (xenbuild prefetch ...)" for each holder of a lock on `path`, or
+    // "another process" when /proc/locks does not tell.
+    static std::string describeHolders(const std::filesystem::path& path);
 
   private:
     explicit FileLock(int fd) : fd_(fd) {}

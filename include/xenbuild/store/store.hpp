@@ -3,7 +3,7 @@
 // <hash> is 32 Nix-base32 characters derived from the entry's kind, content hash and name.
 //
 //   <store>/<id>                 entries (read-only trees or files)
-//   <store>/.meta/<id>.json      metadata: kind, name, hash, url, rev, time
+//   <store>/.meta/<id>.json      metadata: kind, name, hash, url, rev, time, fingerprint
 //   <store>/.locks/<key>.lock    per-entry flock locks, plus gc.lock
 //   <store>/.tmp/<key>~<pid>~*   temporaries (entries being built); swept when unlocked
 //   <store>/gcroots/<name>       symlinks (possibly via result links) to entries: kept by gc
@@ -13,6 +13,13 @@
 // An entry appears atomically: it is built in a temporary, hashed, checked against the expected
 // hash, flushed to disk and renamed into place while its lock is held, so a killed process never
 // leaves a visible partial entry and two processes asking for the same entry do the work once.
+//
+// Nothing modifies an entry once it is committed, so the sizes, times and inode numbers of its
+// files stay as they were: a fingerprint of them is recorded at commit, and an entry is checked
+// against it (a few lstat calls, no reading) every time a fetch or a build uses it. A changed
+// fingerprint, or StoreOptions::checkContent, makes the check re-hash the content; an entry
+// whose content does not match its hash is refused (StoreError naming the entry, what changed
+// and `xenbuild store repair`), never used.
 
 #include "xenbuild/util/hash.hpp"
 #include "xenbuild/util/progress.hpp"
@@ -21,6 +28,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +38,20 @@ namespace xenbuild::store {
 enum class EntryKind { Tree, File };
 
 std::string toString(EntryKind kind); // "tree" / "file"
+
+// What changes when anything in an entry is modified, cheap to take: the lstat data of every
+// file, directory and symlink (sizes, modification and change times, inode numbers, modes,
+// names). Only the root's change time is left out: the commit's rename sets it.
+struct Fingerprint {
+    std::uint64_t files = 0; // files, directories and symlinks, the root included
+    std::uint64_t bytes = 0; // total size of the regular files
+    std::int64_t newest = 0; // newest modification time, nanoseconds since the epoch
+    std::string digest;      // sha256 (hex) over each node's path and lstat data
+    friend bool operator==(const Fingerprint&, const Fingerprint&) = default;
+};
+
+// Throws SystemError naming the path when something cannot be inspected.
+Fingerprint fingerprintOf(const std::filesystem::path& path);
 
 struct EntryInfo {
     EntryKind kind = EntryKind::Tree;
@@ -41,6 +63,8 @@ struct EntryInfo {
     // Build outputs only: the build key their (input-addressed) id derives from. `hash` is
     // still the content's NAR hash, which `store verify` checks.
     std::string buildKey;
+    // Recorded at commit; missing for entries added by older versions (recorded on first use).
+    std::optional<Fingerprint> fingerprint;
 };
 
 struct Entry {
@@ -70,11 +94,21 @@ using Producer = std::function<std::string(const std::filesystem::path& dest,
 
 struct StoreOptions {
     bool durable = true; // flush the file system before an entry becomes visible
+    // Re-hash every entry a fetch or build uses (`--check`), not only those whose fingerprint
+    // changed.
+    bool checkContent = false;
 };
 
 struct VerifyIssue {
     Entry entry;
     std::string problem;
+};
+
+struct RepairOutcome {
+    Entry entry;
+    std::string problem; // empty: the entry is intact and was kept
+    bool removed = false;
+    bool refreshed = false; // intact, but its fingerprint was recorded again
 };
 
 struct GcOptions {
@@ -108,8 +142,14 @@ class Store {
     std::filesystem::path gitCacheDir(const std::string& url) const;
     std::filesystem::path lockPath(const std::string& key) const;
 
+    // An entry for use: std::nullopt when absent; checked against its fingerprint (fully
+    // re-hashed with StoreOptions::checkContent) and StoreError when it is corrupt. An entry
+    // whose metadata is missing is re-hashed against `hash` and its metadata written again.
     std::optional<Entry> lookup(EntryKind kind, const util::Hash& hash,
                                 const std::string& name) const;
+    // The same for an entry known by id (build outputs).
+    std::optional<Entry> lookupChecked(const std::string& id) const;
+    // Presence only, no check (listing, planning, gc).
     std::optional<Entry> lookupId(const std::string& id) const;
 
     // Returns the existing entry or builds it with `producer` (at most once across processes).
@@ -119,6 +159,12 @@ class Store {
 
     std::vector<Entry> list() const;
     std::vector<VerifyIssue> verify(util::ProgressObserver& observer) const;
+    // Re-hashes the entries `ids` (every entry when empty): a corrupt one is removed, so the
+    // next fetch or build makes it again; an intact one gets its fingerprint recorded again if
+    // it changed (the store was copied, a file was touched). Throws StoreError for an id that
+    // is not in the store. Holds the gc lock: no entry is added meanwhile.
+    std::vector<RepairOutcome> repair(const std::vector<std::string>& ids,
+                                      util::ProgressObserver& observer);
     GcResult gc(const GcOptions& options);
 
     // A gc root: gcroots/<name> -> target (an entry, or a result link pointing at one).
@@ -131,17 +177,24 @@ class Store {
     void sweepTemporaries();
 
   private:
-    Store(std::filesystem::path dir, StoreOptions options)
-        : dir_(std::move(dir)), options_(options) {}
+    struct Checked; // ids already checked by this process (shared by copies, thread-safe)
+
+    Store(std::filesystem::path dir, StoreOptions options);
 
     Entry commit(const AddRequest& request, const std::filesystem::path& dest,
                  const std::string& rev);
     void writeMeta(const std::string& id, const EntryInfo& info);
     std::optional<EntryInfo> readMeta(const std::string& id) const;
     std::vector<std::string> liveRoots(std::chrono::seconds planRootAge) const;
+    // Throws StoreError when `entry` fails its check; `expected` stands in for missing metadata.
+    void checkForUse(Entry& entry, const std::optional<util::Hash>& expected) const;
+    void removeEntry(const Entry& entry, const std::string& why);
+    // When `error` (or the free space) says the store's file system is full: what to report.
+    std::optional<std::string> noSpaceMessage(const std::string& error) const;
 
     std::filesystem::path dir_;
     StoreOptions options_;
+    std::shared_ptr<Checked> checked_;
 };
 
 } // namespace xenbuild::store

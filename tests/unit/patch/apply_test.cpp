@@ -248,6 +248,48 @@ TEST_CASE("patch::applyPatch keeps the mode of patched files", "[patch][apply]")
     CHECK(tree.mode("xen/foo.c") == 0750U);
 }
 
+TEST_CASE("patch::applyPatch never leaves setuid, setgid or sticky bits", "[patch][apply]") {
+    TempTree tree;
+    tree.write("tool", "#!/bin/sh\n");
+    std::filesystem::permissions(tree / "tool", std::filesystem::perms(0644));
+    tree.write("run", "#!/bin/sh\n");
+    std::filesystem::permissions(tree / "run", std::filesystem::perms(0755));
+    tree.write("xen/foo.c", numberedLines(1, 10));
+    // A file that already carries the bits (e.g. a source override) loses them when patched.
+    REQUIRE(::chmod((tree / "xen/foo.c").c_str(), 04750) == 0);
+    REQUIRE(tree.mode("xen/foo.c") == 04750U);
+    const std::string text = "diff --git a/tool b/tool\n"
+                             "old mode 100644\n"
+                             "new mode 104755\n"
+                             "diff --git a/setgid.sh b/setgid.sh\n"
+                             "new file mode 106755\n"
+                             "--- /dev/null\n"
+                             "+++ b/setgid.sh\n"
+                             "@@ -0,0 +1 @@\n"
+                             "+#!/bin/sh\n"
+                             "diff --git a/run b/run\n"
+                             "old mode 100755\n"
+                             "new mode 101777\n"
+                             "diff --git a/xen/foo.c b/xen/foo.c\n" +
+                             kLine5Patch;
+    const PatchReport report = applyText(tree, text);
+    REQUIRE(report.status == PatchStatus::Clean);
+    CHECK(tree.mode("tool") == 0755U);
+    CHECK(tree.mode("setgid.sh") == 0755U);
+    CHECK(tree.mode("run") == 0777U);
+    CHECK(tree.mode("xen/foo.c") == 0750U);
+    CHECK(tree.read("xen/foo.c") == with5Replaced(numberedLines(1, 10)));
+
+    SECTION("in a series too") {
+        TempTree patches;
+        patches.write("suid.patch", "diff --git a/run b/run\nold mode 100777\nnew mode 107755\n");
+        const auto reports =
+            applySeries({PatchJob{"SUID", patches / "suid.patch", tree.root(), 0}}, {});
+        REQUIRE(reports.at(0).status == PatchStatus::Clean);
+        CHECK(tree.mode("run") == 0755U);
+    }
+}
+
 TEST_CASE("patch::applyPatch handles a missing newline at the end of a file", "[patch][apply]") {
     TempTree tree;
     tree.write("f", "one\ntwo");
