@@ -8,9 +8,9 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <limits>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <thread>
 

@@ -30,6 +30,14 @@ class GitDaemon {
             "git daemon --detach --reuseaddr --listen=127.0.0.1 --port=" + std::to_string(port_) +
             " --export-all --base-path=" + xbtest::shellQuote(base.string()) +
             " --pid-file=" + xbtest::shellQuote(pidFile) + " " + xbtest::shellQuote(base.string()));
+        // --detach returns before the daemon has written its pid file.
+        const auto written = [&] {
+            std::error_code error;
+            const auto size = fs::file_size(pidFile, error);
+            return !error && size > 0;
+        };
+        for (int i = 0; i < 100 && !written(); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
         pid_ = std::stoi(xbtest::runOk("cat " + xbtest::shellQuote(pidFile)));
         for (int i = 0; i < 100 && !accepting(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
