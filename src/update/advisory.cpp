@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -58,6 +59,16 @@ bool isUnderline(const std::string& line) {
     return line.size() >= 3 && line.find_first_not_of('=') == std::string::npos;
 }
 
+// A number of the header (digits only, as matched); one out of int's range is malformed.
+int headerNumber(const Lines& lines, std::size_t index, const std::string& digits,
+                 const std::string& what) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (error != std::errc() || end != digits.data() + digits.size())
+        lines.fail(index, what + " " + digits + " is out of range");
+    return value;
+}
+
 // "XSA-458", "version 2" and the CVE ids from the header block.
 void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
     index = skipBlank(lines, 0);
@@ -69,10 +80,10 @@ void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
     std::smatch match;
     if (!std::regex_search(header, match, xsa))
         lines.fail(start, "expected the header 'Xen Security Advisory ... / XSA-<number>'");
-    advisory.number = std::stoi(match[1].str());
+    advisory.number = headerNumber(lines, start, match[1].str(), "advisory number");
     if (!std::regex_search(header, match, version))
         lines.fail(start, "expected 'version <number>' under the advisory header");
-    advisory.version = std::stoi(match[1].str());
+    advisory.version = headerNumber(lines, start, match[1].str(), "version");
     for (auto it = std::sregex_iterator(header.begin(), header.end(), cve);
          it != std::sregex_iterator(); ++it)
         advisory.cves.push_back(it->str());
