@@ -28,6 +28,13 @@ cmake --build "$build_dir" -j"$(nproc)" --target fuzz_targets
 echo "fuzz: built in $((SECONDS - build_start)) s"
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1
+# The targets' scratch trees: in memory (tmpfs), except the archive extractor's, whose inputs may
+# unpack to many megabytes; removed at the end even when a target crashed.
+memory=/dev/shm
+[ -d "$memory" ] || memory=${TMPDIR:-/tmp}
+scratch_root=$(mktemp -d "$memory/xb-fuzz-run.XXXXXX")
+disk_scratch=$(mktemp -d "${TMPDIR:-/tmp}/xb-fuzz-run.XXXXXX")
+trap 'rm -rf "$scratch_root" "$disk_scratch"' EXIT
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 failed=()
 summary=()
@@ -47,7 +54,11 @@ for target in $targets; do
   if [ -f "tests/fuzz/dict/$target.dict" ]; then options+=(-dict="tests/fuzz/dict/$target.dict"); fi
   echo "fuzz: $target for ${seconds} s"
   status=0
-  "$binary" "${options[@]}" "${inputs[@]}" >"$work/log" 2>&1 || status=$?
+  scratch=$scratch_root
+  if [ "$target" = archive ]; then scratch=$disk_scratch; fi
+  XENBUILD_FUZZ_SCRATCH=$scratch "$binary" "${options[@]}" "${inputs[@]}" >"$work/log" 2>&1 ||
+    status=$?
+  rm -rf "${scratch:?}"/* # what a failing target left
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
   total_runs=$((total_runs + ${runs:-0}))

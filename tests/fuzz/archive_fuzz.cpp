@@ -7,8 +7,9 @@
 // symlink, followed through the links extracted with it (and lexically past missing parts),
 // stays inside dest; no file is hard-linked to anything outside dest.
 //
-// Written files are capped at 16 MiB each (RLIMIT_FSIZE; writing more fails with EFBIG) so that
-// a small compressed input cannot fill the disk while fuzzing.
+// Written files are capped at 8 MiB each (RLIMIT_FSIZE; writing more fails with EFBIG) so that a
+// small compressed input cannot fill the disk while fuzzing (scripts/fuzz.sh also keeps this
+// target's scratch directory on disk, not in memory).
 
 #include "fuzz/fuzz_support.hpp"
 #include "xenbuild/fetch/archive.hpp"
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 void limitFileSize() {
     static const bool done = [] {
         std::signal(SIGXFSZ, SIG_IGN);
-        const rlimit limit{16 << 20, 16 << 20};
+        const rlimit limit{8 << 20, 8 << 20};
         return ::setrlimit(RLIMIT_FSIZE, &limit) == 0;
     }();
     fuzz::check(done, "cannot limit the file size");

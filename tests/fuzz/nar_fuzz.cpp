@@ -9,7 +9,7 @@
 //           directory (no name). Names are any bytes but '/' and NUL.
 // Checked: dumpNar gives exactly the bytes of a small independent serialiser written from the
 // NAR format (sorted entries, padding, executable flag, links not followed), narHash is their
-// sha256 and is stable, and the hash reads back from each of its printed forms.
+// sha256, and the hash reads back from each of its printed forms.
 
 #include "fuzz/fuzz_support.hpp"
 #include "xenbuild/store/nar.hpp"
@@ -64,7 +64,10 @@ void makeDirectoryTree(const fs::path& root, Reader& in) {
     for (int records = 0; !in.done() && records < 64; ++records) {
         const int op = in.byte() % 5;
         if (op == 4) {
-            if (depth > 0) dir = dir.parent_path(), --depth;
+            if (depth > 0) {
+                dir = dir.parent_path();
+                --depth;
+            }
             continue;
         }
         const std::string name = entryName(in);
@@ -175,7 +178,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::check(nar == ReferenceNar().dump(root), "the NAR differs from the reference serialiser");
     const util::Hash hash = store::narHash(root);
     fuzz::check(hash == util::sha256(nar), "narHash is not the sha256 of the NAR");
-    fuzz::check(store::narHash(root) == hash, "narHash differs between two runs");
     checkHashForms(hash);
     return 0;
 }
