@@ -152,6 +152,12 @@ struct Schema::Impl {
                                "expected a number >= " + it->dump() + ", got " + shown(value)});
             }
         }
+        if (const auto it = schema.find("maximum"); it != schema.end() && value.is_number()) {
+            if (value.get<double>() > it->get<double>()) {
+                out.push_back({pointer, false,
+                               "expected a number <= " + it->dump() + ", got " + shown(value)});
+            }
+        }
     }
 
     void checkObject(const nlohmann::json& schema, const nlohmann::json& value,

@@ -1,9 +1,10 @@
 #pragma once
 // Validation of recipe files against docs/recipe.schema.json. The published schema is compiled
 // into the library at build time (CMake embeds the file), so the schema users read is exactly
-// the one enforced. The validator implements the JSON Schema subset the schema uses: type,
-// required, properties, additionalProperties, enum, const, pattern, items, minimum, $ref (local),
-// allOf, anyOf and if/then.
+// the one enforced. The validator implements a JSON Schema subset (docs/schema.md): type,
+// required, properties, additionalProperties, enum, const, pattern, items, minimum, maximum,
+// $ref (local), allOf, anyOf, if/then and boolean schemas; other keywords are ignored, and a
+// test keeps docs/recipe.schema.json to the implemented ones.
 
 #include "xenbuild/recipe/json.hpp"
 
