@@ -2,6 +2,8 @@
 # README command 2: install dependencies, build with warnings as errors, run the whole suite.
 #   scripts/test.sh            default suite (fast; what CI runs first)
 #   XENBUILD_REAL_XEN=1 ...     also the real-Xen end-to-end target (`ctest -L real-xen`)
+#   XENBUILD_ASAN=1 ...         also the default suite built with ASan+UBSan (in build-asan)
+#   XENBUILD_FUZZ_SECONDS=N ... also every fuzz target for N seconds (scripts/fuzz.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,18 @@ cmake -S . -B "$build_dir" -G Ninja -DXENBUILD_WERROR=ON -DCMAKE_BUILD_TYPE=RelW
 cmake --build "$build_dir" -j"$(nproc)"
 # Builds run with a clean PATH; the image's pyenv python must not leak into tests either.
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" -LE real-xen
+if [ "${XENBUILD_ASAN:-0}" = 1 ]; then
+  # Everything built with AddressSanitizer and UBSan; any report fails its test (docs/HACKING.md).
+  asan_dir=${XENBUILD_ASAN_BUILD_DIR:-build-asan}
+  cmake -S . -B "$asan_dir" -G Ninja -DXENBUILD_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DXENBUILD_SANITIZE=address,undefined
+  cmake --build "$asan_dir" -j"$(nproc)"
+  ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir "$asan_dir" --output-on-failure -j"$(nproc)" -LE real-xen
+fi
+if [ "${XENBUILD_FUZZ_SECONDS:-0}" != 0 ]; then
+  bash scripts/fuzz.sh "$XENBUILD_FUZZ_SECONDS"
+fi
 if [ "${XENBUILD_REAL_XEN:-0}" = 1 ]; then
   ctest --test-dir "$build_dir" --output-on-failure -L real-xen
 fi

@@ -82,7 +82,11 @@ struct Schema::Impl {
         if (node.is_object()) {
             if (const auto it = node.find("pattern"); it != node.end() && it->is_string()) {
                 const auto text = it->get<std::string>();
-                patterns.emplace(text, std::regex(text, std::regex::ECMAScript));
+                // libstdc++'s default executor recurses once per character: a long string in
+                // a recipe overflowed the stack. The breadth-first one (no back-references)
+                // does not.
+                patterns.emplace(text, std::regex(text, std::regex::ECMAScript |
+                                                            std::regex_constants::__polynomial));
             }
         }
         if (node.is_structured()) {

@@ -160,3 +160,14 @@ TEST_CASE("recipe::loadRecipeSchema uses only the keywords the validator impleme
     // first (and list it in docs/schema.md).
     CHECK(unsupported(nlohmann::json::parse(recipeSchemaText()), true) == "");
 }
+
+TEST_CASE("recipe::Schema matches patterns against long strings without recursing", "[recipe]") {
+    // Found while fuzzing: std::regex's default executor overflowed the stack on a 50 kB string.
+    const std::string digits(1 << 20, '1');
+    const Schema schema(nlohmann::json::parse(R"({"pattern": "^[0-9]+\\.[0-9]+$"})"));
+    REQUIRE_NOTHROW(schema.validate(parseJson("\"" + digits + ".1\"", "r.json")));
+    REQUIRE_THROWS_WITH(schema.validate(parseJson("\"" + digits + "x\"", "r.json")),
+                        Catch::Matchers::StartsWith(
+                            "r.json:1:1: schema violation at (document root): expected a string "
+                            "matching '^[0-9]+\\.[0-9]+$', got \"111"));
+}
