@@ -36,6 +36,9 @@ packages=(
   # initramfs, tools the tests list archives with (scripts/fetch-dom0-kernel.sh fetches the
   # dom0 kernel itself, as a user, with apt-get download)
   qemu-system-x86 busybox-static libarchive-tools cpio xz-utils zstd
+  # fuzzing (scripts/fuzz.sh: clang with libFuzzer) and the schema validator's conformance test
+  # against the official JSON Schema Test Suite (docs/schema.md)
+  clang libfuzzer-14-dev json-schema-test-suite
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 

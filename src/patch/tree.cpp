@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -28,6 +30,41 @@ fs::path canonicalOrThrow(const fs::path& path) {
     fs::path result = fs::canonical(path, ec);
     if (ec) throw SystemError("cannot resolve " + quote(path.string()) + ": " + ec.message());
     return result;
+}
+
+// Resolves the absolute `path` as the kernel would, following every symbolic link, dangling ones
+// too (fs::weakly_canonical stops at those and takes the rest as text); missing components are
+// taken lexically. nullopt after 40 links, the kernel's limit (a loop).
+std::optional<fs::path> physicalPath(const fs::path& path) {
+    std::vector<fs::path> todo(path.begin(), path.end()); // reversed: the next part is last
+    std::reverse(todo.begin(), todo.end());
+    fs::path done = "/";
+    int links = 0;
+    while (!todo.empty()) {
+        const fs::path part = std::move(todo.back());
+        todo.pop_back();
+        if (part.empty() || part == "/" || part == ".") continue;
+        if (part == "..") {
+            done = done.parent_path();
+            continue;
+        }
+        const fs::path next = done / part;
+        struct stat st {};
+        if (::lstat(next.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) {
+            done = next;
+            continue;
+        }
+        if (++links > 40) return std::nullopt;
+        std::error_code ec;
+        const fs::path target = fs::read_symlink(next, ec);
+        if (ec)
+            throw SystemError("cannot read symbolic link " + quote(next.string()) + ": " +
+                              ec.message());
+        if (target.is_absolute()) done = "/";
+        for (auto it = target.end(); it != target.begin();)
+            todo.push_back(*--it);
+    }
+    return done;
 }
 
 } // namespace
@@ -63,9 +100,11 @@ fs::path TreeGuard::resolve(const std::string& relative) const {
             throwSystemError("cannot inspect", current.string());
         }
         if (!S_ISLNK(st.st_mode)) continue;
-        std::error_code ec;
-        const fs::path target = fs::weakly_canonical(current, ec);
-        if (ec || !isWithin(target, canonicalRoot_))
+        const auto target = physicalPath(current);
+        if (!target)
+            throw PatchError("refusing path " + quote(relative) + ": symbolic link " +
+                             quote(walked.string()) + " does not resolve (a loop of links)");
+        if (!isWithin(*target, canonicalRoot_))
             throw PatchError("refusing path " + quote(relative) + ": symbolic link " +
                              quote(walked.string()) + " leads outside the project tree");
         if (i + 1 == parts.size())
@@ -74,7 +113,12 @@ fs::path TreeGuard::resolve(const std::string& relative) const {
         throughLink = true;
     }
     // One spelling per file, so that a series sees its own changes whatever the path used.
-    return throughLink ? fs::weakly_canonical(canonicalRoot_ / normal) : canonicalRoot_ / normal;
+    if (!throughLink) return canonicalRoot_ / normal;
+    const auto physical = physicalPath(canonicalRoot_ / normal);
+    if (!physical || !isWithin(*physical, canonicalRoot_))
+        throw PatchError("refusing path " + quote(relative) +
+                         ": its symbolic links lead outside the project tree");
+    return *physical;
 }
 
 FileState readTreeFile(const fs::path& path) {

@@ -98,7 +98,11 @@ struct Schema::Impl {
         if (node.is_object()) {
             if (const auto it = node.find("pattern"); it != node.end() && it->is_string()) {
                 const auto text = it->get<std::string>();
-                patterns.emplace(text, std::regex(text, std::regex::ECMAScript));
+                // libstdc++'s default executor recurses once per character: a long string in
+                // a recipe overflowed the stack. The breadth-first one (no back-references)
+                // does not.
+                patterns.emplace(text, std::regex(text, std::regex::ECMAScript |
+                                                            std::regex_constants::__polynomial));
             }
         }
         if (node.is_structured()) {
@@ -118,7 +122,11 @@ struct Schema::Impl {
     void check(const nlohmann::json& schemaIn, const nlohmann::json& value,
                const std::string& pointer, Violations& out) const {
         const nlohmann::json& schema = resolve(schemaIn);
-        if (!schema.is_object()) return;
+        if (schema.is_boolean() && !schema.get<bool>()) {
+            out.push_back({pointer, false, "no value is allowed here, got " + shown(value)});
+            return;
+        }
+        if (!schema.is_object()) return; // true: anything
         if (!checkType(schema, value, pointer, out)) return;
         checkScalar(schema, value, pointer, out);
         if (value.is_object()) checkObject(schema, value, pointer, out);
@@ -283,7 +291,10 @@ struct Schema::Impl {
             check(alternative, value, pointer, attempt);
             if (attempt.empty()) return;
             const auto& resolved = resolve(alternative);
-            const auto type = resolved.value("type", std::string{});
+            std::string type; // the alternative's single type, if it names one
+            if (const auto it = resolved.is_object() ? resolved.find("type") : resolved.end();
+                it != resolved.end() && it->is_string())
+                type = it->get<std::string>();
             if (!type.empty() && hasType(value, type)) {
                 out.insert(out.end(), attempt.begin(), attempt.end());
                 return;

@@ -12,6 +12,10 @@
 namespace xenbuild::update {
 namespace {
 
+// libstdc++'s default regex executor recurses once per character: a long line overflowed the
+// stack. The breadth-first executor (no back-references) does not.
+constexpr auto kRegex = std::regex::ECMAScript | std::regex_constants::__polynomial;
+
 // The advisory as numbered lines (1-based in messages), trailing whitespace and CR removed.
 struct Lines {
     std::vector<std::string> text;
@@ -102,9 +106,9 @@ void parseHeader(const Lines& lines, std::size_t& index, Advisory& advisory) {
         lines.fail(start, "the header block is longer than " + std::to_string(kMaxRegexInput) +
                               " bytes; expected 'Xen Security Advisory ... / XSA-<number>' and "
                               "'version <number>'");
-    static const std::regex xsa(R"(Xen Security Advisory\b.*\bXSA-([0-9]+))");
-    static const std::regex version(R"(\bversion ([0-9]+)\b)");
-    static const std::regex cve(R"(CVE-[0-9]{4}-[0-9]{4,})");
+    static const std::regex xsa(R"(Xen Security Advisory\b.*\bXSA-([0-9]+))", kRegex);
+    static const std::regex version(R"(\bversion ([0-9]+)\b)", kRegex);
+    static const std::regex cve(R"(CVE-[0-9]{4}-[0-9]{4,})", kRegex);
     std::smatch match;
     if (!std::regex_search(header, match, xsa))
         lines.fail(start, "expected the header 'Xen Security Advisory ... / XSA-<number>'");
@@ -140,7 +144,7 @@ std::string parseDescription(const Lines& lines, std::size_t body) {
 
 // Every `$ sha256sum ...` block: "<64 hex>  <file>" lines up to a line holding only "$".
 std::vector<AdvisoryPatch> parsePatches(const Lines& lines) {
-    static const std::regex entry(R"(([0-9a-fA-F]{64}) [ *](\S+))");
+    static const std::regex entry(R"(([0-9a-fA-F]{64}) [ *](\S+))", kRegex);
     std::vector<AdvisoryPatch> patches;
     for (std::size_t i = 0; i < lines.text.size(); ++i) {
         if (lines.text[i].rfind("$ sha256sum", 0) != 0) continue;

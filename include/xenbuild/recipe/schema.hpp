@@ -1,10 +1,11 @@
 #pragma once
 // Validation of recipe files against docs/recipe.schema.json. The published schema is compiled
 // into the library at build time (CMake embeds the file), so the schema users read is exactly
-// the one enforced. The validator implements the JSON Schema subset the schema uses: type,
+// the one enforced. The validator implements a JSON Schema subset (docs/schema.md): type,
 // required, properties, additionalProperties, propertyNames, enum, const, pattern, items,
-// minItems, uniqueItems, minimum, maximum, $ref (local), allOf, anyOf and if/then. A string
-// longer than 1024 bytes is refused before a pattern is matched against it.
+// minItems, uniqueItems, minimum, maximum, $ref (local), allOf, anyOf, if/then and boolean
+// schemas; other keywords are ignored, and a test keeps docs/recipe.schema.json to the
+// implemented ones. A string longer than 1024 bytes is refused before a pattern is matched.
 
 #include "xenbuild/recipe/json.hpp"
 

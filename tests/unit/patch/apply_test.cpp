@@ -200,6 +200,38 @@ TEST_CASE("patch::applyPatch refuses paths escaping the tree", "[patch][apply]")
     }
 }
 
+// Found by tests/fuzz (patch): fs::weakly_canonical does not follow a dangling link, so one
+// leading outside passed the check, and the dry run said "clean" where applying failed.
+TEST_CASE("patch::applyPatch follows dangling symbolic links before trusting them",
+          "[patch][apply]") {
+    TempTree outside;
+    TempTree tree;
+    const std::string create = "--- /dev/null\n+++ b/link/new.c\n@@ -0,0 +1 @@\n+x\n";
+    SECTION("leading outside") {
+        std::filesystem::create_directory_symlink(outside / "missing", tree / "link");
+        for (const bool dryRun : {true, false}) {
+            REQUIRE_THROWS_WITH(applyText(tree, create, 0, dryRun),
+                                "refusing path 'link/new.c': symbolic link 'link' leads outside "
+                                "the project tree");
+        }
+        CHECK(std::filesystem::is_empty(outside.root()));
+    }
+    SECTION("leading inside, through another dangling link") {
+        std::filesystem::create_directory_symlink("alias", tree / "link");
+        std::filesystem::create_directory_symlink("sub/dir", tree / "alias");
+        CHECK(applyText(tree, create, 0, true).summary() == "clean");
+        CHECK(applyText(tree, create).summary() == "clean");
+        CHECK(tree.read("sub/dir/new.c") == "x\n");
+    }
+    SECTION("in a loop") {
+        std::filesystem::create_directory_symlink("loop", tree / "link");
+        std::filesystem::create_directory_symlink("link", tree / "loop");
+        REQUIRE_THROWS_WITH(applyText(tree, create),
+                            "refusing path 'link/new.c': symbolic link 'link' does not resolve "
+                            "(a loop of links)");
+    }
+}
+
 TEST_CASE("patch::applyPatch handles git creations, deletions, renames and modes",
           "[patch][apply]") {
     TempTree tree;

@@ -186,6 +186,15 @@ TEST_CASE("patch::parsePatch rejects malformed patches naming the file and line"
         REQUIRE_THROWS_WITH(parsePatch("Just some text\n", "empty.patch"),
                             "empty.patch: no file changes found (not a unified diff)");
     }
+    SECTION("NUL byte in a file name (found by tests/fuzz)") {
+        REQUIRE_THROWS_WITH(
+            parsePatch(std::string("--- /dev/null\n+++ b/new") + '\0' + ".c\n@@ -0,0 +1 @@\n+x\n",
+                       "n.patch"),
+            "n.patch:2: file name 'b/new\\0...' holds a NUL byte");
+        REQUIRE_THROWS_WITH(
+            parsePatch("diff --git a/x b/x\nrename from x\nrename to \"y\\000z\"\n", "q.patch"),
+            "q.patch:3: file name 'y\\0...' holds a NUL byte");
+    }
 }
 
 TEST_CASE("patch::parsePatch and applyPatch fail cleanly on mangled patches", "[patch][diff]") {

@@ -155,6 +155,24 @@ TEST_CASE("update::parseAdvisoryText reports what is missing", "[update][advisor
                           "a.txt"),
         "advisory 'a.txt', line 12: malformed line 'abc  xsa1.patch' in the sha256sum block: "
         "expected '<64 hex digits>  <file>'");
+    // Found by tests/fuzz (advisory): std::stoi's out_of_range escaped as an internal error.
+    REQUIRE_THROWS_WITH(
+        parseAdvisoryText("Xen Security Advisory XSA-99999999999\nversion 1\n", "a.txt"),
+        "advisory 'a.txt', line 1: advisory number 99999999999 is out of range");
+    REQUIRE_THROWS_WITH(
+        parseAdvisoryText("Xen Security Advisory XSA-9\nversion 4294967296\n", "a.txt"),
+        "advisory 'a.txt', line 1: version 4294967296 is out of range");
+    // Found while fuzzing: std::regex's default executor overflowed the stack on long lines.
+    const std::string longLine(1 << 20, 'x');
+    const std::string body = "\nt\n\nISSUE DESCRIPTION\n=================\n\nText.\n";
+    CHECK(parseAdvisoryText("Xen Security Advisory " + longLine + " XSA-7\nversion 1\n" + body,
+                            "a.txt")
+              .number == 7);
+    REQUIRE_THROWS_AS(parseAdvisoryText("Xen Security Advisory XSA-7\nversion 1\n" + body +
+                                            "\n$ sha256sum x\n" + std::string(64, 'a') + "  " +
+                                            longLine + "x y\n$\n",
+                                        "a.txt"),
+                      xenbuild::ParseError);
     const auto noCve = parseAdvisoryText(
         "Xen Security Advisory XSA-7\nversion 1\n\nt\n\nISSUE DESCRIPTION\n=================\n\n"
         "Text.\n",
