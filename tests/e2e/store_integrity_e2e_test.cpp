@@ -4,6 +4,7 @@
 
 #include "e2e/build_fixture.hpp"
 #include "support/git_fixture.hpp"
+#include "support/small_fs.hpp"
 #include "support/spawn.hpp"
 #include "xenbuild/store/store.hpp"
 
@@ -318,21 +319,13 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
 
 TEST_CASE("a full store file system: clear error, nothing half-written, works after freeing space",
           "[e2e][store][diskfull]") {
-    if (::geteuid() != 0) {
-        WARN("skipped: mounting a small tmpfs needs root");
-        return;
-    }
     TempDir dir;
-    const fs::path mountPoint = dir / "small";
-    fs::create_directories(mountPoint);
-    if (::mount("tmpfs", mountPoint.c_str(), "tmpfs", 0, "size=8m") != 0) {
-        WARN("skipped: cannot mount a tmpfs: " << std::strerror(errno));
+    const xenbuild::test::SmallFileSystem small(dir / "small", "8m");
+    if (!small.skipReason().empty()) {
+        WARN("skipped: " << small.skipReason());
         return;
     }
-    struct Unmount {
-        fs::path path;
-        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-    } unmount{mountPoint};
+    const fs::path& mountPoint = small.path();
     const std::string store = (mountPoint / "store").string();
     // 12 MiB that does not compress, as a file, a tarball and a git repository.
     xbtest::runOk("mkdir -p " + xbtest::shellQuote((dir / "src" / "big").string()) +
@@ -364,7 +357,7 @@ TEST_CASE("a full store file system: clear error, nothing half-written, works af
         CHECK(fs::is_empty(mountPoint / "store" / ".tmp"));
         CHECK(runXenbuild(dir.path(), {"store", "verify", "--store", store}).status == 0);
     }
-    REQUIRE(::mount("tmpfs", mountPoint.c_str(), "tmpfs", MS_REMOUNT, "size=64m") == 0);
+    REQUIRE(small.grow("64m"));
     for (const auto& command : commands) {
         const auto again = runXenbuild(dir.path(), command);
         INFO(again.err);

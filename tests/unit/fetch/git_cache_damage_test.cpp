@@ -3,6 +3,7 @@
 
 #include "support/git_fixture.hpp"
 #include "support/log_capture.hpp"
+#include "support/small_fs.hpp"
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/git_cache.hpp"
 #include "xenbuild/util/error.hpp"
@@ -181,21 +182,13 @@ TEST_CASE("fetch::GitCache::update repairs a damaged cache too", "[fetch][git][g
 
 TEST_CASE("a full disk while fetching into a git cache: clear error, then it works",
           "[fetch][git][gitcache][diskfull]") {
-    if (::geteuid() != 0) {
-        WARN("skipped: mounting a small tmpfs needs root");
-        return;
-    }
     TempDir dir;
-    const fs::path mountPoint = dir / "small";
-    fs::create_directories(mountPoint);
-    if (::mount("tmpfs", mountPoint.c_str(), "tmpfs", 0, "size=8m") != 0) {
-        WARN("skipped: cannot mount a tmpfs: " << std::strerror(errno));
+    const xenbuild::test::SmallFileSystem small(dir / "small", "8m");
+    if (!small.skipReason().empty()) {
+        WARN("skipped: " << small.skipReason());
         return;
     }
-    struct Unmount {
-        fs::path path;
-        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-    } unmount{mountPoint};
+    const fs::path& mountPoint = small.path();
     // 12 MiB that does not compress, committed in an upstream repository.
     runOk("mkdir -p " + shellQuote((dir / "up").string()) + " && cd " +
           shellQuote((dir / "up").string()) +
@@ -218,7 +211,7 @@ TEST_CASE("a full disk while fetching into a git cache: clear error, then it wor
     for (const auto& item : fs::recursive_directory_iterator(mountPoint / "store" / "git"))
         if (item.is_regular_file()) cacheBytes += item.file_size();
     CHECK(cacheBytes < 1024 * 1024);
-    REQUIRE(::mount("tmpfs", mountPoint.c_str(), "tmpfs", MS_REMOUNT, "size=64m") == 0);
+    REQUIRE(small.grow("64m"));
     const auto fetched = fetch::fetchGit(store, request, options, quiet);
     CHECK(fs::file_size(fetched.path / "big.bin") == 12582912);
     util::NullProgress progress;

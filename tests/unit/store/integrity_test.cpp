@@ -3,6 +3,7 @@
 
 #include "support/fixtures.hpp"
 #include "support/log_capture.hpp"
+#include "support/small_fs.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
@@ -466,21 +467,13 @@ TEST_CASE("store::FileLock: leftover lock files do not block, held locks are wai
 
 TEST_CASE("a full store file system gives a clear error and leaves nothing behind",
           "[store][diskfull]") {
-    if (::geteuid() != 0) {
-        WARN("skipped: mounting a small tmpfs needs root");
-        return;
-    }
     TempDir dir;
-    const fs::path mountPoint = dir / "small";
-    fs::create_directories(mountPoint);
-    if (::mount("tmpfs", mountPoint.c_str(), "tmpfs", 0, "size=2m") != 0) {
-        WARN("skipped: cannot mount a tmpfs: " << std::strerror(errno));
+    const xenbuild::test::SmallFileSystem tmpfs(dir / "small", "2m");
+    if (!tmpfs.skipReason().empty()) {
+        WARN("skipped: " << tmpfs.skipReason());
         return;
     }
-    struct Unmount {
-        fs::path path;
-        ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-    } unmount{mountPoint};
+    const fs::path& mountPoint = tmpfs.path();
     const std::string big(3 * 1024 * 1024, 'x');
     auto store = store::Store::open(mountPoint / "store");
     const auto small =
@@ -506,7 +499,7 @@ TEST_CASE("a full store file system gives a clear error and leaves nothing behin
     CHECK(store.verify(quiet).empty());
     CHECK(store.list().size() == 1);
     CHECK(fs::exists(small.path));
-    REQUIRE(::mount("tmpfs", mountPoint.c_str(), "tmpfs", MS_REMOUNT, "size=8m") == 0);
+    REQUIRE(tmpfs.grow("8m"));
     const auto added = store.add(request, producer);
     CHECK(fs::file_size(added.path / "big.bin") == big.size());
     CHECK(store.verify(quiet).empty());
