@@ -5,7 +5,11 @@
 #include "patch/tree.hpp"
 
 #include <cstdlib>
+#include <optional>
 #include <unordered_map>
+#include <unordered_set>
+
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -37,7 +41,20 @@ class Staging {
         return detail::readTreeFile(path);
     }
 
+    // Why no regular file can be written at `path` inside `root` (nullopt when one can): a
+    // directory is there, or a parent is a file, on disk or after the changes seen so far. The
+    // dry run and the real run (which commits each patch before the next) meet the same answer.
+    std::optional<std::string> whyNotWritable(const fs::path& path, const fs::path& root) const {
+        if (isDirectory(path)) return "it is a directory";
+        for (fs::path dir = path.parent_path(); dir != root && dir.has_relative_path();
+             dir = dir.parent_path())
+            if (blocksDirectory(dir))
+                return quote(dir.lexically_relative(root).string()) + " is not a directory";
+        return std::nullopt;
+    }
+
     void stage(const fs::path& path, FileState state) {
+        if (state.exists) Overlay::addParents(directories_, path);
         const auto [it, inserted] = index_.try_emplace(path.native(), files_.size());
         if (inserted)
             files_.push_back({path, std::move(state)});
@@ -48,9 +65,30 @@ class Staging {
     std::vector<StagedFile> take() { return std::move(files_); }
 
   private:
+    bool isDirectory(const fs::path& path) const {
+        if (directories_.count(path.native()) != 0) return true;
+        if (base_ != nullptr && base_->holdsFiles(path)) return true;
+        struct stat st {};
+        return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+
+    // True when `dir` cannot become a directory: a file is there, or is staged there. A file on
+    // disk blocks even when a patch deletes it: the series writes every new file before it
+    // removes any (so that a failed write leaves the tree as it was).
+    bool blocksDirectory(const fs::path& dir) const {
+        if (const auto it = index_.find(dir.native()); it != index_.end())
+            if (files_[it->second].state.exists) return true;
+        if (base_ != nullptr)
+            if (const FileState* state = base_->find(dir); state != nullptr && state->exists)
+                return true;
+        struct stat st {};
+        return ::lstat(dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    }
+
     const Overlay* base_;
     std::vector<StagedFile> files_;
     std::unordered_map<std::string, std::size_t> index_;
+    std::unordered_set<std::string> directories_; // parents of the files staged as existing
 };
 
 // What one file patch does, forwards or reversed (to detect an already-applied patch).
@@ -86,6 +124,7 @@ class PatchRun {
 
   private:
     FileState existing(const std::string& path) const;
+    fs::path writable(const std::string& path) const;
     std::string patched(const FilePatch& fp, const FileState& source, FileReport& report) const;
 
     const TreeGuard& guard_;
@@ -98,6 +137,14 @@ FileState PatchRun::existing(const std::string& path) const {
     FileState state = staging_.lookup(guard_.resolve(path));
     if (!state.exists) throw Mismatch{"file " + quote(path) + " does not exist"};
     return state;
+}
+
+// The resolved path of a file the patch writes; Mismatch when no regular file can be there.
+fs::path PatchRun::writable(const std::string& path) const {
+    fs::path target = guard_.resolve(path);
+    if (const auto why = staging_.whyNotWritable(target, guard_.root()))
+        throw Mismatch{"cannot write " + quote(path) + ": " + *why};
+    return target;
 }
 
 std::string PatchRun::patched(const FilePatch& fp, const FileState& source,
@@ -145,7 +192,7 @@ FileReport PatchRun::run(const FilePatch& fp) {
         task.op = state.exists ? FileOp::Modify : FileOp::Create;
     }
     if (task.op == FileOp::Create) {
-        const fs::path target = guard_.resolve(task.to);
+        const fs::path target = writable(task.to);
         if (staging_.lookup(target).exists)
             throw Mismatch{"file " + quote(task.to) + " to be created already exists"};
         staging_.stage(target, withContent(patched(fp, {}, report), task.mode.value_or(0644)));
@@ -161,7 +208,7 @@ FileReport PatchRun::run(const FilePatch& fp) {
         staging_.stage(guard_.resolve(task.from), FileState{});
         return report;
     }
-    const fs::path target = guard_.resolve(task.to);
+    const fs::path target = writable(task.to);
     const bool moves = task.op == FileOp::Rename || task.op == FileOp::Copy;
     if (moves && task.to != task.from && staging_.lookup(target).exists)
         throw Mismatch{"target " + quote(task.to) + " of the " +
@@ -220,6 +267,9 @@ Outcome evaluate(const Patch& patch, const fs::path& root, unsigned fuzz, const 
         outcome.report.message = "the patch is already applied (all its hunks apply in reverse)";
     } catch (const Mismatch&) {
         // Neither forwards nor backwards: report the forward failure.
+    } catch (const PatchError&) {
+        // Backwards, the patch names something that cannot be patched (a directory where it
+        // would create a file): it is not applied, report the forward failure.
     }
     return outcome;
 }

@@ -23,6 +23,7 @@ class TreeGuard {
     // The absolute path with the root's symbolic links resolved (and those inside the tree,
     // when the path goes through one), so that one file has one spelling.
     std::filesystem::path resolve(const std::string& relative) const;
+    const std::filesystem::path& root() const { return canonicalRoot_; }
 
   private:
     void checkComponents(const std::string& relative) const;

@@ -381,3 +381,52 @@ TEST_CASE("patch::PatchReport::toJson describes every hunk", "[patch][apply]") {
             {"number": 1, "header": "@@ -2,7 +2,7 @@", "offset": 1, "fuzz": 0}]}]})"));
     CHECK(statusName(PatchStatus::AlreadyApplied) == "already-applied");
 }
+
+TEST_CASE("patch::applyPatch never writes a file where a directory is or must be",
+          "[patch][apply]") {
+    TempTree tree;
+    tree.write("tools/script.sh", "echo hi\n");
+    tree.write("README", "Xen\n");
+    const std::string create = "--- /dev/null\n+++ b/NAME\n@@ -0,0 +1 @@\n+new\n";
+    const auto creating = [&](const std::string& name) {
+        std::string text = create;
+        text.replace(text.find("NAME"), 4, name);
+        return text;
+    };
+
+    SECTION("a name with a trailing slash is refused") {
+        CHECK_THROWS_WITH(applyText(tree, creating("tools/")),
+                          "refusing path 'tools/': it names a directory, patches change files");
+    }
+    SECTION("a directory in the tree") {
+        const std::string rename = "diff --git a/README b/tools\nsimilarity index 100%\n"
+                                   "rename from README\nrename to tools\n";
+        for (const bool dryRun : {true, false}) {
+            const PatchReport report = applyText(tree, rename, 0, dryRun);
+            CHECK(report.status == PatchStatus::Failed);
+            CHECK(report.message == "cannot write 'tools': it is a directory");
+        }
+        CHECK(tree.read("README") == "Xen\n");
+    }
+    SECTION("below a file of the tree") {
+        for (const bool dryRun : {true, false}) {
+            const PatchReport report = applyText(tree, creating("README/new.c"), 0, dryRun);
+            CHECK(report.status == PatchStatus::Failed);
+            CHECK(report.message == "cannot write 'README/new.c': 'README' is not a directory");
+        }
+    }
+    SECTION("below a file the same patch creates") {
+        const PatchReport report =
+            applyText(tree, creating("docs") + creating("docs/index.md"), 0, false);
+        CHECK(report.status == PatchStatus::Failed);
+        CHECK(report.message == "cannot write 'docs/index.md': 'docs' is not a directory");
+        CHECK_FALSE(tree.exists("docs"));
+    }
+    SECTION("where the same patch puts a directory") {
+        const PatchReport report =
+            applyText(tree, creating("docs/index.md") + creating("docs"), 0, false);
+        CHECK(report.status == PatchStatus::Failed);
+        CHECK(report.message == "cannot write 'docs': it is a directory");
+        CHECK_FALSE(tree.exists("docs"));
+    }
+}

@@ -170,3 +170,52 @@ TEST_CASE("patch::applySeries reports progress per patch", "[patch][series]") {
               "failed patch P2 1/2 failed: hunk #1 of 'foo.c' does not match (@@ -4,4 +4,5 @@)",
               "started patch P1 1/2", "finished patch P1 2/2 clean"});
 }
+
+// The fuzzer found a dry run reporting success for what the real run then failed to write.
+TEST_CASE("patch::applySeries: a dry run and the run agree on files against directories",
+          "[patch][series]") {
+    const std::string create = "--- /dev/null\n+++ b/NAME\n@@ -0,0 +1 @@\n+new\n";
+    const auto creating = [&](const std::string& name) {
+        std::string text = create;
+        text.replace(text.find("NAME"), 4, name);
+        return text;
+    };
+    const auto run = [](const std::vector<std::string>& texts, bool dryRun) {
+        TempTree patches;
+        TempTree tree;
+        tree.write("old", "gone\n");
+        std::vector<PatchJob> jobs;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            const std::string name = std::to_string(i) + ".patch";
+            patches.write(name, texts[i]);
+            jobs.push_back(PatchJob{"P" + std::to_string(i), patches / name, tree.root(), 0});
+        }
+        SeriesOptions options;
+        options.dryRun = dryRun;
+        options.stopAtFailure = false;
+        return summaries(applySeries(jobs, options));
+    };
+
+    SECTION("an earlier patch's file below the name") {
+        const std::vector<std::string> texts{creating("docs/index.md"), creating("docs")};
+        const std::vector<std::string> expected{
+            "P0: clean", "P1: failed: cannot write 'docs': it is a directory"};
+        CHECK(run(texts, true) == expected);
+        CHECK(run(texts, false) == expected);
+    }
+    SECTION("an earlier patch's file as a parent") {
+        const std::vector<std::string> texts{creating("docs"), creating("docs/index.md")};
+        const std::vector<std::string> expected{
+            "P0: clean", "P1: failed: cannot write 'docs/index.md': 'docs' is not a directory"};
+        CHECK(run(texts, true) == expected);
+        CHECK(run(texts, false) == expected);
+    }
+    SECTION("a file an earlier patch deletes is still in the way (new files are written first)") {
+        const std::vector<std::string> texts{"--- a/old\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n",
+                                             creating("old/new.c")};
+        const std::vector<std::string> expected{
+            "P0: clean", "P1: failed: cannot write 'old/new.c': 'old' is not a directory"};
+        CHECK(run(texts, true) == expected);
+        CHECK(run(texts, false) == expected);
+    }
+}
