@@ -189,6 +189,9 @@ std::size_t Parser::parseGitFile(std::size_t i, std::vector<FilePatch>& out) {
         }
         if (!parseGitHeaderLine(i, fp)) break;
     }
+    if (fp.op == FileOp::Modify && fp.oldPath != fp.newPath)
+        fail(fp.line - 1, "'diff --git' names two files (" + quote(fp.oldPath) + " and " +
+                              quote(fp.newPath) + ") but has no rename or copy line");
     if (fp.op == FileOp::Create) fp.oldPath.clear();
     if (fp.op == FileOp::Delete) fp.newPath.clear();
     if (fp.op == FileOp::Delete && fp.newMode) fp.newMode.reset();
