@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace xenbuild::fetch::detail {
@@ -29,10 +30,14 @@ using OdbObject = std::unique_ptr<git_odb_object, GitFree<git_odb_object, git_od
 using Odb = std::unique_ptr<git_odb, GitFree<git_odb, git_odb_free>>;
 using TreeEntry = std::unique_ptr<git_tree_entry, GitFree<git_tree_entry, git_tree_entry_free>>;
 
-// Initialises libgit2 for the lifetime of the object (reference counted by libgit2).
+// Initialises libgit2 once for the process; it is never shut down. (Shutting it down after each
+// operation, as this did, lost libgit2's per-thread state of the other threads still fetching:
+// the sanitizer build reported the leak.)
 struct LibGit2 {
-    LibGit2() { git_libgit2_init(); }
-    ~LibGit2() { git_libgit2_shutdown(); }
+    LibGit2() {
+        static std::once_flag once;
+        std::call_once(once, [] { git_libgit2_init(); });
+    }
     LibGit2(const LibGit2&) = delete;
     LibGit2& operator=(const LibGit2&) = delete;
 };

@@ -49,7 +49,7 @@ class Parser {
     void parseHunkHeader(std::size_t i, Hunk& hunk);
     std::string stripPath(std::size_t i, std::string_view raw) const;
     std::string headerPath(std::size_t i, std::string_view raw) const;
-    std::string refuseNul(std::size_t i, std::string path) const;
+    std::string checkedName(std::size_t i, std::string path) const;
     unsigned modeBits(std::size_t i, std::string_view text) const;
 
     const std::string& name_;
@@ -68,7 +68,7 @@ std::string Parser::stripPath(std::size_t i, std::string_view raw) const {
         while (!path.empty() && path.back() == ' ')
             path.pop_back();
     }
-    refuseNul(i, path);
+    checkedName(i, path);
     const auto slash = path.find('/');
     if (slash == std::string::npos || slash + 1 == path.size())
         fail(i, "cannot strip one leading directory (-p1) from file name " + quote(path));
@@ -77,16 +77,19 @@ std::string Parser::stripPath(std::size_t i, std::string_view raw) const {
 
 // A name from "rename from X" and the like: no a/ b/ prefix to strip, maybe C-quoted.
 std::string Parser::headerPath(std::size_t i, std::string_view raw) const {
-    if (!raw.starts_with('"')) return refuseNul(i, std::string(raw));
+    if (!raw.starts_with('"')) return checkedName(i, std::string(raw));
     const auto unquoted = detail::unquoteC(raw);
     if (!unquoted) fail(i, "malformed quoted file name " + quote(std::string(raw)));
-    return refuseNul(i, *unquoted);
+    return checkedName(i, *unquoted);
 }
 
-// A NUL byte (raw, or quoted as \000) would cut the name short when it reaches the system.
-std::string Parser::refuseNul(std::size_t i, std::string path) const {
+// A NUL byte (raw, or quoted as \000) would cut the name short when it reaches the system; a
+// trailing '/' names a directory.
+std::string Parser::checkedName(std::size_t i, std::string path) const {
     if (const auto nul = path.find('\0'); nul != std::string::npos)
         fail(i, "file name " + quote(path.substr(0, nul) + "\\0...") + " holds a NUL byte");
+    if (path.ends_with('/'))
+        fail(i, "file name " + quote(path) + " ends with '/': only files can be patched");
     return path;
 }
 
@@ -187,6 +190,9 @@ std::size_t Parser::parseGitFile(std::size_t i, std::vector<FilePatch>& out) {
         }
         if (!parseGitHeaderLine(i, fp)) break;
     }
+    if (fp.op == FileOp::Modify && fp.oldPath != fp.newPath)
+        fail(fp.line - 1, "'diff --git' names two files (" + quote(fp.oldPath) + " and " +
+                              quote(fp.newPath) + ") but has no rename or copy line");
     if (fp.op == FileOp::Create) fp.oldPath.clear();
     if (fp.op == FileOp::Delete) fp.newPath.clear();
     if (fp.op == FileOp::Delete && fp.newMode) fp.newMode.reset();

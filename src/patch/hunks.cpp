@@ -3,6 +3,7 @@
 #include "patch/text.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace xenbuild::patch::detail {
 
@@ -38,7 +39,9 @@ Pattern makePattern(const Hunk& hunk, bool reverse) {
         if (kind != Kind::Add) p.lines.push_back(line.text);
     }
     if (!seenChange) p.suffix = p.prefix;
-    const auto start = static_cast<long>(reverse ? hunk.newStart : hunk.oldStart);
+    // Absurd header lines stay absurd but computable (no overflow below).
+    const auto start = static_cast<long>(std::min<std::size_t>(
+        reverse ? hunk.newStart : hunk.oldStart, std::numeric_limits<long>::max() - 1));
     // A pure insertion "@@ -5,0 +6,2 @@" goes after line 5.
     p.first = std::max(1L, p.lines.empty() ? start + 1 : start);
     return p;
@@ -72,7 +75,9 @@ class Matcher {
 };
 
 long Matcher::locate(long fuzz, long offset, long frozen) const {
-    const long guess = pattern_.first + offset;
+    const long guess = offset > 0 && pattern_.first > std::numeric_limits<long>::max() - offset
+                           ? std::numeric_limits<long>::max()
+                           : pattern_.first + offset;
     const long minWhere = frozen + 1;
     if (patLines_ == 0) return std::clamp(guess, minWhere, std::max(minWhere, fileLines_ + 1));
     const long context = std::max(pattern_.prefix, pattern_.suffix);
@@ -90,14 +95,15 @@ long Matcher::locate(long fuzz, long offset, long frozen) const {
         return where >= minWhere && matches(where, prefixFuzz, 0) ? where : 0;
     }
     const long maxWhere = fileLines_ - (patLines_ - suffixFuzz) + 1;
-    const long span = std::max(maxWhere - guess, guess - minWhere);
-    // Skip the distances at which both candidates are out of range (a bogus header line).
-    const long skip = std::max({0L, guess - maxWhere, minWhere - guess});
-    for (long delta = skip; delta <= span; ++delta) {
-        const long after = guess + delta;
+    // Outwards from the guess; one out of range (a bogus header line) is moved to the nearest
+    // candidate, which keeps the order in which candidates are tried.
+    const long from = std::clamp(guess, minWhere, std::max(minWhere, maxWhere));
+    const long span = std::max(maxWhere - from, from - minWhere);
+    for (long delta = 0; delta <= span; ++delta) {
+        const long after = from + delta;
         if (after >= minWhere && after <= maxWhere && matches(after, prefixFuzz, suffixFuzz))
             return after;
-        const long before = guess - delta;
+        const long before = from - delta;
         if (delta > 0 && before >= minWhere && before <= maxWhere &&
             matches(before, prefixFuzz, suffixFuzz))
             return before;

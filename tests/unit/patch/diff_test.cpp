@@ -186,6 +186,18 @@ TEST_CASE("patch::parsePatch rejects malformed patches naming the file and line"
         REQUIRE_THROWS_WITH(parsePatch("Just some text\n", "empty.patch"),
                             "empty.patch: no file changes found (not a unified diff)");
     }
+    SECTION("two names without a rename (found by tests/fuzz)") {
+        REQUIRE_THROWS_WITH(parsePatch("diff --git a/x/old.c b/x\nindex 1..2 100644\n", "r.patch"),
+                            "r.patch:1: 'diff --git' names two files ('x/old.c' and 'x') but has "
+                            "no rename or copy line");
+    }
+    SECTION("directory name (found by tests/fuzz)") {
+        REQUIRE_THROWS_WITH(parsePatch("diff --git a/x/ b/x/\n", "d.patch"),
+                            "d.patch:1: file name 'a/x/' ends with '/': only files can be patched");
+        REQUIRE_THROWS_WITH(parsePatch("--- a/x\n+++ b/dir/\n@@ -1 +1 @@\n-a\n+b\n", "d.patch"),
+                            "d.patch:2: file name 'b/dir/' ends with '/': only files can be "
+                            "patched");
+    }
     SECTION("NUL byte in a file name (found by tests/fuzz)") {
         REQUIRE_THROWS_WITH(
             parsePatch(std::string("--- /dev/null\n+++ b/new") + '\0' + ".c\n@@ -0,0 +1 @@\n+x\n",
