@@ -53,7 +53,7 @@ class Overlay {
   private:
     std::vector<StagedFile> files_;
     std::unordered_map<std::string, std::size_t> index_; // absolute path -> files_ index
-    std::unordered_set<std::string> directories_;         // parents of the existing files
+    std::unordered_set<std::string> directories_;        // parents of the existing files
 };
 
 // Applies one parsed patch of a series to the overlay, which holds the results of the earlier

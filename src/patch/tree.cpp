@@ -74,9 +74,6 @@ TreeGuard::TreeGuard(const fs::path& root) : canonicalRoot_(canonicalOrThrow(roo
 void TreeGuard::checkComponents(const std::string& relative) const {
     const fs::path rel(relative);
     if (relative.empty()) throw PatchError("empty file name in patch");
-    if (relative.back() == '/')
-        throw PatchError("refusing path " + quote(relative) + ": it names a directory, " +
-                         "patches change files");
     if (rel.is_absolute())
         throw PatchError("refusing absolute path " + quote(relative) + ": patch paths must be " +
                          "relative to the project tree");

@@ -396,7 +396,8 @@ TEST_CASE("patch::applyPatch never writes a file where a directory is or must be
 
     SECTION("a name with a trailing slash is refused") {
         CHECK_THROWS_WITH(applyText(tree, creating("tools/")),
-                          "refusing path 'tools/': it names a directory, patches change files");
+                          "test.patch:2: file name 'b/tools/' ends with '/': only files can be "
+                          "patched");
     }
     SECTION("a directory in the tree") {
         const std::string rename = "diff --git a/README b/tools\nsimilarity index 100%\n"
