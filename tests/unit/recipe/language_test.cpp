@@ -81,8 +81,7 @@ TEST_CASE("recipe conditions: every term is checked, whatever the others decide"
                                         "string"));
 }
 
-TEST_CASE("recipe conditions: a malformed '||' is a schema violation at its position",
-          "[recipe]") {
+TEST_CASE("recipe conditions: a malformed '||' is a schema violation at its position", "[recipe]") {
     for (const char* bad : {"withEFI ||", "|| withEFI", "withEFI ||| withFlask",
                             "withEFI|| withFlask", "withEFI ||withFlask", "withEFI || || withFlask",
                             "withEFI or withFlask", "withEFI || !", "(withEFI || withFlask)"}) {
@@ -119,11 +118,11 @@ TEST_CASE("recipe meta texts are assembled from the builder's fragments", "[reci
         CHECK(plain.rfind("First standard.\n\nNo flask.\n\nMaybe:\n* always\n\nXSA-462 (#462): "
                           "x86: Deadlock in vlapic_error()\nIn x86's APIC",
                           0) == 0);
-        const auto other = evaluate(set, "xen_4_17",
-                                    {{"withFlask", "true"}, {"withStubdom", "true"},
-                                     {"withEFI", "false"}},
-                                    today())
-                               .meta.longDescription;
+        const auto other =
+            evaluate(set, "xen_4_17",
+                     {{"withFlask", "true"}, {"withStubdom", "true"}, {"withEFI", "false"}},
+                     today())
+                .meta.longDescription;
         CHECK(other.rfind("First standard.\n\nFlask one.\n\nFlask two.\n\nExtras:\n* stubdom\n\n"
                           "Maybe:\n* always\n\nXSA-462",
                           0) == 0);
@@ -135,12 +134,13 @@ TEST_CASE("recipe meta texts are assembled from the builder's fragments", "[reci
                        "\"id\": \"XSA-462\", \"notApplicable\": {\"4.17\": \"test\"},");
         const auto set = RecipeSet::load(recipes);
         CHECK(evaluate(set, "xen_4_17", {}, today()).meta.longDescription == "(none)");
-        CHECK(evaluate(set, "xen_4_18", {}, today()).meta.longDescription.rfind("XSA 462\nIn x86's",
-                                                                                0) == 0);
+        CHECK(evaluate(set, "xen_4_18", {}, today())
+                  .meta.longDescription.rfind("XSA 462\nIn x86's", 0) == 0);
     }
     SECTION("the description concatenates its fragments") {
-        test::editFile(recipes / "xen/builder.json", "\" (${variant.description})\"",
-                       "{\"if\": \"withFlask\", \"value\": [\" with\", \" FLASK\"]}, \" [${branch}]\"");
+        test::editFile(
+            recipes / "xen/builder.json", "\" (${variant.description})\"",
+            "{\"if\": \"withFlask\", \"value\": [\" with\", \" FLASK\"]}, \" [${branch}]\"");
         const auto set = RecipeSet::load(recipes);
         CHECK(evaluate(set, "xen_4_18-slim", {{"withFlask", "true"}}, today()).meta.description ==
               "Xen Project Hypervisor with FLASK [4.18]");
@@ -192,9 +192,9 @@ TEST_CASE("recipe meta fragments: malformed ones are schema violations at their 
             const auto recipes = test::copyRecipes(dir.path());
             setLongDescription(recipes, c.items);
             REQUIRE_THROWS_AS(RecipeSet::load(recipes), xenbuild::ParseError);
-            REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                                Catch::StartsWith((recipes / "xen/builder.json").string() +
-                                                  c.message));
+            REQUIRE_THROWS_WITH(
+                RecipeSet::load(recipes),
+                Catch::StartsWith((recipes / "xen/builder.json").string() + c.message));
         }
     }
 }

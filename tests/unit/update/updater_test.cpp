@@ -6,6 +6,7 @@
 #include "xenbuild/util/error.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using Catch::Matchers::Contains;
 using xbtest::Upstream;
@@ -420,4 +421,37 @@ TEST_CASE("update::planUpdate updates only the branches asked for", "[update]") 
     CHECK(plan.branches[0].branch == "4.17");
     request.branches = {"4.18"};
     CHECK_THROWS_WITH(runner.plan(request), Contains("no branch '4.18'"));
+}
+
+TEST_CASE("update::planUpdate keeps the pins of sources no release pins", "[update]") {
+    // A component the recipes add (builder.json and the branch file only) that Xen's Config.mk
+    // does not name: updates keep its pin, a new branch takes the newest branch's.
+    Upstream upstream;
+    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xbtest::standardRelease(upstream, "4.20.0"));
+    upstream.seedBranch("4.19", "4.19.0");
+    auto builder = nlohmann::json::parse(upstream.readRecipe("builder.json"));
+    builder["sources"].push_back({{"name", "vgabios"},
+                                  {"url", "file:///nowhere/vgabios"},
+                                  {"stageAt", "tools/firmware/vgabios"},
+                                  {"stageAs", "tree"}});
+    xbtest::writeFile(upstream.recipes / "xen" / "builder.json", builder.dump(2));
+    auto file = branchFile(upstream, "4.19");
+    const xenbuild::recipe::SourceEntry pin{std::string(40, 'a'), "v1",
+                                            "sha256-" + std::string(43, 'B') + "="};
+    file.sources.emplace_back("vgabios", pin);
+    xenbuild::recipe::writeBranchFile(upstream.recipes / "xen" / "4.19.json", file);
+    Runner runner(upstream);
+    UpdateRequest request;
+    request.addBranches = {"4.20"};
+    runner.update(request);
+    for (const char* branch : {"4.19", "4.20"}) {
+        INFO(branch);
+        const auto updated = branchFile(upstream, branch);
+        CHECK(source(updated, "vgabios").rev == pin.rev);
+        CHECK(source(updated, "vgabios").tag == "v1");
+        CHECK(source(updated, "vgabios").hash == pin.hash);
+        CHECK(updated.sources.back().first == "vgabios");
+    }
+    CHECK(source(branchFile(upstream, "4.20"), "xen").tag == "RELEASE-4.20.0");
 }
