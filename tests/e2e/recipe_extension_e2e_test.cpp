@@ -56,8 +56,8 @@ void addVgabios(const FakeUpstream& upstream, const std::string& rev, const std:
     internal = internal.get<std::string>() + " || withInternalVGABIOS";
     for (auto& paragraph : builder["meta"]["longDescription"]) {
         if (paragraph.is_object() && paragraph.contains("heading")) {
-            paragraph["items"].push_back({{"if", "withInternalVGABIOS"},
-                                          {"value", "vgabios-xen: A fictitious VGA BIOS."}});
+            paragraph["items"].push_back(
+                {{"if", "withInternalVGABIOS"}, {"value", "vgabios-xen: A fictitious VGA BIOS."}});
         }
     }
     writeJson(dir / "builder.json", builder);
@@ -94,8 +94,8 @@ TEST_CASE("recipes: a component and a variant added by editing recipes only", "[
         const auto list = upstream.xenbuild("list");
         REQUIRE(list.status == 0);
         CHECK(list.output.find("xen_4_19-vga   4.19.0   vga") != std::string::npos);
-        const auto plan = upstream.xenbuildStdout("show xen_4_19-vga --json " +
-                                                  upstream.hostProfileArg());
+        const auto plan =
+            upstream.xenbuildStdout("show xen_4_19-vga --json " + upstream.hostProfileArg());
         REQUIRE(plan.status == 0);
         const auto json = nlohmann::json::parse(plan.output);
         CHECK(json["stagingOrder"] == nlohmann::json::array({"xen", "vgabios"}));
@@ -108,9 +108,10 @@ TEST_CASE("recipes: a component and a variant added by editing recipes only", "[
               "Xen Project Hypervisor and related components (With a VGA BIOS)");
         const auto text = json["meta"]["longDescription"].get<std::string>();
         CHECK(text.rfind("The slim variant with the fictitious VGA BIOS built in.\n\n", 0) == 0);
-        CHECK(text.find("Includes:\n* xen.efi: The Xen Project's EFI binary, available on the "
-                        "boot output of this package.\n* vgabios-xen: A fictitious VGA BIOS.\n\n") !=
-              std::string::npos);
+        CHECK(
+            text.find("Includes:\n* xen.efi: The Xen Project's EFI binary, available on the "
+                      "boot output of this package.\n* vgabios-xen: A fictitious VGA BIOS.\n\n") !=
+            std::string::npos);
         // The packages that do not build it keep their plans and texts.
         CHECK(upstream.xenbuildStdout("eval xen_4_19.hash " + upstream.hostProfileArg()).output ==
               before.output);
