@@ -7,6 +7,7 @@
 #include "xenbuild/build/builder.hpp"
 #include "xenbuild/build/pe.hpp"
 #include "xenbuild/fetch/prefetch.hpp"
+#include "xenbuild/patch/series.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
@@ -94,32 +95,34 @@ class FetchFaultPoints final : public util::ProgressObserver {
 };
 
 // Prefetches what the plan pins, except sources replaced by an override.
-std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::Store& store,
-                                         const BuildOptions& options,
-                                         util::ProgressObserver& observer) {
+patch::SeriesTrees prefetch(const recipe::BuildPlan& plan, store::Store& store,
+                            const BuildOptions& options, util::ProgressObserver& observer) {
     recipe::BuildPlan pinned = plan;
     std::erase_if(pinned.sources, [&](const recipe::SourcePin& source) {
         return options.sourceOverrides.count(source.name) != 0;
     });
-    std::map<std::string, fs::path> fetched;
+    patch::SeriesTrees fetched;
     FetchFaultPoints points(observer);
-    for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, points).items) {
-        fetched[item.role + ":" + item.name] = item.path;
-    }
+    const auto result = fetch::prefetchPlan(pinned, store, options.fetch, points);
+    for (const auto& source : pinned.sources)
+        fetched.projects[source.name] = result.sourcePath(source.name);
+    for (const auto& ref : pinned.patches)
+        fetched.patchFiles[ref.id] = result.patchPath(ref.id);
     for (const auto& [name, dir] : options.sourceOverrides)
-        fetched["source:" + name] = dir;
+        fetched.projects[name] = dir;
     return fetched;
 }
 
 // Stages every source; returns project name -> its root in the build directory. Tarball
 // sources are staged as trees first (so patches can apply) and packed by packTarballs().
 std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths& paths,
-                                      const std::map<std::string, fs::path>& fetched) {
+                                      const patch::SeriesTrees& fetched) {
     std::map<std::string, fs::path> roots;
     for (const auto& source : plan.sources) {
-        const fs::path from = fetched.at("source:" + source.name);
-        fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
-                                                  : confinedStagePath(paths.srcDir, source);
+        const fs::path from = fetched.projects.at(source.name);
+        fs::path to = source.stageAs == recipe::StageAs::Tarball
+                          ? paths.buildDir / ("tarball-" + source.name)
+                          : confinedStagePath(paths.srcDir, source);
         if (&source != &plan.sources.front() && to == paths.srcDir) {
             throw BuildError("source " + quote(source.name) + " has no staging location");
         }
@@ -139,7 +142,7 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
 void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
                   const std::map<std::string, fs::path>& roots) {
     for (const auto& source : plan.sources) {
-        if (source.stageAs != "tarball") continue;
+        if (source.stageAs != recipe::StageAs::Tarball) continue;
         const fs::path file = confinedStagePath(paths.srcDir, source);
         detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
         detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
@@ -148,17 +151,10 @@ void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
 
 std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
                                              const std::map<std::string, fs::path>& roots,
-                                             const std::map<std::string, fs::path>& fetched,
+                                             const patch::SeriesTrees& fetched,
                                              bool skipInapplicable, BuildResult& result) {
-    std::vector<patch::PatchJob> jobs;
-    for (const auto& ref : plan.patches) {
-        const auto root = roots.find(ref.project);
-        if (root == roots.end()) {
-            throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
-                             ", which this build does not stage");
-        }
-        jobs.push_back({ref.id, fetched.at("patch:" + ref.id), root->second, ref.fuzz});
-    }
+    const auto jobs =
+        patch::patchSeries(plan, {.projects = roots, .patchFiles = fetched.patchFiles});
     patch::SeriesOptions options;
     options.stopAtFailure = !skipInapplicable;
     auto reports = patch::applySeries(jobs, options);

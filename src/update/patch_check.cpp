@@ -14,21 +14,15 @@ void checkUpstreamPatches(const recipe::RecipeSet& set, const recipe::BranchFile
     where.projects = trees;
     for (const recipe::PatchInfo* info : set.patchesFor(branch.branch)) {
         if (trees.count(info->project) == 0) continue;
-        fetch::UrlRequest request{fetch::urlBaseName(info->url),
-                                  info->url,
-                                  util::Hash::parse(info->sha256),
-                                  false,
-                                  true,
-                                  false,
-                                  ""};
+        const fetch::UrlRequest request{.name = fetch::urlBaseName(info->url),
+                                        .url = info->url,
+                                        .hash = util::Hash::parse(info->sha256)};
         where.patchFiles[info->id] =
             fetch::fetchUrl(context.store, request, context.options, context.observer).path;
         const auto fuzz = info->fuzz.find(branch.branch);
-        recipe::PatchRef ref;
-        ref.id = info->id;
-        ref.project = info->project;
-        ref.fuzz = fuzz == info->fuzz.end() ? 0U : fuzz->second;
-        series.push_back(ref);
+        series.push_back({.id = info->id,
+                          .project = info->project,
+                          .fuzz = fuzz == info->fuzz.end() ? 0U : fuzz->second});
     }
     if (series.empty()) return;
     patch::SeriesOptions options;

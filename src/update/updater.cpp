@@ -13,12 +13,11 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/update/xsa_import.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <map>
 #include <set>
 
@@ -29,15 +28,6 @@ namespace xenbuild::update {
 using detail::VerifiedRelease;
 
 namespace {
-
-std::string currentDate() {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    const std::chrono::year_month_day ymd{today};
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return text;
-}
 
 // Shared state of one planning run: caches per URL so each remote is asked once.
 class Planner {
@@ -109,7 +99,8 @@ std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) c
 }
 
 fetch::FetchResult Planner::prefetch(const recipe::SourceSpec& source, const std::string& rev) {
-    fetch::GitRequest git{source.name, source.url, rev, std::nullopt, source.submodules, false, ""};
+    const fetch::GitRequest git{
+        .name = source.name, .url = source.url, .rev = rev, .submodules = source.submodules};
     return fetch::fetchGit(context_.store, git, context_.options, context_.observer);
 }
 
@@ -148,7 +139,7 @@ void Planner::updateComponents(const recipe::RecipeSet& set, const VerifiedRelea
         const recipe::SourceSpec* spec = set.source(pin.component);
         if (spec == nullptr) continue; // e.g. minios: not a recipe source
         auto& source = pinOf(set, branch, pin.component);
-        ComponentChange change{pin.component, source.rev, "", source.tag, "", false};
+        ComponentChange change{.name = pin.component, .oldRev = source.rev, .oldTag = source.tag};
         withContext("while resolving " + quote(pin.component) + " (" + pin.where + " of " +
                         quote(release.release.tag) + ")",
                     [&] {
@@ -234,7 +225,7 @@ std::optional<std::string> readIfExists(const fs::path& path) {
 
 UpdatePlan Planner::run() {
     const auto set = recipe::RecipeSet::load(request_.recipesDir);
-    const std::string today = request_.today.empty() ? currentDate() : request_.today;
+    const auto today = request_.today.value_or(util::currentDate());
     std::map<std::string, recipe::BranchFile> result;
     for (const auto& [name, branch] : set.branches())
         result[name] = branch;
@@ -269,25 +260,32 @@ UpdatePlan Planner::run() {
     const fs::path dir = set.directory();
     for (auto& [name, branch] : result) {
         const fs::path path = dir / (name + ".json");
-        FileChange change{path, readIfExists(path), recipe::renderBranchJson(branch)};
+        FileChange change{.path = path,
+                          .oldText = readIfExists(path),
+                          .newText = recipe::renderBranchJson(branch)};
         if (change.oldText != change.newText) plan.files.push_back(std::move(change));
     }
     for (const auto& report : plan.branches) {
         if (!report.removed) continue;
         const fs::path path = dir / (report.branch + ".json");
-        plan.files.push_back({path, readIfExists(path), std::nullopt});
+        plan.files.push_back(
+            {.path = path, .oldText = readIfExists(path), .newText = std::nullopt});
     }
     // Patches contained in a release are marked not applicable to its branch (--drop-applied).
     std::vector<NotApplicableMark> marks;
     for (const auto& report : plan.branches) {
         for (const auto& id : report.dropped)
-            marks.push_back({id, report.branch, "already contained in " + report.newVersion});
+            marks.push_back({.id = id,
+                             .branch = report.branch,
+                             .reason = "already contained in " + report.newVersion});
     }
     if (!marks.empty()) {
         const fs::path path = dir / "patches.json";
         const auto oldText = readIfExists(path);
         plan.files.push_back(
-            {path, oldText, withNotApplicable(oldText.value_or(""), path.string(), marks)});
+            {.path = path,
+             .oldText = oldText,
+             .newText = withNotApplicable(oldText.value_or(""), path.string(), marks)});
     }
     return plan;
 }

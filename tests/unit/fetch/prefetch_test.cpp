@@ -43,16 +43,19 @@ recipe::BuildPlan makePlan(const GitFixture& repo, const std::string& patchUrl) 
     recipe::BuildPlan plan;
     plan.name = "xen_4_19";
     plan.hash = util::sha256("plan");
-    plan.sources.push_back({"xen", repo.main.string(), repo.v1, "v1.0",
-                            util::Hash::parse(repo.expectedHash(repo.v1, true)), true, "", "tree"});
-    plan.sources.push_back(
-        {"sub", "file://" + repo.sub.string(), "master", "", subHash(repo), false, "sub", "tree"});
-    recipe::PatchRef ref;
-    ref.id = "XSA-1";
-    ref.project = "xen";
-    ref.url = patchUrl;
-    ref.sha256 = util::sha256(patchText);
-    plan.patches.push_back(ref);
+    plan.sources.push_back({.name = "xen",
+                            .url = repo.main.string(),
+                            .rev = repo.v1,
+                            .tag = "v1.0",
+                            .hash = util::Hash::parse(repo.expectedHash(repo.v1, true)),
+                            .submodules = true});
+    plan.sources.push_back({.name = "sub",
+                            .url = "file://" + repo.sub.string(),
+                            .rev = "master",
+                            .hash = subHash(repo),
+                            .stageAt = "sub"});
+    plan.patches.push_back(
+        {.id = "XSA-1", .project = "xen", .url = patchUrl, .sha256 = util::sha256(patchText)});
     return plan;
 }
 
@@ -74,7 +77,7 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
     CHECK(first.items[0].name == "xen");
     CHECK(first.items[0].rev == repo.v1);
     CHECK(first.items[1].name == "sub");
-    CHECK(first.items[2].role == "patch");
+    CHECK(first.items[2].role == recipe::InputRole::Patch);
     for (const auto& item : first.items)
         CHECK_FALSE(item.fromStore);
     CHECK(events.count(util::ProgressEvent::Kind::Started) == 3);
