@@ -1,10 +1,10 @@
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 
 #include "checks.hpp"
 #include "install_layout.hpp"
 #include "record.hpp"
 #include "stage.hpp"
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/pe.hpp"
 #include "xenbuild/fetch/prefetch.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
@@ -17,7 +17,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 using Event = util::ProgressEvent;
 
@@ -141,9 +141,9 @@ std::optional<BuildResult> Builder::lastResult(const recipe::BuildPlan& plan) co
     return detail::readRecord(store_, buildKey(plan));
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 void linkResults(const BuildResult& result, const fs::path& base, store::Store& store) {
     for (const auto& output : result.outputs) {
@@ -160,4 +160,4 @@ void linkResults(const BuildResult& result, const fs::path& base, store::Store& 
     }
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

@@ -3,8 +3,8 @@
 
 #include "checks.hpp"
 #include "record.hpp"
-#include "xenbuild/build/builder.hpp"
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/pe.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
@@ -15,7 +15,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 using Event = util::ProgressEvent;
 
@@ -179,4 +179,4 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
     store::commitOutputs(store_, commits, key);
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

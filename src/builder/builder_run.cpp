@@ -4,8 +4,8 @@
 #include "install_layout.hpp"
 #include "record.hpp"
 #include "stage.hpp"
-#include "xenbuild/build/builder.hpp"
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/pe.hpp"
 #include "xenbuild/fetch/prefetch.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 using Event = util::ProgressEvent;
 
@@ -263,4 +263,4 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     return result;
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

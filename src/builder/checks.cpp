@@ -1,8 +1,8 @@
 #include "checks.hpp"
 
-#include "xenbuild/build/pe.hpp"
-#include "xenbuild/build/toolchain.hpp"
-#include "xenbuild/build/xen_version.hpp"
+#include "xenbuild/builder/pe.hpp"
+#include "xenbuild/builder/toolchain.hpp"
+#include "xenbuild/builder/xen_version.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/process.hpp"
 
@@ -10,7 +10,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 namespace {
 
@@ -133,4 +133,4 @@ CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {
                      " (known: pe32plus, pkg-config, hypervisor-version)");
 }
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

@@ -2,13 +2,13 @@
 // The post-install checks a plan declares, run on the staged outputs before they enter the
 // store: a failing check fails the build.
 
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 
 #include <filesystem>
 #include <map>
 #include <string>
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 struct CheckContext {
     // Output name -> where it is staged now, and where it will live in the store (the paths
@@ -26,4 +26,4 @@ std::string substituteOutputs(const std::string& text,
 // kind it does not know.
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context);
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

@@ -4,7 +4,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 namespace {
 
@@ -82,4 +82,4 @@ std::vector<std::string> splitInstallRoot(const fs::path& installRoot,
     return extras;
 }
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 // `finalPaths`: output name -> its store path (the prefix configure was given).
 // `staged`: output name -> an empty, not yet existing directory to fill.
@@ -23,4 +23,4 @@ splitInstallRoot(const std::filesystem::path& installRoot,
 // BuildError when a non-directory exists on both sides.
 void mergeMove(const std::filesystem::path& from, const std::filesystem::path& to);
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

@@ -1,4 +1,4 @@
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/pe.hpp"
 
 #include "xenbuild/util/error.hpp"
 
@@ -8,7 +8,7 @@
 #include <optional>
 #include <sstream>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 namespace {
 
@@ -151,4 +151,4 @@ void requirePeLinker(const std::string& ld, const util::Environment& env) {
     }
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

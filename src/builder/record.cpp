@@ -7,7 +7,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 const OutputInfo* BuildResult::output(const std::string& name) const {
     for (const auto& info : outputs) {
@@ -132,4 +132,4 @@ bool outputsPresent(const store::Store& store, const BuildResult& result) {
 }
 
 } // namespace detail
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

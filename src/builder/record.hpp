@@ -3,13 +3,13 @@
 // patches, log, sandbox mode); <store>/logs/<key>.log is its full log. A record is written
 // last, after the outputs are in the store, so its presence means the build completed.
 
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 std::string outputName(const recipe::BuildPlan& plan, const std::string& output);
 
@@ -29,4 +29,4 @@ bool outputsPresent(const store::Store& store, const BuildResult& result);
 
 BuildResult resultFromJson(const nlohmann::json& json);
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

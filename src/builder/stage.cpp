@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 namespace {
 
@@ -272,4 +272,4 @@ void writeTarball(const fs::path& dir, const std::string& prefix, const fs::path
     check(a.get(), archive_write_close(a.get()), file);
 }
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

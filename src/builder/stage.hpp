@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-namespace xenbuild::build::detail {
+namespace xenbuild::builder::detail {
 
 // Copies the tree at `from` (a read-only store entry or a user's directory) to `to`, which must
 // not exist (its parent must): directories, regular files (owner-writable, permission bits
@@ -29,4 +29,4 @@ void createDirectoriesWithin(const std::filesystem::path& root,
 void writeTarball(const std::filesystem::path& dir, const std::string& prefix,
                   const std::filesystem::path& file, std::int64_t mtime);
 
-} // namespace xenbuild::build::detail
+} // namespace xenbuild::builder::detail

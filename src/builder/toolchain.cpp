@@ -1,11 +1,11 @@
-#include "xenbuild/build/toolchain.hpp"
+#include "xenbuild/builder/toolchain.hpp"
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/process.hpp"
 
 #include <chrono>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 namespace {
 
@@ -63,4 +63,4 @@ Toolchain identifyToolchain() {
     return toolchain;
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

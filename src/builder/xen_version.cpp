@@ -1,4 +1,4 @@
-#include "xenbuild/build/xen_version.hpp"
+#include "xenbuild/builder/xen_version.hpp"
 
 #include "xenbuild/util/error.hpp"
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 namespace {
 
@@ -118,4 +118,4 @@ std::optional<std::string> hypervisorVersion(const std::filesystem::path& path) 
     return findXenVersion(gzip ? gunzipImpl(path) : head);
 }
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

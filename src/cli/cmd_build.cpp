@@ -5,7 +5,7 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/source_overrides.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
 
@@ -44,9 +44,9 @@ struct BuildArgs {
     bool check = false;
 };
 
-build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
-                                 const std::atomic<bool>& cancel) {
-    build::BuildOptions options;
+builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
+                                   const std::atomic<bool>& cancel) {
+    builder::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
     options.rebuild = args.rebuild;
@@ -62,7 +62,7 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
     return options;
 }
 
-void printResult(const build::BuildResult& result) {
+void printResult(const builder::BuildResult& result) {
     std::cout << result.plan << (result.cached ? " (cached)" : "") << '\n';
     for (const auto& output : result.outputs) {
         std::cout << "  " << output.name << ": " << output.path.string() << '\n';
@@ -93,9 +93,9 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     BuildView view(global, makeProgressView(global));
     // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
     util::InterruptGuard interrupt;
-    build::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
+    builder::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
-    std::vector<std::optional<build::BuildResult>> results(plans.size());
+    std::vector<std::optional<builder::BuildResult>> results(plans.size());
     std::vector<std::exception_ptr> errors(plans.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
@@ -122,7 +122,7 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
         if (!args.outLink.empty()) {
             const std::string base =
                 plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
-            build::linkResults(*results[i], base, store);
+            builder::linkResults(*results[i], base, store);
         }
         if (args.json)
             json.push_back(results[i]->toJson());

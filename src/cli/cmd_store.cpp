@@ -3,7 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -166,7 +166,7 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
     auto store = openStore(global);
     auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
     util::NullProgress quiet;
-    build::Builder builder(store, *sandbox, {}, quiet);
+    builder::Builder builder(store, *sandbox, {}, quiet);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& entry : store::planEntries(plan, store)) {
         out.push_back({{"role", entry.role},

@@ -6,7 +6,7 @@
 #include "cli/recipe_options.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
 
@@ -75,16 +75,16 @@ boot::Dom0Kernel dom0Kernel(const TestArgs& args, const recipe::RecipeSet& set,
     return dom0;
 }
 
-build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
-                               store::Store& store, const recipe::BuildPlan& plan) {
-    build::BuildOptions options;
+builder::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
+                                 store::Store& store, const recipe::BuildPlan& plan) {
+    builder::BuildOptions options;
     options.sourceOverrides = parseSourceOverrides(args.overrides);
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
     options.fetch = fetchOptions(global);
     auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
     util::NullProgress quiet;
-    const build::Builder builder(store, *sandbox, options, quiet);
+    const builder::Builder builder(store, *sandbox, options, quiet);
     auto result = builder.lastResult(plan);
     const std::string hint = "; run `xenbuild build " + args.package +
                              "` first (with the same --arg, --host-profile, "

@@ -9,7 +9,7 @@
 // <build>/dist/install/<output path> (DESTDIR); only complete, checked outputs are moved into
 // the store, atomically.
 
-#include "xenbuild/build/toolchain.hpp"
+#include "xenbuild/builder/toolchain.hpp"
 #include "xenbuild/fetch/options.hpp"
 #include "xenbuild/patch/apply.hpp"
 #include "xenbuild/recipe/plan.hpp"
@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 struct BuildOptions {
     unsigned cores = 0;      // make -jN; 0: the number of online CPUs
@@ -139,4 +139,4 @@ std::filesystem::path latestLogPath(const store::Store& store, const std::string
 // them as gc roots of the store.
 void linkResults(const BuildResult& result, const std::filesystem::path& base, store::Store& store);
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

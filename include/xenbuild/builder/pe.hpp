@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 // What the headers of a file say. A file that is not PE at all yields isPe == false.
 struct PeImage {
@@ -44,4 +44,4 @@ PeLinker probePeLinker(const std::string& ld, const util::Environment& env);
 // Throws BuildError naming the package to install when `ld` cannot link xen.efi.
 void requirePeLinker(const std::string& ld, const util::Environment& env);
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

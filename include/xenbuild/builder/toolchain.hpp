@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 struct Toolchain {
     std::map<std::string, std::string> versions; // "cc" -> "cc (Debian 12.2.0-14) 12.2.0"
@@ -26,4 +26,4 @@ inline constexpr const char* kBuildPath = "/usr/bin:/bin:/usr/sbin:/sbin";
 // when one is missing.
 Toolchain identifyToolchain();
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

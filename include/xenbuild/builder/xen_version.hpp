@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace xenbuild::build {
+namespace xenbuild::builder {
 
 // The first version found in a hypervisor image's bytes ("4.17.5", "4.19.1-pre"), if any.
 std::optional<std::string> findXenVersion(std::string_view image);
@@ -22,4 +22,4 @@ std::optional<std::string> hypervisorVersion(const std::filesystem::path& path);
 // The decompressed content of the gzip file `path` (xen.gz). Throws BuildError if corrupt.
 std::string gunzipFile(const std::filesystem::path& path);
 
-} // namespace xenbuild::build
+} // namespace xenbuild::builder

@@ -1,10 +1,10 @@
 // Build records: what a cached result reports must be what the build saw.
 
-#include "build/record.hpp"
+#include "builder/record.hpp"
 
 #include <catch2/catch.hpp>
 
-using namespace xenbuild::build;
+using namespace xenbuild::builder;
 
 TEST_CASE("build record keeps each patch's status for cached results", "[build]") {
     BuildResult built;

@@ -2,7 +2,7 @@
 // destination; the iPXE tarball holds the same tree. The fixture (tests/data/make-link-tree.sh)
 // has every tree feature the real upstreams have, plus hostile links.
 
-#include "build/stage.hpp"
+#include "builder/stage.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -73,11 +73,11 @@ void makeSocket(const fs::path& path) {
 
 } // namespace
 
-TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build][stage]") {
+TEST_CASE("builder::copyTree copies every entry exactly, links as links", "[build][stage]") {
     Layout layout;
     const auto before = layout.everythingBut(layout.build / "xen");
     const fs::path staged = layout.build / "xen";
-    build::detail::copyTree(layout.src, staged);
+    builder::detail::copyTree(layout.src, staged);
 
     xbtest::requireSameTree(layout.src, staged);
     // Nothing was created or changed outside the destination (the ../.. links and evil -> /etc
@@ -106,7 +106,7 @@ TEST_CASE("build::copyTree copies every entry exactly, links as links", "[build]
     }
 }
 
-TEST_CASE("build::copyTree stages a read-only store entry exactly", "[build][stage]") {
+TEST_CASE("builder::copyTree stages a read-only store entry exactly", "[build][stage]") {
     Layout layout;
     auto store = store::Store::open(layout.tmp / "store", {false});
     store::AddRequest request;
@@ -118,7 +118,7 @@ TEST_CASE("build::copyTree stages a read-only store entry exactly", "[build][sta
         return std::string();
     });
     const auto before = layout.everythingBut(layout.build / "xen");
-    build::detail::copyTree(entry.path, layout.build / "xen");
+    builder::detail::copyTree(entry.path, layout.build / "xen");
     xbtest::requireSameTree(entry.path, layout.build / "xen");
     xbtest::requireSameTree(layout.src, layout.build / "xen");
     REQUIRE(layout.everythingBut(layout.build / "xen") == before);
@@ -127,30 +127,30 @@ TEST_CASE("build::copyTree stages a read-only store entry exactly", "[build][sta
     REQUIRE((modeOf(layout.build / "xen/xen/arch/riscv/configs/tiny64_defconfig") & 0200) != 0);
 }
 
-TEST_CASE("build::copyTree never writes through a link at the destination", "[build][stage]") {
+TEST_CASE("builder::copyTree never writes through a link at the destination", "[build][stage]") {
     Layout layout;
     const fs::path staged = layout.build / "xen";
     fs::create_directory_symlink(layout.outside, staged);
     const auto before = xbtest::listTree(layout.outside);
-    REQUIRE_THROWS_WITH(build::detail::copyTree(layout.src, staged),
+    REQUIRE_THROWS_WITH(builder::detail::copyTree(layout.src, staged),
                         "cannot create directory '" + staged.string() + "': File exists");
     REQUIRE(xbtest::listTree(layout.outside) == before);
 }
 
-TEST_CASE("build::copyTree skips .git entries of an override", "[build][stage]") {
+TEST_CASE("builder::copyTree skips .git entries of an override", "[build][stage]") {
     TempDir tmp;
     xbtest::writeFile(tmp / "src/README", "readme\n");
     xbtest::writeFile(tmp / "src/.git/HEAD", "ref: refs/heads/main\n");
     xbtest::writeFile(tmp / "src/sub/.git", "gitdir: ../../.git/modules/sub\n");
     xbtest::writeFile(tmp / "src/sub/file", "file\n");
-    build::detail::copyTree(tmp / "src", tmp / "dst");
+    builder::detail::copyTree(tmp / "src", tmp / "dst");
     REQUIRE(xbtest::listTree(tmp / "dst") ==
             TreeListing{{"README", "f - " + util::sha256("readme\n").hex()},
                         {"sub", "d"},
                         {"sub/file", "f - " + util::sha256("file\n").hex()}});
 }
 
-TEST_CASE("build::copyTree refuses FIFOs, sockets and devices, naming them", "[build][stage]") {
+TEST_CASE("builder::copyTree refuses FIFOs, sockets and devices, naming them", "[build][stage]") {
     TempDir tmp;
     xbtest::writeFile(tmp / "src/README", "readme\n");
     fs::create_directories(tmp / "src/dir");
@@ -158,13 +158,13 @@ TEST_CASE("build::copyTree refuses FIFOs, sockets and devices, naming them", "[b
         "; a source tree may hold only directories, regular files and symbolic links";
     SECTION("FIFO") {
         REQUIRE(::mkfifo((tmp / "src/dir/pipe").c_str(), 0644) == 0);
-        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+        REQUIRE_THROWS_WITH(builder::detail::copyTree(tmp / "src", tmp / "dst"),
                             "cannot stage '" + (tmp / "src/dir/pipe").string() +
                                 "': it is a named pipe (FIFO)" + rule);
     }
     SECTION("socket") {
         makeSocket(tmp / "src/dir/sock");
-        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+        REQUIRE_THROWS_WITH(builder::detail::copyTree(tmp / "src", tmp / "dst"),
                             "cannot stage '" + (tmp / "src/dir/sock").string() +
                                 "': it is a socket" + rule);
     }
@@ -173,40 +173,40 @@ TEST_CASE("build::copyTree refuses FIFOs, sockets and devices, naming them", "[b
             WARN("cannot make a device node here (not root): device case not checked");
             return;
         }
-        REQUIRE_THROWS_WITH(build::detail::copyTree(tmp / "src", tmp / "dst"),
+        REQUIRE_THROWS_WITH(builder::detail::copyTree(tmp / "src", tmp / "dst"),
                             "cannot stage '" + (tmp / "src/dir/null").string() +
                                 "': it is a character device" + rule);
     }
 }
 
-TEST_CASE("build::createDirectoriesWithin never passes through a link", "[build][stage]") {
+TEST_CASE("builder::createDirectoriesWithin never passes through a link", "[build][stage]") {
     Layout layout;
     const fs::path tree = layout.build / "xen";
-    build::detail::copyTree(layout.src, tree);
+    builder::detail::copyTree(layout.src, tree);
     const auto before = layout.everythingBut(tree);
 
-    build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir");
+    builder::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir");
     REQUIRE(fs::is_directory(fs::symlink_status(tree / "tools/firmware/seabios-dir")));
-    build::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir"); // exists: fine
+    builder::detail::createDirectoriesWithin(tree, "tools/firmware/seabios-dir"); // exists: fine
 
     SECTION("a link in the tree") {
         REQUIRE_THROWS_WITH(
-            build::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
+            builder::detail::createDirectoriesWithin(tree, "tools/escape-up/seabios-dir"),
             "cannot stage at 'tools/escape-up/seabios-dir': '" +
                 (tree / "tools/escape-up").string() +
                 "' is a symbolic link, and staging never writes through links");
-        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "evil/x"),
+        REQUIRE_THROWS_WITH(builder::detail::createDirectoriesWithin(tree, "evil/x"),
                             "cannot stage at 'evil/x': '" + (tree / "evil").string() +
                                 "' is a symbolic link, and staging never writes through links");
     }
     SECTION("a file in the way") {
-        REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, "scripts/run.sh/x"),
+        REQUIRE_THROWS_WITH(builder::detail::createDirectoriesWithin(tree, "scripts/run.sh/x"),
                             "cannot stage at 'scripts/run.sh/x': '" +
                                 (tree / "scripts/run.sh").string() + "' is not a directory");
     }
     SECTION("a path leaving the tree") {
         for (const std::string bad : {"../../victim", "tools/../../x", "/tmp/x"}) {
-            REQUIRE_THROWS_WITH(build::detail::createDirectoriesWithin(tree, bad),
+            REQUIRE_THROWS_WITH(builder::detail::createDirectoriesWithin(tree, bad),
                                 "cannot stage at '" + bad +
                                     "': the location must be a relative path inside the tree");
         }
@@ -214,12 +214,12 @@ TEST_CASE("build::createDirectoriesWithin never passes through a link", "[build]
     REQUIRE(layout.everythingBut(tree) == before);
 }
 
-TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]") {
+TEST_CASE("builder::writeTarball packs links as symlink members", "[build][stage]") {
     Layout layout;
     const fs::path staged = layout.build / "tarball-ipxe";
-    build::detail::copyTree(layout.src, staged);
+    builder::detail::copyTree(layout.src, staged);
     const fs::path file = layout.tmp / "ipxe.tar.gz";
-    build::detail::writeTarball(staged, "ipxe", file, 1700000000);
+    builder::detail::writeTarball(staged, "ipxe", file, 1700000000);
 
     const auto members = xbtest::requireTarballOf(file, "ipxe", layout.src, 1700000000);
 
@@ -239,18 +239,18 @@ TEST_CASE("build::writeTarball packs links as symlink members", "[build][stage]"
     }
     SECTION("reproducibly") {
         const fs::path again = layout.tmp / "again.tar.gz";
-        build::detail::writeTarball(staged, "ipxe", again, 1700000000);
+        builder::detail::writeTarball(staged, "ipxe", again, 1700000000);
         REQUIRE(util::sha256File(again).hex() == util::sha256File(file).hex());
     }
 }
 
-TEST_CASE("build::writeTarball never writes through a link", "[build][stage]") {
+TEST_CASE("builder::writeTarball never writes through a link", "[build][stage]") {
     Layout layout;
     const fs::path staged = layout.build / "tarball-ipxe";
-    build::detail::copyTree(layout.src, staged);
+    builder::detail::copyTree(layout.src, staged);
     const fs::path file = layout.build / "ipxe.tar.gz";
     fs::create_symlink(layout.outside / "file", file);
-    REQUIRE_THROWS_WITH(build::detail::writeTarball(staged, "ipxe", file, 0),
+    REQUIRE_THROWS_WITH(builder::detail::writeTarball(staged, "ipxe", file, 0),
                         "cannot create tarball '" + file.string() +
                             "': Too many levels of symbolic links");
     REQUIRE(xbtest::trim(xbtest::runOk(
