@@ -1,17 +1,8 @@
 #include "xenbuild/builder/builder.hpp"
 
-#include "checks.hpp"
-#include "install_layout.hpp"
-#include "record.hpp"
-#include "stage.hpp"
-#include "xenbuild/builder/pe.hpp"
-#include "xenbuild/fetch/prefetch.hpp"
 #include "xenbuild/store/lock.hpp"
-#include "xenbuild/store/nar.hpp"
-#include "xenbuild/store/outputs.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
-#include "xenbuild/util/log.hpp"
 
 #include <thread>
 
@@ -21,16 +12,14 @@ namespace xenbuild::builder {
 
 using Event = util::ProgressEvent;
 
-std::string detail::outputName(const recipe::BuildPlan& plan, const std::string& output) {
-    const std::string base = plan.pname + "-" + plan.version;
-    return output == "out" ? base : base + "-" + output;
-}
-
 namespace {
 
-unsigned defaultCores() {
-    const unsigned found = std::thread::hardware_concurrency();
-    return found == 0 ? 1 : found;
+BuildOptions withDefaults(BuildOptions options) {
+    if (options.cores == 0) {
+        const unsigned found = std::thread::hardware_concurrency();
+        options.cores = found == 0 ? 1 : found;
+    }
+    return options;
 }
 
 // The build's lock, held from before the cache check and staging until the outputs are
@@ -50,79 +39,49 @@ store::FileLock lockBuild(store::Store& store, const std::string& planName, cons
 
 Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions options,
                  util::ProgressObserver& observer)
-    : store_(store), sandbox_(sandbox), options_(std::move(options)), observer_(observer),
-      toolchain_(identifyToolchain()) {
-    for (const auto& [name, dir] : options_.sourceOverrides) {
-        if (!fs::is_directory(dir)) {
-            throw UsageError("--override-source " + name + "=" + quote(dir.string()) +
-                             ": not a directory");
-        }
-        overrideHashes_[name] = store::narHash(dir);
-    }
-    if (options_.cores == 0) options_.cores = defaultCores();
-}
+    : Builder(store, sandbox, std::make_unique<StoreFetcher>(store, options.fetch), nullptr,
+              identifyToolchain(), options, observer, std::chrono::seconds(1)) {}
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
+                 Toolchain toolchain, BuildOptions options, util::ProgressObserver& observer,
+                 std::chrono::milliseconds progressTick)
+    : Builder(store, sandbox, nullptr, &fetcher, std::move(toolchain), std::move(options), observer,
+              progressTick) {}
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox,
+                 std::unique_ptr<Fetcher> ownFetcher, Fetcher* fetcher, Toolchain toolchain,
+                 BuildOptions options, util::ProgressObserver& observer,
+                 std::chrono::milliseconds progressTick)
+    : store_(store), options_(withDefaults(std::move(options))), observer_(observer),
+      ownFetcher_(std::move(ownFetcher)), toolchain_(std::move(toolchain)),
+      keyInputs_(keyInputs(store, options_)), index_(store),
+      executor_(store, sandbox, fetcher != nullptr ? *fetcher : *ownFetcher_, options_, observer,
+                progressTick) {}
 
 std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
-    util::Sha256 hasher;
-    // The store directory is part of the key: outputs embed their own store paths (configure
-    // prefixes), so the same plan built for another store is a different output.
-    hasher.update("xenbuild-build-v1\nstore=" + store_.dir().string() +
-                  "\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain_.hash.sri() + "\n");
-    for (const auto& [name, hash] : overrideHashes_) {
-        hasher.update("override " + name + "=" + hash.sri() + "\n");
-    }
-    if (options_.skipInapplicablePatches) hasher.update("skip-inapplicable-patches\n");
-    for (const auto& id : options_.excludedPatches)
-        hasher.update("exclude-patch " + id + "\n");
-    return hasher.finish().nix32();
+    return builder::buildKey(plan, toolchain_.hash, keyInputs_);
 }
 
 std::vector<OutputInfo> Builder::outputPaths(const recipe::BuildPlan& plan) const {
-    const std::string key = buildKey(plan);
-    std::vector<OutputInfo> outputs;
-    for (const auto& output : plan.outputs) {
-        outputs.push_back(
-            {output, store_.pathOf(store::outputId(key, detail::outputName(plan, output)))});
-    }
-    return outputs;
-}
-
-recipe::BuildPlan Builder::effectivePlan(const recipe::BuildPlan& plan) const {
-    recipe::BuildPlan effective = plan;
-    for (const auto& id : options_.excludedPatches) {
-        if (id == "all") {
-            std::erase_if(effective.patches, [](const recipe::PatchRef& p) { return !p.local; });
-            continue;
-        }
-        const auto before = effective.patches.size();
-        std::erase_if(effective.patches, [&](const recipe::PatchRef& p) { return p.id == id; });
-        if (effective.patches.size() == before) {
-            std::string known;
-            for (const auto& p : plan.patches)
-                known += (known.empty() ? "" : ", ") + p.id;
-            throw UsageError(
-                "--exclude-patch " + quote(id) + ": " + quote(plan.name) +
-                " has no such patch (its patches: " + (known.empty() ? "none" : known) + ")");
-        }
-    }
-    return effective;
+    return index_.outputPaths(plan, buildKey(plan));
 }
 
 BuildResult Builder::build(const recipe::BuildPlan& requested) {
-    const recipe::BuildPlan plan = effectivePlan(requested);
-    const std::string key = buildKey(plan);
+    const recipe::BuildPlan plan = effectivePlan(requested, options_.excludedPatches);
+    const BuildKeys keys{buildKey(plan), planKey(plan, keyInputs_)};
     return withContext("while building " + quote(plan.name), [&] {
-        auto lock = lockBuild(store_, plan.name, key, observer_);
+        auto lock = lockBuild(store_, plan.name, keys.key, observer_);
         protectFromGc(plan);
-        if (auto cached = detail::readRecord(store_, key); cached && !options_.rebuild) {
-            if (detail::outputsPresent(store_, *cached)) {
+        if (auto cached = index_.result(keys.key); cached && !options_.rebuild) {
+            if (index_.outputsPresent(*cached)) {
                 cached->cached = true;
+                index_.markNewest(*cached, keys.planKey);
                 observer_.onEvent(
                     {Event::Kind::Finished, "build " + plan.name, "cached", 0, 0, ""});
                 return *cached;
             }
         }
-        return runBuild(plan, key);
+        return executor_.run(plan, keys);
     });
 }
 
@@ -137,13 +96,31 @@ void Builder::protectFromGc(const recipe::BuildPlan& plan) {
     tempRoots_->add(ids);
 }
 
-std::optional<BuildResult> Builder::lastResult(const recipe::BuildPlan& plan) const {
-    return detail::readRecord(store_, buildKey(plan));
+std::optional<BuildResult> findNewestResult(const store::Store& store,
+                                            const recipe::BuildPlan& plan,
+                                            const BuildOptions& options) {
+    const KeyInputs inputs = keyInputs(store, options);
+    const OutputIndex index(store);
+    if (auto newest = index.newest(planKey(plan, inputs))) return newest;
+    // A record written before the index: found by the build key, if there is a toolchain.
+    try {
+        return index.result(buildKey(plan, identifyToolchain().hash, inputs));
+    } catch (const BuildError&) {
+        return std::nullopt;
+    }
 }
 
-} // namespace xenbuild::builder
-
-namespace xenbuild::builder {
+PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan& plan,
+                              const BuildOptions& options) {
+    const KeyInputs inputs = keyInputs(store, options);
+    const OutputIndex index(store);
+    if (const auto newest = index.newest(planKey(plan, inputs))) return {newest->outputs, ""};
+    try {
+        return {index.outputPaths(plan, buildKey(plan, identifyToolchain().hash, inputs)), ""};
+    } catch (const BuildError& error) {
+        return {{}, error.what()};
+    }
+}
 
 void linkResults(const BuildResult& result, const fs::path& base, store::Store& store) {
     for (const auto& output : result.outputs) {

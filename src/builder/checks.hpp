@@ -2,7 +2,8 @@
 // The post-install checks a plan declares, run on the staged outputs before they enter the
 // store: a failing check fails the build.
 
-#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/result.hpp"
+#include "xenbuild/recipe/plan.hpp"
 
 #include <filesystem>
 #include <map>

@@ -1,5 +1,6 @@
 #include "record.hpp"
 
+#include "xenbuild/builder/output_index.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <fstream>
@@ -39,6 +40,7 @@ nlohmann::json BuildResult::toJson() const {
     json["sourceOverrides"] = sourceOverrides;
     json["log"] = log.string();
     json["seconds"] = seconds;
+    if (!stepSeconds.empty()) json["stepSeconds"] = stepSeconds;
     if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
     return json;
 }
@@ -57,15 +59,9 @@ fs::path logPath(const store::Store& store, const std::string& key) {
     return store.dir() / "logs" / (key + ".log");
 }
 
-namespace {
-
-// Temporaries of a build's small files live in <store>/.tmp under the build's name, so that
-// Store::open sweeps those of a killed build (their lock, the build's, is free then).
 fs::path temporaryPath(const store::Store& store, const std::string& key, const std::string& what) {
     return store.dir() / ".tmp" / ("build-" + key + "~" + what);
 }
-
-} // namespace
 
 void linkLatestLog(const store::Store& store, const std::string& key, const std::string& plan,
                    const fs::path& log) {
@@ -99,6 +95,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.sourceOverrides = json.value("sourceOverrides", std::map<std::string, std::string>{});
     result.log = json.at("log").get<std::string>();
     result.seconds = json.value("seconds", 0.0);
+    result.stepSeconds = json.value("stepSeconds", std::map<std::string, double>{});
     return result;
 }
 

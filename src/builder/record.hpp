@@ -1,17 +1,17 @@
 #pragma once
 // Build records: <store>/builds/<key>.json describes a finished build (outputs, checks,
-// patches, log, sandbox mode); <store>/logs/<key>.log is its full log. A record is written
-// last, after the outputs are in the store, so its presence means the build completed.
+// patches, log, sandbox mode, step times); <store>/logs/<key>.log is its full log. A record is
+// written last, after the outputs are in the store, so its presence means the build completed.
+// OutputIndex (output_index.hpp) is the interface; these are its pieces.
 
-#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/result.hpp"
+#include "xenbuild/store/store.hpp"
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
 namespace xenbuild::builder::detail {
-
-std::string outputName(const recipe::BuildPlan& plan, const std::string& output);
 
 std::filesystem::path recordPath(const store::Store& store, const std::string& key);
 std::filesystem::path logPath(const store::Store& store, const std::string& key);
@@ -28,5 +28,10 @@ void writeRecord(const store::Store& store, const BuildResult& result);
 bool outputsPresent(const store::Store& store, const BuildResult& result);
 
 BuildResult resultFromJson(const nlohmann::json& json);
+
+// Temporaries of a build's small files live in <store>/.tmp under the build's name, so that
+// Store::open sweeps those of a killed build (their lock, the build's, is free then).
+std::filesystem::path temporaryPath(const store::Store& store, const std::string& key,
+                                    const std::string& what);
 
 } // namespace xenbuild::builder::detail

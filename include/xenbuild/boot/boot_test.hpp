@@ -4,7 +4,7 @@
 // (verdict.hpp). See docs/boot-test.md for what a pass proves and what it does not.
 
 #include "xenbuild/boot/verdict.hpp"
-#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/result.hpp"
 #include "xenbuild/util/progress.hpp"
 
 #include <nlohmann/json.hpp>

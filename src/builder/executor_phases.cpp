@@ -1,10 +1,12 @@
-// Builder phases after staging: configure and make in the sandbox, checks, and moving the
+// Executor steps after staging: configure and make in the sandbox, checks, and moving the
 // outputs into the store (or, with --rebuild, comparing them with the ones already there).
 
 #include "checks.hpp"
-#include "record.hpp"
-#include "xenbuild/builder/builder.hpp"
+#include "command_progress.hpp"
+#include "xenbuild/builder/build_key.hpp"
+#include "xenbuild/builder/executor.hpp"
 #include "xenbuild/builder/pe.hpp"
+#include "xenbuild/builder/toolchain.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
@@ -69,6 +71,13 @@ std::vector<std::string> differingFiles(const std::string& output, const fs::pat
     return differing;
 }
 
+// How long `step` took in the package's previous build; 0 when unknown.
+double expectedSeconds(const BuildResult* previous, const std::string& step) {
+    if (previous == nullptr) return 0;
+    const auto found = previous->stepSeconds.find(step);
+    return found == previous->stepSeconds.end() ? 0 : found->second;
+}
+
 // Host files the plan names (slim builds' firmware and QEMU paths from the host profile) must
 // be visible in the sandbox, read-only; /usr already is.
 std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
@@ -90,9 +99,9 @@ std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
 
 } // namespace
 
-void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
-                          const std::map<std::string, fs::path>& finalPaths, BuildResult& result,
-                          const std::string& activity) {
+void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
+                           const std::map<std::string, fs::path>& finalPaths, BuildResult& result,
+                           const std::string& activity, const BuildResult* previous) {
     util::Environment env;
     for (const auto& [name, value] : plan.env)
         env[name] = detail::substituteOutputs(value, finalPaths);
@@ -111,13 +120,18 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
     for (const auto& target : plan.makeTargets)
         make.push_back(target);
 
-    auto onLine = [&](util::OutputStream, std::string_view line) {
-        observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
-    };
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
+        checkCancelled(std::string("running ") + phase);
         util::faultPoint(std::string("build:") + phase);
-        observer_.onEvent(
-            {Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""});
+        Event started{Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""};
+        started.expectedSeconds = expectedSeconds(previous, phase);
+        observer_.onEvent(started);
+        detail::CommandProgress progress(observer_, activity, started.expectedSeconds,
+                                         progressTick_);
+        auto onLine = [&](util::OutputStream, std::string_view line) {
+            observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
+            progress.onLine(line);
+        };
         sandbox::RunSpec spec;
         spec.argv = argv;
         // The build directory is mounted at /build whatever its host path, so paths the
@@ -132,6 +146,7 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
         spec.logFile = result.log;
         spec.cancel = options_.cancel;
         const auto run = sandbox_.run(spec, onLine);
+        result.stepSeconds[phase] = progress.elapsedSeconds();
         if (!run.success()) {
             throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
                              "\nfull log: " + result.log.string());
@@ -139,9 +154,9 @@ void Builder::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
     }
 }
 
-void Builder::runChecks(const recipe::BuildPlan& plan,
-                        const std::map<std::string, fs::path>& staged,
-                        const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+void Executor::runChecks(const recipe::BuildPlan& plan,
+                         const std::map<std::string, fs::path>& staged,
+                         const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
     const detail::CheckContext context{staged, finalPaths};
     std::string failures;
@@ -158,10 +173,10 @@ void Builder::runChecks(const recipe::BuildPlan& plan,
     if (!failures.empty()) throw BuildError("the build's outputs fail their checks:" + failures);
 }
 
-void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
-                            const std::map<std::string, fs::path>& staged,
-                            const std::map<std::string, fs::path>& finalPaths,
-                            BuildResult& result) {
+void Executor::commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
+                             const std::map<std::string, fs::path>& staged,
+                             const std::map<std::string, fs::path>& finalPaths,
+                             BuildResult& result) {
     std::vector<store::OutputCommit> commits;
     for (const auto& output : plan.outputs) {
         const fs::path finalPath = finalPaths.at(output);
@@ -172,7 +187,7 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
             result.differingFiles.insert(result.differingFiles.end(), differing.begin(),
                                          differing.end());
         } else {
-            commits.push_back({id, staged.at(output), detail::outputName(plan, output)});
+            commits.push_back({id, staged.at(output), outputName(plan, output)});
         }
         result.outputs.push_back({output, finalPath});
     }

@@ -1,13 +1,11 @@
-// Builder::runBuild: the steps of one real build, in order.
+// Executor::run: the steps of one build, in order.
 
-#include "checks.hpp"
+#include "xenbuild/builder/executor.hpp"
+
 #include "install_layout.hpp"
-#include "record.hpp"
 #include "stage.hpp"
-#include "xenbuild/builder/builder.hpp"
-#include "xenbuild/builder/pe.hpp"
-#include "xenbuild/fetch/prefetch.hpp"
-#include "xenbuild/store/outputs.hpp"
+#include "xenbuild/patch/apply.hpp"
+#include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
 #include "xenbuild/util/paths.hpp"
@@ -93,31 +91,13 @@ class FetchFaultPoints final : public util::ProgressObserver {
     std::set<std::string> reported_;
 };
 
-// Prefetches what the plan pins, except sources replaced by an override.
-std::map<std::string, fs::path> prefetch(const recipe::BuildPlan& plan, store::Store& store,
-                                         const BuildOptions& options,
-                                         util::ProgressObserver& observer) {
-    recipe::BuildPlan pinned = plan;
-    std::erase_if(pinned.sources, [&](const recipe::SourcePin& source) {
-        return options.sourceOverrides.count(source.name) != 0;
-    });
-    std::map<std::string, fs::path> fetched;
-    FetchFaultPoints points(observer);
-    for (const auto& item : fetch::prefetchPlan(pinned, store, options.fetch, points).items) {
-        fetched[item.role + ":" + item.name] = item.path;
-    }
-    for (const auto& [name, dir] : options.sourceOverrides)
-        fetched["source:" + name] = dir;
-    return fetched;
-}
-
 // Stages every source; returns project name -> its root in the build directory. Tarball
 // sources are staged as trees first (so patches can apply) and packed by packTarballs().
 std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths& paths,
-                                      const std::map<std::string, fs::path>& fetched) {
+                                      const FetchedInputs& fetched) {
     std::map<std::string, fs::path> roots;
     for (const auto& source : plan.sources) {
-        const fs::path from = fetched.at("source:" + source.name);
+        const fs::path from = fetched.sources.at(source.name);
         fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
                                                   : confinedStagePath(paths.srcDir, source);
         if (source.name != "xen" && to == paths.srcDir) {
@@ -148,8 +128,8 @@ void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
 
 std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
                                              const std::map<std::string, fs::path>& roots,
-                                             const std::map<std::string, fs::path>& fetched,
-                                             bool skipInapplicable, BuildResult& result) {
+                                             const FetchedInputs& fetched, bool skipInapplicable,
+                                             BuildResult& result) {
     std::vector<patch::PatchJob> jobs;
     for (const auto& ref : plan.patches) {
         const auto root = roots.find(ref.project);
@@ -157,7 +137,7 @@ std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
             throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
                              ", which this build does not stage");
         }
-        jobs.push_back({ref.id, fetched.at("patch:" + ref.id), root->second, ref.fuzz});
+        jobs.push_back({ref.id, fetched.patches.at(ref.id), root->second, ref.fuzz});
     }
     patch::SeriesOptions options;
     options.stopAtFailure = !skipInapplicable;
@@ -171,19 +151,74 @@ std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
     return reports;
 }
 
+// Times the steps of a build into BuildResult::stepSeconds (configure and make time
+// themselves).
+class StepTimes {
+  public:
+    explicit StepTimes(BuildResult& result) : result_(result) {}
+    ~StepTimes() { stop(); }
+    void start(std::string step) {
+        stop();
+        step_ = std::move(step);
+        started_ = std::chrono::steady_clock::now();
+    }
+    void stop() {
+        if (step_.empty()) return;
+        result_.stepSeconds[step_] =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        step_.clear();
+    }
+
+  private:
+    BuildResult& result_;
+    std::string step_;
+    std::chrono::steady_clock::time_point started_;
+};
+
 } // namespace
 
-BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& key) {
+Executor::Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
+                   BuildOptions options, util::ProgressObserver& observer,
+                   std::chrono::milliseconds progressTick)
+    : store_(store), sandbox_(sandbox), fetcher_(fetcher), options_(std::move(options)),
+      observer_(observer), progressTick_(progressTick), index_(store) {}
+
+void Executor::checkCancelled(const std::string& step) const {
+    if (options_.cancel != nullptr && options_.cancel->load()) {
+        throw BuildError("interrupted before " + step);
+    }
+}
+
+// Fetches what the plan pins, except sources replaced by an override.
+FetchedInputs Executor::fetchInputs(const recipe::BuildPlan& plan) {
+    recipe::BuildPlan pinned = plan;
+    std::erase_if(pinned.sources, [&](const recipe::SourcePin& source) {
+        return options_.sourceOverrides.count(source.name) != 0;
+    });
+    FetchFaultPoints points(observer_);
+    FetchedInputs fetched = fetcher_.fetch(pinned, points);
+    for (const auto& [name, dir] : options_.sourceOverrides)
+        fetched.sources[name] = dir;
+    return fetched;
+}
+
+BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys) {
+    const std::string& key = keys.key;
     const auto started = std::chrono::steady_clock::now();
     const std::string activity = "build " + plan.name;
-    auto step = [&](const std::string& text) {
+    // The package's newest build, read before this one replaces it: expected step times.
+    const auto previous = index_.newestOfPackage(plan.name);
+    BuildResult result;
+    StepTimes times(result);
+    auto step = [&](const std::string& name, const std::string& text) {
+        checkCancelled(text);
+        times.start(name);
         observer_.onEvent({Event::Kind::Started, activity, text, 0, 0, ""});
     };
-    BuildResult result;
     result.plan = plan.name;
     result.key = key;
     result.sandboxMode = sandbox::toString(sandbox_.mode());
-    result.log = detail::logPath(store_, key);
+    result.log = index_.logPath(key);
     for (const auto& [name, dir] : options_.sourceOverrides)
         result.sourceOverrides[name] = dir;
     result.excludedPatches = options_.excludedPatches;
@@ -196,10 +231,7 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     removeIfExists(paths.buildDir);
     removeIfExists(paths.stagedOut);
     fs::create_directories(paths.buildDir);
-    fs::create_directories(result.log.parent_path());
-    std::ofstream(result.log, std::ios::trunc)
-        << "xenbuild: building " << plan.name << " (key " << key << ")\n";
-    detail::linkLatestLog(store_, key, plan.name, result.log);
+    index_.startLog(key, plan.name);
     bool succeeded = false;
     struct Cleanup {
         const Paths& paths;
@@ -218,13 +250,13 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
 
     // Fault points (util/fault_point.hpp) name the step that comes next or was just done.
     util::faultPoint("build:fetch");
-    step("fetching sources");
+    step("fetch", "fetching sources");
     const auto fetched = withContext("while fetching the sources of " + quote(plan.name),
-                                     [&] { return prefetch(plan, store_, options_, observer_); });
-    step("staging sources");
+                                     [&] { return fetchInputs(plan); });
+    step("stage", "staging sources");
     const auto roots = stage(plan, paths, fetched);
     util::faultPoint("build:staged");
-    step("applying " + std::to_string(plan.patches.size()) + " patches");
+    step("patch", "applying " + std::to_string(plan.patches.size()) + " patches");
     for (const auto& report : applyPatches(
              plan, roots, fetched,
              options_.skipInapplicablePatches && !options_.sourceOverrides.empty(), result))
@@ -232,31 +264,36 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
     util::faultPoint("build:patched");
     packTarballs(plan, paths, roots);
     util::faultPoint("build:packed");
+    times.stop();
 
     std::map<std::string, fs::path> finalPaths;
-    for (const auto& output : outputPaths(plan))
+    for (const auto& output : index_.outputPaths(plan, key))
         finalPaths[output.name] = output.path;
-    runCommands(plan, paths.srcDir, finalPaths, result, activity);
+    runCommands(plan, paths.srcDir, finalPaths, result, activity, previous ? &*previous : nullptr);
     util::faultPoint("build:made");
 
-    step("installing outputs");
+    step("install", "installing outputs");
     std::map<std::string, fs::path> staged;
     for (const auto& [name, path] : finalPaths)
         staged[name] = paths.stagedOut / name;
     detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
     util::faultPoint("build:installed");
+    times.start("check");
     runChecks(plan, staged, finalPaths, result);
     util::faultPoint("build:checked");
+    checkCancelled("committing the outputs");
+    times.start("commit");
     // The build tree goes before the outputs are flushed to disk: its gigabyte of object files
     // would otherwise be written back by that flush for nothing.
     removeIfExists(paths.buildDir);
     util::faultPoint("build:cleaned");
     commitOutputs(plan, key, staged, finalPaths, result);
     util::faultPoint("build:committed");
+    times.stop();
 
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    detail::writeRecord(store_, result);
+    index_.record(result, keys.planKey);
     util::faultPoint("build:recorded");
     succeeded = true;
     observer_.onEvent({Event::Kind::Finished, activity, "built " + plan.name, 0, 0, ""});
