@@ -114,7 +114,13 @@ PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan
                               const BuildOptions& options) {
     const KeyInputs inputs = keyInputs(store, options);
     const OutputIndex index(store);
-    if (const auto newest = index.newest(planKey(plan, inputs))) return {newest->outputs, ""};
+    if (const auto newest = index.newest(planKey(plan, inputs))) {
+        PlannedOutputs planned; // in plan order (a record lists them by name)
+        for (const auto& name : plan.outputs) {
+            if (const auto* output = newest->output(name)) planned.outputs.push_back(*output);
+        }
+        return planned;
+    }
     try {
         return {index.outputPaths(plan, buildKey(plan, identifyToolchain().hash, inputs)), ""};
     } catch (const BuildError& error) {

@@ -59,8 +59,10 @@ std::optional<std::string> compiledFile(const std::vector<std::string_view>& arg
     bool compileOnly = false;
     for (std::size_t i = 1; i < argv.size(); ++i) {
         if (argv[i] == "-c") compileOnly = true;
-        if (argv[i] == "-o" && i + 1 < argv.size()) output = std::string(argv[++i]);
-        else if (argv[i].front() != '-' && isSource(argv[i])) source = std::string(argv[i]);
+        if (argv[i] == "-o" && i + 1 < argv.size())
+            output = std::string(argv[++i]);
+        else if (argv[i].front() != '-' && isSource(argv[i]))
+            source = std::string(argv[i]);
     }
     if (compileOnly && source) return source;
     return output;
@@ -114,8 +116,8 @@ double CommandProgress::elapsedSeconds() const {
 }
 
 void CommandProgress::report() {
-    util::ProgressEvent event{util::ProgressEvent::Kind::Progress, activity_, current_, files_, 0,
-                              "files"};
+    util::ProgressEvent event{
+        util::ProgressEvent::Kind::Progress, activity_, current_, files_, 0, "files"};
     event.elapsedSeconds = elapsedSeconds();
     event.expectedSeconds = expectedSeconds_;
     observer_.onEvent(event);

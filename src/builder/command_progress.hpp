@@ -28,8 +28,8 @@ std::optional<std::string> builtFile(std::string_view line);
 // output line, and one every `tick` without output (0: none).
 class CommandProgress {
   public:
-    CommandProgress(util::ProgressObserver& observer, std::string activity,
-                    double expectedSeconds, std::chrono::milliseconds tick);
+    CommandProgress(util::ProgressObserver& observer, std::string activity, double expectedSeconds,
+                    std::chrono::milliseconds tick);
     CommandProgress(const CommandProgress&) = delete;
     CommandProgress& operator=(const CommandProgress&) = delete;
     ~CommandProgress();

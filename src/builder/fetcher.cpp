@@ -7,8 +7,7 @@ namespace xenbuild::builder {
 StoreFetcher::StoreFetcher(store::Store& store, fetch::FetchOptions options)
     : store_(store), options_(std::move(options)) {}
 
-FetchedInputs StoreFetcher::fetch(const recipe::BuildPlan& plan,
-                                  util::ProgressObserver& observer) {
+FetchedInputs StoreFetcher::fetch(const recipe::BuildPlan& plan, util::ProgressObserver& observer) {
     FetchedInputs fetched;
     for (const auto& item : fetch::prefetchPlan(plan, store_, options_, observer).items) {
         auto& into = item.role == "source" ? fetched.sources : fetched.patches;

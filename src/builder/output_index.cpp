@@ -43,8 +43,7 @@ std::vector<OutputInfo> OutputIndex::outputPaths(const recipe::BuildPlan& plan,
                                                  const std::string& key) const {
     std::vector<OutputInfo> outputs;
     for (const auto& output : plan.outputs) {
-        outputs.push_back(
-            {output, store_.pathOf(store::outputId(key, outputName(plan, output)))});
+        outputs.push_back({output, store_.pathOf(store::outputId(key, outputName(plan, output)))});
     }
     return outputs;
 }

@@ -39,8 +39,8 @@ class Executor {
   public:
     // options.cores must be set (not 0). `progressTick`: how often the Progress events of a
     // running command repeat without output (0: only on output lines).
-    Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
-             BuildOptions options, util::ProgressObserver& observer,
+    Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher, BuildOptions options,
+             util::ProgressObserver& observer,
              std::chrono::milliseconds progressTick = std::chrono::seconds(1));
 
     // Builds `plan` (its patch exclusions already applied) into the outputs of `keys.key`.
@@ -53,8 +53,7 @@ class Executor {
     FetchedInputs fetchInputs(const recipe::BuildPlan& plan);
     void runCommands(const recipe::BuildPlan& plan, const std::filesystem::path& srcDir,
                      const std::map<std::string, std::filesystem::path>& finalPaths,
-                     BuildResult& result, const std::string& activity,
-                     const BuildResult* previous);
+                     BuildResult& result, const std::string& activity, const BuildResult* previous);
     void runChecks(const recipe::BuildPlan& plan,
                    const std::map<std::string, std::filesystem::path>& staged,
                    const std::map<std::string, std::filesystem::path>& finalPaths,
