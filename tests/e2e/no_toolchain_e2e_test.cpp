@@ -46,8 +46,7 @@ TEST_CASE("store path, log and test work without a compiler", "[build][e2e]") {
 
     const auto built = upstream.xenbuildStdout("build --json " + package);
     REQUIRE(built.status == 0);
-    const auto boot =
-        nlohmann::json::parse(built.output)[0]["outputs"]["boot"].get<std::string>();
+    const auto boot = nlohmann::json::parse(built.output)[0]["outputs"]["boot"].get<std::string>();
 
     const auto after = withoutToolchain(upstream, "store path " + package);
     INFO(after.output);
@@ -66,7 +65,8 @@ TEST_CASE("store path, log and test work without a compiler", "[build][e2e]") {
     INFO(tested.output);
     CHECK(tested.status == 1);
     CHECK_THAT(tested.output, Contains("error: while boot-testing 'xen_4_19-slim':\n  no "
-                                       "xen-syms in '" + boot + "'"));
+                                       "xen-syms in '" +
+                                       boot + "'"));
 }
 
 TEST_CASE("build: step lines give the time the package's last build took", "[build][e2e]") {
@@ -77,6 +77,6 @@ TEST_CASE("build: step lines give the time the package's last build took", "[bui
     CHECK_THAT(first.output, Contains("xen_4_19-slim: running make\n"));
     const auto second = upstream.xenbuild(build + " --rebuild");
     REQUIRE(second.status == 0);
-    CHECK_THAT(second.output, Contains("xen_4_19-slim: running make (") &&
-                                  Contains("s last time)\n"));
+    CHECK_THAT(second.output,
+               Contains("xen_4_19-slim: running make (") && Contains("s last time)\n"));
 }

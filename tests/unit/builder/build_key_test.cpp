@@ -29,8 +29,12 @@ TEST_CASE("builder::buildKey covers plan, toolchain, store and the other inputs"
     CHECK(builder::buildKey(plan, toolchain, inputs) == key);
 
     auto other = inputs;
-    SECTION("the plan") { CHECK(builder::buildKey(test::fakePlan("x", "9.9.1"), toolchain, inputs) != key); }
-    SECTION("the toolchain") { CHECK(builder::buildKey(plan, util::sha256("cc 13"), inputs) != key); }
+    SECTION("the plan") {
+        CHECK(builder::buildKey(test::fakePlan("x", "9.9.1"), toolchain, inputs) != key);
+    }
+    SECTION("the toolchain") {
+        CHECK(builder::buildKey(plan, util::sha256("cc 13"), inputs) != key);
+    }
     SECTION("the store") {
         other.storeDir = "/srv/store";
         CHECK(builder::buildKey(plan, toolchain, other) != key);
@@ -61,10 +65,10 @@ TEST_CASE("builder::buildKey keeps the keys of existing stores", "[build][builde
     inputs.sourceOverrides["xen"] = util::sha256("tree");
     inputs.skipInapplicablePatches = true;
     inputs.excludedPatches = {"XSA-1", "all"};
-    const std::string text = "xenbuild-build-v1\nstore=/var/cache/xenbuild\nplan=" +
-                             plan.hash.sri() + "\ntoolchain=" + toolchain.sri() +
-                             "\noverride xen=" + util::sha256("tree").sri() +
-                             "\nskip-inapplicable-patches\nexclude-patch XSA-1\nexclude-patch all\n";
+    const std::string text =
+        "xenbuild-build-v1\nstore=/var/cache/xenbuild\nplan=" + plan.hash.sri() +
+        "\ntoolchain=" + toolchain.sri() + "\noverride xen=" + util::sha256("tree").sri() +
+        "\nskip-inapplicable-patches\nexclude-patch XSA-1\nexclude-patch all\n";
     CHECK(builder::buildKey(plan, toolchain, inputs) == util::sha256(text).nix32());
 }
 
@@ -88,9 +92,9 @@ TEST_CASE("builder::keyInputs hashes overrides and refuses a missing directory",
     CHECK(inputs.storeDir == store.dir());
     CHECK(inputs.sourceOverrides.count("xen") == 1);
     options.sourceOverrides["xen"] = dir / "missing";
-    REQUIRE_THROWS_WITH(builder::keyInputs(store, options),
-                        "--override-source xen='" + (dir / "missing").string() +
-                            "': not a directory");
+    REQUIRE_THROWS_WITH(builder::keyInputs(store, options), "--override-source xen='" +
+                                                                (dir / "missing").string() +
+                                                                "': not a directory");
 }
 
 TEST_CASE("builder::effectivePlan leaves excluded patches out", "[build][builder]") {

@@ -13,8 +13,8 @@
 
 #include <atomic>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -139,23 +139,25 @@ struct BuilderFixture {
         sandbox.on("make", installingMake());
         options.cores = 2;
         options.cancel = &cancel;
-        fetcher.addSource("xen", {{"Makefile", "all:\n"},
-                                  {"xen/common/core.c", "int core;\n"},
-                                  {"tools/xl/xl.c", "xl 9.9.0\n"},
-                                  {"tools/qemu-xen-dir/stale", "a checkout shipped in the tree\n"}});
+        fetcher.addSource("xen",
+                          {{"Makefile", "all:\n"},
+                           {"xen/common/core.c", "int core;\n"},
+                           {"tools/xl/xl.c", "xl 9.9.0\n"},
+                           {"tools/qemu-xen-dir/stale", "a checkout shipped in the tree\n"}});
         fetcher.addSource("qemu", {{"VERSION", "qemu 9\n"}});
         fetcher.addSource("ipxe", {{"src/README", "ipxe\n"}});
-        fetcher.addPatch("0001-xl.patch", replaceLine("tools/xl/xl.c", "xl 9.9.0", "patched xl 9.9.0"));
+        fetcher.addPatch("0001-xl.patch",
+                         replaceLine("tools/xl/xl.c", "xl 9.9.0", "patched xl 9.9.0"));
         fetcher.addPatch("0002-xl.patch", replaceLine("tools/xl/xl.c", "patched xl 9.9.0",
-                                                       "twice patched xl 9.9.0"));
+                                                      "twice patched xl 9.9.0"));
     }
 
     std::unique_ptr<builder::Builder> makeBuilder() { return makeBuilder(options); }
-    std::unique_ptr<builder::Builder> makeBuilder(const builder::BuildOptions& with,
-                                                  const builder::Toolchain& toolchain =
-                                                      fakeToolchain()) {
-        return std::make_unique<builder::Builder>(store, sandbox, fetcher, toolchain, with,
-                                                  events, std::chrono::milliseconds(0));
+    std::unique_ptr<builder::Builder>
+    makeBuilder(const builder::BuildOptions& with,
+                const builder::Toolchain& toolchain = fakeToolchain()) {
+        return std::make_unique<builder::Builder>(store, sandbox, fetcher, toolchain, with, events,
+                                                  std::chrono::milliseconds(0));
     }
 
     // Installs bin/xl (the xl.c the tree has then) into out and xen.gz (`hypervisor`) into

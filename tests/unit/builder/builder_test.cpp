@@ -112,7 +112,8 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
         CHECK(f.sandbox.commands().empty());
     }
     SECTION("a patch does not apply") {
-        f.fetcher.addPatch("0002-xl.patch", test::replaceLine("tools/xl/xl.c", "no such line", "x"));
+        f.fetcher.addPatch("0002-xl.patch",
+                           test::replaceLine("tools/xl/xl.c", "no such line", "x"));
         CHECK_THAT(describeError<PatchError>([&] { builder->build(f.plan); }),
                    Contains("0002-xl.patch"));
         CHECK(f.sandbox.commands().empty());
@@ -224,8 +225,7 @@ TEST_CASE("builder::Builder with rebuild builds again and reports differing file
     CHECK(f.fetcher.fetchedPlans().size() == 2);
 }
 
-TEST_CASE("builder::Builder stops when interrupted and leaves nothing behind",
-          "[build][builder]") {
+TEST_CASE("builder::Builder stops when interrupted and leaves nothing behind", "[build][builder]") {
     BuilderFixture f;
     auto builder = f.makeBuilder();
     SECTION("during make") {

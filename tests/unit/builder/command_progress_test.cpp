@@ -65,7 +65,8 @@ TEST_CASE("builder::CommandProgress reports the file being built on each line",
           "[build][builder]") {
     Events events;
     {
-        builder::detail::CommandProgress progress(events, "build x", 90, std::chrono::milliseconds(0));
+        builder::detail::CommandProgress progress(events, "build x", 90,
+                                                  std::chrono::milliseconds(0));
         progress.onLine("make[1]: Entering directory '/build/xen/xen'");
         progress.onLine("  CC      common/sched/core.o");
         progress.onLine("common/sched/core.c: warning: unused variable");
@@ -85,11 +86,11 @@ TEST_CASE("builder::CommandProgress reports the file being built on each line",
     CHECK(events.events[2].elapsedSeconds >= events.events[0].elapsedSeconds);
 }
 
-TEST_CASE("builder::CommandProgress repeats while the command prints nothing",
-          "[build][builder]") {
+TEST_CASE("builder::CommandProgress repeats while the command prints nothing", "[build][builder]") {
     Events events;
     {
-        builder::detail::CommandProgress progress(events, "build x", 0, std::chrono::milliseconds(5));
+        builder::detail::CommandProgress progress(events, "build x", 0,
+                                                  std::chrono::milliseconds(5));
         progress.onLine("  LD      xen-syms");
         for (int i = 0; i < 2000 && events.count() < 4; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -7,9 +7,9 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using test::BuilderFixture;
 using Catch::Contains;
 using Catch::StartsWith;
+using test::BuilderFixture;
 
 namespace {
 
