@@ -11,8 +11,9 @@ using util::ProgressEvent;
 
 namespace {
 
-// "42s", "3m07s", "1h02m".
+// "<1s", "42s", "3m07s", "1h02m".
 std::string duration(double seconds) {
+    if (seconds < 1) return "<1s";
     const auto total = static_cast<long>(std::lround(seconds));
     char text[32];
     if (total < 60) {
