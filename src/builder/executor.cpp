@@ -12,7 +12,6 @@
 
 #include <charconv>
 #include <chrono>
-#include <fstream>
 #include <mutex>
 #include <set>
 
