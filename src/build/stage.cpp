@@ -68,14 +68,8 @@ void copyContents(int in, int out, const fs::path& source, const fs::path& targe
         if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) break;
         throwSystemError("cannot copy " + quote(source.string()) + " to", target.string());
     }
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const auto got = ::read(in, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throwSystemError("cannot read", source.string());
-        if (got == 0) return;
-        util::writeAll(out, {buffer.data(), static_cast<std::size_t>(got)}, target);
-    }
+    util::readChunks(in, source,
+                     [&](std::string_view chunk) { util::writeAll(out, chunk, target); });
 }
 
 void copyFile(const fs::path& source, const fs::path& target) {

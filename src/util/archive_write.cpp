@@ -3,14 +3,10 @@
 #include "xenbuild/util/archive.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
-
-#include <array>
-#include <cerrno>
-
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -63,8 +59,8 @@ struct ArchiveWriter::Impl {
         return e;
     }
 
-    void data(const char* bytes, std::size_t size, const std::string& path) {
-        if (size > 0 && archive_write_data(handle.get(), bytes, size) < 0) {
+    void data(std::string_view bytes, const std::string& path) {
+        if (!bytes.empty() && archive_write_data(handle.get(), bytes.data(), bytes.size()) < 0) {
             check(ARCHIVE_FATAL, path);
         }
     }
@@ -102,7 +98,7 @@ void ArchiveWriter::addFile(const std::string& path, unsigned perm, std::string_
     const auto e = impl_->entry(path, AE_IFREG, perm);
     archive_entry_set_size(e.get(), static_cast<la_int64_t>(content.size()));
     impl_->check(archive_write_header(impl_->handle.get(), e.get()), path);
-    impl_->data(content.data(), content.size(), path);
+    impl_->data(content, path);
 }
 
 void ArchiveWriter::addFile(const std::string& path, unsigned perm, int fd, std::uint64_t size,
@@ -110,14 +106,7 @@ void ArchiveWriter::addFile(const std::string& path, unsigned perm, int fd, std:
     const auto e = impl_->entry(path, AE_IFREG, perm);
     archive_entry_set_size(e.get(), static_cast<la_int64_t>(size));
     impl_->check(archive_write_header(impl_->handle.get(), e.get()), path);
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throwSystemError("cannot read", source.string());
-        if (got == 0) return;
-        impl_->data(buffer.data(), static_cast<std::size_t>(got), path);
-    }
+    readChunks(fd, source, [&](std::string_view chunk) { impl_->data(chunk, path); });
 }
 
 void ArchiveWriter::finish() {

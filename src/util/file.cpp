@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -117,13 +118,18 @@ std::string readFile(const fs::path& path) {
     if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) {
         content.reserve(static_cast<std::size_t>(st.st_size));
     }
-    char buffer[65536];
+    readChunks(fd.get(), path, [&](std::string_view chunk) { content.append(chunk); });
+    return content;
+}
+
+void readChunks(int fd, const fs::path& path, const std::function<void(std::string_view)>& sink) {
+    std::vector<char> buffer(std::size_t{1} << 16);
     for (;;) {
-        const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) throwSystemError("cannot read", path.string());
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
+        if (got == 0) return;
+        sink({buffer.data(), static_cast<std::size_t>(got)});
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <openssl/evp.h>
 
@@ -196,14 +197,8 @@ Hash sha256File(const std::filesystem::path& path) {
     const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) throwSystemError("cannot open", path.string());
     Sha256 hasher;
-    std::vector<char> buffer(1 << 16);
-    for (;;) {
-        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throwSystemError("cannot read", path.string());
-        if (got == 0) return hasher.finish();
-        hasher.update(buffer.data(), static_cast<std::size_t>(got));
-    }
+    readChunks(fd.get(), path, [&](std::string_view chunk) { hasher.update(chunk); });
+    return hasher.finish();
 }
 
 } // namespace xenbuild::util

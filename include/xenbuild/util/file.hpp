@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -44,6 +45,11 @@ std::string formatSize(std::uint64_t bytes);
 // The whole content of the file at `path` (links followed). Throws SystemError
 // "cannot open '<path>': <reason>" or "cannot read '<path>': <reason>".
 std::string readFile(const std::filesystem::path& path);
+
+// Reads `fd` to its end, handing each piece read to `sink` (EINTR is retried). `path` names the
+// file in the message: SystemError "cannot read '<path>': <reason>".
+void readChunks(int fd, const std::filesystem::path& path,
+                const std::function<void(std::string_view)>& sink);
 
 // Writes all of `data` to `fd`, continuing after short writes and EINTR. Returns the error that
 // stopped it, or no error. Never throws: usable from C callbacks.

@@ -29,8 +29,8 @@ std::vector<Read> readAll(const fs::path& file) {
     while (auto member = reader.next()) {
         Read read{*member, {}};
         while (auto block = reader.readBlock()) {
-            read.content.resize(std::max<std::size_t>(read.content.size(),
-                                                      block->offset + block->size));
+            read.content.resize(
+                std::max<std::size_t>(read.content.size(), block->offset + block->size));
             read.content.replace(block->offset, block->size, block->data, block->size);
         }
         out.push_back(std::move(read));
@@ -121,9 +121,9 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
     }
     SECTION("missing, named by its path without a label") {
         const std::string path = (dir / "missing.tar").string();
-        REQUIRE_THROWS_MATCHES(util::ArchiveReader(dir / "missing.tar"), ArchiveError,
-                               Catch::Message("cannot open archive '" + path + "': Failed to open '" +
-                                              path + "'"));
+        REQUIRE_THROWS_MATCHES(
+            util::ArchiveReader(dir / "missing.tar"), ArchiveError,
+            Catch::Message("cannot open archive '" + path + "': Failed to open '" + path + "'"));
     }
     SECTION("cut short in a member's data") {
         xbtest::writeFile(dir / "src" / "big", std::string(200000, 'b'));
@@ -143,12 +143,13 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
 TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]") {
     util::TempDir dir;
     SECTION("a source that cannot be read") {
-        const util::Fd out(::open((dir / "a.tar.gz").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+        const util::Fd out(
+            ::open((dir / "a.tar.gz").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
         util::ArchiveWriter writer(out.get(), Format::TarGz, "a.tar.gz");
         const util::Fd source(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        REQUIRE_THROWS_MATCHES(writer.addFile("x", 0644, source.get(), 1, dir.path()), SystemError,
-                               Catch::Message("cannot read '" + dir.path().string() +
-                                              "': Is a directory"));
+        REQUIRE_THROWS_MATCHES(
+            writer.addFile("x", 0644, source.get(), 1, dir.path()), SystemError,
+            Catch::Message("cannot read '" + dir.path().string() + "': Is a directory"));
     }
     SECTION("an output that cannot be written") {
         xbtest::writeFile(dir / "ro", "");
@@ -172,7 +173,7 @@ TEST_CASE("util::gunzipFile decompresses a gzip file", "[util][archive]") {
     fs::copy_file(dir / "xen.gz", dir / "bad.gz");
     fs::resize_file(dir / "bad.gz", 20);
     REQUIRE_THROWS_AS(util::gunzipFile(dir / "bad.gz"), ArchiveError);
-    REQUIRE_THROWS_WITH(util::gunzipFile(dir / "bad.gz"),
-                        Catch::StartsWith("cannot decompress '" + (dir / "bad.gz").string() +
-                                          "': "));
+    REQUIRE_THROWS_WITH(
+        util::gunzipFile(dir / "bad.gz"),
+        Catch::StartsWith("cannot decompress '" + (dir / "bad.gz").string() + "': "));
 }

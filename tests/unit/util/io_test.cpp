@@ -1,5 +1,5 @@
-// readFile, writeAll, writeFileAtomic, removeReadOnly and Fd: the one way files are read,
-// written and removed.
+// readFile, readChunks, writeAll, writeFileAtomic, removeReadOnly and Fd: the one way files are
+// read, written and removed.
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
@@ -60,8 +60,7 @@ TEST_CASE("util::readFile reads a file whole, or says why not", "[util][io]") {
         Catch::Message("cannot read '" + (dir / "d").string() + "': Is a directory"));
 }
 
-TEST_CASE("util::writeAll writes everything through partial and interrupted writes",
-          "[util][io]") {
+TEST_CASE("util::writeAll writes everything through partial and interrupted writes", "[util][io]") {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     util::Fd readEnd(fds[0]);
@@ -132,18 +131,18 @@ TEST_CASE("util::writeFileAtomic leaves no temporary behind when it fails", "[ut
     SECTION("the rename fails: a directory is in the way") {
         fs::create_directories(dir / "taken" / "child");
         REQUIRE_THROWS_AS(util::writeFileAtomic(dir / "taken", "x"), SystemError);
-        REQUIRE_THROWS_WITH(util::writeFileAtomic(dir / "taken", "x"),
-                            Catch::StartsWith("cannot rename '" + (dir / "taken").string() +
-                                              ".tmp~") &&
-                                Catch::EndsWith("': Is a directory"));
+        REQUIRE_THROWS_WITH(
+            util::writeFileAtomic(dir / "taken", "x"),
+            Catch::StartsWith("cannot rename '" + (dir / "taken").string() + ".tmp~") &&
+                Catch::EndsWith("': Is a directory"));
         CHECK(names(dir.path()) == std::vector<std::string>{"taken"});
     }
     SECTION("the temporary cannot be created") {
         REQUIRE_THROWS_AS(util::writeFileAtomic(dir / "missing" / "x", "x"), SystemError);
-        REQUIRE_THROWS_WITH(util::writeFileAtomic(dir / "missing" / "x", "x"),
-                            Catch::StartsWith("cannot create '" + (dir / "missing").string() +
-                                              "/x.tmp~") &&
-                                Catch::EndsWith("': No such file or directory"));
+        REQUIRE_THROWS_WITH(
+            util::writeFileAtomic(dir / "missing" / "x", "x"),
+            Catch::StartsWith("cannot create '" + (dir / "missing").string() + "/x.tmp~") &&
+                Catch::EndsWith("': No such file or directory"));
         CHECK(fs::is_empty(dir.path()));
     }
 }
@@ -184,4 +183,26 @@ TEST_CASE("util::Fd closes what it holds, once", "[util][io]") {
     CHECK_FALSE(fd.valid());
     CHECK(fd.close() == 0); // nothing held: nothing to do
     CHECK_FALSE(util::Fd(-1).valid());
+}
+
+TEST_CASE("util::readChunks hands over everything up to the end, or says why not", "[util][io]") {
+    util::TempDir dir;
+    std::string content(300000, '\0');
+    for (std::size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>(i % 253);
+    write(dir / "f", content);
+    const util::Fd fd(::open((dir / "f").c_str(), O_RDONLY | O_CLOEXEC));
+    std::string seen;
+    int calls = 0;
+    util::readChunks(fd.get(), dir / "f", [&](std::string_view chunk) {
+        CHECK_FALSE(chunk.empty());
+        seen.append(chunk);
+        ++calls;
+    });
+    CHECK(seen == content);
+    CHECK(calls > 1);
+    const util::Fd directory(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE_THROWS_MATCHES(
+        util::readChunks(directory.get(), dir.path(), [](std::string_view) {}), SystemError,
+        Catch::Message("cannot read '" + dir.path().string() + "': Is a directory"));
 }

@@ -48,9 +48,8 @@ TEST_CASE("util::xdgCacheHome and xdgConfigHome follow the XDG base directory ru
         CHECK(util::xdgConfigHome() == "/etc/u");
     }
     SECTION("unset, empty or relative ones are ignored") {
-        for (const auto& value :
-             {std::optional<std::string>{}, std::optional<std::string>{""},
-              std::optional<std::string>{"relative/cache"}}) {
+        for (const auto& value : {std::optional<std::string>{}, std::optional<std::string>{""},
+                                  std::optional<std::string>{"relative/cache"}}) {
             const EnvOverride cache("XDG_CACHE_HOME", value);
             const EnvOverride config("XDG_CONFIG_HOME", value);
             CHECK(util::xdgCacheHome() == "/home/u/.cache");
@@ -60,8 +59,7 @@ TEST_CASE("util::xdgCacheHome and xdgConfigHome follow the XDG base directory ru
     SECTION("without HOME either, there is none") {
         const EnvOverride cache("XDG_CACHE_HOME", std::nullopt);
         const EnvOverride config("XDG_CONFIG_HOME", "");
-        for (const auto& value :
-             {std::optional<std::string>{}, std::optional<std::string>{""}}) {
+        for (const auto& value : {std::optional<std::string>{}, std::optional<std::string>{""}}) {
             const EnvOverride noHome("HOME", value);
             CHECK(util::xdgCacheHome().empty());
             CHECK(util::xdgConfigHome().empty());
