@@ -29,9 +29,10 @@ std::vector<std::string> substituteAll(const std::vector<std::string>& items,
     return result;
 }
 
+// The recipe checks for a PE32+ image (xen.efi): the linker must be able to make one.
 bool withEfi(const recipe::BuildPlan& plan) {
-    return plan.args.contains("withEFI") && plan.args.at("withEFI").is_boolean() &&
-           plan.args.at("withEFI").get<bool>();
+    return std::any_of(plan.checks.begin(), plan.checks.end(),
+                       [](const recipe::Check& check) { return check.kind == "pe32plus"; });
 }
 
 // Relative path -> content hash of every file under `root` (symlink targets for links).

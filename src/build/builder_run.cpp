@@ -121,7 +121,7 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
         const fs::path from = fetched.at("source:" + source.name);
         fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
                                                   : confinedStagePath(paths.srcDir, source);
-        if (source.name != "xen" && to == paths.srcDir) {
+        if (&source != &plan.sources.front() && to == paths.srcDir) {
             throw BuildError("source " + quote(source.name) + " has no staging location");
         }
         // Parents first, refusing links, so neither the removal nor the copy leaves the tree.
@@ -191,7 +191,7 @@ BuildResult Builder::runBuild(const recipe::BuildPlan& plan, const std::string& 
 
     Paths paths;
     paths.buildDir = store_.dir() / ".tmp" / ("build-" + key);
-    paths.srcDir = paths.buildDir / "xen";
+    paths.srcDir = paths.buildDir / plan.sources.at(0).name; // the tree: the first source
     paths.installRoot = paths.srcDir / "dist" / "install";
     paths.stagedOut = store_.dir() / ".tmp" / ("build-" + key + "~outputs");
     removeIfExists(paths.buildDir);

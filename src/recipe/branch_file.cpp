@@ -2,7 +2,7 @@
 
 #include "xenbuild/util/error.hpp"
 
-#include <array>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -12,29 +12,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<const char*, 5> canonicalSourceOrder = {"xen", "qemu", "seabios", "ovmf",
-                                                             "ipxe"};
-
-std::size_t sourceRank(const std::string& name) {
-    for (std::size_t i = 0; i < canonicalSourceOrder.size(); ++i) {
-        if (name == canonicalSourceOrder[i]) return i;
-    }
-    return canonicalSourceOrder.size();
-}
-
 SourceEntry parseSource(const nlohmann::json& value) {
-    return SourceEntry{value.at("url").get<std::string>(), value.at("rev").get<std::string>(),
-                       value.value("tag", std::string{}), value.at("hash").get<std::string>(),
-                       value.at("submodules").get<bool>()};
+    return SourceEntry{value.at("rev").get<std::string>(), value.value("tag", std::string{}),
+                       value.at("hash").get<std::string>()};
 }
 
 nlohmann::ordered_json renderSource(const SourceEntry& source) {
     nlohmann::ordered_json out;
-    out["url"] = source.url;
     out["rev"] = source.rev;
     if (!source.tag.empty()) out["tag"] = source.tag;
     out["hash"] = source.hash;
-    out["submodules"] = source.submodules;
     return out;
 }
 
@@ -48,16 +35,17 @@ BranchFile parseBranchFile(const JsonDocument& document) {
     BranchFile branch;
     branch.branch = v.at("branch").get<std::string>();
     branch.version = v.at("version").get<std::string>();
-    branch.latest = v.at("latest").get<bool>();
     for (const auto& [name, source] : v.at("sources").items()) {
         branch.sources.emplace_back(name, parseSource(source));
     }
-    std::stable_sort(branch.sources.begin(), branch.sources.end(),
-                     [](const auto& a, const auto& b) {
-                         return std::pair(sourceRank(a.first), a.first) <
-                                std::pair(sourceRank(b.first), b.first);
-                     });
-    branch.patches = v.at("patches").get<std::vector<std::string>>();
+    // The order of the file (the parsed object is sorted by key).
+    auto line = [&document](const std::string& name) {
+        const Position at = document.keyPositionOf(appendPointer("/sources", name));
+        return std::pair(at.line, at.column);
+    };
+    std::stable_sort(
+        branch.sources.begin(), branch.sources.end(),
+        [&line](const auto& a, const auto& b) { return line(a.first) < line(b.first); });
     const auto& support = v.at("support");
     branch.support = SupportDates{support.at("initialRelease").get<std::string>(),
                                   support.at("supportedUntil").get<std::string>(),
@@ -70,19 +58,13 @@ BranchFile parseBranchFile(const JsonDocument& document) {
 }
 
 std::string renderBranchJson(const BranchFile& branch) {
-    auto sources = branch.sources;
-    std::stable_sort(sources.begin(), sources.end(), [](const auto& a, const auto& b) {
-        return std::pair(sourceRank(a.first), a.first) < std::pair(sourceRank(b.first), b.first);
-    });
     nlohmann::ordered_json out;
     out["kind"] = "branch";
     out["branch"] = branch.branch;
     out["version"] = branch.version;
-    out["latest"] = branch.latest;
     out["sources"] = nlohmann::ordered_json::object();
-    for (const auto& [name, source] : sources)
+    for (const auto& [name, source] : branch.sources)
         out["sources"][name] = renderSource(source);
-    out["patches"] = branch.patches;
     out["support"] = {{"initialRelease", branch.support.initialRelease},
                       {"supportedUntil", branch.support.supportedUntil},
                       {"securitySupportUntil", branch.support.securitySupportUntil}};

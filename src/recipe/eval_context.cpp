@@ -11,14 +11,14 @@ namespace xenbuild::recipe::detail {
 
 namespace {
 
-std::vector<std::string> splitConjunction(const std::string& text) {
-    std::vector<std::string> terms;
+std::vector<std::string> split(const std::string& text, const std::string& separator) {
+    std::vector<std::string> parts;
     std::size_t begin = 0;
     while (true) {
-        const std::size_t end = text.find(" && ", begin);
-        terms.push_back(text.substr(begin, end - begin));
-        if (end == std::string::npos) return terms;
-        begin = end + 4;
+        const std::size_t end = text.find(separator, begin);
+        parts.push_back(text.substr(begin, end - begin));
+        if (end == std::string::npos) return parts;
+        begin = end + separator.size();
     }
 }
 
@@ -33,23 +33,31 @@ std::vector<std::string> keysOf(const Map& map) {
 } // namespace
 
 bool EvalContext::condition(const std::string& text, const std::string& pointer) const {
-    bool result = true;
-    for (std::string term : splitConjunction(text)) {
-        const bool negated = !term.empty() && term[0] == '!';
-        if (negated) term.erase(0, 1);
-        const auto it = args.find(term);
-        if (it == args.end()) {
-            throw EvalError(doc.describeAt(pointer, "condition names unknown parameter " +
-                                                        quote(term) +
-                                                        util::didYouMean(term, keysOf(args))));
+    // A disjunction of conjunctions ('&&' binds tighter); every term is checked, none skipped.
+    bool result = false;
+    for (const auto& conjunction : split(text, " || ")) {
+        bool all = true;
+        for (const auto& name : split(conjunction, " && ")) {
+            all = this->term(name, pointer) && all;
         }
-        if (!it->second.is_boolean()) {
-            throw EvalError(doc.describeAt(pointer, "condition needs a bool parameter, but " +
-                                                        quote(term) + " is a string"));
-        }
-        result = result && (it->second.get<bool>() != negated);
+        result = result || all;
     }
     return result;
+}
+
+bool EvalContext::term(std::string name, const std::string& pointer) const {
+    const bool negated = !name.empty() && name[0] == '!';
+    if (negated) name.erase(0, 1);
+    const auto it = args.find(name);
+    if (it == args.end()) {
+        throw EvalError(doc.describeAt(pointer, "condition names unknown parameter " + quote(name) +
+                                                    util::didYouMean(name, keysOf(args))));
+    }
+    if (!it->second.is_boolean()) {
+        throw EvalError(doc.describeAt(pointer, "condition needs a bool parameter, but " +
+                                                    quote(name) + " is a string"));
+    }
+    return it->second.get<bool>() != negated;
 }
 
 std::string EvalContext::interpolate(const std::string& text, const std::string& pointer) const {
@@ -86,28 +94,35 @@ std::string EvalContext::interpolate(const std::string& text, const std::string&
     }
 }
 
-std::vector<std::string> EvalContext::stringItems(const nlohmann::json& items,
-                                                  const std::string& pointer) const {
+std::vector<std::string> EvalContext::itemStrings(const nlohmann::json& item,
+                                                  const std::string& at) const {
     std::vector<std::string> out;
-    auto append = [&](const nlohmann::json& value, const std::string& at) {
+    auto append = [&](const nlohmann::json& value, const std::string& where) {
         if (value.is_string()) {
-            out.push_back(interpolate(value.get<std::string>(), at));
+            out.push_back(interpolate(value.get<std::string>(), where));
             return;
         }
         for (std::size_t i = 0; i < value.size(); ++i) {
-            out.push_back(interpolate(value[i].get<std::string>(), at + "/" + std::to_string(i)));
+            out.push_back(
+                interpolate(value[i].get<std::string>(), where + "/" + std::to_string(i)));
         }
     };
+    if (item.is_string()) {
+        append(item, at);
+    } else if (condition(item.at("if").get<std::string>(), at + "/if")) {
+        append(item.at("value"), at + "/value");
+    } else if (item.contains("else")) {
+        append(item.at("else"), at + "/else");
+    }
+    return out;
+}
+
+std::vector<std::string> EvalContext::stringItems(const nlohmann::json& items,
+                                                  const std::string& pointer) const {
+    std::vector<std::string> out;
     for (std::size_t i = 0; i < items.size(); ++i) {
-        const std::string at = pointer + "/" + std::to_string(i);
-        const auto& item = items[i];
-        if (item.is_string()) {
-            append(item, at);
-        } else if (condition(item.at("if").get<std::string>(), at + "/if")) {
-            append(item.at("value"), at + "/value");
-        } else if (item.contains("else")) {
-            append(item.at("else"), at + "/else");
-        }
+        for (auto& text : itemStrings(items[i], pointer + "/" + std::to_string(i)))
+            out.push_back(std::move(text));
     }
     return out;
 }

@@ -18,9 +18,14 @@ struct EvalContext {
     std::map<std::string, std::string> vars;    // interpolation variables other than outputs
     std::vector<std::string> outputs;
 
-    // "withEFI", "!withInternalQEMU", "a && !b": every term names a bool parameter.
+    // "withEFI", "!withInternalQEMU", "a && !b", "a || b && !c" ('&&' binds tighter): every
+    // term names a bool parameter.
     bool condition(const std::string& text, const std::string& pointer) const;
+    // One term of a condition, "name" or "!name".
+    bool term(std::string name, const std::string& pointer) const;
     std::string interpolate(const std::string& text, const std::string& pointer) const;
+    // What one string or {"if", "value", "else"} item at `at` contributes, interpolated.
+    std::vector<std::string> itemStrings(const nlohmann::json& item, const std::string& at) const;
     // A list of strings and {"if", "value", "else"} items, flattened and interpolated.
     std::vector<std::string> stringItems(const nlohmann::json& items,
                                          const std::string& pointer) const;

@@ -42,8 +42,17 @@ std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Va
     const HostProfile& host = options.hostProfile ? *options.hostProfile : set.hostProfile();
     std::map<std::string, nlohmann::json> args;
     for (const auto& p : set.parameters()) {
-        args[p.name] = p.hostProfileKey.empty() ? p.defaultValue
-                                                : nlohmann::json(host.paths.at(p.hostProfileKey));
+        if (p.hostProfileKey.empty()) {
+            args[p.name] = p.defaultValue;
+            continue;
+        }
+        const auto path = host.paths.find(p.hostProfileKey);
+        if (path == host.paths.end()) {
+            throw EvalError("host profile " + quote(host.name) + " has no path " +
+                            quote(p.hostProfileKey) + ", which parameter " + quote(p.name) +
+                            " takes its default from (add it to the profile's \"paths\")");
+        }
+        args[p.name] = path->second;
     }
     for (const auto& [name, value] : variant.args.items())
         args[name] = value;
@@ -62,15 +71,12 @@ std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Va
 std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch,
                                   const detail::EvalContext& ctx) {
     std::vector<SourcePin> pins;
-    const auto& uses = set.builder().value.at("sources");
+    const auto& uses = set.sources();
     for (std::size_t i = 0; i < uses.size(); ++i) {
-        const auto& use = uses[i];
+        const SourceSpec& use = uses[i];
         const std::string pointer = "/sources/" + std::to_string(i);
-        if (use.contains("if") &&
-            !ctx.condition(use.at("if").get<std::string>(), pointer + "/if")) {
-            continue;
-        }
-        const auto name = use.at("name").get<std::string>();
+        if (!use.condition.empty() && !ctx.condition(use.condition, pointer + "/if")) continue;
+        const std::string& name = use.name;
         const auto it = std::find_if(branch.sources.begin(), branch.sources.end(),
                                      [&name](const auto& entry) { return entry.first == name; });
         if (it == branch.sources.end()) {
@@ -80,9 +86,8 @@ std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch
                                                 quote(name) + ", which the builder uses"));
         }
         const SourceEntry& e = it->second;
-        pins.push_back(SourcePin{name, e.url, e.rev, e.tag, util::Hash::parse(e.hash), e.submodules,
-                                 use.at("stageAt").get<std::string>(),
-                                 use.at("stageAs").get<std::string>()});
+        pins.push_back(SourcePin{name, use.url, e.rev, e.tag, util::Hash::parse(e.hash),
+                                 use.submodules, use.stageAt, use.stageAs});
     }
     return pins;
 }
@@ -102,9 +107,7 @@ PatchRef patchRef(const PatchInfo& info, const std::string& branch) {
 // QEMU patch in a slim build) are left out.
 std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& branch,
                                      const std::vector<SourcePin>& sources) {
-    std::vector<const PatchInfo*> candidates;
-    for (const auto& id : branch.patches)
-        candidates.push_back(&set.patches().at(id));
+    std::vector<const PatchInfo*> candidates = set.patchesFor(branch.branch);
     for (const auto& info : set.localPatches(branch.branch))
         candidates.push_back(&info);
     std::vector<PatchRef> patches;
@@ -141,7 +144,7 @@ std::map<std::string, std::string> buildEnv(const detail::EvalContext& ctx) {
 }
 
 detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
-                                const BranchFile& branch,
+                                const BranchFile& branch, const Variant& variant,
                                 std::map<std::string, nlohmann::json> args) {
     detail::EvalContext ctx{set.builder(), std::move(args), {}, {}};
     ctx.outputs = set.builder().value.at("outputs").get<std::vector<std::string>>();
@@ -154,6 +157,8 @@ detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
     ctx.vars["version"] = branch.version;
     ctx.vars["branch"] = branch.branch;
     ctx.vars["variant"] = ref.variant;
+    ctx.vars["variant.description"] = variant.description;
+    ctx.vars["variant.longDescription"] = variant.longDescription;
     ctx.vars.merge(detail::releaseVariables(branch.support.initialRelease));
     return ctx;
 }
@@ -185,7 +190,7 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         const BranchFile& branch = set.branches().at(ref.branch);
         const Variant& variant = set.variants().at(ref.variant);
         const auto ctx =
-            makeContext(set, ref, branch, resolveArgs(set, variant, overrides, options));
+            makeContext(set, ref, branch, variant, resolveArgs(set, variant, overrides, options));
         BuildPlan plan;
         plan.name = ref.target;
         plan.pname = set.pname();
@@ -206,7 +211,7 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         plan.outputs = ctx.outputs;
         plan.checks = collectChecks(ctx);
         const std::string today = options.today.empty() ? currentDate() : options.today;
-        plan.meta = detail::renderMeta(set, branch, variant, ctx, plan.patches, today);
+        plan.meta = detail::renderMeta(set, branch, ctx, plan.patches, today);
         plan.hash = computePlanHash(plan);
         return plan;
     });

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to evaluation: the human-facing meta of a plan (description, longDescription with the
-// advisory list, security support as of a given day).
+// Internal to evaluation: the human-facing meta of a plan (description and longDescription
+// assembled from the builder's fragments, with the advisory list; security support as of a
+// given day).
 
 #include "eval_context.hpp"
 #include "xenbuild/recipe/plan.hpp"
@@ -11,9 +12,8 @@
 
 namespace xenbuild::recipe::detail {
 
-Meta renderMeta(const RecipeSet& set, const BranchFile& branch, const Variant& variant,
-                const EvalContext& ctx, const std::vector<PatchRef>& patches,
-                const std::string& today);
+Meta renderMeta(const RecipeSet& set, const BranchFile& branch, const EvalContext& ctx,
+                const std::vector<PatchRef>& patches, const std::string& today);
 
 // "supported" when `today` is on or before the security-support end date, else "unsupported".
 std::string securitySupportStatus(const SupportDates& support, const std::string& today);

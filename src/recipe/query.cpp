@@ -99,7 +99,8 @@ std::vector<PackageSummary> listPackages(const RecipeSet& set, const EvalOptions
         const PackageRef ref = set.resolve(name);
         const BranchFile& branch = set.branches().at(ref.branch);
         rows.push_back(PackageSummary{name, ref.target == name ? std::string{} : ref.target,
-                                      branch.version, ref.variant, branch.branch, branch.latest,
+                                      branch.version, ref.variant, branch.branch,
+                                      branch.branch == set.latestBranch(),
                                       detail::securitySupportStatus(branch.support, today),
                                       branch.support.securitySupportUntil});
     }

@@ -48,6 +48,51 @@ std::string stem(const fs::path& path) {
     return path.stem().string();
 }
 
+// The package directory: the only subdirectory of `recipesDir` (hidden ones aside).
+fs::path packageDirectory(const fs::path& recipesDir) {
+    if (!isDirectory(recipesDir, "recipe directory")) {
+        throw EvalError("no recipes in " + quote(recipesDir.string()) +
+                        ": not a directory (point --recipes or $XENBUILD_RECIPES at the "
+                        "recipes/ directory)");
+    }
+    std::vector<fs::path> packages;
+    for (const auto& path : sortedEntries(recipesDir)) {
+        const auto name = path.filename().string();
+        if (!name.empty() && name[0] != '.' && isDirectory(path, "recipe directory")) {
+            packages.push_back(path);
+        }
+    }
+    if (packages.empty()) {
+        throw EvalError("no recipes in " + quote(recipesDir.string()) +
+                        ": it has no package directory (recipes/<pname>/ holding builder.json "
+                        "and the other recipe files; point --recipes or $XENBUILD_RECIPES at the "
+                        "recipes/ directory)");
+    }
+    if (packages.size() > 1) {
+        std::string names;
+        for (const auto& path : packages)
+            names += (names.empty() ? "" : ", ") + quote(path.filename().string());
+        throw EvalError("recipe directory " + quote(recipesDir.string()) +
+                        " holds several package directories (" + names +
+                        "); it must hold exactly one");
+    }
+    return packages.front();
+}
+
+// "4.19" -> {"4", "19"} with leading zeros dropped, for comparing by length, then text.
+std::vector<std::string> numericParts(const std::string& name) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = name.find('.', begin);
+        std::string part = name.substr(begin, end - begin);
+        part.erase(0, std::min(part.find_first_not_of('0'), part.size()));
+        parts.push_back(part);
+        if (end == std::string::npos) return parts;
+        begin = end + 1;
+    }
+}
+
 const char* const localPatchSpec =
     "expected NNNN-project-description-branch.patch, e.g. 0001-xen-fix-build-4.19.patch "
     "(NNNN: four digits giving the order; project: the tree it applies to; branch: the directory "
@@ -93,8 +138,20 @@ struct RecipeSetLoader {
         once(haveBuilder, doc, "builder");
         detail::checkBuilder(doc);
         set.pname_ = doc.value.at("pname").get<std::string>();
+        const auto directory = set.directory_.filename().string();
+        if (set.pname_ != directory) {
+            throw ParseError(doc.describeAt(
+                "/pname", "the builder of package " + quote(set.pname_) + " must live in " +
+                              quote(set.pname_) + "/, not in " + quote(directory) + "/"));
+        }
         for (const auto& [name, spec] : doc.value.at("parameters").items()) {
             set.parameters_.push_back(parseParameter(doc, name, spec));
+        }
+        for (const auto& use : doc.value.at("sources")) {
+            set.sources_.push_back(SourceSpec{
+                use.at("name").get<std::string>(), use.value("if", std::string{}),
+                use.at("url").get<std::string>(), use.value("submodules", false),
+                use.at("stageAt").get<std::string>(), use.at("stageAs").get<std::string>()});
         }
         set.builder_ = std::move(doc);
     }
@@ -133,16 +190,23 @@ struct RecipeSetLoader {
 
     void loadPatches(JsonDocument doc) {
         once(havePatches, doc, "patches");
-        for (const auto& [id, spec] : doc.value.at("patches").items()) {
+        const auto& list = doc.value.at("patches");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const auto& spec = list[i];
+            const std::string pointer = "/patches/" + std::to_string(i);
             PatchInfo p;
-            p.id = id;
+            p.id = spec.at("id").get<std::string>();
+            const std::string id = p.id;
+            if (set.patches_.count(id) != 0) {
+                throw ParseError(
+                    doc.describeAt(pointer + "/id", "patch " + quote(id) + " is listed twice"));
+            }
             p.project = spec.at("project").get<std::string>();
             p.url = spec.at("url").get<std::string>();
             p.sha256 = spec.at("sha256").get<std::string>();
             p.title = spec.at("title").get<std::string>();
             p.description = spec.value("description", std::string{});
             p.cves = spec.value("cves", std::vector<std::string>{});
-            const std::string pointer = appendPointer("/patches", id);
             if (spec.contains("xsa")) {
                 p.xsa = static_cast<int>(
                     detail::boundedInteger(doc, pointer + "/xsa", 1, detail::kMaxXsa));
@@ -154,6 +218,7 @@ struct RecipeSetLoader {
             }
             p.notApplicable = spec.value("notApplicable", std::map<std::string, std::string>{});
             set.patches_.emplace(id, std::move(p));
+            set.patchOrder_.push_back(id);
         }
         set.patchesDoc_ = std::move(doc);
     }
@@ -188,6 +253,11 @@ struct RecipeSetLoader {
 
     void checkVariants() const {
         const auto& doc = set.variantsDoc_;
+        if (set.variants_.empty()) {
+            throw ParseError(doc.describeAt("/variants", "declare at least one variant (the one "
+                                                         "with suffix \"\" names the package "
+                                                         "after its branch alone)"));
+        }
         for (const auto& [name, variant] : set.variants_) {
             for (const auto& [param, value] : variant.args.items()) {
                 const std::string pointer = "/variants/" + name + "/args/" + param;
@@ -219,41 +289,47 @@ struct RecipeSetLoader {
         return names;
     }
 
+    // Every pin names a builder source; pins are put in the builder's order. The latest branch
+    // is the highest.
     void checkBranches() {
-        std::vector<std::string> ids;
-        for (const auto& [id, unused] : set.patches_)
-            ids.push_back(id);
-        for (const auto& [name, branch] : set.branches_) {
+        for (auto& [name, branch] : set.branches_) {
             const auto& doc = set.branchDocs_.at(name);
-            if (branch.latest) {
-                if (!set.latest_.empty()) {
-                    throw ParseError(doc.describeAt("/latest", "branches " + set.latest_ + " and " +
-                                                                   name +
-                                                                   " are both marked latest"));
+            for (const auto& [source, unused] : branch.sources) {
+                if (set.source(source) == nullptr) {
+                    throw ParseError(
+                        doc.describeAt(appendPointer("/sources", source),
+                                       "branch " + name + " pins source " + quote(source) +
+                                           ", which the builder does not declare" +
+                                           util::didYouMean(source, sourceNames()) +
+                                           " (sources are declared in " + set.builder_.path + ")"));
                 }
-                set.latest_ = name;
             }
-            for (std::size_t i = 0; i < branch.patches.size(); ++i) {
-                checkPatchUse(doc, "/patches/" + std::to_string(i), branch.patches[i], name, ids);
-            }
+            std::stable_sort(branch.sources.begin(), branch.sources.end(),
+                             [this](const auto& a, const auto& b) {
+                                 return sourceIndex(a.first) < sourceIndex(b.first);
+                             });
+            if (set.latest_.empty() || branchNameLess(set.latest_, name)) set.latest_ = name;
         }
-        if (set.latest_.empty()) throw EvalError("no branch file is marked \"latest\": true");
     }
 
-    void checkPatchUse(const JsonDocument& doc, const std::string& pointer, const std::string& id,
-                       const std::string& branch, const std::vector<std::string>& ids) const {
-        const auto it = set.patches_.find(id);
-        if (it == set.patches_.end()) {
-            throw ParseError(doc.describeAt(pointer, "unknown patch " + quote(id) +
-                                                         util::didYouMean(id, ids) +
-                                                         " (patches are declared in "
-                                                         "patches.json)"));
+    std::size_t sourceIndex(const std::string& name) const {
+        for (std::size_t i = 0; i < set.sources_.size(); ++i) {
+            if (set.sources_[i].name == name) return i;
         }
-        if (const auto na = it->second.notApplicable.find(branch);
-            na != it->second.notApplicable.end()) {
-            throw ParseError(doc.describeAt(pointer, "patch " + quote(id) +
-                                                         " is marked not applicable to " + branch +
-                                                         ": " + na->second));
+        return set.sources_.size();
+    }
+
+    // Parameters taking their default from the host profile name one of its paths.
+    void checkHostProfileKeys() const {
+        for (const auto& p : set.parameters_) {
+            if (p.hostProfileKey.empty() || set.hostProfile_.paths.count(p.hostProfileKey) != 0) {
+                continue;
+            }
+            throw ParseError(set.builder_.describeAt(
+                appendPointer("/parameters", p.name) + "/hostProfile",
+                "parameter " + quote(p.name) + " takes its default from the host profile's path " +
+                    quote(p.hostProfileKey) + ", which host profile " +
+                    quote(set.hostProfile_.name) + " does not have"));
         }
     }
 
@@ -271,18 +347,19 @@ struct RecipeSetLoader {
 
     std::vector<std::string> sourceNames() const {
         std::vector<std::string> names;
-        for (const auto& use : set.builder_.value.at("sources")) {
-            names.push_back(use.at("name").get<std::string>());
-        }
+        for (const auto& source : set.sources_)
+            names.push_back(source.name);
         return names;
     }
 
     void checkPatchProjects() const {
         const auto names = sourceNames();
-        for (const auto& [id, patch] : set.patches_) {
+        for (std::size_t i = 0; i < set.patchOrder_.size(); ++i) {
+            const auto& id = set.patchOrder_[i];
+            const auto& patch = set.patches_.at(id);
             if (std::find(names.begin(), names.end(), patch.project) == names.end()) {
                 throw ParseError(set.patchesDoc_.describeAt(
-                    "/patches/" + id + "/project",
+                    "/patches/" + std::to_string(i) + "/project",
                     "patch " + quote(id) + " applies to unknown project " + quote(patch.project) +
                         util::didYouMean(patch.project, names)));
             }
@@ -327,6 +404,22 @@ const Parameter* RecipeSet::parameter(const std::string& name) const {
     return nullptr;
 }
 
+const SourceSpec* RecipeSet::source(const std::string& name) const {
+    for (const auto& s : sources_) {
+        if (s.name == name) return &s;
+    }
+    return nullptr;
+}
+
+std::vector<const PatchInfo*> RecipeSet::patchesFor(const std::string& branch) const {
+    std::vector<const PatchInfo*> out;
+    for (const auto& id : patchOrder_) {
+        const PatchInfo& patch = patches_.at(id);
+        if (patch.appliesTo(branch)) out.push_back(&patch);
+    }
+    return out;
+}
+
 const JsonDocument& RecipeSet::branchDocument(const std::string& branch) const {
     return branchDocs_.at(branch);
 }
@@ -337,18 +430,15 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 }
 
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
-    const fs::path dir = recipesDir / "xen";
-    if (!isDirectory(dir, "recipe directory")) {
-        throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
-                        " is not a directory (point --recipes or $XENBUILD_RECIPES at the "
-                        "recipes/ directory)");
-    }
+    const fs::path dir = packageDirectory(recipesDir);
     RecipeSet set;
+    set.directory_ = dir;
     RecipeSetLoader loader{set};
     for (const auto& path : sortedEntries(dir)) {
         if (path.extension() == ".json") loader.loadFile(path);
     }
     loader.requireAll(dir);
+    loader.checkHostProfileKeys();
     loader.checkVariants();
     loader.checkBranches();
     loader.checkPatchProjects();
@@ -369,6 +459,16 @@ HostProfile loadHostProfile(const fs::path& path) {
     }
     return HostProfile{doc.value.at("name").get<std::string>(),
                        doc.value.at("paths").get<std::map<std::string, std::string>>()};
+}
+
+bool branchNameLess(const std::string& a, const std::string& b) {
+    const auto left = numericParts(a);
+    const auto right = numericParts(b);
+    return std::lexicographical_compare(left.begin(), left.end(), right.begin(), right.end(),
+                                        [](const std::string& x, const std::string& y) {
+                                            return std::pair(x.size(), std::string_view(x)) <
+                                                   std::pair(y.size(), std::string_view(y));
+                                        });
 }
 
 } // namespace xenbuild::recipe

@@ -3,31 +3,27 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/patch/apply.hpp"
 
-#include <algorithm>
-
 namespace xenbuild::update::detail {
 
-void checkUpstreamPatches(const recipe::RecipeSet& set, recipe::BranchFile& branch,
+void checkUpstreamPatches(const recipe::RecipeSet& set, const recipe::BranchFile& branch,
                           const std::map<std::string, std::filesystem::path>& trees, bool drop,
                           BranchReport& report, const UpdateContext& context) {
     std::vector<patch::PatchJob> jobs;
-    for (const auto& id : branch.patches) {
-        const auto info = set.patches().find(id);
-        if (info == set.patches().end()) continue;
-        const auto tree = trees.find(info->second.project);
+    for (const recipe::PatchInfo* info : set.patchesFor(branch.branch)) {
+        const auto tree = trees.find(info->project);
         if (tree == trees.end()) continue;
-        fetch::UrlRequest request{fetch::urlBaseName(info->second.url),
-                                  info->second.url,
-                                  util::Hash::parse(info->second.sha256),
+        fetch::UrlRequest request{fetch::urlBaseName(info->url),
+                                  info->url,
+                                  util::Hash::parse(info->sha256),
                                   false,
                                   true,
                                   false,
                                   ""};
         const auto fetched =
             fetch::fetchUrl(context.store, request, context.options, context.observer);
-        const auto fuzz = info->second.fuzz.find(branch.branch);
+        const auto fuzz = info->fuzz.find(branch.branch);
         jobs.push_back(
-            {id, fetched.path, tree->second, fuzz == info->second.fuzz.end() ? 0U : fuzz->second});
+            {info->id, fetched.path, tree->second, fuzz == info->fuzz.end() ? 0U : fuzz->second});
     }
     if (jobs.empty()) return;
     patch::SeriesOptions options;
@@ -40,12 +36,7 @@ void checkUpstreamPatches(const recipe::RecipeSet& set, recipe::BranchFile& bran
             report.failing.push_back(result.id + ": " + result.message);
         }
     }
-    if (!drop) return;
-    for (const auto& id : report.alreadyApplied) {
-        branch.patches.erase(std::remove(branch.patches.begin(), branch.patches.end(), id),
-                             branch.patches.end());
-        report.dropped.push_back(id);
-    }
+    if (drop) report.dropped = report.alreadyApplied;
 }
 
 } // namespace xenbuild::update::detail

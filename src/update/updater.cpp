@@ -12,6 +12,7 @@
 #include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
+#include "xenbuild/update/xsa_import.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
 
@@ -57,10 +58,10 @@ class Planner {
     std::vector<std::string> selectBranches(const recipe::RecipeSet& set) const;
     recipe::BranchFile updateBranch(const recipe::RecipeSet& set, recipe::BranchFile branch,
                                     BranchReport& report);
-    void updateComponents(const VerifiedRelease& release, recipe::BranchFile& branch,
-                          BranchReport& report, std::map<std::string, fs::path>& trees);
-    fetch::FetchResult prefetch(const std::string& name, const recipe::SourceEntry& source,
-                                const std::string& rev);
+    void updateComponents(const recipe::RecipeSet& set, const VerifiedRelease& release,
+                          recipe::BranchFile& branch, BranchReport& report,
+                          std::map<std::string, fs::path>& trees);
+    fetch::FetchResult prefetch(const recipe::SourceSpec& source, const std::string& rev);
     // The commit and tag a pin names, resolved in the recipe's repository at `url`.
     std::pair<std::string, std::string> resolvePin(const ComponentPin& pin, const std::string& url);
 
@@ -73,8 +74,7 @@ class Planner {
 std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) const {
     for (const auto& name : request_.branches) {
         if (set.branches().count(name) == 0) {
-            throw UsageError("no branch " + quote(name) + " in " +
-                             quote((request_.recipesDir / "xen").string()) +
+            throw UsageError("no branch " + quote(name) + " in " + quote(set.directory().string()) +
                              "; add it with --add-branch " + name);
         }
     }
@@ -97,9 +97,8 @@ std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) c
     return out;
 }
 
-fetch::FetchResult Planner::prefetch(const std::string& name, const recipe::SourceEntry& source,
-                                     const std::string& rev) {
-    fetch::GitRequest git{name, source.url, rev, std::nullopt, source.submodules, false, ""};
+fetch::FetchResult Planner::prefetch(const recipe::SourceSpec& source, const std::string& rev) {
+    fetch::GitRequest git{source.name, source.url, rev, std::nullopt, source.submodules, false, ""};
     return fetch::fetchGit(context_.store, git, context_.options, context_.observer);
 }
 
@@ -114,22 +113,38 @@ std::pair<std::string, std::string> Planner::resolvePin(const ComponentPin& pin,
     return {*commit, pin.value};
 }
 
-void Planner::updateComponents(const VerifiedRelease& release, recipe::BranchFile& branch,
-                               BranchReport& report, std::map<std::string, fs::path>& trees) {
+// The branch's pin of `name`, made (empty) in the builder's order when it has none yet.
+recipe::SourceEntry& pinOf(const recipe::RecipeSet& set, recipe::BranchFile& branch,
+                           const std::string& name) {
+    auto found = std::find_if(branch.sources.begin(), branch.sources.end(),
+                              [&](const auto& source) { return source.first == name; });
+    if (found != branch.sources.end()) return found->second;
+    auto rank = [&set](const std::string& source) {
+        const auto& all = set.sources();
+        return std::find_if(all.begin(), all.end(),
+                            [&](const auto& spec) { return spec.name == source; }) -
+               all.begin();
+    };
+    auto at = std::find_if(branch.sources.begin(), branch.sources.end(),
+                           [&](const auto& source) { return rank(source.first) > rank(name); });
+    return branch.sources.insert(at, {name, recipe::SourceEntry{}})->second;
+}
+
+void Planner::updateComponents(const recipe::RecipeSet& set, const VerifiedRelease& release,
+                               recipe::BranchFile& branch, BranchReport& report,
+                               std::map<std::string, fs::path>& trees) {
     for (const auto& pin : release.pins) {
-        auto found =
-            std::find_if(branch.sources.begin(), branch.sources.end(),
-                         [&](const auto& source) { return source.first == pin.component; });
-        if (found == branch.sources.end()) continue; // e.g. minios: not a recipe source
-        auto& source = found->second;
+        const recipe::SourceSpec* spec = set.source(pin.component);
+        if (spec == nullptr) continue; // e.g. minios: not a recipe source
+        auto& source = pinOf(set, branch, pin.component);
         ComponentChange change{pin.component, source.rev, "", source.tag, "", false};
         withContext("while resolving " + quote(pin.component) + " (" + pin.where + " of " +
                         quote(release.release.tag) + ")",
                     [&] {
-                        std::tie(change.newRev, change.newTag) = resolvePin(pin, source.url);
+                        std::tie(change.newRev, change.newTag) = resolvePin(pin, spec->url);
                         // Same commit: keep the recorded hash, fetch nothing.
                         if (change.newRev == source.rev && !source.hash.empty()) return;
-                        const auto fetched = prefetch(pin.component, source, change.newRev);
+                        const auto fetched = prefetch(*spec, change.newRev);
                         source.hash = fetched.hash.sri();
                         trees[pin.component] = fetched.path;
                         change.fetched = true;
@@ -144,38 +159,34 @@ void Planner::updateComponents(const VerifiedRelease& release, recipe::BranchFil
 
 recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::BranchFile branch,
                                          BranchReport& report) {
-    auto xen = std::find_if(branch.sources.begin(), branch.sources.end(),
-                            [](const auto& source) { return source.first == "xen"; });
-    if (xen == branch.sources.end()) {
-        throw EvalError("branch " + quote(branch.branch) + " has no xen source");
-    }
-    const auto& cache = xenCache(xen->second.url);
+    const recipe::SourceSpec& tree = set.treeSource();
+    const auto& cache = xenCache(tree.url);
     const auto releases = newestReleases(cache.tagNames());
     const auto release = std::find_if(releases.begin(), releases.end(), [&](const Release& r) {
         return r.version.branch() == branch.branch;
     });
     if (release == releases.end()) {
         throw FetchError("no release tag " + std::string(kReleaseTagPrefix) + branch.branch +
-                         ".N in " + quote(xen->second.url));
+                         ".N in " + quote(tree.url));
     }
     context_.observer.onEvent({util::ProgressEvent::Kind::Message, "update " + branch.branch,
                                "verifying " + release->tag, 0, 0, ""});
     const auto verified = detail::readRelease(cache, *release, context_.verifier);
     std::map<std::string, fs::path> trees;
-    auto& source = xen->second;
+    auto& source = pinOf(set, branch, tree.name);
     report.oldVersion = report.added ? "" : branch.version;
     report.newVersion = release->version.str();
     if (source.rev != verified.commit || source.hash.empty()) {
-        const auto fetched = prefetch("xen", source, verified.commit);
+        const auto fetched = prefetch(tree, verified.commit);
         source.hash = fetched.hash.sri();
-        trees["xen"] = fetched.path;
+        trees[tree.name] = fetched.path;
     }
     source.rev = verified.commit;
     source.tag = release->tag;
     branch.version = report.newVersion;
     branch.support = verified.support;
     report.securitySupportUntil = verified.support.securitySupportUntil;
-    updateComponents(verified, branch, report, trees);
+    updateComponents(set, verified, branch, report, trees);
     detail::checkUpstreamPatches(set, branch, trees, request_.dropApplied, report, context_);
     // Local patches are kept as they are; listing them validates their names.
     const fs::path localDir = request_.recipesDir.parent_path() / "patches" / branch.branch;
@@ -184,21 +195,24 @@ recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::B
     return branch;
 }
 
-recipe::BranchFile newBranch(const recipe::RecipeSet& set, const std::string& name) {
-    if (set.branches().empty()) {
-        throw UsageError("--add-branch " + quote(name) +
-                         " needs an existing branch file to take the component URLs from");
+// A new branch pins what its release pins (updateBranch); a source the release does not pin
+// keeps the pin of the newest branch that has one.
+void pinTheRest(const recipe::RecipeSet& set, recipe::BranchFile& branch) {
+    std::vector<std::string> newestFirst;
+    for (const auto& [other, unused] : set.branches())
+        newestFirst.push_back(other);
+    std::sort(newestFirst.begin(), newestFirst.end(),
+              [](const auto& a, const auto& b) { return branchLess(b, a); });
+    for (const auto& spec : set.sources()) {
+        auto& pin = pinOf(set, branch, spec.name);
+        for (const auto& other : newestFirst) {
+            if (!pin.rev.empty()) break;
+            for (const auto& [source, entry] : set.branches().at(other).sources) {
+                if (source == spec.name) pin = entry;
+            }
+        }
     }
-    auto newest =
-        std::max_element(set.branches().begin(), set.branches().end(),
-                         [](const auto& a, const auto& b) { return branchLess(a.first, b.first); });
-    recipe::BranchFile branch;
-    branch.branch = name;
-    for (const auto& [source, entry] : newest->second.sources) {
-        branch.sources.emplace_back(source,
-                                    recipe::SourceEntry{entry.url, "", "", "", entry.submodules});
-    }
-    return branch;
+    std::erase_if(branch.sources, [](const auto& source) { return source.second.rev.empty(); });
 }
 
 std::optional<std::string> readIfExists(const fs::path& path) {
@@ -218,9 +232,15 @@ UpdatePlan Planner::run() {
         BranchReport report;
         report.branch = name;
         report.added = set.branches().count(name) == 0;
-        auto branch = report.added ? newBranch(set, name) : set.branches().at(name);
+        recipe::BranchFile branch;
+        if (report.added) {
+            branch.branch = name;
+        } else {
+            branch = set.branches().at(name);
+        }
         branch = withContext("while updating branch " + quote(name),
                              [&] { return updateBranch(set, branch, report); });
+        if (report.added) pinTheRest(set, branch);
         report.pastSupport = report.securitySupportUntil < today;
         report.removed = report.pastSupport && request_.prune;
         if (report.removed) {
@@ -235,9 +255,8 @@ UpdatePlan Planner::run() {
         names.push_back(name);
     std::sort(names.begin(), names.end(), branchLess);
     plan.latest = names.empty() ? "" : names.back();
-    const fs::path dir = request_.recipesDir / "xen";
+    const fs::path dir = set.directory();
     for (auto& [name, branch] : result) {
-        branch.latest = name == plan.latest;
         const fs::path path = dir / (name + ".json");
         FileChange change{path, readIfExists(path), recipe::renderBranchJson(branch)};
         if (change.oldText != change.newText) plan.files.push_back(std::move(change));
@@ -246,6 +265,18 @@ UpdatePlan Planner::run() {
         if (!report.removed) continue;
         const fs::path path = dir / (report.branch + ".json");
         plan.files.push_back({path, readIfExists(path), std::nullopt});
+    }
+    // Patches contained in a release are marked not applicable to its branch (--drop-applied).
+    std::vector<NotApplicableMark> marks;
+    for (const auto& report : plan.branches) {
+        for (const auto& id : report.dropped)
+            marks.push_back({id, report.branch, "already contained in " + report.newVersion});
+    }
+    if (!marks.empty()) {
+        const fs::path path = dir / "patches.json";
+        const auto oldText = readIfExists(path);
+        plan.files.push_back(
+            {path, oldText, withNotApplicable(oldText.value_or(""), path.string(), marks)});
     }
     return plan;
 }
@@ -279,17 +310,20 @@ std::vector<std::string> verifyRecipes(const fs::path& recipesDir, const UpdateC
     const auto set = recipe::RecipeSet::load(recipesDir);
     std::map<std::string, fetch::GitCache> caches;
     std::vector<std::string> lines;
+    const recipe::SourceSpec& tree = set.treeSource();
     for (const auto& [name, branch] : set.branches()) {
-        const auto& xen =
-            std::find_if(branch.sources.begin(), branch.sources.end(), [](const auto& s) {
-                return s.first == "xen";
-            })->second;
-        auto cache = caches.find(xen.url);
+        const auto pin = std::find_if(branch.sources.begin(), branch.sources.end(),
+                                      [&tree](const auto& s) { return s.first == tree.name; });
+        if (pin == branch.sources.end()) {
+            throw EvalError("branch " + quote(name) + " has no pin for source " + quote(tree.name));
+        }
+        const auto& xen = pin->second;
+        auto cache = caches.find(tree.url);
         if (cache == caches.end()) {
             cache =
                 caches
-                    .emplace(xen.url, fetch::GitCache::update(context.store, xen.url,
-                                                              context.options, context.observer))
+                    .emplace(tree.url, fetch::GitCache::update(context.store, tree.url,
+                                                               context.options, context.observer))
                     .first;
         }
         const std::string tag = std::string(kReleaseTagPrefix) + branch.version;
@@ -297,13 +331,14 @@ std::vector<std::string> verifyRecipes(const fs::path& recipesDir, const UpdateC
             return detail::verifyReleaseTag(cache->second, tag, context.verifier);
         });
         if (commit != xen.rev) {
-            throw SignatureError("branch " + quote(name) + ": xen rev " + xen.rev +
+            throw SignatureError("branch " + quote(name) + ": " + tree.name + " rev " + xen.rev +
                                  " is not the commit of the signed tag " + quote(tag) + " (" +
                                  commit + ")");
         }
         if (!xen.tag.empty() && xen.tag != tag) {
-            throw SignatureError("branch " + quote(name) + ": xen tag " + quote(xen.tag) +
-                                 " does not match version " + quote(branch.version));
+            throw SignatureError("branch " + quote(name) + ": " + tree.name + " tag " +
+                                 quote(xen.tag) + " does not match version " +
+                                 quote(branch.version));
         }
         lines.push_back(name + ": " + tag + " " + commit + " signed by " + signer);
     }

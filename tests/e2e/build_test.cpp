@@ -167,7 +167,7 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
     writeFile(builder, text);
     const auto built = upstream.xenbuild("build xen_4_19");
     CHECK(built.status == 1);
-    CHECK(built.output.find("builder.json:73:59: schema violation at /sources/1/stageAt: "
+    CHECK(built.output.find("builder.json:87:18: schema violation at /sources/1/stageAt: "
                             "expected a path relative to the Xen tree") != std::string::npos);
     CHECK(readText(upstream.root / "victim" / "keep.txt") == "precious\n");
 }

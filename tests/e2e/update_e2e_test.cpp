@@ -30,7 +30,7 @@ TEST_CASE("xenbuild update writes, is idempotent, and --dry-run only prints the 
           "[e2e][update]") {
     Upstream upstream;
     upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path home = upstream.dir / "home";
     fs::create_directories(home);
     const auto before = upstream.snapshot();
@@ -77,7 +77,7 @@ TEST_CASE("xenbuild update refuses a tag signed by another key and writes nothin
     auto release = xbtest::standardRelease(upstream, "4.19.0");
     release.signing = xbtest::XenRelease::Signing::Other;
     upstream.release(release);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path home = upstream.dir / "home";
     fs::create_directories(home);
     const auto before = upstream.snapshot();

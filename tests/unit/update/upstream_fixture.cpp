@@ -59,8 +59,9 @@ Upstream::Upstream()
     : keys(xenbuild::test::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
       store(dir / "store") {
     fs::create_directories(recipes / "xen");
-    for (const char* file : {"builder.json", "variants.json", "host-profile.json"})
+    for (const char* file : {"variants.json", "host-profile.json"})
         fs::copy_file(kProjectRecipes / file, recipes / "xen" / file);
+    setSourceUrls("");
     writePatchesFile();
     fs::create_directories(repo("xen"));
     git_(repo("xen"), {"init", "-q", "-b", "main"});
@@ -115,27 +116,31 @@ std::string Upstream::release(const XenRelease& r) {
     return git_(xen, {"rev-parse", "HEAD"});
 }
 
-void Upstream::seedBranch(const std::string& branch, const std::string& version, bool latest,
-                          const std::vector<std::string>& patches, const std::string& urlPrefix) {
+void Upstream::seedBranch(const std::string& branch, const std::string& version) {
     xenbuild::recipe::BranchFile file;
     file.branch = branch;
     file.version = version;
-    file.latest = latest;
-    for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"}) {
-        const bool submodules = std::string(name) == "qemu" || std::string(name) == "ovmf";
-        file.sources.emplace_back(
-            name, xenbuild::recipe::SourceEntry{urlPrefix.empty() ? url(name) : urlPrefix + name,
-                                                kZeros, "", kZeroHash, submodules});
-    }
-    file.patches = patches;
+    for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"})
+        file.sources.emplace_back(name, xenbuild::recipe::SourceEntry{kZeros, "", kZeroHash});
     file.support = {"2024-07-29", "2026-01-29", "2027-07-29"};
     xenbuild::recipe::writeBranchFile(recipes / "xen" / (branch + ".json"), file);
+}
+
+void Upstream::setSourceUrls(const std::string& urlPrefix) {
+    auto builder =
+        nlohmann::json::parse(readAll(kProjectRecipes / "builder.json"), nullptr, true, true);
+    for (auto& source : builder["sources"]) {
+        const auto name = source["name"].get<std::string>();
+        source["url"] = urlPrefix.empty() ? url(name) : urlPrefix + name;
+    }
+    writeFile(recipes / "xen" / "builder.json", builder.dump(2) + "\n");
 }
 
 void Upstream::addUpstreamPatch(const std::string& id, int xsa, const std::string& file,
                                 const std::string& content) {
     writeFile(dir / "xsa" / file, content);
     nlohmann::ordered_json entry = {
+        {"id", id},
         {"project", "xen"},
         {"xsa", xsa},
         {"url", "file://" + (dir / "xsa" / file).string()},
@@ -150,8 +155,9 @@ void Upstream::writePatchesFile() const {
     const std::string text = readAll(kProjectRecipes / "patches.json");
     const auto brace = text.find('{');
     auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
+    body["patches"] = nlohmann::ordered_json::array(); // the project's are fetched from the net
     for (const auto& [id, entry] : extraPatches_)
-        body["patches"][id] = nlohmann::ordered_json::parse(entry);
+        body["patches"].push_back(nlohmann::ordered_json::parse(entry));
     writeFile(recipes / "xen" / "patches.json", text.substr(0, brace) + body.dump(2) + "\n");
 }
 
