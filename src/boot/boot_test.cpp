@@ -4,8 +4,11 @@
 #include "xenbuild/boot/elf.hpp"
 #include "xenbuild/boot/libraries.hpp"
 #include "xenbuild/builder/xen_version.hpp"
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/process.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -68,9 +71,7 @@ fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) 
     if (isElf(hypervisor)) {
         fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
     } else {
-        std::ofstream file(target, std::ios::binary | std::ios::trunc);
-        file << builder::gunzipFile(hypervisor);
-        if (!file.flush()) throwSystemError("cannot write", target.string());
+        util::writeFileAtomic(target, util::gunzipFile(hypervisor));
     }
     const auto info = withContext("while reading the hypervisor " + quote(hypervisor.string()),
                                   [&] { return readElf(target); });
@@ -161,9 +162,7 @@ fs::path makeWorkDir(const BootOptions& options) {
         fs::create_directories(options.workDir);
         return options.workDir;
     }
-    std::string pattern = (fs::temp_directory_path() / "xenbuild-boot-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throwSystemError("cannot create", pattern);
-    return pattern;
+    return util::makeTempDir("xenbuild-boot-");
 }
 
 std::string expectedBuildId(const fs::path& xenSyms) {

@@ -8,6 +8,7 @@
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/paths.hpp"
 
 #include <charconv>
@@ -33,7 +34,7 @@ struct Paths {
 void removeIfExists(const fs::path& path) {
     std::error_code error;
     if (!fs::exists(fs::symlink_status(path, error))) return;
-    store::removeReadOnly(path);
+    util::removeReadOnly(path);
 }
 
 // Where `source` goes in the Xen tree at `srcDir` (srcDir itself for an empty stageAt). The

@@ -1,10 +1,9 @@
 #include "stage.hpp"
 
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
-
-#include <archive.h>
-#include <archive_entry.h>
+#include "xenbuild/util/file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -59,16 +58,6 @@ Fd openRegular(const fs::path& path, const std::string& what, struct stat& info)
     return fd;
 }
 
-void writeAll(int fd, const char* data, std::size_t size, const fs::path& target) {
-    while (size > 0) {
-        const auto written = ::write(fd, data, size);
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) throwSystemError("cannot write", target.string());
-        data += written;
-        size -= static_cast<std::size_t>(written);
-    }
-}
-
 void copyContents(int in, int out, const fs::path& source, const fs::path& target) {
     // copy_file_range shares extents where the filesystem can; read/write where it cannot.
     for (;;) {
@@ -79,14 +68,8 @@ void copyContents(int in, int out, const fs::path& source, const fs::path& targe
         if (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP) break;
         throwSystemError("cannot copy " + quote(source.string()) + " to", target.string());
     }
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const auto got = ::read(in, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throwSystemError("cannot read", source.string());
-        if (got == 0) return;
-        writeAll(out, buffer.data(), static_cast<std::size_t>(got), target);
-    }
+    util::readChunks(in, source,
+                     [&](std::string_view chunk) { util::writeAll(out, chunk, target); });
 }
 
 void copyFile(const fs::path& source, const fs::path& target) {
@@ -158,64 +141,26 @@ void collectMembers(const fs::path& dir, const fs::path& relative, std::vector<f
     }
 }
 
-struct ArchiveDeleter {
-    void operator()(archive* a) const { archive_write_free(a); }
-};
-struct EntryDeleter {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
-void check(archive* a, int status, const fs::path& file) {
-    if (status < ARCHIVE_WARN) {
-        throw BuildError("cannot write tarball " + quote(file.string()) + ": " +
-                         archive_error_string(a));
-    }
-}
-
-void writeData(archive* a, int in, const fs::path& path, const fs::path& file) {
-    std::array<char, 1 << 16> buffer{};
-    for (;;) {
-        const auto got = ::read(in, buffer.data(), buffer.size());
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throwSystemError("cannot read", path.string());
-        if (got == 0) return;
-        if (archive_write_data(a, buffer.data(), static_cast<std::size_t>(got)) < 0) {
-            check(a, ARCHIVE_FATAL, file);
-        }
-    }
-}
-
-void writeMember(archive* a, const fs::path& dir, const fs::path& relative,
-                 const std::string& prefix, std::int64_t mtime, const fs::path& file) {
+void writeMember(util::ArchiveWriter& writer, const fs::path& dir, const fs::path& relative,
+                 const std::string& prefix) {
     const fs::path path = dir / relative;
     auto info = lstatOrThrow(path, "cannot pack");
-    std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
-    archive_entry_set_pathname(entry.get(), (prefix + "/" + relative.string()).c_str());
-    archive_entry_set_mtime(entry.get(), mtime, 0);
-    archive_entry_set_uid(entry.get(), 0);
-    archive_entry_set_gid(entry.get(), 0);
-    Fd content;
+    const std::string name = prefix + "/" + relative.string();
     if (S_ISLNK(info.st_mode)) {
         std::error_code error;
         const fs::path target = fs::read_symlink(path, error);
         if (error)
             throw BuildError("cannot read link " + quote(path.string()) + ": " + error.message());
-        archive_entry_set_filetype(entry.get(), AE_IFLNK);
-        archive_entry_set_perm(entry.get(), 0777);
-        archive_entry_set_symlink(entry.get(), target.c_str());
+        writer.addSymlink(name, target.string());
     } else if (S_ISDIR(info.st_mode)) {
-        archive_entry_set_filetype(entry.get(), AE_IFDIR);
-        archive_entry_set_perm(entry.get(), 0755);
+        writer.addDirectory(name, 0755);
     } else if (S_ISREG(info.st_mode)) {
-        content = openRegular(path, "cannot pack", info);
-        archive_entry_set_filetype(entry.get(), AE_IFREG);
-        archive_entry_set_perm(entry.get(), (info.st_mode & S_IXUSR) ? 0755 : 0644);
-        archive_entry_set_size(entry.get(), static_cast<la_int64_t>(info.st_size));
+        const Fd content = openRegular(path, "cannot pack", info);
+        writer.addFile(name, (info.st_mode & S_IXUSR) ? 0755 : 0644, content.get(),
+                       static_cast<std::uint64_t>(info.st_size), path);
     } else {
         refuseType("cannot pack", path, info.st_mode);
     }
-    check(a, archive_write_header(a, entry.get()), file);
-    if (content.get() >= 0) writeData(a, content.get(), path, file);
 }
 
 } // namespace
@@ -261,15 +206,14 @@ void writeTarball(const fs::path& dir, const std::string& prefix, const fs::path
     std::vector<fs::path> members;
     collectMembers(dir, {}, members);
     std::sort(members.begin(), members.end());
-    std::unique_ptr<archive, ArchiveDeleter> a(archive_write_new());
-    check(a.get(), archive_write_set_format_pax_restricted(a.get()), file);
-    check(a.get(), archive_write_add_filter_gzip(a.get()), file);
-    check(a.get(), archive_write_set_options(a.get(), "gzip:!timestamp"), file);
-    check(a.get(), archive_write_open_fd(a.get(), out.get()), file);
-    for (const auto& member : members) {
-        writeMember(a.get(), dir, member, prefix, mtime, file);
-    }
-    check(a.get(), archive_write_close(a.get()), file);
+    translateError<BuildError, ArchiveError>([&] {
+        util::ArchiveWriter writer(out.get(), util::ArchiveWriter::Format::TarGz, file.string(),
+                                   mtime);
+        for (const auto& member : members) {
+            writeMember(writer, dir, member, prefix);
+        }
+        writer.finish();
+    });
 }
 
 } // namespace xenbuild::builder::detail

@@ -1,12 +1,10 @@
 #include "xenbuild/builder/xen_version.hpp"
 
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
-#include <archive.h>
 #include <cctype>
-#include <fstream>
-#include <memory>
-#include <sstream>
 
 namespace xenbuild::builder {
 
@@ -61,51 +59,7 @@ std::optional<std::string> findEfiLoader(std::string_view image) {
     return std::nullopt;
 }
 
-std::string archiveMessage(archive* a) {
-    const char* message = archive_error_string(a);
-    return message ? message : "unknown libarchive error";
-}
-
-struct ArchiveFree {
-    void operator()(archive* a) const { archive_read_free(a); }
-};
-
-std::string gunzipImpl(const std::filesystem::path& path) {
-    std::unique_ptr<archive, ArchiveFree> a(archive_read_new());
-    archive_read_support_filter_gzip(a.get());
-    archive_read_support_format_raw(a.get());
-    archive_entry* entry = nullptr;
-    if (archive_read_open_filename(a.get(), path.c_str(), 65536) != ARCHIVE_OK ||
-        archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
-        throw BuildError("cannot decompress " + quote(path.string()) + ": " +
-                         archiveMessage(a.get()));
-    }
-    std::string data;
-    std::string buffer(65536, '\0');
-    for (;;) {
-        const la_ssize_t n = archive_read_data(a.get(), buffer.data(), buffer.size());
-        if (n < 0) {
-            throw BuildError("cannot decompress " + quote(path.string()) + ": " +
-                             archiveMessage(a.get()));
-        }
-        if (n == 0) return data;
-        data.append(buffer, 0, static_cast<std::size_t>(n));
-    }
-}
-
-std::string readAll(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot open", path.string());
-    std::ostringstream data;
-    data << in.rdbuf();
-    return data.str();
-}
-
 } // namespace
-
-std::string gunzipFile(const std::filesystem::path& path) {
-    return gunzipImpl(path);
-}
 
 std::optional<std::string> findXenVersion(std::string_view image) {
     if (auto banner = findBanner(image)) return banner;
@@ -113,9 +67,11 @@ std::optional<std::string> findXenVersion(std::string_view image) {
 }
 
 std::optional<std::string> hypervisorVersion(const std::filesystem::path& path) {
-    std::string head = readAll(path);
+    std::string head = util::readFile(path);
     const bool gzip = head.size() >= 2 && head[0] == '\x1f' && head[1] == '\x8b';
-    return findXenVersion(gzip ? gunzipImpl(path) : head);
+    if (!gzip) return findXenVersion(head);
+    return findXenVersion(
+        translateError<BuildError, ArchiveError>([&] { return util::gunzipFile(path); }));
 }
 
 } // namespace xenbuild::builder

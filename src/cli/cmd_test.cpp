@@ -9,6 +9,7 @@
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -50,11 +51,8 @@ struct TestArgs {
 
 // $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
 fs::path defaultDom0Dir() {
-    if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache == '/') {
-        return fs::path(cache) / "xenbuild/dom0";
-    }
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : "/") / ".cache/xenbuild/dom0";
+    const fs::path cache = util::xdgCacheHome();
+    return (cache.empty() ? fs::path("/.cache") : cache) / "xenbuild/dom0";
 }
 
 // --dom0-kernel/--dom0-modules, else the host profile's dom0Kernel/dom0Modules, else the

@@ -3,13 +3,13 @@
 
 #include "xenbuild/update/updater.hpp"
 
-#include "store/fsutil.hpp"
 #include "update/patch_check.hpp"
 #include "update/release.hpp"
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/git_cache.hpp"
 #include "xenbuild/patch/local.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
+#include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/update/xsa_import.hpp"
@@ -17,8 +17,6 @@
 #include "xenbuild/util/file.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <map>
 #include <set>
 
@@ -29,15 +27,6 @@ namespace xenbuild::update {
 using detail::VerifiedRelease;
 
 namespace {
-
-std::string currentDate() {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    const std::chrono::year_month_day ymd{today};
-    char text[16];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return text;
-}
 
 // Shared state of one planning run: caches per URL so each remote is asked once.
 class Planner {
@@ -234,7 +223,7 @@ std::optional<std::string> readIfExists(const fs::path& path) {
 
 UpdatePlan Planner::run() {
     const auto set = recipe::RecipeSet::load(request_.recipesDir);
-    const std::string today = request_.today.empty() ? currentDate() : request_.today;
+    const std::string today = request_.today.empty() ? recipe::currentDate() : request_.today;
     std::map<std::string, recipe::BranchFile> result;
     for (const auto& [name, branch] : set.branches())
         result[name] = branch;
@@ -306,7 +295,7 @@ void applyUpdate(const UpdatePlan& plan) {
 void writeFileChanges(const std::vector<FileChange>& files) {
     for (const auto& file : files) {
         if (file.newText) {
-            store::detail::writeFileAtomic(file.path, *file.newText);
+            util::writeFileAtomic(file.path, *file.newText);
         } else {
             std::error_code error;
             if (!fs::remove(file.path, error) && error) {

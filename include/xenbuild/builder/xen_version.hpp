@@ -19,7 +19,4 @@ std::optional<std::string> findXenVersion(std::string_view image);
 // version. Throws SystemError if unreadable, BuildError if a .gz file is corrupt.
 std::optional<std::string> hypervisorVersion(const std::filesystem::path& path);
 
-// The decompressed content of the gzip file `path` (xen.gz). Throws BuildError if corrupt.
-std::string gunzipFile(const std::filesystem::path& path);
-
 } // namespace xenbuild::builder
