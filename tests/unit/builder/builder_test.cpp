@@ -3,6 +3,7 @@
 
 #include "unit/builder/builder_fixture.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -197,7 +198,7 @@ TEST_CASE("builder::Builder reuses a finished build: no fetch, no command", "[bu
         CHECK(f.sandbox.commands().size() == 4);
     }
     SECTION("a missing output is no cache hit") {
-        store::removeReadOnly(first.outputs[1].path);
+        util::removeReadOnly(first.outputs[1].path);
         CHECK_FALSE(f.makeBuilder()->build(f.plan).cached);
         CHECK(f.sandbox.commands().size() == 4);
     }
