@@ -5,7 +5,8 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/source_overrides.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/scheduler.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
 
@@ -13,19 +14,10 @@
 
 #include <atomic>
 #include <iostream>
-#include <mutex>
-#include <thread>
 
 namespace xenbuild::cli {
 
 namespace {
-
-// Set by SIGINT/SIGTERM; the sandbox watches it and tears the build's processes down.
-std::atomic<bool> interrupted{false};
-
-extern "C" void onInterrupt(int) {
-    interrupted.store(true);
-}
 
 struct BuildArgs {
     std::vector<std::string> packages;
@@ -44,9 +36,9 @@ struct BuildArgs {
     bool check = false;
 };
 
-build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
-                                 const std::atomic<bool>& cancel) {
-    build::BuildOptions options;
+builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
+                                   const std::atomic<bool>& cancel) {
+    builder::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
     options.rebuild = args.rebuild;
@@ -62,7 +54,7 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
     return options;
 }
 
-void printResult(const build::BuildResult& result) {
+void printResult(const builder::BuildResult& result) {
     std::cout << result.plan << (result.cached ? " (cached)" : "") << '\n';
     for (const auto& output : result.outputs) {
         std::cout << "  " << output.name << ": " << output.path.string() << '\n';
@@ -93,28 +85,10 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     BuildView view(global, makeProgressView(global));
     // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
     util::InterruptGuard interrupt;
-    build::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
+    builder::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
-    std::vector<std::optional<build::BuildResult>> results(plans.size());
-    std::vector<std::exception_ptr> errors(plans.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < plans.size(); i = next++) {
-            try {
-                results[i] = builder.build(plans[i]);
-            } catch (...) {
-                errors[i] = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned t = 0;
-         t < std::max(1u, std::min<unsigned>(args.jobs, static_cast<unsigned>(plans.size())));
-         ++t) {
-        threads.emplace_back(worker);
-    }
-    for (auto& thread : threads)
-        thread.join();
+    const auto scheduled = builder::Scheduler(builder, args.jobs).run(plans);
+    const auto& results = scheduled.results;
 
     nlohmann::json json = nlohmann::json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {
@@ -122,7 +96,7 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
         if (!args.outLink.empty()) {
             const std::string base =
                 plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
-            build::linkResults(*results[i], base, store);
+            builder::linkResults(*results[i], base, store);
         }
         if (args.json)
             json.push_back(results[i]->toJson());
@@ -130,9 +104,7 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
             printResult(*results[i]);
     }
     if (args.json) std::cout << json.dump(2) << '\n';
-    for (auto& error : errors) {
-        if (error) std::rethrow_exception(error); // the first failure, with its context
-    }
+    scheduled.throwFailures(); // every failure, each with its context
 }
 
 } // namespace

@@ -3,7 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -164,9 +164,6 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
     const auto plan =
         recipe::evaluate(loadRecipes(global), package, overridesFrom(eval), evalOptionsFrom(eval));
     auto store = openStore(global);
-    auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
-    util::NullProgress quiet;
-    build::Builder builder(store, *sandbox, {}, quiet);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& entry : store::planEntries(plan, store)) {
         out.push_back({{"role", recipe::toString(entry.role)},
@@ -174,11 +171,22 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
                        {"path", entry.path.string()},
                        {"present", entry.present}});
     }
-    for (const auto& output : builder.outputPaths(plan)) {
+    // The newest build's outputs, else where a build would put them: no compiler needed.
+    const auto outputs = builder::plannedOutputs(store, plan, {});
+    for (const auto& output : outputs.outputs) {
         out.push_back({{"role", "output"},
                        {"name", output.name},
                        {"path", output.path.string()},
                        {"present", store.lookupId(output.path.filename().string()).has_value()}});
+    }
+    if (outputs.outputs.empty()) {
+        for (const auto& name : plan.outputs) {
+            out.push_back({{"role", "output"},
+                           {"name", name},
+                           {"path", nullptr},
+                           {"present", false},
+                           {"unknownBecause", outputs.unknownBecause}});
+        }
     }
     if (json) {
         std::cout << out.dump(2) << '\n';
@@ -186,7 +194,13 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
     }
     for (const auto& item : out) {
         std::cout << item["role"].get<std::string>() << ' ' << item["name"].get<std::string>()
-                  << ": " << item["path"].get<std::string>()
+                  << ": ";
+        if (item["path"].is_null()) {
+            std::cout << "unknown until built (" << item["unknownBecause"].get<std::string>()
+                      << ")\n";
+            continue;
+        }
+        std::cout << item["path"].get<std::string>()
                   << (item["present"].get<bool>() ? "" : " (not in the store)") << '\n';
     }
 }

@@ -6,9 +6,10 @@
 #include "cli/recipe_options.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -50,11 +51,8 @@ struct TestArgs {
 
 // $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
 fs::path defaultDom0Dir() {
-    if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache == '/') {
-        return fs::path(cache) / "xenbuild/dom0";
-    }
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : "/") / ".cache/xenbuild/dom0";
+    const fs::path cache = util::xdgCacheHome();
+    return (cache.empty() ? fs::path("/.cache") : cache) / "xenbuild/dom0";
 }
 
 // --dom0-kernel/--dom0-modules, else the host profile's dom0Kernel/dom0Modules, else the
@@ -75,17 +73,14 @@ boot::Dom0Kernel dom0Kernel(const TestArgs& args, const recipe::RecipeSet& set,
     return dom0;
 }
 
-build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
-                               store::Store& store, const recipe::BuildPlan& plan) {
-    build::BuildOptions options;
+builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
+                                 const recipe::BuildPlan& plan) {
+    builder::BuildOptions options;
     options.sourceOverrides = parseSourceOverrides(args.overrides);
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
-    options.fetch = fetchOptions(global);
-    auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
-    util::NullProgress quiet;
-    const build::Builder builder(store, *sandbox, options, quiet);
-    auto result = builder.lastResult(plan);
+    // Through the output index: no compiler needed to test a build.
+    auto result = builder::findNewestResult(store, plan, options);
     const std::string hint = "; run `xenbuild build " + args.package +
                              "` first (with the same --arg, --host-profile, "
                              "--override-source and --exclude-patch options)";
@@ -118,7 +113,7 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     const auto evalOptions = evalOptionsFrom(args.eval);
     const auto plan = recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptions);
     auto store = openStore(global);
-    const auto result = cachedBuild(args, global, store, plan);
+    const auto result = cachedBuild(args, store, plan);
 
     boot::BootOptions options;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);

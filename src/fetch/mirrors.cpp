@@ -1,6 +1,7 @@
 #include "xenbuild/fetch/mirrors.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -76,12 +77,8 @@ std::filesystem::path Mirrors::defaultConfigFile() {
     if (const char* env = std::getenv("XENBUILD_MIRRORS"); env != nullptr && *env != '\0') {
         return env;
     }
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg == '/') {
-        return std::filesystem::path(xdg) / "xenbuild" / "mirrors";
-    }
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') return {};
-    return std::filesystem::path(home) / ".config" / "xenbuild" / "mirrors";
+    const auto config = util::xdgConfigHome();
+    return config.empty() ? config : config / "xenbuild" / "mirrors";
 }
 
 bool isLocalUrl(const std::string& url) {

@@ -3,12 +3,9 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/parallel.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <exception>
 #include <functional>
-#include <thread>
 
 namespace xenbuild::fetch {
 
@@ -83,44 +80,21 @@ std::vector<Task> makeTasks(const std::vector<recipe::BuildPlan>& plans, store::
     return tasks;
 }
 
-[[noreturn]] void throwCollected(const std::vector<std::exception_ptr>& errors) {
-    std::vector<std::exception_ptr> failed;
-    std::copy_if(errors.begin(), errors.end(), std::back_inserter(failed),
-                 [](const std::exception_ptr& e) { return e != nullptr; });
-    if (failed.size() == 1) std::rethrow_exception(failed.front());
-    std::string message = std::to_string(failed.size()) + " fetches failed:";
-    for (const auto& error : failed) {
+// Runs every task (a failure does not stop the others), reporting each failure to the observer
+// as it happens; then throws them all: one as it is, several as one FetchError
+// "<n> fetches failed:" listing each.
+void runAll(const std::vector<Task>& tasks, unsigned jobs, std::vector<PrefetchedItem>& items,
+            util::ProgressObserver& observer) {
+    const auto failures = util::parallelFor(tasks.size(), jobs, [&](std::size_t i) {
         try {
-            std::rethrow_exception(error);
-        } catch (const Error& e) {
-            message += "\n- " + e.describe();
+            items[i] = tasks[i].run();
         } catch (const std::exception& e) {
-            message += "\n- " + std::string(e.what());
+            observer.onEvent(
+                {util::ProgressEvent::Kind::Failed, tasks[i].activity, e.what(), 0, 0, ""});
+            throw;
         }
-    }
-    throw FetchError(message);
-}
-
-void runPool(const std::vector<Task>& tasks, unsigned jobs, std::vector<PrefetchedItem>& items,
-             std::vector<std::exception_ptr>& errors, util::ProgressObserver& observer) {
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) {
-            try {
-                items[i] = tasks[i].run();
-            } catch (const std::exception& e) {
-                errors[i] = std::current_exception();
-                observer.onEvent(
-                    {util::ProgressEvent::Kind::Failed, tasks[i].activity, e.what(), 0, 0, ""});
-            }
-        }
-    };
-    const std::size_t count = std::min<std::size_t>(std::max(1U, jobs), tasks.size());
-    std::vector<std::thread> threads;
-    for (std::size_t t = 0; t < count; ++t)
-        threads.emplace_back(worker);
-    for (auto& thread : threads)
-        thread.join();
+    });
+    util::throwFailures<FetchError>(failures, "fetches failed");
 }
 
 } // namespace
@@ -130,11 +104,7 @@ std::vector<PrefetchResult> prefetchPlans(const std::vector<recipe::BuildPlan>& 
                                           util::ProgressObserver& observer) {
     const auto tasks = makeTasks(plans, store, options, observer);
     std::vector<PrefetchedItem> items(tasks.size());
-    std::vector<std::exception_ptr> errors(tasks.size());
-    runPool(tasks, options.jobs, items, errors, observer);
-    if (std::any_of(errors.begin(), errors.end(), [](auto& e) { return e != nullptr; })) {
-        throwCollected(errors);
-    }
+    runAll(tasks, options.jobs, items, observer);
     std::vector<PrefetchResult> results(plans.size());
     for (std::size_t p = 0; p < plans.size(); ++p)
         results[p].plan = plans[p].name;

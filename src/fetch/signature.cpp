@@ -10,6 +10,7 @@
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <fcntl.h>
 #include <gpgme.h>
@@ -106,28 +107,25 @@ void removeWhenSettled(const std::filesystem::path& dir) noexcept {
     }
 }
 
-// The private keyring directory: created 0700 by mkdtemp, removed with everything in it.
+// The private keyring directory: a util::TempDir (0700), removed with everything in it once
+// gpg has let go of it.
 class TempHome {
   public:
     TempHome() {
-        std::string pattern = (shortTempBase() / "xb-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr)
-            throwSystemError("cannot create temporary keyring directory", pattern);
-        path_ = pattern;
-        std::ofstream conf(path_ / "gpg.conf");
+        std::ofstream conf(dir_ / "gpg.conf");
         conf << "no-autostart\nno-auto-key-retrieve\nno-auto-check-trustdb\n";
-        if (!conf) throwSystemError("cannot write", (path_ / "gpg.conf").string());
+        if (!conf) throwSystemError("cannot write", (dir_ / "gpg.conf").string());
     }
     ~TempHome() {
-        stopDaemons(path_);
-        removeWhenSettled(path_);
+        stopDaemons(dir_.path());
+        removeWhenSettled(dir_.path());
     }
     TempHome(const TempHome&) = delete;
     TempHome& operator=(const TempHome&) = delete;
-    const std::filesystem::path& path() const noexcept { return path_; }
+    const std::filesystem::path& path() const noexcept { return dir_.path(); }
 
   private:
-    std::filesystem::path path_;
+    util::TempDir dir_{"xb-", shortTempBase()};
 };
 
 DataPtr memoryData(std::string_view bytes, const std::string& what) {

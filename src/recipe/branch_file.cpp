@@ -2,10 +2,10 @@
 
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
 namespace xenbuild::recipe {
 
@@ -84,27 +84,7 @@ std::string renderBranchJson(const BranchFile& branch) {
 }
 
 void writeBranchFile(const fs::path& path, const BranchFile& branch) {
-    const std::string text = renderBranchJson(branch);
-    const fs::path temporary = path.parent_path() / ("." + path.filename().string() + ".tmp");
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        if (!out) throwSystemError("cannot create", temporary.string());
-        out << text;
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            fs::remove(temporary, ignored);
-            throwSystemError("cannot write", temporary.string());
-        }
-    }
-    std::error_code error;
-    fs::rename(temporary, path, error);
-    if (error) {
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        throw SystemError("cannot rename " + quote(temporary.string()) + " to " +
-                          quote(path.string()) + ": " + error.message());
-    }
+    util::writeFileAtomic(path, renderBranchJson(branch));
 }
 
 } // namespace xenbuild::recipe

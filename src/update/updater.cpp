@@ -3,7 +3,6 @@
 
 #include "xenbuild/update/updater.hpp"
 
-#include "store/fsutil.hpp"
 #include "update/patch_check.hpp"
 #include "update/release.hpp"
 #include "xenbuild/fetch/fetch.hpp"
@@ -304,7 +303,7 @@ void applyUpdate(const UpdatePlan& plan) {
 void writeFileChanges(const std::vector<FileChange>& files) {
     for (const auto& file : files) {
         if (file.newText) {
-            store::detail::writeFileAtomic(file.path, *file.newText);
+            util::writeFileAtomic(file.path, *file.newText);
         } else {
             std::error_code error;
             if (!fs::remove(file.path, error) && error) {

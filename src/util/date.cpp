@@ -57,9 +57,8 @@ std::string dateProblem(std::string_view text) {
     const std::chrono::year_month_day_last last{
         std::chrono::year{parts->year},
         std::chrono::month_day_last{std::chrono::month{parts->month}}};
-    return message + " (" + kMonthNames.at(parts->month - 1) + " " +
-           std::to_string(parts->year) + " has " +
-           std::to_string(static_cast<unsigned>(last.day())) + " days)";
+    return message + " (" + kMonthNames.at(parts->month - 1) + " " + std::to_string(parts->year) +
+           " has " + std::to_string(static_cast<unsigned>(last.day())) + " days)";
 }
 
 std::string formatDate(const std::chrono::year_month_day& date) {

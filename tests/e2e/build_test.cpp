@@ -4,7 +4,7 @@
 #include "e2e/build_fixture.hpp"
 #include "support/processes.hpp"
 #include "support/test_paths.hpp"
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/pe.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -81,7 +81,7 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
     CHECK(readText(upstream.root / "result" / "bin" / "xl").find("twice patched Xen 4.19.0") !=
           std::string::npos);
     const fs::path boot = upstream.root / "result-boot";
-    CHECK(xenbuild::build::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
+    CHECK(xenbuild::builder::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
     CHECK(fs::exists(boot / "xen.gz"));
     CHECK(fs::exists(upstream.root / "result-dev" / "lib" / "pkgconfig" / "xenlight.pc"));
     CHECK(fs::exists(upstream.root / "result-man" / "share" / "man" / "man1" / "xl.1"));

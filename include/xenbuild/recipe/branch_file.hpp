@@ -19,7 +19,7 @@ BranchFile parseBranchFile(const JsonDocument& document);
 // builder's order).
 std::string renderBranchJson(const BranchFile& branch);
 
-// Writes renderBranchJson() atomically (temporary file in the same directory, then rename):
+// Writes renderBranchJson() atomically (util::writeFileAtomic: a temporary beside it, renamed):
 // the file is either the old or the new content, never half-written.
 void writeBranchFile(const std::filesystem::path& path, const BranchFile& branch);
 

@@ -41,6 +41,7 @@ XENBUILD_DEFINE_ERROR(PatchError, Error);     // a patch does not apply or is ma
 XENBUILD_DEFINE_ERROR(SandboxError, Error);   // namespaces unavailable, sandbox setup failed
 XENBUILD_DEFINE_ERROR(BuildError, Error);     // configure/make/install/check failed
 XENBUILD_DEFINE_ERROR(SystemError, Error);    // an OS call failed (message names path and errno)
+XENBUILD_DEFINE_ERROR(ArchiveError, Error);   // an archive cannot be read or written (libarchive)
 
 #undef XENBUILD_DEFINE_ERROR
 
@@ -55,6 +56,21 @@ decltype(auto) withContext(const std::string& context, Fn&& fn) {
     } catch (Error& e) {
         e.addTrace(context);
         throw;
+    }
+}
+
+// Runs fn; an exception of type From that it throws becomes a To with the same message and trace.
+// For a module that promises its own error type for what a lower layer reports (an ArchiveError
+// while unpacking a download is the fetch's FetchError).
+template <typename To, typename From, typename Fn>
+decltype(auto) translateError(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const From& e) {
+        To translated(e.what());
+        for (const auto& context : e.trace())
+            translated.addTrace(context);
+        throw translated;
     }
 }
 

@@ -7,6 +7,7 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/git_cache.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -124,7 +125,7 @@ TEST_CASE("a damaged git cache is discarded and fetched again", "[fetch][git][gi
         reason = "object " + caches.repo.v2 + " is truncated or damaged";
     }
     SECTION("a file instead of the cache directory") {
-        store::removeReadOnly(cache);
+        util::removeReadOnly(cache);
         xbtest::writeFile(cache, "not a repository");
         reason = "it is not a directory";
     }

@@ -1,7 +1,8 @@
 #pragma once
 // Helpers for the patch tests: a temporary tree removed afterwards, and file shortcuts.
 
-#include <cstdlib>
+#include "xenbuild/util/temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,29 +14,17 @@ namespace xenbuild::patch::testing {
 
 class TempTree {
   public:
-    TempTree() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "xb-patch-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        root_ = pattern;
-    }
-    ~TempTree() {
-        std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
-    }
-    TempTree(const TempTree&) = delete;
-    TempTree& operator=(const TempTree&) = delete;
-
-    const std::filesystem::path& root() const { return root_; }
-    std::filesystem::path operator/(const std::string& rel) const { return root_ / rel; }
+    const std::filesystem::path& root() const { return dir_.path(); }
+    std::filesystem::path operator/(const std::string& rel) const { return root() / rel; }
 
     void write(const std::string& rel, const std::string& content) const {
-        const auto path = root_ / rel;
+        const auto path = root() / rel;
         std::filesystem::create_directories(path.parent_path());
         std::ofstream(path, std::ios::binary) << content;
     }
 
     std::string read(const std::string& rel) const {
-        std::ifstream in(root_ / rel, std::ios::binary);
+        std::ifstream in(root() / rel, std::ios::binary);
         if (!in) throw std::runtime_error("missing file " + rel);
         std::ostringstream text;
         text << in.rdbuf();
@@ -43,17 +32,17 @@ class TempTree {
     }
 
     bool exists(const std::string& rel) const {
-        return std::filesystem::exists(std::filesystem::symlink_status(root_ / rel));
+        return std::filesystem::exists(std::filesystem::symlink_status(root() / rel));
     }
 
     unsigned mode(const std::string& rel) const {
         struct stat st {};
-        ::stat((root_ / rel).c_str(), &st);
+        ::stat((root() / rel).c_str(), &st);
         return st.st_mode & 07777U;
     }
 
   private:
-    std::filesystem::path root_;
+    util::TempDir dir_{"xb-patch-"};
 };
 
 // "line 1\n" ... "line n\n"
