@@ -434,9 +434,10 @@ struct RecipeSetLoader {
         p.id = file;
         p.project = match[1];
         p.url = "file://" + fs::absolute(path).lexically_normal().string();
-        p.sha256 =
-            util::sha256(util::readRegularFile(path, {"local patch", util::kMaxPatchBytes, false}))
-                .hex();
+        p.sha256 = util::sha256(util::readRegularFile(path, {.what = "local patch",
+                                                             .maxBytes = util::kMaxPatchBytes,
+                                                             .followSymlinks = false}))
+                       .hex();
         p.title = file;
         p.local = true;
         return p;

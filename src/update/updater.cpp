@@ -219,7 +219,8 @@ void pinTheRest(const recipe::RecipeSet& set, recipe::BranchFile& branch) {
 std::optional<std::string> readIfExists(const fs::path& path) {
     std::error_code error; // any other failure is named by readRegularFile
     if (fs::symlink_status(path, error).type() == fs::file_type::not_found) return std::nullopt;
-    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
+    return util::readRegularFile(path,
+                                 {.what = "recipe file", .maxBytes = recipe::kMaxRecipeBytes});
 }
 
 UpdatePlan Planner::run() {
