@@ -78,6 +78,9 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
     CHECK(first.items[0].rev == repo.v1);
     CHECK(first.items[1].name == "sub");
     CHECK(first.items[2].role == recipe::InputRole::Patch);
+    CHECK(first.sourcePath("xen") == first.items[0].path);
+    CHECK(first.sourcePath("sub") == first.items[1].path);
+    CHECK(first.patchPath("XSA-1") == first.items[2].path);
     for (const auto& item : first.items)
         CHECK_FALSE(item.fromStore);
     CHECK(events.count(util::ProgressEvent::Kind::Started) == 3);
@@ -119,4 +122,23 @@ TEST_CASE("fetch::prefetchPlan reports failures with the source and plan", "[fet
                             Catch::Contains("2 fetches failed") && Catch::Contains("'sub'") &&
                                 Catch::Contains("XSA-1"));
     }
+}
+
+TEST_CASE("fetch::PrefetchResult finds a source or patch by role and name", "[fetch][prefetch]") {
+    fetch::PrefetchResult result{.plan = "xen_4_19"};
+    result.items.push_back({.role = recipe::InputRole::Source, .name = "xen", .path = "/s/xen"});
+    result.items.push_back({.role = recipe::InputRole::Source, .name = "qemu", .path = "/s/qemu"});
+    // A patch may share its name with a source: the role tells them apart.
+    result.items.push_back(
+        {.role = recipe::InputRole::Patch, .name = "qemu", .path = "/s/q.patch"});
+    result.items.push_back(
+        {.role = recipe::InputRole::Patch, .name = "XSA-1", .path = "/s/x.patch"});
+    CHECK(result.sourcePath("xen") == "/s/xen");
+    CHECK(result.sourcePath("qemu") == "/s/qemu");
+    CHECK(result.patchPath("qemu") == "/s/q.patch");
+    CHECK(result.patchPath("XSA-1") == "/s/x.patch");
+    REQUIRE_THROWS_AS(result.patchPath("XSA-2"), FetchError);
+    REQUIRE_THROWS_WITH(result.patchPath("XSA-2"), "no patch 'XSA-2' was fetched for 'xen_4_19'");
+    REQUIRE_THROWS_WITH(result.sourcePath("XSA-1"), "no source 'XSA-1' was fetched for 'xen_4_19'");
+    REQUIRE_THROWS_WITH(result.sourcePath("ovmf"), "no source 'ovmf' was fetched for 'xen_4_19'");
 }
