@@ -46,7 +46,8 @@ TEST_CASE("recipe enums spell as the recipe language does, both ways", "[recipe]
         CHECK(parseStageAs(toString(value)) == value);
     for (const auto value : {ParamType::Bool, ParamType::String, ParamType::Path})
         CHECK(parseParamType(toString(value)) == value);
-    for (const auto value : {CheckKind::Pe32Plus, CheckKind::PkgConfig, CheckKind::HypervisorVersion})
+    for (const auto value :
+         {CheckKind::Pe32Plus, CheckKind::PkgConfig, CheckKind::HypervisorVersion})
         CHECK(parseCheckKind(toString(value)) == value);
     CHECK_FALSE(parseStageAs("Tree").has_value());
     CHECK_FALSE(parseParamType("int").has_value());
@@ -96,9 +97,9 @@ TEST_CASE("recipe parameter values round-trip between the recipes, the plan and 
     const auto plan = evaluate(set, "xen-slim", {{"withEFI", "false"}, {"hostQEMU", "/opt/qemu"}},
                                onDay("2026-11-21"));
     CHECK(plan.args.at("withEFI") == ParamValue{false});
-    CHECK(plan.args.at("withInternalQEMU") == ParamValue{false});   // from the variant
-    CHECK(plan.args.at("hostQEMU") == ParamValue{std::string("/opt/qemu")});     // the override
-    CHECK(plan.args.at("withFlask") == ParamValue{false});          // the default
+    CHECK(plan.args.at("withInternalQEMU") == ParamValue{false});            // from the variant
+    CHECK(plan.args.at("hostQEMU") == ParamValue{std::string("/opt/qemu")}); // the override
+    CHECK(plan.args.at("withFlask") == ParamValue{false});                   // the default
     const auto json = plan.toJson().at("args");
     REQUIRE(json.size() == plan.args.size());
     for (const auto& [name, value] : plan.args) {
@@ -157,8 +158,7 @@ TEST_CASE("recipe check parameters missing from a builder are a ParseError at th
                         Catch::StartsWith("builder.json:1:46: expected a list of strings here"));
 }
 
-TEST_CASE("recipe support dates are days: status, JSON and an impossible date",
-          "[recipe][types]") {
+TEST_CASE("recipe support dates are days: status, JSON and an impossible date", "[recipe][types]") {
     const auto& set = checkedInRecipes();
     const auto& support = set.branches().at("4.19").support;
     CHECK(xenbuild::util::formatDate(support.initialRelease) == "2024-07-29");

@@ -37,8 +37,7 @@ TEST_CASE("util::dateProblem says why a text is not a date", "[util][date]") {
     CHECK(dateProblem("21/11/2026") == "expected a date YYYY-MM-DD, got '21/11/2026'");
 }
 
-TEST_CASE("util::formatDate prints what parseDate reads, and dates order by time",
-          "[util][date]") {
+TEST_CASE("util::formatDate prints what parseDate reads, and dates order by time", "[util][date]") {
     for (const char* text : {"2024-07-29", "0999-01-05", "2026-11-16"}) {
         CHECK(formatDate(*parseDate(text)) == text);
     }
