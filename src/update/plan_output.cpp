@@ -78,19 +78,19 @@ nlohmann::json UpdatePlan::toJson() const {
         nlohmann::json components = nlohmann::json::array();
         for (const auto& change : r.components)
             components.push_back(update::toJson(change));
-        out["branches"].push_back(
-            {{"branch", r.branch},
-             {"oldVersion", r.oldVersion},
-             {"newVersion", r.newVersion},
-             {"added", r.added},
-             {"pastSupport", r.pastSupport},
-             {"removed", r.removed},
-             {"securitySupportUntil", util::formatDate(r.securitySupportUntil)},
-             {"components", components},
-             {"alreadyApplied", r.alreadyApplied},
-             {"dropped", r.dropped},
-             {"failing", r.failing},
-             {"localPatches", r.localPatches}});
+        const std::string until = util::formatDate(r.securitySupportUntil);
+        out["branches"].push_back({{"branch", r.branch},
+                                   {"oldVersion", r.oldVersion},
+                                   {"newVersion", r.newVersion},
+                                   {"added", r.added},
+                                   {"pastSupport", r.pastSupport},
+                                   {"removed", r.removed},
+                                   {"securitySupportUntil", until},
+                                   {"components", components},
+                                   {"alreadyApplied", r.alreadyApplied},
+                                   {"dropped", r.dropped},
+                                   {"failing", r.failing},
+                                   {"localPatches", r.localPatches}});
     }
     for (const auto& file : files) {
         out["files"].push_back({{"path", file.path.string()},
