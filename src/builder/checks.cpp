@@ -14,34 +14,28 @@ namespace xenbuild::builder::detail {
 
 namespace {
 
-std::string param(const recipe::Check& check, const char* name) {
-    if (!check.params.contains(name) || !check.params.at(name).is_string()) {
-        throw BuildError("check " + quote(check.kind) + " needs a string parameter " + quote(name));
-    }
-    return check.params.at(name).get<std::string>();
-}
-
-CheckResult checkPe(const recipe::Check& check, const CheckContext& context) {
-    const fs::path path = substituteOutputs(param(check, "path"), context.staged);
+CheckResult checkPe(const recipe::Pe32PlusParams& params, const CheckContext& context) {
+    const fs::path path = substituteOutputs(params.path, context.staged);
     if (!fs::exists(path)) {
-        return {check.kind, false,
-                quote(path.filename().string()) + " was not built (" + path.string() +
-                    " is missing)"};
+        return {.passed = false,
+                .detail = quote(path.filename().string()) + " was not built (" + path.string() +
+                          " is missing)"};
     }
     const PeImage image = inspectPe(path);
-    return {check.kind, image.isPe32PlusX86_64(),
-            path.filename().string() + ": " + image.describe()};
+    return {.passed = image.isPe32PlusX86_64(),
+            .detail = path.filename().string() + ": " + image.describe()};
 }
 
-CheckResult checkHypervisorVersion(const recipe::Check& check, const CheckContext& context) {
-    const fs::path path = substituteOutputs(param(check, "path"), context.staged);
-    const std::string expected = param(check, "version");
-    if (!fs::exists(path)) return {check.kind, false, path.string() + " is missing"};
+CheckResult checkHypervisorVersion(const recipe::HypervisorVersionParams& params,
+                                   const CheckContext& context) {
+    const fs::path path = substituteOutputs(params.path, context.staged);
+    const std::string& expected = params.version;
+    if (!fs::exists(path)) return {.passed = false, .detail = path.string() + " is missing"};
     const auto found = hypervisorVersion(path);
-    if (!found) return {check.kind, false, "no Xen version found in " + path.string()};
-    return {check.kind, *found == expected,
-            path.filename().string() + " carries Xen " + *found +
-                (*found == expected ? "" : ", the plan says " + expected)};
+    if (!found) return {.passed = false, .detail = "no Xen version found in " + path.string()};
+    return {.passed = *found == expected,
+            .detail = path.filename().string() + " carries Xen " + *found +
+                      (*found == expected ? "" : ", the plan says " + expected)};
 }
 
 std::string pkgConfig(const fs::path& dir, const std::string& module,
@@ -78,28 +72,41 @@ std::string checkModule(const fs::path& dir, const std::string& module,
     return module + ": prefix " + quote(prefix) + " is not an output of the build";
 }
 
-CheckResult checkPkgConfig(const recipe::Check& check, const CheckContext& context) {
-    const fs::path dir = substituteOutputs(param(check, "path"), context.staged);
-    const auto& modules = check.params.at("modules");
+CheckResult checkPkgConfig(const recipe::PkgConfigParams& params, const CheckContext& context) {
+    const fs::path dir = substituteOutputs(params.path, context.staged);
+    const auto& modules = params.modules;
     std::vector<std::string> problems;
     for (const auto& module : modules) {
         try {
-            if (auto problem = checkModule(dir, module.get<std::string>(), context);
-                !problem.empty()) {
+            if (auto problem = checkModule(dir, module, context); !problem.empty()) {
                 problems.push_back(problem);
             }
         } catch (const BuildError& error) {
-            problems.push_back(module.get<std::string>() + ": " + error.what());
+            problems.push_back(module + ": " + error.what());
         }
     }
     if (problems.empty()) {
-        return {check.kind, true, std::to_string(modules.size()) + " modules resolve"};
+        return {.passed = true, .detail = std::to_string(modules.size()) + " modules resolve"};
     }
     std::string detail;
     for (const auto& problem : problems)
         detail += (detail.empty() ? "" : "; ") + problem;
-    return {check.kind, false, detail};
+    return {.passed = false, .detail = detail};
 }
+
+struct RunCheck {
+    const CheckContext& context;
+
+    CheckResult operator()(const recipe::Pe32PlusParams& params) const {
+        return checkPe(params, context);
+    }
+    CheckResult operator()(const recipe::PkgConfigParams& params) const {
+        return checkPkgConfig(params, context);
+    }
+    CheckResult operator()(const recipe::HypervisorVersionParams& params) const {
+        return checkHypervisorVersion(params, context);
+    }
+};
 
 } // namespace
 
@@ -126,11 +133,9 @@ std::string substituteOutputs(const std::string& text,
 }
 
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {
-    if (check.kind == "pe32plus") return checkPe(check, context);
-    if (check.kind == "pkg-config") return checkPkgConfig(check, context);
-    if (check.kind == "hypervisor-version") return checkHypervisorVersion(check, context);
-    throw BuildError("unknown check kind " + quote(check.kind) +
-                     " (known: pe32plus, pkg-config, hypervisor-version)");
+    CheckResult result = std::visit(RunCheck{context}, check.params);
+    result.kind = recipe::toString(check.kind());
+    return result;
 }
 
 } // namespace xenbuild::builder::detail

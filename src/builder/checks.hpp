@@ -23,8 +23,7 @@ struct CheckContext {
 std::string substituteOutputs(const std::string& text,
                               const std::map<std::string, std::filesystem::path>& outputs);
 
-// Runs one check; never throws for a failing check (the result says why), only for a check
-// kind it does not know.
+// Runs one check; never throws for a failing check (the result says why).
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context);
 
 } // namespace xenbuild::builder::detail

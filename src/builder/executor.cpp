@@ -5,6 +5,7 @@
 #include "install_layout.hpp"
 #include "stage.hpp"
 #include "xenbuild/patch/apply.hpp"
+#include "xenbuild/patch/series.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
@@ -98,8 +99,9 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
     std::map<std::string, fs::path> roots;
     for (const auto& source : plan.sources) {
         const fs::path from = fetched.sources.at(source.name);
-        fs::path to = source.stageAs == "tarball" ? paths.buildDir / ("tarball-" + source.name)
-                                                  : confinedStagePath(paths.srcDir, source);
+        fs::path to = source.stageAs == recipe::StageAs::Tarball
+                          ? paths.buildDir / ("tarball-" + source.name)
+                          : confinedStagePath(paths.srcDir, source);
         if (&source != &plan.sources.front() && to == paths.srcDir) {
             throw BuildError("source " + quote(source.name) + " has no staging location");
         }
@@ -119,7 +121,7 @@ std::map<std::string, fs::path> stage(const recipe::BuildPlan& plan, const Paths
 void packTarballs(const recipe::BuildPlan& plan, const Paths& paths,
                   const std::map<std::string, fs::path>& roots) {
     for (const auto& source : plan.sources) {
-        if (source.stageAs != "tarball") continue;
+        if (source.stageAs != recipe::StageAs::Tarball) continue;
         const fs::path file = confinedStagePath(paths.srcDir, source);
         detail::createDirectoriesWithin(paths.srcDir, fs::path(source.stageAt).parent_path());
         detail::writeTarball(roots.at(source.name), source.name, file, sourceDateEpoch(plan));
@@ -130,15 +132,7 @@ std::vector<patch::PatchReport> applyPatches(const recipe::BuildPlan& plan,
                                              const std::map<std::string, fs::path>& roots,
                                              const FetchedInputs& fetched, bool skipInapplicable,
                                              BuildResult& result) {
-    std::vector<patch::PatchJob> jobs;
-    for (const auto& ref : plan.patches) {
-        const auto root = roots.find(ref.project);
-        if (root == roots.end()) {
-            throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
-                             ", which this build does not stage");
-        }
-        jobs.push_back({ref.id, fetched.patches.at(ref.id), root->second, ref.fuzz});
-    }
+    const auto jobs = patch::patchSeries(plan, {.projects = roots, .patchFiles = fetched.patches});
     patch::SeriesOptions options;
     options.stopAtFailure = !skipInapplicable;
     auto reports = patch::applySeries(jobs, options);

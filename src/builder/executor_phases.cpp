@@ -33,8 +33,9 @@ std::vector<std::string> substituteAll(const std::vector<std::string>& items,
 
 // The recipe checks for a PE32+ image (xen.efi): the linker must be able to make one.
 bool withEfi(const recipe::BuildPlan& plan) {
-    return std::any_of(plan.checks.begin(), plan.checks.end(),
-                       [](const recipe::Check& check) { return check.kind == "pe32plus"; });
+    return std::any_of(plan.checks.begin(), plan.checks.end(), [](const recipe::Check& check) {
+        return check.kind() == recipe::CheckKind::Pe32Plus;
+    });
 }
 
 // Relative path -> content hash of every file under `root` (symlink targets for links).
@@ -83,9 +84,10 @@ double expectedSeconds(const BuildResult* previous, const std::string& step) {
 // be visible in the sandbox, read-only; /usr already is.
 std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
     std::vector<fs::path> dirs;
-    for (const auto& [name, value] : plan.args.items()) {
-        if (!value.is_string()) continue;
-        const fs::path path = value.get<std::string>();
+    for (const auto& [name, value] : plan.args) {
+        const auto* text = std::get_if<std::string>(&value);
+        if (text == nullptr) continue;
+        const fs::path path = *text;
         std::error_code error;
         if (!path.is_absolute() || !fs::exists(path, error) ||
             path.string().rfind("/usr/", 0) == 0) {

@@ -9,10 +9,11 @@ StoreFetcher::StoreFetcher(store::Store& store, fetch::FetchOptions options)
 
 FetchedInputs StoreFetcher::fetch(const recipe::BuildPlan& plan, util::ProgressObserver& observer) {
     FetchedInputs fetched;
-    for (const auto& item : fetch::prefetchPlan(plan, store_, options_, observer).items) {
-        auto& into = item.role == "source" ? fetched.sources : fetched.patches;
-        into[item.name] = item.path;
-    }
+    const auto result = fetch::prefetchPlan(plan, store_, options_, observer);
+    for (const auto& source : plan.sources)
+        fetched.sources[source.name] = result.sourcePath(source.name);
+    for (const auto& ref : plan.patches)
+        fetched.patches[ref.id] = result.patchPath(ref.id);
     return fetched;
 }
 

@@ -130,7 +130,7 @@ PeLinker probePeLinker(const std::string& ld, const util::Environment& env) {
         throw BuildError("cannot check the linker " + quote(ld) + " for PE support: '" + ld +
                          " -V' " + result.describeStatus());
     }
-    PeLinker linker{ld, result.out.substr(0, result.out.find('\n')), false};
+    PeLinker linker{.ld = ld, .version = result.out.substr(0, result.out.find('\n'))};
     std::istringstream lines(result.out);
     for (std::string line; std::getline(lines, line);) {
         if (line.find_first_not_of(" \t") != std::string::npos &&

@@ -82,9 +82,9 @@ BuildResult resultFromJson(const nlohmann::json& json) {
         result.outputs.push_back({name, path.get<std::string>()});
     }
     for (const auto& check : json.at("checks")) {
-        result.checks.push_back({check.at("kind").get<std::string>(),
-                                 check.at("passed").get<bool>(),
-                                 check.at("detail").get<std::string>()});
+        result.checks.push_back({.kind = check.at("kind").get<std::string>(),
+                                 .passed = check.at("passed").get<bool>(),
+                                 .detail = check.at("detail").get<std::string>()});
     }
     for (const auto& applied : json.at("patches")) {
         result.patches.push_back({.id = applied.at("id").get<std::string>(),

@@ -84,7 +84,7 @@ void verifyEntries(const GlobalOptions& global, bool json) {
 
 void collectGarbage(const GlobalOptions& global, bool dryRun) {
     auto store = openStore(global);
-    const auto result = store.gc({dryRun, std::chrono::hours(24 * 30)});
+    const auto result = store.gc({.dryRun = dryRun});
     for (const auto& entry : result.removed) {
         std::cout << (dryRun ? "would remove " : "removed ") << entry.path.string() << '\n';
     }
@@ -166,7 +166,7 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
     auto store = openStore(global);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& entry : store::planEntries(plan, store)) {
-        out.push_back({{"role", entry.role},
+        out.push_back({{"role", recipe::toString(entry.role)},
                        {"name", entry.name},
                        {"path", entry.path.string()},
                        {"present", entry.present}});

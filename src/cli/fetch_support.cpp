@@ -83,7 +83,7 @@ class TerminalProgress final : public util::ProgressObserver {
 };
 
 nlohmann::json itemJson(const fetch::PrefetchedItem& item) {
-    return {{"role", item.role},
+    return {{"role", recipe::toString(item.role)},
             {"name", item.name},
             {"url", item.url},
             {"rev", item.rev},
@@ -140,8 +140,8 @@ void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalO
     }
     for (const auto& result : results) {
         for (const auto& item : result.items) {
-            std::cout << result.plan << ' ' << item.role << ' ' << item.name << ' '
-                      << item.path.string() << '\n';
+            std::cout << result.plan << ' ' << recipe::toString(item.role) << ' ' << item.name
+                      << ' ' << item.path.string() << '\n';
         }
     }
 }

@@ -37,7 +37,7 @@ std::vector<RemoteRef> collectRefs(const git_remote_head* const* heads, std::siz
         if (name.ends_with(kPeeledSuffix)) {
             peeled[name.substr(0, name.size() - kPeeledSuffix.size())] = id;
         } else {
-            refs[name] = {name, id, id};
+            refs[name] = {.name = name, .target = id, .commit = id};
         }
     }
     std::vector<RemoteRef> out;

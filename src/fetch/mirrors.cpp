@@ -22,7 +22,8 @@ std::optional<MirrorRule> parseRule(const std::string& text) {
     auto separator = text.find('=');
     if (separator == std::string::npos) separator = text.find_first_of(" \t");
     if (separator == std::string::npos) return std::nullopt;
-    MirrorRule rule{strip(text.substr(0, separator)), strip(text.substr(separator + 1))};
+    const MirrorRule rule{.from = strip(text.substr(0, separator)),
+                          .to = strip(text.substr(separator + 1))};
     if (rule.from.empty() || rule.to.empty()) return std::nullopt;
     return rule;
 }

@@ -20,18 +20,37 @@ struct Task {
 PrefetchedItem fetchSource(const recipe::SourcePin& pin, const std::string& activity,
                            store::Store& store, const FetchOptions& options,
                            util::ProgressObserver& observer) {
-    GitRequest request{pin.name, pin.url, pin.rev, pin.hash, pin.submodules, false, activity};
+    const GitRequest request{.name = pin.name,
+                             .url = pin.url,
+                             .rev = pin.rev,
+                             .hash = pin.hash,
+                             .submodules = pin.submodules,
+                             .activity = activity};
     auto result = fetchGit(store, request, options, observer);
-    return {"source", pin.name, pin.url, result.rev, result.hash, result.path, result.fromStore};
+    return {.role = recipe::InputRole::Source,
+            .name = pin.name,
+            .url = pin.url,
+            .rev = result.rev,
+            .hash = result.hash,
+            .path = result.path,
+            .fromStore = result.fromStore};
 }
 
 PrefetchedItem fetchPatch(const recipe::PatchRef& patch, const std::string& activity,
                           store::Store& store, const FetchOptions& options,
                           util::ProgressObserver& observer) {
-    UrlRequest request{
-        store::patchStoreName(patch), patch.url, patch.sha256, false, false, false, activity};
+    const UrlRequest request{.name = store::patchStoreName(patch),
+                             .url = patch.url,
+                             .hash = patch.sha256,
+                             .stripTopLevel = false,
+                             .activity = activity};
     auto result = fetchUrl(store, request, options, observer);
-    return {"patch", patch.id, patch.url, "", result.hash, result.path, result.fromStore};
+    return {.role = recipe::InputRole::Patch,
+            .name = patch.id,
+            .url = patch.url,
+            .hash = result.hash,
+            .path = result.path,
+            .fromStore = result.fromStore};
 }
 
 std::vector<Task> makeTasks(const std::vector<recipe::BuildPlan>& plans, store::Store& store,
@@ -101,6 +120,27 @@ std::vector<PrefetchResult> prefetchPlans(const std::vector<recipe::BuildPlan>& 
         store.addPlanRoot(key, plans[p].name, ids);
     }
     return results;
+}
+
+namespace {
+
+const std::filesystem::path& itemPath(const PrefetchResult& result, recipe::InputRole role,
+                                      const std::string& name) {
+    for (const auto& item : result.items) {
+        if (item.role == role && item.name == name) return item.path;
+    }
+    throw FetchError("no " + std::string(recipe::toString(role)) + " " + quote(name) +
+                     " was fetched for " + quote(result.plan));
+}
+
+} // namespace
+
+const std::filesystem::path& PrefetchResult::sourcePath(const std::string& name) const {
+    return itemPath(*this, recipe::InputRole::Source, name);
+}
+
+const std::filesystem::path& PrefetchResult::patchPath(const std::string& id) const {
+    return itemPath(*this, recipe::InputRole::Patch, id);
 }
 
 PrefetchResult prefetchPlan(const recipe::BuildPlan& plan, store::Store& store,

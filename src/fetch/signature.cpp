@@ -248,7 +248,8 @@ ContextPtr SignatureVerifier::Impl::newContext() const {
 
 void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) const {
     const std::string what = "key file " + quote(file.string());
-    const std::string armored = util::readRegularFile(file, {"key file", 16 * util::kMiB});
+    const std::string armored =
+        util::readRegularFile(file, {.what = "key file", .maxBytes = 16 * util::kMiB});
     auto ctx = newContext();
     auto data = memoryData(armored, what);
     if (auto err = gpgme_op_import(ctx.get(), data.get())) throwGpgme("cannot import " + what, err);
@@ -343,10 +344,12 @@ SignatureVerifier::Impl::accept(gpgme_ctx_t ctx, const std::string& what,
         if (problem.empty()) {
             auto key = findKey(ctx, sig->fpr);
             const char* digest = gpgme_hash_algo_name(sig->hash_algo);
-            return SignatureInfo{trusted, sig->fpr, uidOf(key.get()),
-                                 std::chrono::sys_seconds(std::chrono::seconds(
+            return SignatureInfo{.fingerprint = trusted,
+                                 .signingFingerprint = sig->fpr,
+                                 .uid = uidOf(key.get()),
+                                 .time = std::chrono::sys_seconds(std::chrono::seconds(
                                      static_cast<std::int64_t>(sig->timestamp))),
-                                 digest != nullptr ? digest : ""};
+                                 .digest = digest != nullptr ? digest : ""};
         }
         if (firstProblem.empty()) firstProblem = std::move(problem);
     }

@@ -1,5 +1,6 @@
 #include "xenbuild/recipe/branch_file.hpp"
 
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
 
@@ -13,8 +14,9 @@ namespace fs = std::filesystem;
 namespace {
 
 SourceEntry parseSource(const nlohmann::json& value) {
-    return SourceEntry{value.at("rev").get<std::string>(), value.value("tag", std::string{}),
-                       value.at("hash").get<std::string>()};
+    return SourceEntry{.rev = value.at("rev").get<std::string>(),
+                       .tag = value.value("tag", std::string{}),
+                       .hash = value.at("hash").get<std::string>()};
 }
 
 nlohmann::ordered_json renderSource(const SourceEntry& source) {
@@ -23,6 +25,15 @@ nlohmann::ordered_json renderSource(const SourceEntry& source) {
     if (!source.tag.empty()) out["tag"] = source.tag;
     out["hash"] = source.hash;
     return out;
+}
+
+// The date at `pointer`; ParseError at its position when it is not one (2024-02-30).
+std::chrono::year_month_day dateAt(const JsonDocument& document, const std::string& pointer) {
+    const auto& value = document.value.at(nlohmann::json::json_pointer(pointer));
+    const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    const auto date = value.is_string() ? util::parseDate(text) : std::nullopt;
+    if (!date) throw ParseError(document.describeAt(pointer, util::dateProblem(text)));
+    return *date;
 }
 
 } // namespace
@@ -46,10 +57,10 @@ BranchFile parseBranchFile(const JsonDocument& document) {
     std::stable_sort(
         branch.sources.begin(), branch.sources.end(),
         [&line](const auto& a, const auto& b) { return line(a.first) < line(b.first); });
-    const auto& support = v.at("support");
-    branch.support = SupportDates{support.at("initialRelease").get<std::string>(),
-                                  support.at("supportedUntil").get<std::string>(),
-                                  support.at("securitySupportUntil").get<std::string>()};
+    branch.support =
+        SupportDates{.initialRelease = dateAt(document, "/support/initialRelease"),
+                     .supportedUntil = dateAt(document, "/support/supportedUntil"),
+                     .securitySupportUntil = dateAt(document, "/support/securitySupportUntil")};
     if (branch.version.rfind(branch.branch + ".", 0) != 0) {
         throw ParseError(document.describeAt("/version", "version " + quote(branch.version) +
                                                              " is not on branch " + branch.branch));
@@ -65,9 +76,10 @@ std::string renderBranchJson(const BranchFile& branch) {
     out["sources"] = nlohmann::ordered_json::object();
     for (const auto& [name, source] : branch.sources)
         out["sources"][name] = renderSource(source);
-    out["support"] = {{"initialRelease", branch.support.initialRelease},
-                      {"supportedUntil", branch.support.supportedUntil},
-                      {"securitySupportUntil", branch.support.securitySupportUntil}};
+    out["support"] = {
+        {"initialRelease", util::formatDate(branch.support.initialRelease)},
+        {"supportedUntil", util::formatDate(branch.support.supportedUntil)},
+        {"securitySupportUntil", util::formatDate(branch.support.securitySupportUntil)}};
     return out.dump(2) + "\n";
 }
 

@@ -66,15 +66,14 @@ std::string longDescription(const RecipeSet& set, const EvalContext& ctx,
 
 } // namespace
 
-std::string securitySupportStatus(const SupportDates& support, const std::string& today) {
-    return daysSinceEpoch(today, "today's date") <=
-                   daysSinceEpoch(support.securitySupportUntil, "security support end")
-               ? "supported"
-               : "unsupported";
+SecuritySupport securitySupportStatus(const SupportDates& support,
+                                      const std::chrono::year_month_day& today) {
+    return today <= support.securitySupportUntil ? SecuritySupport::Supported
+                                                 : SecuritySupport::Unsupported;
 }
 
 Meta renderMeta(const RecipeSet& set, const BranchFile& branch, const EvalContext& ctx,
-                const std::vector<PatchRef>& patches, const std::string& today) {
+                const std::vector<PatchRef>& patches, const std::chrono::year_month_day& today) {
     const auto& spec = ctx.doc.value.at("meta");
     Meta meta;
     for (const auto& fragment : ctx.stringItems(spec.at("description"), "/meta/description"))

@@ -53,13 +53,16 @@ const Variant& RecipeSet::primaryVariant() const {
 PackageRef RecipeSet::resolve(const std::string& name) const {
     if (const auto alias = aliases_.find(name); alias != aliases_.end()) {
         const Variant& variant = variants_.at(alias->second);
-        return PackageRef{name, composeName(pname_, latest_, variant.suffix), latest_,
-                          variant.name};
+        return PackageRef{.name = name,
+                          .target = composeName(pname_, latest_, variant.suffix),
+                          .branch = latest_,
+                          .variant = variant.name};
     }
     for (const auto& [variantName, variant] : variants_) {
         for (const auto& [branch, unused] : branches_) {
             if (composeName(pname_, branch, variant.suffix) == name) {
-                return PackageRef{name, name, branch, variantName};
+                return PackageRef{
+                    .name = name, .target = name, .branch = branch, .variant = variantName};
             }
         }
     }

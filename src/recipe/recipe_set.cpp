@@ -98,6 +98,27 @@ const char* const localPatchSpec =
     "(NNNN: four digits giving the order; project: the tree it applies to; branch: the directory "
     "it is in)";
 
+// The enum value the string at `pointer` spells; ParseError there for any other value.
+template <typename Parse>
+auto spelled(const JsonDocument& doc, const std::string& pointer, Parse parse,
+             const char* expected) {
+    const auto& value = doc.value.at(nlohmann::json::json_pointer(pointer));
+    const auto parsed = value.is_string() ? parse(value.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+        throw ParseError(doc.describeAt(
+            pointer, "expected " + std::string(expected) + ", got " +
+                         quoteShort(value.is_string() ? value.get<std::string>() : value.dump())));
+    }
+    return *parsed;
+}
+
+// A bool or a string; nullopt for any other JSON value.
+std::optional<ParamValue> paramValue(const nlohmann::json& value) {
+    if (value.is_boolean()) return value.get<bool>();
+    if (value.is_string()) return value.get<std::string>();
+    return std::nullopt;
+}
+
 } // namespace
 
 struct RecipeSetLoader {
@@ -147,32 +168,43 @@ struct RecipeSetLoader {
         for (const auto& [name, spec] : doc.value.at("parameters").items()) {
             set.parameters_.push_back(parseParameter(doc, name, spec));
         }
-        for (const auto& use : doc.value.at("sources")) {
-            set.sources_.push_back(SourceSpec{
-                use.at("name").get<std::string>(), use.value("if", std::string{}),
-                use.at("url").get<std::string>(), use.value("submodules", false),
-                use.at("stageAt").get<std::string>(), use.at("stageAs").get<std::string>()});
+        const auto& sources = doc.value.at("sources");
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const auto& use = sources[i];
+            const auto pointer = "/sources/" + std::to_string(i) + "/stageAs";
+            set.sources_.push_back(
+                SourceSpec{.name = use.at("name").get<std::string>(),
+                           .condition = use.value("if", std::string{}),
+                           .url = use.at("url").get<std::string>(),
+                           .submodules = use.value("submodules", false),
+                           .stageAt = use.at("stageAt").get<std::string>(),
+                           .stageAs = spelled(doc, pointer, parseStageAs, "tree or tarball")});
         }
         set.builder_ = std::move(doc);
     }
 
     static Parameter parseParameter(const JsonDocument& doc, const std::string& name,
                                     const nlohmann::json& spec) {
-        Parameter p{name, spec.at("type").get<std::string>(),
-                    spec.contains("default") ? spec.at("default") : nlohmann::json(),
-                    spec.value("hostProfile", std::string{}),
-                    spec.at("description").get<std::string>()};
         const std::string pointer = appendPointer("/parameters", name);
-        if (p.hostProfileKey.empty() == p.defaultValue.is_null()) {
+        Parameter p{.name = name,
+                    .type = spelled(doc, pointer + "/type", parseParamType, "bool, string or path"),
+                    .defaultValue = std::nullopt,
+                    .hostProfileKey = spec.value("hostProfile", std::string{}),
+                    .description = spec.at("description").get<std::string>()};
+        if (p.hostProfileKey.empty() != spec.contains("default")) {
             throw ParseError(doc.describeAt(pointer, "parameter " + quote(name) +
                                                          " needs exactly one of 'default' and "
                                                          "'hostProfile'"));
         }
-        const bool wantBool = p.type == "bool";
-        if (!p.defaultValue.is_null() && p.defaultValue.is_boolean() != wantBool) {
-            throw ParseError(doc.describeAt(
-                pointer + "/default", "default of " + p.type + " parameter " + quote(name) +
-                                          " must be " + (wantBool ? "true or false" : "a string")));
+        if (spec.contains("default")) {
+            p.defaultValue = paramValue(spec.at("default"));
+            if (!p.defaultValue || !holdsType(*p.defaultValue, p.type)) {
+                const bool wantBool = p.type == ParamType::Bool;
+                throw ParseError(doc.describeAt(pointer + "/default",
+                                                "default of " + std::string(toString(p.type)) +
+                                                    " parameter " + quote(name) + " must be " +
+                                                    (wantBool ? "true or false" : "a string")));
+            }
         }
         return p;
     }
@@ -226,10 +258,23 @@ struct RecipeSetLoader {
     void loadVariants(JsonDocument doc) {
         once(haveVariants, doc, "variants");
         for (const auto& [name, spec] : doc.value.at("variants").items()) {
-            set.variants_.emplace(name, Variant{name, spec.at("suffix").get<std::string>(),
-                                                spec.at("description").get<std::string>(),
-                                                spec.at("longDescription").get<std::string>(),
-                                                spec.at("args")});
+            std::map<std::string, ParamValue> args;
+            for (const auto& [param, value] : spec.at("args").items()) {
+                const auto typed = paramValue(value);
+                if (!typed) {
+                    throw ParseError(doc.describeAt(
+                        appendPointer(appendPointer("/variants", name) + "/args", param),
+                        "the value of parameter " + quote(param) +
+                            " must be true, false or a string"));
+                }
+                args.emplace(param, *typed);
+            }
+            set.variants_.emplace(
+                name, Variant{.name = name,
+                              .suffix = spec.at("suffix").get<std::string>(),
+                              .description = spec.at("description").get<std::string>(),
+                              .longDescription = spec.at("longDescription").get<std::string>(),
+                              .args = std::move(args)});
         }
         set.aliases_ = doc.value.at("aliases").get<std::map<std::string, std::string>>();
         set.variantsDoc_ = std::move(doc);
@@ -259,7 +304,7 @@ struct RecipeSetLoader {
                                                          "after its branch alone)"));
         }
         for (const auto& [name, variant] : set.variants_) {
-            for (const auto& [param, value] : variant.args.items()) {
+            for (const auto& [param, value] : variant.args) {
                 const std::string pointer = "/variants/" + name + "/args/" + param;
                 const Parameter* p = set.parameter(param);
                 if (p == nullptr) {
@@ -267,9 +312,10 @@ struct RecipeSetLoader {
                         doc.describeAt(pointer, "unknown parameter " + quote(param) +
                                                     util::didYouMean(param, parameterNames())));
                 }
-                if (value.is_boolean() != (p->type == "bool")) {
+                if (!holdsType(value, p->type)) {
                     throw ParseError(doc.describeAt(pointer, "parameter " + quote(param) +
-                                                                 " is of type " + p->type));
+                                                                 " is of type " +
+                                                                 std::string(toString(p->type))));
                 }
             }
         }
@@ -388,9 +434,10 @@ struct RecipeSetLoader {
         p.id = file;
         p.project = match[1];
         p.url = "file://" + fs::absolute(path).lexically_normal().string();
-        p.sha256 =
-            util::sha256(util::readRegularFile(path, {"local patch", util::kMaxPatchBytes, false}))
-                .hex();
+        p.sha256 = util::sha256(util::readRegularFile(path, {.what = "local patch",
+                                                             .maxBytes = util::kMaxPatchBytes,
+                                                             .followSymlinks = false}))
+                       .hex();
         p.title = file;
         p.local = true;
         return p;
@@ -457,8 +504,8 @@ HostProfile loadHostProfile(const fs::path& path) {
     if (doc.value.at("kind") != "host-profile") {
         throw ParseError(doc.describeAt("/kind", "expected a file of kind \"host-profile\""));
     }
-    return HostProfile{doc.value.at("name").get<std::string>(),
-                       doc.value.at("paths").get<std::map<std::string, std::string>>()};
+    return HostProfile{.name = doc.value.at("name").get<std::string>(),
+                       .paths = doc.value.at("paths").get<std::map<std::string, std::string>>()};
 }
 
 bool branchNameLess(const std::string& a, const std::string& b) {

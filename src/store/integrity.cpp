@@ -292,7 +292,7 @@ std::vector<RepairOutcome> Store::repair(const std::vector<std::string>& ids,
         observer.onEvent({util::ProgressEvent::Kind::Progress, "store repair", entry.id, done++,
                           entries.size(), "entries"});
         auto lock = FileLock::acquire(lockPath(entry.id));
-        RepairOutcome outcome{entry, detail::verifyEntry(entry), false, false};
+        RepairOutcome outcome{.entry = entry, .problem = detail::verifyEntry(entry)};
         if (!outcome.problem.empty()) {
             removeEntry(entry, "repair");
             outcome.removed = true;

@@ -94,9 +94,10 @@ EntryInfo fromMetaJson(const nlohmann::json& json) {
     info.time = json.value("time", std::int64_t{0});
     info.buildKey = json.value("buildKey", "");
     if (const auto found = json.find("fingerprint"); found != json.end()) {
-        info.fingerprint = Fingerprint{
-            found->at("files").get<std::uint64_t>(), found->at("bytes").get<std::uint64_t>(),
-            found->at("newest").get<std::int64_t>(), found->at("digest").get<std::string>()};
+        info.fingerprint = Fingerprint{.files = found->at("files").get<std::uint64_t>(),
+                                       .bytes = found->at("bytes").get<std::uint64_t>(),
+                                       .newest = found->at("newest").get<std::int64_t>(),
+                                       .digest = found->at("digest").get<std::string>()};
     }
     return info;
 }
@@ -309,10 +310,13 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
         checkForUse(*existing, actual);
         return *existing;
     }
-    EntryInfo info{request.kind, request.name,
-                   actual,       request.url,
-                   rev,          static_cast<std::int64_t>(std::time(nullptr)),
-                   "",           fingerprintOf(dest)};
+    const EntryInfo info{.kind = request.kind,
+                         .name = request.name,
+                         .hash = actual,
+                         .url = request.url,
+                         .rev = rev,
+                         .time = static_cast<std::int64_t>(std::time(nullptr)),
+                         .fingerprint = fingerprintOf(dest)};
     if (options_.durable) detail::syncFileSystem(dest);
     writeMeta(id, info);
     if (::rename(dest.c_str(), pathOf(id).c_str()) != 0) {

@@ -9,10 +9,10 @@
 #include "xenbuild/fetch/git_cache.hpp"
 #include "xenbuild/patch/local.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
-#include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/update/xsa_import.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
 
@@ -98,7 +98,8 @@ std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) c
 }
 
 fetch::FetchResult Planner::prefetch(const recipe::SourceSpec& source, const std::string& rev) {
-    fetch::GitRequest git{source.name, source.url, rev, std::nullopt, source.submodules, false, ""};
+    const fetch::GitRequest git{
+        .name = source.name, .url = source.url, .rev = rev, .submodules = source.submodules};
     return fetch::fetchGit(context_.store, git, context_.options, context_.observer);
 }
 
@@ -137,7 +138,7 @@ void Planner::updateComponents(const recipe::RecipeSet& set, const VerifiedRelea
         const recipe::SourceSpec* spec = set.source(pin.component);
         if (spec == nullptr) continue; // e.g. minios: not a recipe source
         auto& source = pinOf(set, branch, pin.component);
-        ComponentChange change{pin.component, source.rev, "", source.tag, "", false};
+        ComponentChange change{.name = pin.component, .oldRev = source.rev, .oldTag = source.tag};
         withContext("while resolving " + quote(pin.component) + " (" + pin.where + " of " +
                         quote(release.release.tag) + ")",
                     [&] {
@@ -218,12 +219,13 @@ void pinTheRest(const recipe::RecipeSet& set, recipe::BranchFile& branch) {
 std::optional<std::string> readIfExists(const fs::path& path) {
     std::error_code error; // any other failure is named by readRegularFile
     if (fs::symlink_status(path, error).type() == fs::file_type::not_found) return std::nullopt;
-    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
+    return util::readRegularFile(path,
+                                 {.what = "recipe file", .maxBytes = recipe::kMaxRecipeBytes});
 }
 
 UpdatePlan Planner::run() {
     const auto set = recipe::RecipeSet::load(request_.recipesDir);
-    const std::string today = request_.today.empty() ? recipe::currentDate() : request_.today;
+    const auto today = request_.today.value_or(util::currentDate());
     std::map<std::string, recipe::BranchFile> result;
     for (const auto& [name, branch] : set.branches())
         result[name] = branch;
@@ -258,25 +260,32 @@ UpdatePlan Planner::run() {
     const fs::path dir = set.directory();
     for (auto& [name, branch] : result) {
         const fs::path path = dir / (name + ".json");
-        FileChange change{path, readIfExists(path), recipe::renderBranchJson(branch)};
+        FileChange change{.path = path,
+                          .oldText = readIfExists(path),
+                          .newText = recipe::renderBranchJson(branch)};
         if (change.oldText != change.newText) plan.files.push_back(std::move(change));
     }
     for (const auto& report : plan.branches) {
         if (!report.removed) continue;
         const fs::path path = dir / (report.branch + ".json");
-        plan.files.push_back({path, readIfExists(path), std::nullopt});
+        plan.files.push_back(
+            {.path = path, .oldText = readIfExists(path), .newText = std::nullopt});
     }
     // Patches contained in a release are marked not applicable to its branch (--drop-applied).
     std::vector<NotApplicableMark> marks;
     for (const auto& report : plan.branches) {
         for (const auto& id : report.dropped)
-            marks.push_back({id, report.branch, "already contained in " + report.newVersion});
+            marks.push_back({.id = id,
+                             .branch = report.branch,
+                             .reason = "already contained in " + report.newVersion});
     }
     if (!marks.empty()) {
         const fs::path path = dir / "patches.json";
         const auto oldText = readIfExists(path);
         plan.files.push_back(
-            {path, oldText, withNotApplicable(oldText.value_or(""), path.string(), marks)});
+            {.path = path,
+             .oldText = oldText,
+             .newText = withNotApplicable(oldText.value_or(""), path.string(), marks)});
     }
     return plan;
 }

@@ -45,7 +45,8 @@ OrderedJson* findEntry(OrderedJson& list, const std::string& id) {
 }
 
 std::string readRecipeFile(const fs::path& path) {
-    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
+    return util::readRegularFile(path,
+                                 {.what = "recipe file", .maxBytes = recipe::kMaxRecipeBytes});
 }
 
 std::string render(const PatchesText& patches) {
@@ -164,7 +165,9 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
     }
     putEntry(list, result.id, entry);
     const std::string newText = render(patches);
-    if (newText != oldText) result.files.push_back({patchesPath, oldText, newText});
+    if (newText != oldText) {
+        result.files.push_back({.path = patchesPath, .oldText = oldText, .newText = newText});
+    }
     for (const auto& [name, unused] : set.branches()) {
         if (!entry.contains("notApplicable") || !entry["notApplicable"].contains(name)) {
             result.branches.push_back(name);

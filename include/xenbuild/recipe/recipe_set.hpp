@@ -4,9 +4,9 @@
 // Loading reads files; evaluation (evaluate.hpp) never touches the disk again.
 
 #include "xenbuild/recipe/json.hpp"
+#include "xenbuild/recipe/plan.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -17,9 +17,9 @@ namespace xenbuild::recipe {
 
 struct Parameter {
     std::string name;
-    std::string type;            // "bool", "string" or "path"
-    nlohmann::json defaultValue; // null when the value comes from the host profile
-    std::string hostProfileKey;  // a key of the host profile's paths ("qemu"), or empty
+    ParamType type = ParamType::String;
+    std::optional<ParamValue> defaultValue; // nullopt when the value comes from the host profile
+    std::string hostProfileKey;             // a key of the host profile's paths ("qemu"), or empty
     std::string description;
 };
 
@@ -31,7 +31,7 @@ struct SourceSpec {
     std::string url;       // where every branch's pin of it is fetched from
     bool submodules = false;
     std::string stageAt; // where it goes in the tree ("" for the tree itself)
-    std::string stageAs; // "tree" or "tarball"
+    StageAs stageAs = StageAs::Tree;
 };
 
 // One pinned source as written in a branch file: what changes per release.
@@ -42,9 +42,9 @@ struct SourceEntry {
 };
 
 struct SupportDates {
-    std::string initialRelease;       // YYYY-MM-DD
-    std::string supportedUntil;       // YYYY-MM-DD
-    std::string securitySupportUntil; // YYYY-MM-DD
+    std::chrono::year_month_day initialRelease{};
+    std::chrono::year_month_day supportedUntil{};
+    std::chrono::year_month_day securitySupportUntil{};
 };
 
 // recipes/<pname>/<branch>.json, machine-written (see branch_file.hpp for the writer).
@@ -76,7 +76,7 @@ struct Variant {
     std::string suffix;
     std::string description;
     std::string longDescription;
-    nlohmann::json args; // object: parameter -> value
+    std::map<std::string, ParamValue> args; // parameter -> value
 };
 
 struct HostProfile {

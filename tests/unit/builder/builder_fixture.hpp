@@ -79,12 +79,8 @@ inline recipe::BuildPlan rehashed(recipe::BuildPlan plan) {
 }
 
 inline recipe::SourcePin source(const std::string& name, const std::string& stageAt,
-                                const std::string& stageAs = "tree") {
-    recipe::SourcePin pin;
-    pin.name = name;
-    pin.stageAt = stageAt;
-    pin.stageAs = stageAs;
-    return pin;
+                                recipe::StageAs stageAs = recipe::StageAs::Tree) {
+    return {.name = name, .stageAt = stageAt, .stageAs = stageAs};
 }
 
 inline recipe::PatchRef patch(const std::string& id, bool local = true) {
@@ -104,9 +100,9 @@ inline recipe::BuildPlan fakePlan(const std::string& name = "xen_9_9",
     plan.version = version;
     plan.branch = "9.9";
     plan.variant = "standard";
-    plan.args = nlohmann::json::object();
-    plan.sources = {source("xen", ""), source("qemu", "tools/qemu-xen-dir"),
-                    source("ipxe", "tools/firmware/etherboot/ipxe.tar.gz", "tarball")};
+    plan.sources = {
+        source("xen", ""), source("qemu", "tools/qemu-xen-dir"),
+        source("ipxe", "tools/firmware/etherboot/ipxe.tar.gz", recipe::StageAs::Tarball)};
     plan.patches = {patch("0001-xl.patch"), patch("0002-xl.patch")};
     plan.configureFlags = {"--prefix=${outputs.out}"};
     plan.makeTargets = {"dist"};

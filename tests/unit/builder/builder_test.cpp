@@ -148,7 +148,7 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
                    Contains("the build installed nothing: "));
     }
     SECTION("a check fails") {
-        f.plan.checks = {{"pe32plus", {{"path", "${outputs.boot}/xen.efi"}}}};
+        f.plan.checks = {{.params = recipe::Pe32PlusParams{.path = "${outputs.boot}/xen.efi"}}};
         f.plan = test::rehashed(f.plan);
         CHECK_THAT(describeError<BuildError>([&] { builder->build(f.plan); }),
                    StartsWith("while building 'xen_9_9':\n  the build's outputs fail their "

@@ -64,7 +64,7 @@ struct Caches {
 
     fetch::FetchResult get(const std::string& name, const std::string& url, const std::string& rev,
                            const fetch::FetchOptions& with) {
-        fetch::GitRequest request{name, url, rev, std::nullopt, false, false, ""};
+        fetch::GitRequest request{.name = name, .url = url, .rev = rev};
         return fetch::fetchGit(store, request, with, quiet);
     }
 };
@@ -200,8 +200,7 @@ TEST_CASE("a full disk while fetching into a git cache: clear error, then it wor
     options.cacheLocalGit = true;
     options.mirrors.add("https://upstream.invalid/=file://" + dir.path().string() + "/");
     util::NullProgress quiet;
-    fetch::GitRequest request{
-        "up", "https://upstream.invalid/up", "HEAD", std::nullopt, false, false, ""};
+    fetch::GitRequest request{.name = "up", .url = "https://upstream.invalid/up", .rev = "HEAD"};
     CHECK_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
                       Contains("no space left on device for the store '" +
                                (mountPoint / "store").string() + "' while fetching source 'up'"));

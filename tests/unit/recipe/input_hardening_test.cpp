@@ -3,6 +3,7 @@
 // EvalError or SystemError naming the input; none is an internal error.
 
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"
 
@@ -25,7 +26,7 @@ std::string loadAndEvaluate(const fs::path& recipes) {
     try {
         const auto set = RecipeSet::load(recipes);
         EvalOptions options;
-        options.today = "2026-11-21";
+        options.today = xenbuild::util::parseDate("2026-11-21");
         for (const auto& name : set.packageNames()) {
             const BuildPlan plan = evaluate(set, name, {}, options);
             for (const auto& source : plan.sources) {

@@ -3,6 +3,7 @@
 // patches.json alone. Malformed input is an error at file:line:column.
 
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "recipe_support.hpp"
@@ -19,7 +20,7 @@ namespace {
 
 EvalOptions today() {
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     return options;
 }
 

@@ -1,5 +1,6 @@
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "recipe_support.hpp"
@@ -17,7 +18,7 @@ namespace {
 std::map<std::string, std::string> planHashes(const std::filesystem::path& recipes) {
     const auto set = RecipeSet::load(recipes);
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     std::map<std::string, std::string> hashes;
     for (const auto& name : set.packageNames()) {
         hashes[name] = evaluate(set, name, {}, options).hash.sri();

@@ -1,4 +1,5 @@
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "recipe_support.hpp"
@@ -16,7 +17,7 @@ TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "
     test::writeFile(dir.path() / "patches/4.19/README.md", "notes\n");
     const auto set = RecipeSet::load(recipes);
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     const BuildPlan plan = evaluate(set, "xen_4_19", {}, options);
     REQUIRE(plan.patches.size() == 8);
     const PatchRef& first = plan.patches[6];
@@ -40,7 +41,7 @@ TEST_CASE("recipe::evaluate leaves out patches for components the package does n
     test::writeFile(dir.path() / "patches/4.18/0001-qemu-fix-display-4.18.patch", "q\n");
     const auto set = RecipeSet::load(recipes);
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     const BuildPlan standard = evaluate(set, "xen_4_18", {}, options);
     REQUIRE(standard.patches.size() == 5);
     CHECK(standard.patches.back().project == "qemu");

@@ -3,6 +3,7 @@
 #include "unit/update/upstream_fixture.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/json.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,7 +30,7 @@ struct Runner {
 
     UpdatePlan plan(UpdateRequest request = {}) {
         request.recipesDir = upstream.recipes;
-        if (request.today.empty()) request.today = "2026-11-21";
+        if (!request.today) request.today = xenbuild::util::parseDate("2026-11-21");
         return xenbuild::update::planUpdate(request, {store, options, verifier, progress});
     }
     UpdatePlan update(UpdateRequest request = {}) {
@@ -79,7 +80,7 @@ TEST_CASE("update::planUpdate pins the newest signed release and its components"
     CHECK(source(file, "ovmf").rev == r1.ovmfCommit);
     CHECK(source(file, "ovmf").tag.empty());
     CHECK(source(file, "ipxe").rev == r1.ipxeCommit);
-    CHECK(file.support.securitySupportUntil == "2030-01-01");
+    CHECK(xenbuild::util::formatDate(file.support.securitySupportUntil) == "2030-01-01");
     // Hashes are the NAR hashes of the checkouts (nix-prefetch-git's).
     const auto checkout = upstream.dir / "check-qemu";
     xbtest::runOk("git clone -q " + xbtest::shellQuote(upstream.repo("qemu").string()) + " " +

@@ -2,6 +2,7 @@
 #include "support/test_paths.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
+#include "xenbuild/util/date.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -121,8 +122,11 @@ void Upstream::seedBranch(const std::string& branch, const std::string& version)
     file.branch = branch;
     file.version = version;
     for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"})
-        file.sources.emplace_back(name, xenbuild::recipe::SourceEntry{kZeros, "", kZeroHash});
-    file.support = {"2024-07-29", "2026-01-29", "2027-07-29"};
+        file.sources.emplace_back(name,
+                                  xenbuild::recipe::SourceEntry{.rev = kZeros, .hash = kZeroHash});
+    file.support = {.initialRelease = *xenbuild::util::parseDate("2024-07-29"),
+                    .supportedUntil = *xenbuild::util::parseDate("2026-01-29"),
+                    .securitySupportUntil = *xenbuild::util::parseDate("2027-07-29")};
     xenbuild::recipe::writeBranchFile(recipes / "xen" / (branch + ".json"), file);
 }
 
