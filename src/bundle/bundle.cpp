@@ -159,9 +159,9 @@ Bundle writeBundle(const BuildInfo& build, const fs::path& dir, const BundleOpti
         const std::string name = archiveName(plan, output.name);
         observer.onEvent({Event::Kind::Started, activity, "archiving " + name, 0, 0, ""});
         const fs::path file = work.path() / name;
-        const util::Hash hash = withContext("while archiving the " + output.name + " output " +
-                                                quote(output.path.string()),
-                                            [&] { return writeOutputArchive(output.path, file, mtime); });
+        const util::Hash hash = withContext(
+            "while archiving the " + output.name + " output " + quote(output.path.string()),
+            [&] { return writeOutputArchive(output.path, file, mtime); });
         archives.push_back({.name = name,
                             .role = "archive",
                             .sha256 = hash,
@@ -171,8 +171,8 @@ Bundle writeBundle(const BuildInfo& build, const fs::path& dir, const BundleOpti
     bundle.files = archives;
 
     observer.onEvent({Event::Kind::Started, activity, "writing SBOM and provenance", 0, 0, ""});
-    bundle.files.push_back(
-        writeFile(work.path(), sbomName(plan), "sbom", spdxDocument(build, archives).dump(2) + "\n"));
+    bundle.files.push_back(writeFile(work.path(), sbomName(plan), "sbom",
+                                     spdxDocument(build, archives).dump(2) + "\n"));
     const std::string statement = provenanceStatement(build, archives, options.builderId).dump();
     std::vector<DsseSignature> signatures;
     if (signer) {
@@ -181,9 +181,9 @@ Bundle writeBundle(const BuildInfo& build, const fs::path& dir, const BundleOpti
              signer->signDetached(dssePae(kPayloadType, statement), false, "the provenance")});
         bundle.signer = signer->fingerprint();
     }
-    bundle.files.push_back(writeFile(work.path(), provenanceName(plan), "provenance",
-                                     dsseEnvelope(kPayloadType, statement, signatures).dump() +
-                                         "\n"));
+    bundle.files.push_back(
+        writeFile(work.path(), provenanceName(plan), "provenance",
+                  dsseEnvelope(kPayloadType, statement, signatures).dump() + "\n"));
     std::vector<ChecksumLine> lines;
     for (const auto& file : bundle.files)
         lines.push_back({file.name, file.sha256});

@@ -52,8 +52,7 @@ std::vector<ChecksumLine> parseChecksums(std::string_view text,
         }
         const std::string name(line.substr(66));
         if (!isPlainName(name)) {
-            problems.push_back(where + quote(name) +
-                               " is not a file name in the bundle directory");
+            problems.push_back(where + quote(name) + " is not a file name in the bundle directory");
             continue;
         }
         if (!seen.insert(name).second) {

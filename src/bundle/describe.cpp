@@ -17,15 +17,15 @@ std::vector<std::string> deviations(const BuildInfo& build) {
         std::string text = "SOURCE OVERRIDDEN: source " + quote(name) +
                            " was built from the local directory " + quote(dir);
         if (hash != build.overrideHashes.end()) text += " (NAR hash " + hash->second.sri() + ")";
-        if (source != nullptr) text += ", not from git commit " + source->rev + " of " + source->url;
+        if (source != nullptr)
+            text += ", not from git commit " + source->rev + " of " + source->url;
         sentences.push_back(text);
     }
     for (const auto& patch : build.excludedPatches) {
         const std::string fixes = fixText(build, patch);
-        sentences.push_back("PATCH EXCLUDED: patch " + quote(patch.id) +
-                            " was left out of the series on request" +
-                            (fixes.empty() ? "" : "; this build does NOT carry its fix (" +
-                                                      fixes + ")"));
+        sentences.push_back(
+            "PATCH EXCLUDED: patch " + quote(patch.id) + " was left out of the series on request" +
+            (fixes.empty() ? "" : "; this build does NOT carry its fix (" + fixes + ")"));
     }
     return sentences;
 }
@@ -38,8 +38,8 @@ std::string gitLocation(const recipe::SourcePin& source) {
 std::string fixText(const BuildInfo& build, const recipe::PatchRef& patch) {
     const auto found = build.advisories.find(patch.id);
     if (found == build.advisories.end() && !patch.xsa) return "";
-    const auto& cves = found != build.advisories.end() ? found->second.cves
-                                                       : std::vector<std::string>{};
+    const auto& cves =
+        found != build.advisories.end() ? found->second.cves : std::vector<std::string>{};
     if (cves.empty()) return patch.id + " (no CVE assigned)";
     std::string text = patch.id + " fixes ";
     for (std::size_t i = 0; i < cves.size(); ++i)

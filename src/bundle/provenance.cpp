@@ -84,7 +84,8 @@ json provenanceStatement(const BuildInfo& build, const std::vector<BundleFile>& 
                          const std::string& builderId) {
     json subjects = json::array();
     for (const auto& archive : archives)
-        subjects.push_back({{"name", archive.name}, {"digest", {{"sha256", archive.sha256.hex()}}}});
+        subjects.push_back(
+            {{"name", archive.name}, {"digest", {{"sha256", archive.sha256.hex()}}}});
     json dependencies = json::array();
     for (const auto& source : build.plan.sources)
         dependencies.push_back(sourceDependency(build, source));
@@ -120,11 +121,11 @@ json dsseEnvelope(std::string_view payloadType, std::string_view payload,
     auto base64 = [](std::string_view bytes) {
         return util::toBase64(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
     };
-    json envelope = {{"payloadType", payloadType},
-                     {"payload", base64(payload)},
-                     {"signatures", json::array()}};
+    json envelope = {
+        {"payloadType", payloadType}, {"payload", base64(payload)}, {"signatures", json::array()}};
     for (const auto& signature : signatures)
-        envelope["signatures"].push_back({{"keyid", signature.keyid}, {"sig", base64(signature.sig)}});
+        envelope["signatures"].push_back(
+            {{"keyid", signature.keyid}, {"sig", base64(signature.sig)}});
     return envelope;
 }
 

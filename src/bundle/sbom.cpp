@@ -49,9 +49,9 @@ json mainPackage(const BuildInfo& build, const std::string& id) {
                                             : joined(plan.meta.licenses, " AND ")},
                     {"copyrightText", kNoAssertion},
                     {"builtDate", detail::finishedAt(build)},
-                    {"comment", "package " + plan.name + " (variant " + plan.variant +
-                                    ", branch " + plan.branch + "), plan hash " +
-                                    plan.hash.sri() + ", build key " + build.result.key}};
+                    {"comment", "package " + plan.name + " (variant " + plan.variant + ", branch " +
+                                    plan.branch + "), plan hash " + plan.hash.sri() +
+                                    ", build key " + build.result.key}};
     if (!plan.meta.homepage.empty()) package["homepage"] = plan.meta.homepage;
     if (!plan.meta.description.empty()) package["summary"] = plan.meta.description;
     const auto deviations = detail::deviations(build);
@@ -86,8 +86,7 @@ json sourcePackage(const BuildInfo& build, const recipe::SourcePin& source) {
         const auto hash = build.overrideHashes.find(source.name);
         package["versionInfo"] = "local directory";
         package["downloadLocation"] = kNoAssertion;
-        if (hash != build.overrideHashes.end())
-            package["checksums"] = sha256Checksum(hash->second);
+        if (hash != build.overrideHashes.end()) package["checksums"] = sha256Checksum(hash->second);
         package["sourceInfo"] =
             "OVERRIDDEN: built from the local directory " + quote(overridden->second) +
             " instead of git commit " + source.rev + " of " + source.url +
@@ -145,12 +144,9 @@ json patchPackage(const BuildInfo& build, const recipe::PatchRef& patch) {
 }
 
 json toolPackage(const std::string& name, const std::string& version, const std::string& comment) {
-    json package = {{"SPDXID", spdxId("Tool", name)},
-                    {"name", name},
-                    {"versionInfo", version},
-                    {"downloadLocation", kNoAssertion},
-                    {"filesAnalyzed", false},
-                    {"primaryPackagePurpose", "APPLICATION"}};
+    json package = {{"SPDXID", spdxId("Tool", name)}, {"name", name},
+                    {"versionInfo", version},         {"downloadLocation", kNoAssertion},
+                    {"filesAnalyzed", false},         {"primaryPackagePurpose", "APPLICATION"}};
     if (!comment.empty()) package["comment"] = comment;
     return package;
 }
@@ -196,18 +192,18 @@ json spdxDocument(const BuildInfo& build, const std::vector<BundleFile>& archive
     packages.push_back(toolPackage("xenbuild", XENBUILD_VERSION, ""));
     relationships.push_back(relationship(spdxId("Tool", "xenbuild"), "BUILD_TOOL_OF", mainId));
 
-    json document = {{"spdxVersion", "SPDX-2.3"},
-                     {"dataLicense", "CC0-1.0"},
-                     {"SPDXID", kDocumentId},
-                     {"name", plan.name + "-" + plan.version},
-                     {"documentNamespace", "urn:xenbuild:spdx:" + plan.name + ":" +
-                                               build.result.key},
-                     {"creationInfo",
-                      {{"created", detail::finishedAt(build)},
-                       {"creators", json::array({"Tool: " + detail::toolName()})}}},
-                     {"documentDescribes", json::array({mainId})},
-                     {"packages", packages},
-                     {"relationships", relationships}};
+    json document = {
+        {"spdxVersion", "SPDX-2.3"},
+        {"dataLicense", "CC0-1.0"},
+        {"SPDXID", kDocumentId},
+        {"name", plan.name + "-" + plan.version},
+        {"documentNamespace", "urn:xenbuild:spdx:" + plan.name + ":" + build.result.key},
+        {"creationInfo",
+         {{"created", detail::finishedAt(build)},
+          {"creators", json::array({"Tool: " + detail::toolName()})}}},
+        {"documentDescribes", json::array({mainId})},
+        {"packages", packages},
+        {"relationships", relationships}};
     const auto deviations = detail::deviations(build);
     if (!deviations.empty()) {
         std::string comment = "WARNING: this build deviates from its plan. ";

@@ -102,11 +102,10 @@ std::string documentName(const Contents& contents, std::string_view suffix, cons
     for (const auto& [name, digest] : contents.listed)
         if (endsWith(name, suffix)) names.insert(name);
     if (names.size() == 1) return *names.begin();
-    problems.push_back(names.empty() ? std::string("the bundle has no ") + what + " (*" +
-                                           std::string(suffix) + ")"
-                                     : std::string("the bundle has ") +
-                                           std::to_string(names.size()) + " " + what + "s (*" +
-                                           std::string(suffix) + "); expected one");
+    problems.push_back(
+        names.empty() ? std::string("the bundle has no ") + what + " (*" + std::string(suffix) + ")"
+                      : std::string("the bundle has ") + std::to_string(names.size()) + " " + what +
+                            "s (*" + std::string(suffix) + "); expected one");
     return "";
 }
 
@@ -141,7 +140,7 @@ Digests sbomDigests(const json& sbom, const std::string& name, std::vector<std::
 
 struct Envelope {
     std::string payloadType;
-    std::string payload; // decoded
+    std::string payload;                                         // decoded
     std::vector<std::pair<std::string, std::string>> signatures; // keyid, decoded signature
 };
 
@@ -276,8 +275,7 @@ void checkSignatures(const Contents& contents, const std::optional<Envelope>& en
 VerifyReport verifyBundle(const fs::path& dir, const std::optional<fs::path>& keyFile) {
     std::error_code error;
     if (!fs::is_directory(dir, error))
-        throw SystemError("cannot verify the bundle " + quote(dir.string()) +
-                          ": not a directory");
+        throw SystemError("cannot verify the bundle " + quote(dir.string()) + ": not a directory");
     std::optional<fetch::SignatureVerifier> verifier;
     if (keyFile) verifier.emplace(fetch::SignatureVerifier::trustingKeyFile(*keyFile));
     VerifyReport report;

@@ -60,8 +60,7 @@ struct Signer::Impl {
     static void requireUsable(gpgme_key_t key, const std::string& what) {
         if (key->revoked != 0) throw SignatureError(what + " has been REVOKED: it cannot sign");
         if (key->expired != 0) throw SignatureError(what + " has EXPIRED: it cannot sign");
-        if (key->can_sign == 0)
-            throw SignatureError(what + " has no usable signing (sub)key");
+        if (key->can_sign == 0) throw SignatureError(what + " has no usable signing (sub)key");
     }
 };
 
@@ -108,8 +107,8 @@ std::string Signer::signDetached(std::string_view data, bool armor, const std::s
     }
     gpgme_sign_result_t result = gpgme_op_sign_result(ctx.get());
     if (result == nullptr || result->signatures == nullptr || result->invalid_signers != nullptr)
-        throw SignatureError("cannot sign " + what + " with the key " +
-                             quote(impl_->fingerprint) + ": gpg made no signature");
+        throw SignatureError("cannot sign " + what + " with the key " + quote(impl_->fingerprint) +
+                             ": gpg made no signature");
     return detail::drain(out.get());
 }
 

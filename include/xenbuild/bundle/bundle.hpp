@@ -40,10 +40,10 @@ struct Advisory {
 
 // A finished build and what a bundle says about it.
 struct BuildInfo {
-    recipe::BuildPlan plan;                      // as requested: its JSON matches its hash
-    builder::BuildResult result;                 // the build record (outputs, toolchain, times)
-    std::vector<recipe::PatchRef> appliedSeries; // the plan's patches minus the excluded ones
-    std::vector<recipe::PatchRef> excludedPatches;    // left out on request (--exclude-patch)
+    recipe::BuildPlan plan;                        // as requested: its JSON matches its hash
+    builder::BuildResult result;                   // the build record (outputs, toolchain, times)
+    std::vector<recipe::PatchRef> appliedSeries;   // the plan's patches minus the excluded ones
+    std::vector<recipe::PatchRef> excludedPatches; // left out on request (--exclude-patch)
     std::map<std::string, util::Hash> overrideHashes; // source -> NAR hash of its local directory
     std::map<std::string, Advisory> advisories;       // patch id -> advisory, when it has one
 };

@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 using namespace xenbuild;
-using test::BundleFixture;
 using Catch::Matchers::Contains;
 using nlohmann::json;
+using test::BundleFixture;
 namespace fs = std::filesystem;
 
 namespace {
@@ -97,10 +97,9 @@ TEST_CASE("bundle::writeBundle writes one archive per output, SBOM, provenance a
     const fs::path dir = f.dir / "bundle";
     const auto bundle = bundle::writeBundle(build, dir, {}, quiet);
 
-    CHECK(fileNames(dir) == std::vector<std::string>{"SHA256SUMS", "xen-9.9.0-boot.tar.zst",
-                                                     "xen-9.9.0-out.tar.zst",
-                                                     "xen-9.9.0.intoto.jsonl",
-                                                     "xen-9.9.0.spdx.json"});
+    CHECK(fileNames(dir) ==
+          std::vector<std::string>{"SHA256SUMS", "xen-9.9.0-boot.tar.zst", "xen-9.9.0-out.tar.zst",
+                                   "xen-9.9.0.intoto.jsonl", "xen-9.9.0.spdx.json"});
     CHECK(bundle.dir == dir);
     CHECK(bundle.signer.empty());
     REQUIRE(bundle.files.size() == 5);
@@ -136,7 +135,8 @@ TEST_CASE("bundle::writeBundle writes one archive per output, SBOM, provenance a
     CHECK(check.status == 0);
     CHECK_THAT(check.output, Contains("xen-9.9.0-out.tar.zst: OK"));
     // tar reads the archives.
-    CHECK(xbtest::run("tar --zstd -tvf " + xbtest::shellQuote((dir / "xen-9.9.0-out.tar.zst").string()) +
+    CHECK(xbtest::run("tar --zstd -tvf " +
+                      xbtest::shellQuote((dir / "xen-9.9.0-out.tar.zst").string()) +
                       " | grep -q '^lrwxrwxrwx 0/0 .* lib/libxen.so -> libxen.so.9.9$'")
               .status == 0);
 
@@ -164,8 +164,8 @@ TEST_CASE("bundle::writeBundle makes the same bytes twice from one build", "[bun
         const auto key = test::exportSecretKey(test::GpgFixture::instance().signer, f.dir.path());
         bundle::writeBundle(build, f.dir / "s1", {.signKey = key}, quiet);
         bundle::writeBundle(build, f.dir / "s2", {.signKey = key}, quiet);
-        for (const auto& name : {"xen-9.9.0-out.tar.zst", "xen-9.9.0-boot.tar.zst",
-                                 "xen-9.9.0.spdx.json"}) {
+        for (const auto& name :
+             {"xen-9.9.0-out.tar.zst", "xen-9.9.0-boot.tar.zst", "xen-9.9.0.spdx.json"}) {
             INFO(name);
             CHECK(util::readFile(f.dir / "a" / name) == util::readFile(f.dir / "s1" / name));
             CHECK(util::readFile(f.dir / "s1" / name) == util::readFile(f.dir / "s2" / name));
@@ -181,8 +181,7 @@ TEST_CASE("bundle::writeBundle refuses a directory that holds files and leaves n
     const auto build = f.built();
     xbtest::writeFile(f.dir / "full" / "keep.txt", "mine\n");
     CHECK_THROWS_MATCHES(bundle::writeBundle(build, f.dir / "full", {}, quiet), UsageError,
-                         Catch::Message("cannot write the bundle to '" +
-                                        (f.dir / "full").string() +
+                         Catch::Message("cannot write the bundle to '" + (f.dir / "full").string() +
                                         "': it exists and is not an empty directory; remove it "
                                         "or choose another"));
     CHECK(fileNames(f.dir / "full") == std::vector<std::string>{"keep.txt"});
@@ -195,10 +194,10 @@ TEST_CASE("bundle::writeBundle refuses a directory that holds files and leaves n
         CHECK(fs::exists(f.dir / "empty" / "SHA256SUMS"));
     }
     SECTION("a key that cannot sign fails first") {
-        CHECK_THROWS_AS(bundle::writeBundle(build, f.dir / "new",
-                                            {.signKey = test::GpgFixture::instance().signer.publicKey},
-                                            quiet),
-                        SignatureError);
+        CHECK_THROWS_AS(
+            bundle::writeBundle(build, f.dir / "new",
+                                {.signKey = test::GpgFixture::instance().signer.publicKey}, quiet),
+            SignatureError);
         CHECK_FALSE(fs::exists(f.dir / "new"));
     }
 }
@@ -234,8 +233,7 @@ TEST_CASE("bundle::spdxDocument describes the package, archives, sources, patche
     const auto& xsa = packageNamed(sbom, "SPDXRef-Patch-XSA-999");
     CHECK(xsa["downloadLocation"] == "https://example.org/xsa/xsa999.patch");
     CHECK(xsa["summary"] == "Made-up hypervisor bug");
-    CHECK(xsa["externalRefs"] ==
-          json::parse(R"([
+    CHECK(xsa["externalRefs"] == json::parse(R"([
             {"referenceCategory": "SECURITY", "referenceType": "fix",
              "referenceLocator": "https://example.org/xsa/xsa999.patch",
              "comment": "XSA-999 fixes CVE-2099-1001, CVE-2099-1002"},
@@ -287,9 +285,8 @@ TEST_CASE("bundle::provenanceStatement is SLSA v1.0 provenance of the build in a
     const auto& dependencies = definition["resolvedDependencies"];
     REQUIRE(dependencies.size() == 6); // three sources, three patches
     CHECK(dependencies[0]["uri"] == "git+https://example.org/git/xen.git@" + test::fakeRev('1'));
-    CHECK(dependencies[0]["digest"] ==
-          json{{"gitCommit", test::fakeRev('1')},
-               {"narSha256", util::sha256("tree of xen").hex()}});
+    CHECK(dependencies[0]["digest"] == json{{"gitCommit", test::fakeRev('1')},
+                                            {"narSha256", util::sha256("tree of xen").hex()}});
     CHECK(dependencies[5]["name"] == "XSA-999");
     CHECK(dependencies[5]["digest"]["sha256"] == f.plan.patches[2].sha256.hex());
     CHECK(dependencies[5]["annotations"]["cves"] ==
@@ -324,8 +321,8 @@ TEST_CASE("bundle: a source override and an excluded patch are recorded in SBOM 
         "PATCH EXCLUDED: patch 'XSA-999' was left out of the series on request; this build does "
         "NOT carry its fix (XSA-999 fixes CVE-2099-1001, CVE-2099-1002)";
     const auto sbom = readJson(dir / "xen-9.9.0.spdx.json");
-    CHECK(sbom["comment"] == "WARNING: this build deviates from its plan. " + overridden + ". " +
-                                 excluded + ".");
+    CHECK(sbom["comment"] ==
+          "WARNING: this build deviates from its plan. " + overridden + ". " + excluded + ".");
     const auto& package = packageNamed(sbom, "SPDXRef-Package-xen-9-9");
     REQUIRE(package["annotations"].size() == 2);
     CHECK(package["annotations"][0]["comment"] == overridden);
@@ -425,8 +422,9 @@ TEST_CASE("bundle::verifyBundle says exactly what is wrong", "[bundle]") {
         replaceInFile(dir / "SHA256SUMS", outDigest, forged);
         const auto report = bundle::verifyBundle(dir, gpg.signer.publicKey);
         REQUIRE(report.problems.size() == 2);
-        CHECK(report.problems[0] == "'xen-9.9.0-out.tar.zst' was modified: SHA256SUMS says sha256 " +
-                                        forged + ", the file has sha256 " + outDigest);
+        CHECK(report.problems[0] ==
+              "'xen-9.9.0-out.tar.zst' was modified: SHA256SUMS says sha256 " + forged +
+                  ", the file has sha256 " + outDigest);
         CHECK_THAT(report.problems[1],
                    Contains("SHA256SUMS has a BAD signature from key '" + gpg.signer.fingerprint));
         CHECK(report.signature == bundle::SignatureState::Bad);
@@ -438,21 +436,21 @@ TEST_CASE("bundle::verifyBundle says exactly what is wrong", "[bundle]") {
         replaceInFile(dir / "SHA256SUMS", before, sha256Of(dir / "xen-9.9.0.spdx.json"));
         const auto report = bundle::verifyBundle(dir, gpg.signer.publicKey);
         REQUIRE(report.problems.size() == 2);
-        CHECK(report.problems[0] == "'xen-9.9.0.spdx.json' names sha256 " + forged +
-                                        " for 'xen-9.9.0-out.tar.zst', but the archive has sha256 " +
-                                        outDigest);
+        CHECK(report.problems[0] ==
+              "'xen-9.9.0.spdx.json' names sha256 " + forged +
+                  " for 'xen-9.9.0-out.tar.zst', but the archive has sha256 " + outDigest);
         CHECK_THAT(report.problems[1], Contains("SHA256SUMS has a BAD signature"));
     }
     SECTION("checked against another key") {
         const auto report = bundle::verifyBundle(dir, gpg.other.publicKey);
         REQUIRE(report.problems.size() == 2);
         // gpg names the signing subkey, the only one the signature carries.
-        CHECK_THAT(report.problems[0], Catch::Matchers::StartsWith("SHA256SUMS is signed by key '"));
+        CHECK_THAT(report.problems[0],
+                   Catch::Matchers::StartsWith("SHA256SUMS is signed by key '"));
         CHECK_THAT(report.problems[0], Contains("', which is not in the keyring: only '" +
                                                 gpg.other.fingerprint + "' is trusted"));
-        CHECK_THAT(report.problems[1],
-                   Contains("the provenance (DSSE signature by '" + gpg.signer.fingerprint +
-                            "') is signed by key '"));
+        CHECK_THAT(report.problems[1], Contains("the provenance (DSSE signature by '" +
+                                                gpg.signer.fingerprint + "') is signed by key '"));
         CHECK(report.signature == bundle::SignatureState::Bad);
     }
     SECTION("signed by another key") {
@@ -461,23 +459,24 @@ TEST_CASE("bundle::verifyBundle says exactly what is wrong", "[bundle]") {
                             {.signKey = test::exportSecretKey(gpg.other, f.dir.path())}, quiet);
         const auto report = bundle::verifyBundle(other, gpg.signer.publicKey);
         REQUIRE(report.problems.size() == 2);
-        CHECK_THAT(report.problems[0],
-                   Contains("', which is not in the keyring: only '" + gpg.signer.fingerprint +
-                            "' is trusted"));
-        CHECK_THAT(report.problems[1], Contains("the provenance (DSSE signature by '" +
-                                                gpg.other.fingerprint + "')"));
+        CHECK_THAT(report.problems[0], Contains("', which is not in the keyring: only '" +
+                                                gpg.signer.fingerprint + "' is trusted"));
+        CHECK_THAT(report.problems[1],
+                   Contains("the provenance (DSSE signature by '" + gpg.other.fingerprint + "')"));
     }
     SECTION("a missing file") {
         fs::remove(dir / "xen-9.9.0-boot.tar.zst");
         const auto report = bundle::verifyBundle(dir, gpg.signer.publicKey);
         CHECK(report.problems ==
-              std::vector<std::string>{"missing file 'xen-9.9.0-boot.tar.zst' (listed in SHA256SUMS)"});
+              std::vector<std::string>{
+                  "missing file 'xen-9.9.0-boot.tar.zst' (listed in SHA256SUMS)"});
     }
     SECTION("a missing signature") {
         fs::remove(dir / "SHA256SUMS.asc");
         const auto report = bundle::verifyBundle(dir, gpg.signer.publicKey);
-        CHECK(report.problems == std::vector<std::string>{"missing file 'SHA256SUMS.asc': the "
-                                                          "provenance is signed, SHA256SUMS is not"});
+        CHECK(report.problems ==
+              std::vector<std::string>{"missing file 'SHA256SUMS.asc': the "
+                                       "provenance is signed, SHA256SUMS is not"});
     }
     SECTION("an extra file") {
         xbtest::writeFile(dir / "notes.txt", "hello\n");

@@ -12,7 +12,8 @@ namespace xenbuild::test {
 // The armored secret key of `key` (no passphrase) in `dir`/<fingerprint>.sec.asc.
 inline std::filesystem::path exportSecretKey(const TestKey& key, const std::filesystem::path& dir) {
     const auto file = dir / (key.fingerprint + ".sec.asc");
-    writeText(file, GpgFixture::instance().gpg({"--armor", "--export-secret-keys", key.fingerprint}));
+    writeText(file,
+              GpgFixture::instance().gpg({"--armor", "--export-secret-keys", key.fingerprint}));
     return file;
 }
 

@@ -43,8 +43,8 @@ TEST_CASE("fetch::Signer signs what SignatureVerifier accepts for the key's publ
     SECTION("another key's signature names that key") {
         const auto other = SignatureVerifier::trustingKeyFile(gpg.other.publicKey);
         CHECK_THROWS_WITH(other.verifyDetached(data, armored, "the data"),
-                          Contains("which is not in the keyring: only '" +
-                                   gpg.other.fingerprint + "' is trusted"));
+                          Contains("which is not in the keyring: only '" + gpg.other.fingerprint +
+                                   "' is trusted"));
     }
 }
 
@@ -59,9 +59,8 @@ TEST_CASE("fetch::Signer refuses key files it cannot sign with", "[fetch][signat
     }
     SECTION("two secret keys") {
         const auto both = dir.path() / "both.asc";
-        xenbuild::test::writeText(
-            both, gpg.gpg({"--armor", "--export-secret-keys", gpg.signer.fingerprint,
-                           gpg.other.fingerprint}));
+        xenbuild::test::writeText(both, gpg.gpg({"--armor", "--export-secret-keys",
+                                                 gpg.signer.fingerprint, gpg.other.fingerprint}));
         CHECK_THROWS_MATCHES(Signer(both), SignatureError,
                              Catch::Message("key file '" + both.string() +
                                             "' holds 2 secret keys; give a file with the one key "
