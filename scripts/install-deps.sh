@@ -41,6 +41,8 @@ packages=(
   clang libfuzzer-14-dev json-schema-test-suite
   # npm, for the validators the tests run (below)
   nodejs npm
+  # docs/bundle.md checks a bundle by hand with jq (and the tests do)
+  jq
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 

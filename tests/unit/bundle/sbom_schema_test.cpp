@@ -29,11 +29,14 @@ xbtest::CommandResult validate(const nlohmann::json& document, const fs::path& d
 TEST_CASE("bundle::spdxDocument validates against the SPDX 2.3 schema", "[bundle][sbom]") {
     REQUIRE(xbtest::run("command -v ajv").status == 0); // scripts/install-deps.sh installs it
     test::BundleFixture f;
-    const std::vector<bundle::BundleFile> archives{
-        {.name = "xen-9.9.0-out.tar.zst", .role = "archive", .sha256 = util::sha256("o"),
-         .output = "out"},
-        {.name = "xen-9.9.0-boot.tar.zst", .role = "archive", .sha256 = util::sha256("b"),
-         .output = "boot"}};
+    const std::vector<bundle::BundleFile> archives{{.name = "xen-9.9.0-out.tar.zst",
+                                                    .role = "archive",
+                                                    .sha256 = util::sha256("o"),
+                                                    .output = "out"},
+                                                   {.name = "xen-9.9.0-boot.tar.zst",
+                                                    .role = "archive",
+                                                    .sha256 = util::sha256("b"),
+                                                    .output = "boot"}};
 
     SECTION("a plain build") {
         const auto result = validate(bundle::spdxDocument(f.built(), archives), f.dir.path());
@@ -57,6 +60,7 @@ TEST_CASE("bundle::spdxDocument validates against the SPDX 2.3 schema", "[bundle
         const auto result = validate(document, f.dir.path());
         CHECK(result.status != 0);
         CHECK_THAT(result.output, Catch::Matchers::Contains("spdxVersion"));
-        CHECK_THAT(result.output, Catch::Matchers::Contains("must be equal to one of the allowed values"));
+        CHECK_THAT(result.output,
+                   Catch::Matchers::Contains("must be equal to one of the allowed values"));
     }
 }
