@@ -171,14 +171,17 @@ void registerBundle(CLI::App& app, GlobalOptions& global) {
     command->add_option("package", args->package, "A built package, e.g. xen_4_19-slim");
     command->add_option("-o,--out", args->outDir, "Write the bundle to DIR (new or empty)")
         ->type_name("DIR");
-    command->add_option("--sign-key", args->signKey,
-                        "Sign with this OpenPGP secret key (armored export)")
+    command
+        ->add_option("--sign-key", args->signKey,
+                     "Sign with this OpenPGP secret key (armored export)")
         ->type_name("FILE");
-    command->add_option("--sign-passphrase-file", args->passphraseFile,
-                        "The signing key's passphrase, if it has one")
+    command
+        ->add_option("--sign-passphrase-file", args->passphraseFile,
+                     "The signing key's passphrase, if it has one")
         ->type_name("FILE");
-    command->add_option("--builder-id", args->builderId,
-                        "The provenance's builder id, e.g. the CI job's URL")
+    command
+        ->add_option("--builder-id", args->builderId,
+                     "The provenance's builder id, e.g. the CI job's URL")
         ->type_name("URI")
         ->default_str(bundle::kDefaultBuilderId);
     addEvalOptions(*command, args->eval);
@@ -199,8 +202,9 @@ void registerBundle(CLI::App& app, GlobalOptions& global) {
         "verify", "Check a bundle: signatures, digests, SBOM and provenance (exit 1 on any "
                   "problem)");
     verify->add_option("dir", verifyArgs->dir, "The bundle directory")->required();
-    verify->add_option("--key", verifyArgs->key,
-                       "The armored OpenPGP public key the bundle must be signed by")
+    verify
+        ->add_option("--key", verifyArgs->key,
+                     "The armored OpenPGP public key the bundle must be signed by")
         ->type_name("FILE");
     verify->add_flag("--json", verifyArgs->json, "Print the report as JSON");
     verify->callback([verifyArgs] { runVerify(*verifyArgs); });

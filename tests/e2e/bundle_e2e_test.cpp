@@ -25,16 +25,15 @@ const char* kXsaPatch = "--- /dev/null\n+++ b/XSA-999-FIXED\n@@ -0,0 +1 @@\n+fix
 struct BundleUpstream : FakeUpstream {
     BundleUpstream() {
         writeFile(root / "xsa999.patch", kXsaPatch);
-        const json patches = {
-            {"kind", "patches"},
-            {"patches",
-             {{{"id", "XSA-999"},
-               {"project", "xen"},
-               {"xsa", 999},
-               {"url", "file://" + (root / "xsa999.patch").string()},
-               {"sha256", xenbuild::util::sha256(kXsaPatch).hex()},
-               {"title", "Made-up hypervisor bug"},
-               {"cves", {"CVE-2099-1001", "CVE-2099-1002"}}}}}};
+        const json patches = {{"kind", "patches"},
+                              {"patches",
+                               {{{"id", "XSA-999"},
+                                 {"project", "xen"},
+                                 {"xsa", 999},
+                                 {"url", "file://" + (root / "xsa999.patch").string()},
+                                 {"sha256", xenbuild::util::sha256(kXsaPatch).hex()},
+                                 {"title", "Made-up hypervisor bug"},
+                                 {"cves", {"CVE-2099-1001", "CVE-2099-1002"}}}}}};
         writeFile(recipes / "xen" / "patches.json", patches.dump(2));
     }
 
@@ -69,9 +68,9 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
     INFO(built.output);
     REQUIRE(built.status == 0);
 
-    const auto bundled = upstream.xenbuildStdout("bundle xen_4_19-slim -o " + upstream.dirArg("signed") +
-                                                 " --sign-key " + shellQuote(key.string()) + " " +
-                                                 upstream.hostProfileArg());
+    const auto bundled = upstream.xenbuildStdout(
+        "bundle xen_4_19-slim -o " + upstream.dirArg("signed") + " --sign-key " +
+        shellQuote(key.string()) + " " + upstream.hostProfileArg());
     REQUIRE(bundled.status == 0);
     const fs::path dir = upstream.root / "signed";
     CHECK(bundled.output == "xen_4_19-slim: bundle in " + dir.string() + ", signed by " +
@@ -90,8 +89,8 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
     const auto verified = upstream.xenbuild("bundle verify " + shellQuote(dir.string()) +
                                             " --key " + shellQuote(gpg.signer.publicKey.string()));
     CHECK(verified.status == 0);
-    CHECK(verified.output == dir.string() + ": OK, 5 archives, signed by " +
-                                 gpg.signer.fingerprint + "\n");
+    CHECK(verified.output ==
+          dir.string() + ": OK, 5 archives, signed by " + gpg.signer.fingerprint + "\n");
     const auto unchecked = upstream.xenbuild("bundle verify " + shellQuote(dir.string()));
     CHECK(unchecked.status == 0);
     CHECK_THAT(unchecked.output, Contains("signatures not checked (give --key)"));
@@ -118,8 +117,9 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
 
     // Two unsigned bundles of the build: the same bytes.
     for (const char* name : {"a", "b"})
-        REQUIRE(upstream.xenbuild("bundle xen_4_19-slim -q -o " + upstream.dirArg(name) + " " +
-                                  upstream.hostProfileArg())
+        REQUIRE(upstream
+                    .xenbuild("bundle xen_4_19-slim -q -o " + upstream.dirArg(name) + " " +
+                              upstream.hostProfileArg())
                     .status == 0);
     const auto names = fileNames(upstream.root / "a");
     CHECK(names == fileNames(upstream.root / "b"));
@@ -145,9 +145,9 @@ TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
     const auto key = xenbuild::test::exportSecretKey(gpg.signer, upstream.root);
     REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
     const fs::path dir = upstream.root / "bundle";
-    REQUIRE(upstream.xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) +
-                              " --sign-key " + shellQuote(key.string()) + " " +
-                              upstream.hostProfileArg())
+    REQUIRE(upstream
+                .xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) + " --sign-key " +
+                          shellQuote(key.string()) + " " + upstream.hostProfileArg())
                 .status == 0);
 
     // docs/bundle.md "By hand", with a keyring of the release key only.
@@ -161,11 +161,14 @@ TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
         "--verify SHA256SUMS.asc SHA256SUMS; sha256sum --strict -c SHA256SUMS; "
         "type=application/vnd.in-toto+json; w=$(mktemp -d); "
         "jq -r .payload xen-4.19.0.intoto.jsonl | base64 -d > $w/statement.json; "
-        "printf 'DSSEv1 %d %s %d ' ${#type} \"$type\" \"$(stat -c %s $w/statement.json)\" > $w/pae; "
+        "printf 'DSSEv1 %d %s %d ' ${#type} \"$type\" \"$(stat -c %s $w/statement.json)\" > "
+        "$w/pae; "
         "cat $w/statement.json >> $w/pae; "
         "jq -r '.signatures[0].sig' xen-4.19.0.intoto.jsonl | base64 -d > $w/pae.sig; " +
-        gpgCmd + "--verify $w/pae.sig $w/pae; rm -r $w; "
-        "GNUPGHOME=" + shellQuote(home.string()) + " gpgconf --kill all";
+        gpgCmd +
+        "--verify $w/pae.sig $w/pae; rm -r $w; "
+        "GNUPGHOME=" +
+        shellQuote(home.string()) + " gpgconf --kill all";
     const auto byHand = run("bash -c " + shellQuote(script) + " 2>&1");
     INFO(byHand.output);
     CHECK(byHand.status == 0);
@@ -178,9 +181,9 @@ TEST_CASE("bundle verify: each tampering is named, exit 1", "[bundle][e2e]") {
     const auto key = xenbuild::test::exportSecretKey(gpg.signer, upstream.root);
     REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
     const fs::path dir = upstream.root / "bundle";
-    REQUIRE(upstream.xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) +
-                              " --sign-key " + shellQuote(key.string()) + " " +
-                              upstream.hostProfileArg())
+    REQUIRE(upstream
+                .xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) + " --sign-key " +
+                          shellQuote(key.string()) + " " + upstream.hostProfileArg())
                 .status == 0);
     const fs::path boot = dir / "xen-4.19.0-boot.tar.zst";
     const std::string bootDigest = xenbuild::util::sha256File(boot).hex();
@@ -196,14 +199,14 @@ TEST_CASE("bundle verify: each tampering is named, exit 1", "[bundle][e2e]") {
         CHECK(result.status == 1);
         const std::string actual = xenbuild::util::sha256File(boot).hex();
         CHECK(result.output ==
-              dir.string() + ": FAILED\n  'xen-4.19.0-boot.tar.zst' was modified: SHA256SUMS says sha256 " +
+              dir.string() +
+                  ": FAILED\n  'xen-4.19.0-boot.tar.zst' was modified: SHA256SUMS says sha256 " +
                   bootDigest + ", the file has sha256 " + actual +
                   "\n  'xen-4.19.0.spdx.json' names sha256 " + bootDigest +
                   " for 'xen-4.19.0-boot.tar.zst', but the archive has sha256 " + actual +
                   "\n  'xen-4.19.0.intoto.jsonl' names sha256 " + bootDigest +
                   " for 'xen-4.19.0-boot.tar.zst', but the archive has sha256 " + actual +
-                  "\nerror: the bundle '" + dir.string() +
-                  "' failed verification (3 problems)\n");
+                  "\nerror: the bundle '" + dir.string() + "' failed verification (3 problems)\n");
     }
     SECTION("a missing file") {
         fs::remove(boot);
@@ -254,9 +257,11 @@ TEST_CASE("bundle: --override-source and --exclude-patch are in the SBOM and the
                     .status == 0);
         const auto sbom = json::parse(readText(dir / "xen-4.19.0.spdx.json"));
         const std::string comment = sbom["comment"];
-        CHECK_THAT(comment, Catch::Matchers::StartsWith("WARNING: this build deviates from its plan."));
+        CHECK_THAT(comment,
+                   Catch::Matchers::StartsWith("WARNING: this build deviates from its plan."));
         CHECK_THAT(comment, Contains("SOURCE OVERRIDDEN: source 'qemu' was built from the local "
-                                     "directory '" + tree.string() + "'"));
+                                     "directory '" +
+                                     tree.string() + "'"));
         CHECK_THAT(comment, Contains("PATCH EXCLUDED: patch 'XSA-999' was left out of the series "
                                      "on request; this build does NOT carry its fix (XSA-999 "
                                      "fixes CVE-2099-1001, CVE-2099-1002)"));
@@ -294,6 +299,6 @@ TEST_CASE("bundle: usage errors", "[bundle][e2e]") {
               "--override-source and --exclude-patch options)\n");
     const auto notDir = upstream.xenbuild("bundle verify " + upstream.dirArg("nothing"));
     CHECK(notDir.status == 1);
-    CHECK(notDir.output == "error: cannot verify the bundle '" + (upstream.root / "nothing").string() +
-                               "': not a directory\n");
+    CHECK(notDir.output == "error: cannot verify the bundle '" +
+                               (upstream.root / "nothing").string() + "': not a directory\n");
 }

@@ -87,3 +87,41 @@ TEST_CASE("fetch::SignatureVerifier::trustingKeyFile wants exactly one key",
                                         "' holds 2 public keys; give a file with the one key to "
                                         "trust"));
 }
+
+TEST_CASE("fetch::Signer signs with a passphrase-protected key given its passphrase",
+          "[fetch][signature][signing]") {
+    xenbuild::test::TempDir dir;
+    const auto home = dir.path() / "g";
+    std::filesystem::create_directory(home);
+    std::filesystem::permissions(home, std::filesystem::perms::owner_all);
+    const std::vector<std::string> env{"PATH=/usr/bin:/bin", "HOME=" + dir.path().string(),
+                                       "GNUPGHOME=" + home.string()};
+    auto gpg = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv{"/usr/bin/gpg", "--batch",         "--quiet",
+                                      "--yes",        "--pinentry-mode", "loopback",
+                                      "--passphrase", "secret words"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto result = xenbuild::test::runCommand(argv, env);
+        REQUIRE(result.status == 0);
+        return result.out;
+    };
+    gpg({"--quick-gen-key", "Protected <protected@example.org>", "ed25519", "sign", "never"});
+    const auto key = dir.path() / "protected.sec.asc";
+    xenbuild::test::writeText(key,
+                              gpg({"--armor", "--export-secret-keys", "protected@example.org"}));
+    const auto pub = dir.path() / "protected.asc";
+    xenbuild::test::writeText(pub, gpg({"--armor", "--export", "protected@example.org"}));
+    xenbuild::test::runCommand({"/usr/bin/gpgconf", "--kill", "all"}, env);
+
+    const Signer signer(key, "secret words");
+    const auto signature = signer.signDetached("data", true, "the data");
+    CHECK(SignatureVerifier::trustingKeyFile(pub)
+              .verifyDetached("data", signature, "the data")
+              .fingerprint == signer.fingerprint());
+    for (const std::string wrong : {"", "wrong words"}) {
+        const Signer without(key, wrong);
+        CHECK_THROWS_WITH(without.signDetached("data", true, "the data"),
+                          Contains("cannot sign the data with the key '" + signer.fingerprint() +
+                                   "' (its passphrase is missing or wrong)"));
+    }
+}
