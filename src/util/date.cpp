@@ -85,9 +85,9 @@ std::optional<std::chrono::sys_seconds> parseTimestamp(std::string_view text) {
     const auto date = parseDate(text.substr(0, 10));
     if (!date) return std::nullopt;
     int parts[3] = {0, 0, 0};
-    for (int i = 0; i < 3; ++i) {
-        const char high = text[static_cast<std::size_t>(11 + 3 * i)];
-        const char low = text[static_cast<std::size_t>(12 + 3 * i)];
+    for (std::size_t i = 0; i < 3; ++i) {
+        const char high = text[11 + 3 * i];
+        const char low = text[12 + 3 * i];
         if (high < '0' || high > '9' || low < '0' || low > '9') return std::nullopt;
         parts[i] = (high - '0') * 10 + (low - '0');
     }
