@@ -1,5 +1,5 @@
 #pragma once
-// What every subcommand shares: the global options and the renderer for results and messages.
+// What every subcommand shares: the global options and where the recipes are.
 
 #include <filesystem>
 #include <string>
