@@ -4,15 +4,14 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
-#include "xenbuild/fetch/prefetch.hpp"
 #include "xenbuild/patch/apply.hpp"
+#include "xenbuild/update/series_check.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <iostream>
-#include <set>
 
 namespace xenbuild::cli {
 
@@ -62,52 +61,13 @@ void runList(const PatchesArgs& args, const GlobalOptions& global) {
     if (args.json) std::cout << json.dump(2) << '\n';
 }
 
-// The plan reduced to what its series needs: the sources a patch targets (QEMU and OVMF,
-// which no patch of a usual series touches, are not fetched) and the patches. Its own plan
-// hash, so that the gc root of the full plan, recorded by a build or prefetch, is kept whole.
-recipe::BuildPlan patchedSourcesOnly(const recipe::BuildPlan& plan) {
-    std::set<std::string> projects;
-    for (const auto& ref : plan.patches)
-        projects.insert(ref.project);
-    recipe::BuildPlan reduced = plan;
-    std::erase_if(reduced.sources, [&](const recipe::SourcePin& source) {
-        return projects.count(source.name) == 0;
-    });
-    reduced.hash = util::sha256("patches check " + plan.hash.hex());
-    return reduced;
-}
-
-// Dry-runs one plan's series with the fetched trees as project roots (nothing is written).
-std::vector<patch::PatchReport> checkPlan(const recipe::BuildPlan& plan, store::Store& store,
-                                          const GlobalOptions& global,
-                                          util::ProgressObserver& view) {
-    std::map<std::string, std::filesystem::path> paths;
-    const auto reduced = patchedSourcesOnly(plan);
-    for (const auto& item : fetch::prefetchPlan(reduced, store, fetchOptions(global), view).items) {
-        paths[item.role + ":" + item.name] = item.path;
-    }
-    std::vector<patch::PatchJob> jobs;
-    for (const auto& ref : plan.patches) {
-        const auto root = paths.find("source:" + ref.project);
-        if (root == paths.end()) {
-            throw PatchError("patch " + quote(ref.id) + " targets " + quote(ref.project) +
-                             ", which branch " + quote(plan.branch) + " does not pin");
-        }
-        jobs.push_back({ref.id, paths.at("patch:" + ref.id), root->second, ref.fuzz});
-    }
-    patch::SeriesOptions options;
-    options.dryRun = true;
-    options.stopAtFailure = false;
-    return patch::applySeries(jobs, options);
-}
-
 void runCheck(const PatchesArgs& args, const GlobalOptions& global) {
     auto store = openStore(global);
     auto view = makeProgressView(global);
     nlohmann::json json = nlohmann::json::object();
     bool allClean = true;
     for (const auto& plan : branchPlans(loadRecipes(global), args.branch)) {
-        const auto reports = checkPlan(plan, store, global, *view);
+        const auto reports = update::checkSeries(plan, store, fetchOptions(global), *view);
         auto& list = json[plan.branch] = nlohmann::json::array();
         if (!args.json) std::cout << plan.branch << " (" << plan.version << "):\n";
         for (const auto& report : reports) {
