@@ -178,6 +178,29 @@ std::string expectedBuildId(const fs::path& xenSyms) {
 
 } // namespace
 
+namespace {
+
+// $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
+fs::path defaultDom0Dir() {
+    if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache == '/') {
+        return fs::path(cache) / "xenbuild/dom0";
+    }
+    const char* home = std::getenv("HOME");
+    return fs::path(home && *home ? home : "/") / ".cache/xenbuild/dom0";
+}
+
+} // namespace
+
+Dom0Kernel resolveDom0(const Dom0Kernel& given, const recipe::HostProfile& profile) {
+    auto pick = [&](const fs::path& path, const std::string& key, const fs::path& fallback) {
+        if (!path.empty()) return path;
+        const auto it = profile.paths.find(key);
+        return it == profile.paths.end() ? fallback : fs::path(it->second);
+    };
+    return {pick(given.kernel, "dom0Kernel", defaultDom0Dir() / "vmlinuz"),
+            pick(given.modulesDir, "dom0Modules", defaultDom0Dir() / "modules")};
+}
+
 BuildArtifacts findArtifacts(const build::BuildResult& result) {
     const fs::path& boot = outputPath(result, "boot");
     const fs::path& out = outputPath(result, "out");

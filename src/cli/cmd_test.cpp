@@ -12,7 +12,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -47,33 +46,6 @@ struct TestArgs {
     bool skipInapplicable = false;
     std::vector<std::string> excludedPatches;
 };
-
-// $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
-fs::path defaultDom0Dir() {
-    if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache == '/') {
-        return fs::path(cache) / "xenbuild/dom0";
-    }
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : "/") / ".cache/xenbuild/dom0";
-}
-
-// --dom0-kernel/--dom0-modules, else the host profile's dom0Kernel/dom0Modules, else the
-// setup script's default directory.
-boot::Dom0Kernel dom0Kernel(const TestArgs& args, const recipe::RecipeSet& set,
-                            const recipe::EvalOptions& evalOptions) {
-    const auto& profile = evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
-    auto fromProfile = [&](const std::string& key, const fs::path& fallback) {
-        const auto it = profile.paths.find(key);
-        return it == profile.paths.end() ? fallback : fs::path(it->second);
-    };
-    boot::Dom0Kernel dom0;
-    dom0.kernel = args.dom0Kernel.empty() ? fromProfile("dom0Kernel", defaultDom0Dir() / "vmlinuz")
-                                          : fs::path(args.dom0Kernel);
-    dom0.modulesDir = args.dom0Modules.empty()
-                          ? fromProfile("dom0Modules", defaultDom0Dir() / "modules")
-                          : fs::path(args.dom0Modules);
-    return dom0;
-}
 
 build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
                                store::Store& store, const recipe::BuildPlan& plan) {
@@ -129,8 +101,10 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     options.cancel = &interrupt.flag();
     BootView view(global.quiet);
     const auto report = withContext("while boot-testing " + quote(plan.name), [&] {
-        return boot::testBuild(result, plan.version, dom0Kernel(args, set, evalOptions), options,
-                               view);
+        const auto& profile =
+            evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
+        const auto dom0 = boot::resolveDom0({args.dom0Kernel, args.dom0Modules}, profile);
+        return boot::testBuild(result, plan.version, dom0, options, view);
     });
     if (args.json) {
         auto json = report.toJson();

@@ -116,3 +116,21 @@ TEST_CASE("boot::bootOnce says how to get QEMU when it is missing", "[boot]") {
                         "'no-such-qemu' not found in '/usr/bin:/bin:/usr/sbin:/sbin'; install "
                         "qemu-system-x86 (scripts/install-deps.sh)");
 }
+
+TEST_CASE("boot::resolveDom0: given paths, else the host profile's, else the setup script's",
+          "[boot]") {
+    recipe::HostProfile profile;
+    const auto defaults = boot::resolveDom0({}, profile);
+    CHECK(defaults.kernel.filename() == "vmlinuz");
+    CHECK(defaults.kernel.parent_path().filename() == "dom0");
+    CHECK(defaults.modulesDir == defaults.kernel.parent_path() / "modules");
+
+    profile.paths = {{"dom0Kernel", "/profile/vmlinuz"}, {"dom0Modules", "/profile/modules"}};
+    const auto fromProfile = boot::resolveDom0({}, profile);
+    CHECK(fromProfile.kernel == "/profile/vmlinuz");
+    CHECK(fromProfile.modulesDir == "/profile/modules");
+
+    const auto given = boot::resolveDom0({"/given/vmlinuz", ""}, profile);
+    CHECK(given.kernel == "/given/vmlinuz");
+    CHECK(given.modulesDir == "/profile/modules");
+}
