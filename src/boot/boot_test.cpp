@@ -297,8 +297,8 @@ BootReport testBuild(const build::BuildResult& result, const std::string& expect
     std::error_code ec;
     if (!fs::is_regular_file(dom0.kernel, ec)) {
         throw BuildError("the dom0 kernel " + quote(dom0.kernel.string()) +
-                         " does not exist; run scripts/fetch-dom0-kernel.sh or pass "
-                         "--dom0-kernel");
+                         " does not exist; run scripts/fetch-dom0-kernel.sh or pass " +
+                         mention(Setting::Dom0Kernel));
     }
     BootRequest request;
     request.hypervisor = artifacts.hypervisor;

@@ -54,8 +54,8 @@ Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions op
       toolchain_(identifyToolchain()) {
     for (const auto& [name, dir] : options_.sourceOverrides) {
         if (!fs::is_directory(dir)) {
-            throw UsageError("--override-source " + name + "=" + quote(dir.string()) +
-                             ": not a directory");
+            throw UsageError(mention(Setting::SourceOverride) + " " + name + "=" +
+                             quote(dir.string()) + ": not a directory");
         }
         overrideHashes_[name] = store::narHash(dir);
     }
@@ -101,7 +101,7 @@ recipe::BuildPlan Builder::effectivePlan(const recipe::BuildPlan& plan) const {
             for (const auto& p : plan.patches)
                 known += (known.empty() ? "" : ", ") + p.id;
             throw UsageError(
-                "--exclude-patch " + quote(id) + ": " + quote(plan.name) +
+                mention(Setting::ExcludedPatch) + " " + quote(id) + ": " + quote(plan.name) +
                 " has no such patch (its patches: " + (known.empty() ? "none" : known) + ")");
         }
     }

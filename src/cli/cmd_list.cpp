@@ -3,11 +3,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -18,7 +18,7 @@ std::string supportText(const recipe::PackageSummary& row) {
                                               : "ended " + row.securitySupportUntil;
 }
 
-void printTable(const std::vector<recipe::PackageSummary>& rows) {
+void printTable(Output& output, const std::vector<recipe::PackageSummary>& rows) {
     std::vector<std::vector<std::string>> cells = {
         {"NAME", "VERSION", "VARIANT", "BRANCH", "LATEST", "SECURITY SUPPORT", "ALIAS OF"}};
     for (const auto& row : rows) {
@@ -37,7 +37,7 @@ void printTable(const std::vector<recipe::PackageSummary>& rows) {
             if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
         }
         text.erase(text.find_last_not_of(' ') + 1);
-        std::cout << text << '\n';
+        output.line(text);
     }
 }
 
@@ -54,14 +54,15 @@ void registerList(CLI::App& app, GlobalOptions& global) {
     command->callback([&global, options] {
         const auto set = loadRecipes(global);
         const auto rows = recipe::listPackages(set, evalOptionsFrom(EvalArgs{}));
-        if (!options->json) {
-            printTable(rows);
+        Output output(global, options->json);
+        if (!output.json()) {
+            printTable(output, rows);
             return;
         }
         nlohmann::json out = nlohmann::json::array();
         for (const auto& row : rows)
             out.push_back(row.toJson());
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
     });
 }
 

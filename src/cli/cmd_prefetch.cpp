@@ -12,7 +12,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 #include <memory>
 
 namespace xenbuild::cli {
@@ -33,19 +32,20 @@ struct PrefetchArgs {
     bool check = false;
 };
 
-void printResult(const fetch::FetchResult& result, const PrefetchArgs& args) {
-    if (args.json) {
+void printResult(Output& output, const fetch::FetchResult& result, const PrefetchArgs& args) {
+    if (output.json()) {
         nlohmann::json out = {{"url", result.url},
                               {"rev", result.rev},
                               {"hash", result.hash.sri()},
                               {"sha256", result.hash.nix32()},
                               {"path", result.path.string()}};
         if (!args.git.empty()) out["fetchSubmodules"] = args.submodules;
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
         return;
     }
-    if (!result.rev.empty()) std::cout << "rev: " << result.rev << '\n';
-    std::cout << "hash: " << result.hash.sri() << '\n' << "path: " << result.path.string() << '\n';
+    if (!result.rev.empty()) output.line("rev: " + result.rev);
+    output.line("hash: " + result.hash.sri());
+    output.line("path: " + result.path.string());
 }
 
 std::optional<util::Hash> parsedHash(const std::string& text) {
@@ -83,7 +83,7 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
     }
     auto store = openStore(global, args.check);
     const auto options = fetchOptions(global);
-    auto view = makeProgressView(global);
+    Output output(global, args.json);
     fetch::FetchResult result;
     if (!args.git.empty()) {
         std::string name = args.name.empty() ? fetch::urlBaseName(args.git) : args.name;
@@ -91,14 +91,14 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
             name.resize(name.size() - 4);
         fetch::GitRequest request{name,  args.git, args.rev, parsedHash(args.hash), args.submodules,
                                   false, ""};
-        result = fetch::fetchGit(store, request, options, *view);
+        result = fetch::fetchGit(store, request, options, output.progress());
     } else {
         fetch::UrlRequest request{args.name, args.url, parsedHash(args.hash), args.unpack, true,
                                   false,     ""};
-        result = fetch::fetchUrl(store, request, options, *view);
+        result = fetch::fetchUrl(store, request, options, output.progress());
     }
-    view.reset();
-    printResult(result, args);
+    output.finish();
+    printResult(output, result, args);
 }
 
 } // namespace

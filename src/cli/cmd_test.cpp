@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
 #include "xenbuild/build/builder.hpp"
@@ -12,25 +13,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace xenbuild::cli {
 
 namespace {
-
-// Boot events as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
-class BootView final : public util::ProgressObserver {
-  public:
-    explicit BootView(bool quiet) : quiet_(quiet) {}
-    void onEvent(const util::ProgressEvent& event) override {
-        if (!quiet_) std::cerr << event.activity << ": " << event.text << '\n';
-    }
-
-  private:
-    bool quiet_;
-};
 
 struct TestArgs {
     std::string package;
@@ -72,17 +61,19 @@ build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global
     return *result;
 }
 
-void printReport(const boot::BootReport& report, const std::string& plan) {
+void printReport(Output& output, const boot::BootReport& report, const std::string& plan) {
     const auto& v = report.verdict;
-    std::cout << plan << ": boot test " << (v.passed ? "passed" : "FAILED") << '\n';
-    std::cout << "  xen_version: " << v.version.value_or("-") << " (expected "
-              << report.expected.version << ")\n";
-    std::cout << "  build_id: " << v.buildId.value_or("-") << " (expected "
-              << report.expected.buildId << ")\n";
+    output.line(plan + ": boot test " + (v.passed ? "passed" : "FAILED"));
+    output.line("  xen_version: " + v.version.value_or("-") + " (expected " +
+                report.expected.version + ")");
+    output.line("  build_id: " + v.buildId.value_or("-") + " (expected " + report.expected.buildId +
+                ")");
     if (report.secondsToMarker) {
-        std::cout << "  seconds to marker: " << *report.secondsToMarker << '\n';
+        std::ostringstream seconds;
+        seconds << *report.secondsToMarker;
+        output.line("  seconds to marker: " + seconds.str());
     }
-    if (report.kept) std::cout << "  work dir: " << report.workDir.string() << '\n';
+    if (report.kept) output.line("  work dir: " + report.workDir.string());
 }
 
 void runTest(const TestArgs& args, const GlobalOptions& global) {
@@ -99,19 +90,21 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     options.busybox = args.busybox;
     const util::InterruptGuard interrupt; // Ctrl-C stops QEMU and removes the work dir
     options.cancel = &interrupt.flag();
-    BootView view(global.quiet);
+    // Boot steps as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
+    const auto view = makeEventLines(global);
     const auto report = withContext("while boot-testing " + quote(plan.name), [&] {
         const auto& profile =
             evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
         const auto dom0 = boot::resolveDom0({args.dom0Kernel, args.dom0Modules}, profile);
-        return boot::testBuild(result, plan.version, dom0, options, view);
+        return boot::testBuild(result, plan.version, dom0, options, *view);
     });
+    Output output(global, args.json);
     if (args.json) {
         auto json = report.toJson();
         json["plan"] = plan.name;
-        std::cout << json.dump(2) << '\n';
+        output.json(json);
     } else {
-        printReport(report, plan.name);
+        printReport(output, report, plan.name);
     }
     if (!report.verdict.passed) throw BuildError(report.describeFailure());
 }

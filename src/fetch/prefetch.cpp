@@ -74,7 +74,7 @@ std::vector<Task> makeTasks(const std::vector<recipe::BuildPlan>& plans, store::
         try {
             std::rethrow_exception(error);
         } catch (const Error& e) {
-            message += "\n- " + e.describe();
+            message += "\n- " + e.describeMentions();
         } catch (const std::exception& e) {
             message += "\n- " + std::string(e.what());
         }

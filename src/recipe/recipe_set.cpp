@@ -337,11 +337,18 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 }
 
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
+    auto layout = RecipeLayout::beside(recipesDir);
+    if (!patchesDir.empty()) layout.patches = std::move(patchesDir);
+    return load(layout);
+}
+
+RecipeSet RecipeSet::load(const RecipeLayout& layout) {
+    const fs::path& recipesDir = layout.recipes;
     const fs::path dir = recipesDir / "xen";
     if (!isDirectory(dir, "recipe directory")) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
-                        " is not a directory (point --recipes or $XENBUILD_RECIPES at the "
-                        "recipes/ directory)");
+                        " is not a directory (point " + mention(Setting::RecipeDirectory) +
+                        " at the recipes/ directory)");
     }
     RecipeSet set;
     RecipeSetLoader loader{set};
@@ -352,12 +359,7 @@ RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     loader.checkVariants();
     loader.checkBranches();
     loader.checkPatchProjects();
-    if (patchesDir.empty()) {
-        fs::path base = recipesDir.lexically_normal();
-        if (base.filename().empty()) base = base.parent_path();
-        patchesDir = base.parent_path() / "patches";
-    }
-    loader.loadLocalPatches(patchesDir);
+    loader.loadLocalPatches(layout.patches);
     return set;
 }
 

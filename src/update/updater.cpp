@@ -85,16 +85,18 @@ std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) c
     for (const auto& name : request_.branches) {
         if (set.branches().count(name) == 0) {
             throw UsageError("no branch " + quote(name) + " in " +
-                             quote((request_.recipesDir / "xen").string()) +
-                             "; add it with --add-branch " + name);
+                             quote((request_.layout.recipes / "xen").string()) + "; add it with " +
+                             mention(Setting::NewBranch) + " " + name);
         }
     }
     for (const auto& name : request_.addBranches) {
         if (!isBranchName(name)) {
-            throw UsageError("--add-branch " + quote(name) + ": a branch is X.Y, e.g. 4.20");
+            throw UsageError(mention(Setting::NewBranch) + " " + quote(name) +
+                             ": a branch is X.Y, e.g. 4.20");
         }
         if (set.branches().count(name) != 0) {
-            throw UsageError("--add-branch " + quote(name) + ": the branch already exists");
+            throw UsageError(mention(Setting::NewBranch) + " " + quote(name) +
+                             ": the branch already exists");
         }
     }
     std::vector<std::string> out = request_.branches;
@@ -189,7 +191,7 @@ recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::B
     updateComponents(verified, branch, report, trees);
     detail::checkUpstreamPatches(set, branch, trees, request_.dropApplied, report, context_);
     // Local patches are kept as they are; listing them validates their names.
-    const fs::path localDir = request_.recipesDir.parent_path() / "patches" / branch.branch;
+    const fs::path localDir = request_.layout.patches / branch.branch;
     for (const auto& patch : patch::listLocalPatches(localDir, branch.branch))
         report.localPatches.push_back(patch.name.fileName);
     return branch;
@@ -197,7 +199,7 @@ recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::B
 
 recipe::BranchFile newBranch(const recipe::RecipeSet& set, const std::string& name) {
     if (set.branches().empty()) {
-        throw UsageError("--add-branch " + quote(name) +
+        throw UsageError(mention(Setting::NewBranch) + " " + quote(name) +
                          " needs an existing branch file to take the component URLs from");
     }
     auto newest =
@@ -219,7 +221,7 @@ std::optional<std::string> readIfExists(const fs::path& path) {
 }
 
 UpdatePlan Planner::run() {
-    const auto set = recipe::RecipeSet::load(request_.recipesDir);
+    const auto set = recipe::RecipeSet::load(request_.layout);
     const std::string today = request_.today.empty() ? currentDate() : request_.today;
     std::map<std::string, recipe::BranchFile> result;
     for (const auto& [name, branch] : set.branches())
@@ -246,7 +248,7 @@ UpdatePlan Planner::run() {
         names.push_back(name);
     std::sort(names.begin(), names.end(), branchLess);
     plan.latest = names.empty() ? "" : names.back();
-    const fs::path dir = request_.recipesDir / "xen";
+    const fs::path dir = request_.layout.recipes / "xen";
     for (auto& [name, branch] : result) {
         branch.latest = name == plan.latest;
         const fs::path path = dir / (name + ".json");

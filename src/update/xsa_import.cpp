@@ -134,8 +134,8 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
     for (const auto& name : branches) {
         const auto found = set.branches().find(name);
         if (found == set.branches().end()) {
-            throw UsageError("--branch " + quote(name) + ": no such branch in " +
-                             quote(recipesDir.string()));
+            throw UsageError(mention(Setting::ExtraBranch) + " " + quote(name) +
+                             ": no such branch in " + quote(recipesDir.string()));
         }
         if (old.is_object() && old.contains("notApplicable") &&
             old["notApplicable"].contains(name)) {

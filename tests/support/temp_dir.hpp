@@ -3,14 +3,18 @@
 // paths: gpg-agent fails when GNUPGHOME is long), removed with everything in it afterwards,
 // including trees the store made read-only.
 
+#include "support/files.hpp"
 #include "xenbuild/store/store.hpp"
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
-namespace xenbuild::test {
+#include <sys/stat.h>
+
+namespace xenbuild::testing {
 
 class TempDir {
   public:
@@ -30,8 +34,24 @@ class TempDir {
     const std::filesystem::path& path() const noexcept { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
+    // Shortcuts for files relative to the directory.
+    // write() keeps the mode of a file it replaces (patch tests check modes).
+    void write(const std::string& rel, const std::string& content) const {
+        std::filesystem::create_directories((path_ / rel).parent_path());
+        std::ofstream(path_ / rel, std::ios::binary) << content;
+    }
+    std::string read(const std::string& rel) const { return readFile(path_ / rel); }
+    bool exists(const std::string& rel) const {
+        return std::filesystem::exists(std::filesystem::symlink_status(path_ / rel));
+    }
+    unsigned mode(const std::string& rel) const {
+        struct stat st {};
+        ::stat((path_ / rel).c_str(), &st);
+        return st.st_mode & 07777U;
+    }
+
   private:
     std::filesystem::path path_;
 };
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

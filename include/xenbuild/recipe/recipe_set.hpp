@@ -4,6 +4,7 @@
 // never touches the disk again.
 
 #include "xenbuild/recipe/json.hpp"
+#include "xenbuild/recipe/layout.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -85,8 +86,10 @@ struct PackageRef {
 
 class RecipeSet {
   public:
-    // Loads <recipesDir>/xen/*.json; local patches from `patchesDir` (default:
-    // <recipesDir>/../patches). Throws ParseError (file:line:column) or EvalError.
+    // Loads <layout.recipes>/xen/*.json and the local patches of <layout.patches>. Throws
+    // ParseError (file:line:column) or EvalError.
+    static RecipeSet load(const RecipeLayout& layout);
+    // The same for RecipeLayout::beside(recipesDir), local patches from `patchesDir` if given.
     static RecipeSet load(const std::filesystem::path& recipesDir,
                           std::filesystem::path patchesDir = {});
 

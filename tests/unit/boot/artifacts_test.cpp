@@ -18,7 +18,7 @@ void touch(const fs::path& path) {
     std::ofstream(path) << "x";
 }
 
-build::BuildResult fakeResult(const test::TempDir& dir) {
+build::BuildResult fakeResult(const testing::TempDir& dir) {
     build::BuildResult result;
     result.plan = "xen_4_17";
     result.outputs = {{"out", dir / "out"}, {"boot", dir / "boot"}};
@@ -31,7 +31,7 @@ build::BuildResult fakeResult(const test::TempDir& dir) {
 
 TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the install puts them",
           "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto result = fakeResult(dir);
     touch(dir / "boot/xen-4.17.5.gz");
     SECTION("xen-syms missing: what the builder must keep") {
@@ -60,7 +60,7 @@ TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the instal
 }
 
 TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     REQUIRE_THROWS_WITH(boot::findArtifacts(fakeResult(dir)),
                         "the boot output '" + (dir / "boot").string() +
                             "' holds neither xen nor xen.gz; the builder must keep the "
@@ -68,7 +68,7 @@ TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]")
 }
 
 TEST_CASE("boot::findTools names the missing tool", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     touch(dir / "sbin/xenstored");
     touch(dir / "lib/xen/bin/xen-init-dom0");
     touch(dir / "etc/xen/xl.conf");
@@ -84,7 +84,7 @@ TEST_CASE("boot::findTools names the missing tool", "[boot]") {
 }
 
 TEST_CASE("boot::findDom0Modules finds the five modules or says how to get them", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     for (const char* name : {"xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd"})
         touch(dir / (std::string(name) + ".ko"));
     REQUIRE_THROWS_WITH(boot::findDom0Modules(dir.path()),
@@ -108,7 +108,7 @@ TEST_CASE("boot::dom0InitScript loads the modules in order and prints the marker
 }
 
 TEST_CASE("boot::bootOnce says how to get QEMU when it is missing", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     boot::BootOptions options;
     options.qemu = "no-such-qemu";
     util::NullProgress quiet;

@@ -27,7 +27,7 @@ void runOrFail(std::vector<std::string> argv) {
 }
 
 // Links a trivial program with GNU ld for `emulation`, as the fast end-to-end tests do.
-fs::path linkTiny(const test::TempDir& dir, const std::string& emulation) {
+fs::path linkTiny(const testing::TempDir& dir, const std::string& emulation) {
     const bool pe32plus = emulation == "i386pep";
     const fs::path source = dir / "t.s";
     std::ofstream(source) << ".globl _start\n_start:\n ret\n";
@@ -42,7 +42,7 @@ fs::path linkTiny(const test::TempDir& dir, const std::string& emulation) {
 } // namespace
 
 TEST_CASE("build::inspectPe recognises a PE32+ x86-64 image made by ld -mi386pep", "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto image = build::inspectPe(linkTiny(dir, "i386pep"));
     CHECK(image.isPe);
     CHECK(image.machine == 0x8664);
@@ -54,7 +54,7 @@ TEST_CASE("build::inspectPe recognises a PE32+ x86-64 image made by ld -mi386pep
 }
 
 TEST_CASE("build::inspectPe rejects files that are not PE32+ x86-64", "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     SECTION("PE32 for i386") {
         const auto image = build::inspectPe(linkTiny(dir, "i386pe"));
         CHECK(image.isPe);
@@ -90,7 +90,7 @@ TEST_CASE("build::probePeLinker reads the emulations of ld -V", "[build][pe]") {
     CHECK(linker.version.rfind("GNU ld", 0) == 0);
     CHECK_NOTHROW(build::requirePeLinker("ld", kCleanEnv));
 
-    test::TempDir dir;
+    testing::TempDir dir;
     const fs::path fakeLd = dir / "ld";
     std::ofstream(fakeLd)
         << "#!/bin/sh\necho 'GNU ld (fake) 2.40'\necho '  Supported emulations:'\n"
@@ -117,7 +117,7 @@ TEST_CASE("build::findXenVersion reads the banner and the EFI loader string", "[
 }
 
 TEST_CASE("build::hypervisorVersion reads a gzipped hypervisor", "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     std::ofstream(dir / "xen") << std::string("\x7f"
                                               "ELF\0\0 Xen 4.17.5\n\0",
                                               20);

@@ -1,60 +1,11 @@
 #pragma once
-// Helpers for the patch tests: a temporary tree removed afterwards, and file shortcuts.
+// Helpers for the patch tests: numbered lines (temporary trees are support/temp_dir.hpp's).
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
+#include "support/temp_dir.hpp"
+
 #include <string>
-#include <sys/stat.h>
 
-namespace xenbuild::patch::testing {
-
-class TempTree {
-  public:
-    TempTree() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "xb-patch-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        root_ = pattern;
-    }
-    ~TempTree() {
-        std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
-    }
-    TempTree(const TempTree&) = delete;
-    TempTree& operator=(const TempTree&) = delete;
-
-    const std::filesystem::path& root() const { return root_; }
-    std::filesystem::path operator/(const std::string& rel) const { return root_ / rel; }
-
-    void write(const std::string& rel, const std::string& content) const {
-        const auto path = root_ / rel;
-        std::filesystem::create_directories(path.parent_path());
-        std::ofstream(path, std::ios::binary) << content;
-    }
-
-    std::string read(const std::string& rel) const {
-        std::ifstream in(root_ / rel, std::ios::binary);
-        if (!in) throw std::runtime_error("missing file " + rel);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-    bool exists(const std::string& rel) const {
-        return std::filesystem::exists(std::filesystem::symlink_status(root_ / rel));
-    }
-
-    unsigned mode(const std::string& rel) const {
-        struct stat st {};
-        ::stat((root_ / rel).c_str(), &st);
-        return st.st_mode & 07777U;
-    }
-
-  private:
-    std::filesystem::path root_;
-};
+namespace xenbuild::testing {
 
 // "line 1\n" ... "line n\n"
 inline std::string numberedLines(int from, int to, const std::string& stem = "line ") {
@@ -64,4 +15,4 @@ inline std::string numberedLines(int from, int to, const std::string& stem = "li
     return text;
 }
 
-} // namespace xenbuild::patch::testing
+} // namespace xenbuild::testing

@@ -6,7 +6,7 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,12 +1,12 @@
 #include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "[recipe]") {
     test::TempDir dir;

@@ -1,4 +1,5 @@
 #include "unit/update/upstream_fixture.hpp"
+#include "support/files.hpp"
 #include "support/test_paths.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
@@ -8,20 +9,13 @@
 #include <fstream>
 #include <sstream>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 namespace {
 
 const std::string kZeros(40, '0');
 const std::string kZeroHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes" / "xen";
-
-std::string readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+const fs::path kProjectRecipes = fs::path(::xenbuild::testing::sourceDir()) / "recipes" / "xen";
 
 std::string configMk(const XenRelease& r) {
     return "# Xen's Config.mk (abridged)\n"
@@ -56,7 +50,7 @@ std::string supportMd(const XenRelease& r) {
 } // namespace
 
 Upstream::Upstream()
-    : keys(xenbuild::test::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
+    : keys(xenbuild::testing::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
       store(dir / "store") {
     fs::create_directories(recipes / "xen");
     for (const char* file : {"builder.json", "variants.json", "host-profile.json"})
@@ -147,7 +141,7 @@ void Upstream::addUpstreamPatch(const std::string& id, int xsa, const std::strin
 }
 
 void Upstream::writePatchesFile() const {
-    const std::string text = readAll(kProjectRecipes / "patches.json");
+    const std::string text = xenbuild::testing::readFile(kProjectRecipes / "patches.json");
     const auto brace = text.find('{');
     auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
     for (const auto& [id, entry] : extraPatches_)
@@ -156,13 +150,13 @@ void Upstream::writePatchesFile() const {
 }
 
 std::string Upstream::readRecipe(const std::string& name) const {
-    return readAll(recipes / "xen" / name);
+    return xenbuild::testing::readFile(recipes / "xen" / name);
 }
 
 std::map<std::string, std::string> Upstream::snapshot() const {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::directory_iterator(recipes / "xen"))
-        files[entry.path().filename().string()] = readAll(entry.path());
+        files[entry.path().filename().string()] = xenbuild::testing::readFile(entry.path());
     return files;
 }
 
@@ -182,4 +176,4 @@ XenRelease standardRelease(Upstream& upstream, const std::string& version) {
     return r;
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

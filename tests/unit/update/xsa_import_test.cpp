@@ -1,3 +1,4 @@
+#include "support/files.hpp"
 #include "support/test_paths.hpp"
 #include "xenbuild/update/xsa_import.hpp"
 
@@ -22,31 +23,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes";
-const fs::path kAdvisory = fs::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
-
-std::string readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+const fs::path kProjectRecipes = fs::path(::xenbuild::testing::sourceDir()) / "recipes";
+const fs::path kAdvisory = fs::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
 
 // A copy of the project's recipes whose XSA-458 entry is outdated (title, hash and CVEs).
 struct Recipes {
-    xbtest::TempDir dir;
+    xenbuild::testing::TempDir dir;
     fs::path recipes = dir / "recipes";
     Recipes() {
         fs::create_directories(recipes);
         fs::copy(kProjectRecipes / "xen", recipes / "xen");
-        const std::string text = readAll(recipes / "xen" / "patches.json");
+        const std::string text = xenbuild::testing::readFile(recipes / "xen" / "patches.json");
         const auto brace = text.find('{');
         auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
         auto& entry = body["patches"]["XSA-458"];
         entry["title"] = "Old title";
         entry["sha256"] = std::string(64, '0');
         entry["cves"] = nlohmann::json::array();
-        xbtest::writeFile(patches(), text.substr(0, brace) + body.dump(2) + "\n");
+        xenbuild::testing::writeFile(patches(), text.substr(0, brace) + body.dump(2) + "\n");
     }
     fs::path patches() const { return recipes / "xen" / "patches.json"; }
 };
@@ -76,13 +70,14 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
           "[update][xsa]") {
     Recipes copy;
     const auto advisory = readAdvisoryFile(
-        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()));
+        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()));
     const auto result = planXsaImport(advisory, copy.recipes, {});
     CHECK(result.id == "XSA-458");
     CHECK_FALSE(result.added);
     writeFileChanges(result.files);
     // Byte-identical to the hand-checked file: same place, same facts, same formatting.
-    CHECK(readAll(copy.patches()) == readAll(kProjectRecipes / "xen" / "patches.json"));
+    CHECK(xenbuild::testing::readFile(copy.patches()) ==
+          xenbuild::testing::readFile(kProjectRecipes / "xen" / "patches.json"));
     const auto set = xenbuild::recipe::RecipeSet::load(copy.recipes);
     const auto& entry = set.patches().at("XSA-458");
     CHECK(entry.xsa == 458);
@@ -96,16 +91,16 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
 
 TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is planned",
           "[update][xsa]") {
-    std::string text = readAll(kAdvisory);
+    std::string text = xenbuild::testing::readFile(kAdvisory);
     text.replace(text.find("22dd1071"), 8, "33dd1071");
-    CHECK_THROWS_AS(readAdvisory(text,
-                                 xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()),
-                                 "tampered"),
-                    xenbuild::SignatureError);
+    CHECK_THROWS_AS(
+        readAdvisory(text, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()),
+                     "tampered"),
+        xenbuild::SignatureError);
 }
 
 TEST_CASE("update::planXsaImport adds a new XSA and lists it for branches", "[update][xsa]") {
-    const auto& keys = xenbuild::test::GpgFixture::instance();
+    const auto& keys = xenbuild::testing::GpgFixture::instance();
     const xenbuild::fetch::SignatureVerifier verifier{{keys.signer.publicKey},
                                                       keys.signer.fingerprint};
     const auto advisory = readAdvisory(keys.clearSign(keys.signer, kAdvisoryText), verifier, "a");
@@ -119,13 +114,13 @@ TEST_CASE("update::planXsaImport adds a new XSA and lists it for branches", "[up
     CHECK(set.patches().at("XSA-990").sha256 == std::string(62, '0') + "aa");
     CHECK(set.branches().at("4.19").patches.back() == "XSA-990");
     // XSA-990 goes after the last XSA, before the Qubes patches.
-    const std::string text = readAll(copy.patches());
+    const std::string text = xenbuild::testing::readFile(copy.patches());
     CHECK(text.find("\"XSA-462\"") < text.find("\"XSA-990\""));
     CHECK(text.find("\"XSA-990\"") < text.find("\"QUBES-1100\""));
     CHECK(planXsaImport(advisory, copy.recipes, {"4.19"}).files.empty());
 
     SECTION("an unknown branch is refused and nothing changes") {
         CHECK_THROWS_WITH(planXsaImport(advisory, copy.recipes, {"4.99"}),
-                          Contains("--branch '4.99': no such branch"));
+                          Contains("extra branch '4.99': no such branch"));
     }
 }

@@ -14,7 +14,8 @@ using namespace xenbuild;
 TEST_CASE("util::parallelFor runs every task once", "[util][parallel]") {
     for (const unsigned workers : {0U, 1U, 3U, 64U}) {
         std::vector<std::atomic<int>> runs(50);
-        const auto failures = util::parallelFor(runs.size(), workers, [&](std::size_t i) { ++runs[i]; });
+        const auto failures =
+            util::parallelFor(runs.size(), workers, [&](std::size_t i) { ++runs[i]; });
         CHECK(failures.empty());
         for (const auto& count : runs)
             CHECK(count == 1);
