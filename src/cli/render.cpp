@@ -94,8 +94,8 @@ class EventLines final : public util::ProgressObserver {
     std::mutex mutex_;
 };
 
-std::unique_ptr<util::ProgressObserver> progressView(const GlobalOptions& global,
-                                                     std::ostream& err, bool terminal) {
+std::unique_ptr<util::ProgressObserver> progressView(const GlobalOptions& global, std::ostream& err,
+                                                     bool terminal) {
     if (global.quiet) return std::make_unique<util::NullProgress>();
     if (terminal) return std::make_unique<TerminalProgress>(err);
     return std::make_unique<PlainProgress>(err);
@@ -115,7 +115,8 @@ std::unique_ptr<util::ProgressObserver> makeEventLines(const GlobalOptions& glob
 Output::Output(const GlobalOptions& global, bool json, std::ostream& out, std::ostream& err)
     : global_(global), json_(json), out_(out), err_(err) {}
 
-Output::Output(const GlobalOptions& global, bool json) : Output(global, json, std::cout, std::cerr) {}
+Output::Output(const GlobalOptions& global, bool json)
+    : Output(global, json, std::cout, std::cerr) {}
 
 void Output::line(std::string_view text) {
     out_ << text << '\n';

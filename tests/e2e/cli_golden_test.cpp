@@ -21,8 +21,7 @@ namespace {
 std::string normalisedStore(std::string text, const fs::path& store) {
     text = std::regex_replace(text, std::regex(store.string() + "/[0-9a-z]{32}-"), "$$STORE/<id>-");
     text = normalised(text, {{store.string(), "$STORE"}});
-    return std::regex_replace(text, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"),
-                              "$$TIME");
+    return std::regex_replace(text, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"), "$$TIME");
 }
 
 // The lines of `text` in order: entries listed by store id come in an order that changes with

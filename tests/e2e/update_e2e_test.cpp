@@ -158,12 +158,15 @@ TEST_CASE("update and evaluation find local patches in the same place with --rec
         return out;
     };
 
-    const auto update = runXenbuild(upstream.dir.path(), withSlash({"update", "--today", "2026-11-21"}));
+    const auto update =
+        runXenbuild(upstream.dir.path(), withSlash({"update", "--today", "2026-11-21"}));
     INFO(update.err);
     REQUIRE(update.status == 0);
     CHECK_THAT(update.out, Contains("local patches kept: " + patch));
 
-    const auto show = runXenbuild(upstream.dir.path(), withSlash({"show", "xen_4_19", "--json"}));
+    const auto show =
+        runXenbuild(upstream.dir.path(),
+                    {"--recipes", upstream.recipes.string() + "/", "show", "xen_4_19", "--json"});
     INFO(show.err);
     REQUIRE(show.status == 0);
     const auto plan = nlohmann::json::parse(show.out);
