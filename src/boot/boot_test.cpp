@@ -64,7 +64,7 @@ const fs::path& outputPath(const build::BuildResult& result, const std::string& 
 
 // The uncompressed, 32-bit multiboot image QEMU's -kernel accepts, in the work dir.
 fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) {
-    const fs::path target = workDir / "xen";
+    fs::path target = workDir / "xen";
     if (isElf(hypervisor)) {
         fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
     } else {

@@ -244,6 +244,7 @@ UpdatePlan Planner::run() {
         plan.branches.push_back(std::move(report));
     }
     std::vector<std::string> names;
+    names.reserve(result.size());
     for (const auto& [name, branch] : result)
         names.push_back(name);
     std::sort(names.begin(), names.end(), branchLess);

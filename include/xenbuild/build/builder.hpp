@@ -100,7 +100,7 @@ class Builder {
     // One build of a key runs at a time across processes (the others wait, then reuse it), and
     // the plan's sources, patches and outputs are temporary gc roots from before they are
     // fetched until this Builder is destroyed (so the CLI can link the results first).
-    BuildResult build(const recipe::BuildPlan& plan);
+    BuildResult build(const recipe::BuildPlan& requested);
 
     // The result record of the newest build of `plan` with this toolchain, if any.
     std::optional<BuildResult> lastResult(const recipe::BuildPlan& plan) const;
