@@ -24,6 +24,7 @@ namespace {
 std::vector<std::string> substituteAll(const std::vector<std::string>& items,
                                        const std::map<std::string, fs::path>& outputs) {
     std::vector<std::string> result;
+    result.reserve(items.size());
     for (const auto& item : items)
         result.push_back(detail::substituteOutputs(item, outputs));
     return result;
@@ -164,7 +165,7 @@ void Builder::commitOutputs(const recipe::BuildPlan& plan, const std::string& ke
                             BuildResult& result) {
     std::vector<store::OutputCommit> commits;
     for (const auto& output : plan.outputs) {
-        const fs::path finalPath = finalPaths.at(output);
+        const fs::path& finalPath = finalPaths.at(output);
         const std::string id = finalPath.filename().string();
         if (store_.lookupId(id)) {
             // Already built (this is --rebuild): keep the existing output, report differences.
