@@ -5,6 +5,7 @@
 
 #include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/util/build_paths.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <algorithm>
@@ -22,7 +23,7 @@ double roundMilliseconds(const std::filesystem::path& recipes, std::size_t& plan
     const auto start = Clock::now();
     const auto set = xenbuild::recipe::RecipeSet::load(recipes);
     xenbuild::recipe::EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     plans = 0;
     for (const auto& name : set.packageNames()) {
         const auto plan = xenbuild::recipe::evaluate(set, name, {}, options);

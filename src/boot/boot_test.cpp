@@ -3,9 +3,13 @@
 #include "xenbuild/boot/dom0_image.hpp"
 #include "xenbuild/boot/elf.hpp"
 #include "xenbuild/boot/libraries.hpp"
-#include "xenbuild/build/xen_version.hpp"
+#include "xenbuild/builder/xen_version.hpp"
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/process.hpp"
+#include "xenbuild/util/temp_dir.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -53,7 +57,7 @@ std::optional<fs::path> findXenSymsUnder(const fs::path& dir) {
     return std::nullopt;
 }
 
-const fs::path& outputPath(const build::BuildResult& result, const std::string& name) {
+const fs::path& outputPath(const builder::BuildResult& result, const std::string& name) {
     const auto* output = result.output(name);
     if (output == nullptr) {
         throw BuildError("the build of " + quote(result.plan) + " has no " + quote(name) +
@@ -68,9 +72,7 @@ fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) 
     if (isElf(hypervisor)) {
         fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
     } else {
-        std::ofstream file(target, std::ios::binary | std::ios::trunc);
-        file << build::gunzipFile(hypervisor);
-        if (!file.flush()) throwSystemError("cannot write", target.string());
+        util::writeFileAtomic(target, util::gunzipFile(hypervisor));
     }
     const auto info = withContext("while reading the hypervisor " + quote(hypervisor.string()),
                                   [&] { return readElf(target); });
@@ -161,9 +163,7 @@ fs::path makeWorkDir(const BootOptions& options) {
         fs::create_directories(options.workDir);
         return options.workDir;
     }
-    std::string pattern = (fs::temp_directory_path() / "xenbuild-boot-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throwSystemError("cannot create", pattern);
-    return pattern;
+    return util::makeTempDir("xenbuild-boot-");
 }
 
 std::string expectedBuildId(const fs::path& xenSyms) {
@@ -182,11 +182,8 @@ namespace {
 
 // $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
 fs::path defaultDom0Dir() {
-    if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache == '/') {
-        return fs::path(cache) / "xenbuild/dom0";
-    }
-    const char* home = std::getenv("HOME");
-    return fs::path(home && *home ? home : "/") / ".cache/xenbuild/dom0";
+    const fs::path cache = util::xdgCacheHome();
+    return (cache.empty() ? fs::path("/.cache") : cache) / "xenbuild/dom0";
 }
 
 } // namespace
@@ -201,7 +198,7 @@ Dom0Kernel resolveDom0(const Dom0Kernel& given, const recipe::HostProfile& profi
             pick(given.modulesDir, "dom0Modules", defaultDom0Dir() / "modules")};
 }
 
-BuildArtifacts findArtifacts(const build::BuildResult& result) {
+BuildArtifacts findArtifacts(const builder::BuildResult& result) {
     const fs::path& boot = outputPath(result, "boot");
     const fs::path& out = outputPath(result, "out");
     BuildArtifacts artifacts;
@@ -284,7 +281,7 @@ BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const B
     return report;
 }
 
-BootReport testBuild(const build::BuildResult& result, const std::string& expectedVersion,
+BootReport testBuild(const builder::BuildResult& result, const std::string& expectedVersion,
                      const Dom0Kernel& dom0, const BootOptions& options,
                      util::ProgressObserver& observer) {
     const auto artifacts = findArtifacts(result);

@@ -1,11 +1,11 @@
 #include "xenbuild/boot/elf.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <cstdint>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -70,15 +70,6 @@ class Reader {
     std::string data_;
     fs::path path_;
 };
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throwSystemError("cannot open", path.string());
-    std::ostringstream data;
-    data << in.rdbuf();
-    if (in.bad()) throwSystemError("cannot read", path.string());
-    return data.str();
-}
 
 std::string toHex(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
@@ -222,7 +213,7 @@ class Parser {
 } // namespace
 
 ElfInfo readElf(const fs::path& path) {
-    const Reader reader(readFile(path), path);
+    const Reader reader(util::readFile(path), path);
     return Parser(reader).parse();
 }
 

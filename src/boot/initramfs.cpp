@@ -1,14 +1,15 @@
 #include "xenbuild/boot/initramfs.hpp"
 
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
-
-#include <archive.h>
-#include <archive_entry.h>
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/scope_guard.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
-#include <memory>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -49,13 +50,6 @@ ArchiveEntry ArchiveEntry::symlink(std::string path, std::string target) {
 
 namespace {
 
-struct WriteFree {
-    void operator()(archive* a) const { archive_write_free(a); }
-};
-struct EntryFree {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
 void checkPath(const std::string& path) {
     const fs::path p(path);
     const bool escapes = std::any_of(
@@ -89,104 +83,46 @@ std::map<std::string, ArchiveEntry> normalise(std::vector<ArchiveEntry> entries)
     return byPath;
 }
 
-class CpioWriter {
-  public:
-    explicit CpioWriter(const fs::path& output) : output_(output), a_(archive_write_new()) {
-        if (!a_) throw BuildError("cannot create an archive writer for " + quote(output.string()));
-        check(archive_write_set_format_cpio_newc(a_.get()), "newc format");
-        check(archive_write_add_filter_gzip(a_.get()), "gzip filter");
-        check(archive_write_set_filter_option(a_.get(), "gzip", "timestamp", nullptr),
-              "gzip without timestamp");
-        check(archive_write_set_bytes_in_last_block(a_.get(), 1), "block padding");
-        check(archive_write_open_filename(a_.get(), output.c_str()), "opening the output");
-    }
-
-    void add(const ArchiveEntry& entry, std::int64_t inode) {
-        std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
-        archive_entry_set_pathname(e.get(), entry.path.c_str());
-        archive_entry_set_perm(e.get(), static_cast<mode_t>(entry.mode & 07777));
-        archive_entry_set_uid(e.get(), 0);
-        archive_entry_set_gid(e.get(), 0);
-        archive_entry_set_mtime(e.get(), 0, 0);
-        archive_entry_set_ino64(e.get(), inode);
-        archive_entry_set_dev(e.get(), 0);
-        archive_entry_set_nlink(e.get(), entry.kind == ArchiveEntry::Kind::Directory ? 2 : 1);
-        archive_entry_set_size(e.get(), 0); // files set theirs; the writer sizes symlinks
-        const std::string what = "entry " + quote(entry.path);
-        switch (entry.kind) {
-        case ArchiveEntry::Kind::Directory:
-            archive_entry_set_filetype(e.get(), AE_IFDIR);
-            check(archive_write_header(a_.get(), e.get()), what);
-            break;
-        case ArchiveEntry::Kind::Symlink:
-            archive_entry_set_filetype(e.get(), AE_IFLNK);
-            archive_entry_set_symlink(e.get(), entry.target.c_str());
-            check(archive_write_header(a_.get(), e.get()), what);
-            break;
-        case ArchiveEntry::Kind::File:
-            archive_entry_set_filetype(e.get(), AE_IFREG);
-            writeFile(entry, e.get(), what);
-            break;
+void add(util::ArchiveWriter& writer, const ArchiveEntry& entry) {
+    switch (entry.kind) {
+    case ArchiveEntry::Kind::Directory:
+        return writer.addDirectory(entry.path, entry.mode);
+    case ArchiveEntry::Kind::Symlink:
+        return writer.addSymlink(entry.path, entry.target);
+    case ArchiveEntry::Kind::File: {
+        if (entry.source.empty()) return writer.addFile(entry.path, entry.mode, entry.content);
+        const util::Fd source(::open(entry.source.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat st {};
+        if (!source.valid() || ::fstat(source.get(), &st) != 0) {
+            throwSystemError("cannot open", entry.source.string());
         }
+        return writer.addFile(entry.path, entry.mode, source.get(),
+                              static_cast<std::uint64_t>(st.st_size), entry.source);
     }
-
-    void close() { check(archive_write_close(a_.get()), "finishing the archive"); }
-
-  private:
-    void writeFile(const ArchiveEntry& entry, archive_entry* e, const std::string& what) {
-        if (entry.source.empty()) {
-            archive_entry_set_size(e, static_cast<la_int64_t>(entry.content.size()));
-            check(archive_write_header(a_.get(), e), what);
-            write(entry.content.data(), entry.content.size(), what);
-            return;
-        }
-        std::ifstream in(entry.source, std::ios::binary);
-        if (!in) throwSystemError("cannot open", entry.source.string());
-        archive_entry_set_size(e, static_cast<la_int64_t>(fs::file_size(entry.source)));
-        check(archive_write_header(a_.get(), e), what);
-        std::string buffer(1 << 16, '\0');
-        while (in) {
-            in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-            write(buffer.data(), static_cast<std::size_t>(in.gcount()), what);
-        }
-        if (in.bad()) throwSystemError("cannot read", entry.source.string());
     }
-
-    void write(const char* data, std::size_t size, const std::string& what) {
-        if (size > 0 && archive_write_data(a_.get(), data, size) < 0) {
-            check(ARCHIVE_FATAL, what);
-        }
-    }
-
-    void check(int status, const std::string& what) const {
-        if (status >= ARCHIVE_WARN) return;
-        const char* message = archive_error_string(a_.get());
-        throw BuildError("writing initramfs " + quote(output_.string()) + " (" + what +
-                         "): " + (message ? message : "unknown libarchive error"));
-    }
-
-    fs::path output_;
-    std::unique_ptr<archive, WriteFree> a_;
-};
+}
 
 } // namespace
 
 void writeInitramfs(std::vector<ArchiveEntry> entries, const fs::path& output) {
     const auto byPath = normalise(std::move(entries));
     const fs::path temporary = output.string() + ".tmp";
-    try {
-        CpioWriter writer(temporary);
-        std::int64_t inode = 1;
-        for (const auto& [path, entry] : byPath) {
-            writer.add(entry, inode++);
-        }
-        writer.close();
-    } catch (...) {
+    util::ScopeGuard removeTemporary([&] {
         std::error_code ignored;
         fs::remove(temporary, ignored);
-        throw;
-    }
+    });
+    const util::Fd out(
+        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!out.valid()) throwSystemError("cannot create", temporary.string());
+    translateError<BuildError, ArchiveError>([&] {
+        util::ArchiveWriter writer(out.get(), util::ArchiveWriter::Format::CpioGz,
+                                   temporary.string());
+        for (const auto& [path, entry] : byPath)
+            add(writer, entry);
+        writer.finish();
+    });
     fs::rename(temporary, output);
+    removeTemporary.dismiss();
 }
 
 } // namespace xenbuild::boot

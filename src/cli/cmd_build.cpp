@@ -4,28 +4,20 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/scheduler.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <atomic>
-#include <iostream>
-#include <mutex>
-#include <thread>
 
 namespace xenbuild::cli {
 
 namespace {
-
-// Set by SIGINT/SIGTERM; the sandbox watches it and tears the build's processes down.
-std::atomic<bool> interrupted{false};
-
-extern "C" void onInterrupt(int) {
-    interrupted.store(true);
-}
 
 struct BuildArgs {
     std::vector<std::string> packages;
@@ -44,9 +36,9 @@ struct BuildArgs {
     bool check = false;
 };
 
-build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
-                                 const std::atomic<bool>& cancel) {
-    build::BuildOptions options;
+builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
+                                   const std::atomic<bool>& cancel) {
+    builder::BuildOptions options;
     options.cores = args.cores;
     options.keepFailed = args.keepFailed;
     options.rebuild = args.rebuild;
@@ -62,21 +54,19 @@ build::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& glo
     return options;
 }
 
-void printResult(const build::BuildResult& result) {
-    std::cout << result.plan << (result.cached ? " (cached)" : "") << '\n';
-    for (const auto& output : result.outputs) {
-        std::cout << "  " << output.name << ": " << output.path.string() << '\n';
-    }
-    for (const auto& skipped : result.skippedPatches) {
-        std::cout << "  skipped patch " << skipped << '\n';
-    }
-    for (const auto& excluded : result.excludedPatches) {
-        std::cout << "  excluded patch " << excluded << " (on request)\n";
-    }
+void printResult(Output& output, const builder::BuildResult& result) {
+    output.line(result.plan + (result.cached ? " (cached)" : ""));
+    for (const auto& item : result.outputs)
+        output.line("  " + item.name + ": " + item.path.string());
+    for (const auto& skipped : result.skippedPatches)
+        output.line("  skipped patch " + skipped);
+    for (const auto& excluded : result.excludedPatches)
+        output.line("  excluded patch " + excluded + " (on request)");
     if (!result.differingFiles.empty()) {
-        std::cout << "  not reproducible: " << result.differingFiles.size() << " files differ\n";
+        output.line("  not reproducible: " + std::to_string(result.differingFiles.size()) +
+                    " files differ");
         for (const auto& file : result.differingFiles)
-            std::cout << "    " << file << '\n';
+            output.line("    " + file);
     }
 }
 
@@ -93,46 +83,27 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     BuildView view(global, makeProgressView(global));
     // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
     util::InterruptGuard interrupt;
-    build::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
+    builder::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
-    std::vector<std::optional<build::BuildResult>> results(plans.size());
-    std::vector<std::exception_ptr> errors(plans.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < plans.size(); i = next++) {
-            try {
-                results[i] = builder.build(plans[i]);
-            } catch (...) {
-                errors[i] = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> threads;
-    for (unsigned t = 0;
-         t < std::max(1u, std::min<unsigned>(args.jobs, static_cast<unsigned>(plans.size())));
-         ++t) {
-        threads.emplace_back(worker);
-    }
-    for (auto& thread : threads)
-        thread.join();
+    const auto scheduled = builder::Scheduler(builder, args.jobs).run(plans);
+    const auto& results = scheduled.results;
 
+    Output output(global, args.json);
     nlohmann::json json = nlohmann::json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {
         if (!results[i]) continue;
         if (!args.outLink.empty()) {
             const std::string base =
                 plans.size() == 1 ? args.outLink : args.outLink + "-" + plans[i].name;
-            build::linkResults(*results[i], base, store);
+            builder::linkResults(*results[i], base, store);
         }
         if (args.json)
             json.push_back(results[i]->toJson());
         else
-            printResult(*results[i]);
+            printResult(output, *results[i]);
     }
-    if (args.json) std::cout << json.dump(2) << '\n';
-    for (auto& error : errors) {
-        if (error) std::rethrow_exception(error); // the first failure, with its context
-    }
+    if (args.json) output.json(json);
+    scheduled.throwFailures(); // every failure, each with its context
 }
 
 } // namespace

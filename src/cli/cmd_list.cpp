@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
+#include "xenbuild/util/date.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -14,8 +15,9 @@ namespace xenbuild::cli {
 namespace {
 
 std::string supportText(const recipe::PackageSummary& row) {
-    return row.securitySupport == "supported" ? "supported until " + row.securitySupportUntil
-                                              : "ended " + row.securitySupportUntil;
+    return row.securitySupport == recipe::SecuritySupport::Supported
+               ? "supported until " + util::formatDate(row.securitySupportUntil)
+               : "ended " + util::formatDate(row.securitySupportUntil);
 }
 
 void printTable(Output& output, const std::vector<recipe::PackageSummary>& rows) {

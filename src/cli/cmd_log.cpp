@@ -4,7 +4,7 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
@@ -26,7 +26,7 @@ void runLog(const LogArgs& args, const GlobalOptions& global) {
     const auto plan =
         recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptionsFrom(args.eval));
     const auto store = openStore(global);
-    const auto log = build::latestLogPath(store, plan.name);
+    const auto log = builder::latestLogPath(store, plan.name);
     std::ifstream in(log);
     if (!in) {
         throw BuildError("no build log for " + quote(plan.name) + " in the store " +

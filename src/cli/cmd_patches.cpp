@@ -21,7 +21,7 @@ struct PatchesArgs {
     bool json = false;
 };
 
-// The standard variant of each branch: it stages every project a patch can target.
+// The primary variant (no suffix) of each branch: it stages every project a patch can target.
 std::vector<recipe::BuildPlan> branchPlans(const recipe::RecipeSet& set,
                                            const std::string& branch) {
     if (!branch.empty() && set.branches().count(branch) == 0) {
@@ -33,8 +33,7 @@ std::vector<recipe::BuildPlan> branchPlans(const recipe::RecipeSet& set,
     std::vector<recipe::BuildPlan> plans;
     for (const auto& [name, file] : set.branches()) {
         if (!branch.empty() && name != branch) continue;
-        std::string attribute = "xen_" + name;
-        std::replace(attribute.begin(), attribute.end(), '.', '_');
+        const std::string attribute = set.packageName(name, set.primaryVariant().name);
         plans.push_back(recipe::evaluate(set, attribute, {}, evalOptionsFrom({})));
     }
     return plans;

@@ -89,12 +89,17 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
         std::string name = args.name.empty() ? fetch::urlBaseName(args.git) : args.name;
         if (args.name.empty() && name.size() > 4 && name.ends_with(".git"))
             name.resize(name.size() - 4);
-        fetch::GitRequest request{name,  args.git, args.rev, parsedHash(args.hash), args.submodules,
-                                  false, ""};
+        const fetch::GitRequest request{.name = name,
+                                        .url = args.git,
+                                        .rev = args.rev,
+                                        .hash = parsedHash(args.hash),
+                                        .submodules = args.submodules};
         result = fetch::fetchGit(store, request, options, output.progress());
     } else {
-        fetch::UrlRequest request{args.name, args.url, parsedHash(args.hash), args.unpack, true,
-                                  false,     ""};
+        const fetch::UrlRequest request{.name = args.name,
+                                        .url = args.url,
+                                        .hash = parsedHash(args.hash),
+                                        .unpack = args.unpack};
         result = fetch::fetchUrl(store, request, options, output.progress());
     }
     output.finish();

@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
+#include "xenbuild/util/date.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -24,8 +25,9 @@ std::string describeCheck(const recipe::Check& check) {
     auto text = [](const nlohmann::json& value) {
         return value.is_string() ? value.get<std::string>() : value.dump();
     };
-    std::string out = check.kind;
-    for (const auto& [key, value] : check.params.items()) {
+    std::string out(recipe::toString(check.kind()));
+    const auto params = check.paramsJson();
+    for (const auto& [key, value] : params.items()) {
         std::string shown;
         if (value.is_array()) {
             for (const auto& item : value)
@@ -43,13 +45,12 @@ void printHeader(std::ostream& os, const recipe::BuildPlan& plan) {
        << "  version    " << plan.version << " (branch " << plan.branch << ", variant "
        << plan.variant << ")\n"
        << "  plan hash  " << plan.hash.sri() << '\n'
-       << "  security   " << plan.meta.securitySupport << " (until "
-       << plan.meta.securitySupportUntil << ")\n"
+       << "  security   " << recipe::toString(plan.meta.securitySupport) << " (until "
+       << util::formatDate(plan.meta.securitySupportUntil) << ")\n"
        << "  homepage   " << plan.meta.homepage << '\n';
     std::string args;
-    for (const auto& [name, value] : plan.args.items()) {
-        args +=
-            "\n    " + name + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+    for (const auto& [name, value] : plan.args) {
+        args += "\n    " + name + "=" + recipe::paramText(value);
     }
     os << "  args" << args << '\n';
 }
@@ -61,7 +62,8 @@ void printSources(std::ostream& os, const recipe::BuildPlan& plan) {
            << "    url   " << s.url << (s.submodules ? " (with submodules)" : "") << '\n'
            << "    rev   " << s.rev << (s.tag.empty() ? "" : " (" + s.tag + ")") << '\n'
            << "    hash  " << s.hash.sri() << '\n'
-           << "    stage " << (s.stageAt.empty() ? "." : s.stageAt) << " (" << s.stageAs << ")\n";
+           << "    stage " << (s.stageAt.empty() ? "." : s.stageAt) << " ("
+           << recipe::toString(s.stageAs) << ")\n";
     }
 }
 

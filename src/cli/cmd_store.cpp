@@ -4,7 +4,7 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
 
@@ -83,7 +83,7 @@ void verifyEntries(const GlobalOptions& global, bool json) {
 
 void collectGarbage(const GlobalOptions& global, bool dryRun) {
     auto store = openStore(global);
-    const auto result = store.gc({dryRun, std::chrono::hours(24 * 30)});
+    const auto result = store.gc({.dryRun = dryRun});
     Output output(global, false);
     for (const auto& entry : result.removed)
         output.line((dryRun ? "would remove " : "removed ") + entry.path.string());
@@ -162,21 +162,29 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
     const auto plan =
         recipe::evaluate(loadRecipes(global), package, overridesFrom(eval), evalOptionsFrom(eval));
     auto store = openStore(global);
-    auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
-    util::NullProgress quiet;
-    build::Builder builder(store, *sandbox, {}, quiet);
     nlohmann::json out = nlohmann::json::array();
     for (const auto& entry : store::planEntries(plan, store)) {
-        out.push_back({{"role", entry.role},
+        out.push_back({{"role", recipe::toString(entry.role)},
                        {"name", entry.name},
                        {"path", entry.path.string()},
                        {"present", entry.present}});
     }
-    for (const auto& output : builder.outputPaths(plan)) {
+    // The newest build's outputs, else where a build would put them: no compiler needed.
+    const auto outputs = builder::plannedOutputs(store, plan, {});
+    for (const auto& output : outputs.outputs) {
         out.push_back({{"role", "output"},
                        {"name", output.name},
                        {"path", output.path.string()},
                        {"present", store.lookupId(output.path.filename().string()).has_value()}});
+    }
+    if (outputs.outputs.empty()) {
+        for (const auto& name : plan.outputs) {
+            out.push_back({{"role", "output"},
+                           {"name", name},
+                           {"path", nullptr},
+                           {"present", false},
+                           {"unknownBecause", outputs.unknownBecause}});
+        }
     }
     Output output(global, json);
     if (json) {
@@ -184,8 +192,13 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
         return;
     }
     for (const auto& item : out) {
-        output.line(item["role"].get<std::string>() + ' ' + item["name"].get<std::string>() + ": " +
-                    item["path"].get<std::string>() +
+        std::string text = item["role"].get<std::string>() + ' ' + item["name"].get<std::string>() + ": ";
+        if (item["path"].is_null()) {
+            output.line(text + "unknown until built (" +
+                        item["unknownBecause"].get<std::string>() + ")");
+            continue;
+        }
+        output.line(text + item["path"].get<std::string>() +
                     (item["present"].get<bool>() ? "" : " (not in the store)"));
     }
 }

@@ -7,7 +7,7 @@
 #include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
 
@@ -36,17 +36,14 @@ struct TestArgs {
     std::vector<std::string> excludedPatches;
 };
 
-build::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
-                               store::Store& store, const recipe::BuildPlan& plan) {
-    build::BuildOptions options;
+builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
+                                 const recipe::BuildPlan& plan) {
+    builder::BuildOptions options;
     options.sourceOverrides = parseSourceOverrides(args.overrides);
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
-    options.fetch = fetchOptions(global);
-    auto sandbox = sandbox::makeSandbox(sandbox::Mode::Off);
-    util::NullProgress quiet;
-    const build::Builder builder(store, *sandbox, options, quiet);
-    auto result = builder.lastResult(plan);
+    // Through the output index: no compiler needed to test a build.
+    auto result = builder::findNewestResult(store, plan, options);
     const std::string hint = "; run `xenbuild build " + args.package +
                              "` first (with the same --arg, --host-profile, "
                              "--override-source and --exclude-patch options)";
@@ -81,7 +78,7 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     const auto evalOptions = evalOptionsFrom(args.eval);
     const auto plan = recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptions);
     auto store = openStore(global);
-    const auto result = cachedBuild(args, global, store, plan);
+    const auto result = cachedBuild(args, store, plan);
 
     boot::BootOptions options;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);

@@ -7,6 +7,8 @@
 #include "cli/render.hpp"
 #include "cli/signing.hpp"
 #include "xenbuild/update/updater.hpp"
+#include "xenbuild/util/date.hpp"
+#include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -28,14 +30,26 @@ struct UpdateArgs {
     SigningOptions signing;
 };
 
+// --today, a hidden option for tests: nullopt when not given.
+std::optional<std::chrono::year_month_day> todayFrom(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    const auto date = util::parseDate(text);
+    if (!date) throw UsageError("--today " + quote(text) + ": " + util::dateProblem(text));
+    return date;
+}
+
 void runUpdate(const UpdateArgs& args, const GlobalOptions& global) {
     const auto layout = recipeLayout(global);
     const auto verifier = makeVerifier(args.signing, global);
     auto store = openStore(global);
     const auto options = fetchOptions(global);
     Output output(global, args.json);
-    update::UpdateRequest request{layout,     args.branches,    args.addBranches,
-                                  args.prune, args.dropApplied, args.today};
+    const update::UpdateRequest request{.layout = layout,
+                                        .branches = args.branches,
+                                        .addBranches = args.addBranches,
+                                        .prune = args.prune,
+                                        .dropApplied = args.dropApplied,
+                                        .today = todayFrom(args.today)};
     const auto plan = update::planUpdate(request, {store, options, verifier, output.progress()});
     output.finish();
     if (!args.dryRun) update::applyUpdate(plan);

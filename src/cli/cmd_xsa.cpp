@@ -38,7 +38,7 @@ void runImport(const XsaImportArgs& args, const GlobalOptions& global) {
     const char* outcome = result.added ? "added" : result.files.empty() ? "unchanged" : "updated";
     output.line(advisory.id() + ": " + advisory.title + " (" + outcome + ")");
     for (const auto& branch : result.branches)
-        output.line("listed for " + branch);
+        output.line("applies to " + branch);
 }
 
 } // namespace
@@ -52,7 +52,7 @@ void registerXsa(CLI::App& app, GlobalOptions& global) {
     import
         ->add_option("advisory", args->advisory, "The clear-signed advisory text (advisory-N.txt)")
         ->required();
-    import->add_option("--branch", args->branches, "Also list it for branch X.Y (repeatable)")
+    import->add_option("--branch", args->branches, "Apply it to branch X.Y only (repeatable)")
         ->type_name("X.Y");
     import->add_flag("--dry-run", args->dryRun, "Print the diff of the recipes; write nothing");
     addSigningOptions(*import, args->signing);

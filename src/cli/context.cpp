@@ -24,7 +24,7 @@ std::string_view optionName(Setting setting) {
         return "--exclude-patch";
     case Setting::NewBranch:
         return "--add-branch";
-    case Setting::ExtraBranch:
+    case Setting::AdvisoryBranch:
         return "--branch";
     case Setting::Dom0Kernel:
         return "--dom0-kernel";

@@ -9,7 +9,7 @@ namespace xenbuild::cli {
 namespace {
 
 nlohmann::json itemJson(const fetch::PrefetchedItem& item) {
-    return {{"role", item.role},
+    return {{"role", recipe::toString(item.role)},
             {"name", item.name},
             {"url", item.url},
             {"rev", item.rev},
@@ -58,7 +58,8 @@ void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalO
     }
     for (const auto& result : results) {
         for (const auto& item : result.items) {
-            output.line(result.plan + ' ' + item.role + ' ' + item.name + ' ' + item.path.string());
+            output.line(result.plan + ' ' + std::string(recipe::toString(item.role)) + ' ' +
+                        item.name + ' ' + item.path.string());
         }
     }
 }

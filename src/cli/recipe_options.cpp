@@ -1,10 +1,10 @@
 #include "cli/recipe_options.hpp"
 
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <cstdlib>
 
 namespace xenbuild::cli {
@@ -37,13 +37,9 @@ recipe::Overrides overridesFrom(const EvalArgs& eval) {
 recipe::EvalOptions evalOptionsFrom(const EvalArgs& eval) {
     recipe::EvalOptions options;
     if (const char* today = std::getenv("XENBUILD_TODAY"); today != nullptr && *today != '\0') {
-        options.today = today;
-        const bool wellFormed =
-            options.today.size() == 10 && options.today[4] == '-' && options.today[7] == '-' &&
-            std::all_of(options.today.begin(), options.today.end(),
-                        [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-        if (!wellFormed) {
-            throw UsageError("XENBUILD_TODAY=" + quote(options.today) +
+        options.today = util::parseDate(today);
+        if (!options.today) {
+            throw UsageError("XENBUILD_TODAY=" + quote(today) +
                              ": expected a date YYYY-MM-DD, e.g. 2026-11-21");
         }
     }

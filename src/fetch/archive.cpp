@@ -1,15 +1,14 @@
-// Safe archive extraction. The one file that uses libarchive. Entries are written with our own
-// system calls (not archive_write_disk) so every rule is explicit: each parent directory is
-// checked not to be a symlink before anything is created below it, and nothing is followed.
+// Safe archive extraction. util::ArchiveReader reads the members; they are written here with
+// our own system calls (not libarchive's archive_write_disk) so every rule is explicit: each
+// parent directory is checked not to be a symlink before anything is created below it, and
+// nothing is followed.
 
 #include "xenbuild/fetch/archive.hpp"
 
-#include "xenbuild/store/store.hpp"
+#include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
-
-#include <archive.h>
-#include <archive_entry.h>
+#include "xenbuild/util/file.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -27,11 +26,6 @@ namespace fs = std::filesystem;
 namespace xenbuild::fetch {
 
 namespace {
-
-struct ArchiveDeleter {
-    void operator()(archive* handle) const { archive_read_free(handle); }
-};
-using ArchiveHandle = std::unique_ptr<archive, ArchiveDeleter>;
 
 // Splits an entry path into components, dropping "" and "."; nullopt when it must be refused.
 std::optional<std::vector<std::string>> components(const std::string& path) {
@@ -106,7 +100,7 @@ class Extractor {
     Extractor(fs::path archivePath, fs::path root, bool strip, const FetchLimits& limits,
               std::string label)
         : archivePath_(std::move(archivePath)), root_(std::move(root)), strip_(strip),
-          limits_(limits), label_(std::move(label)), handle_(archive_read_new()) {
+          limits_(limits), label_(std::move(label)) {
         std::error_code error;
         const auto size = fs::file_size(archivePath_, error);
         if (!error && limits_.ratio != 0) {
@@ -118,23 +112,14 @@ class Extractor {
     }
 
     void run() {
-        archive_read_support_filter_all(handle_.get());
-        archive_read_support_format_all(handle_.get());
-        if (archive_read_open_filename(handle_.get(), archivePath_.c_str(), 1 << 20) !=
-            ARCHIVE_OK) {
-            libraryError("cannot open archive");
-        }
-        archive_entry* entry = nullptr;
-        while (true) {
-            const int rc = archive_read_next_header(handle_.get(), &entry);
-            if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) libraryError("cannot read archive");
+        util::ArchiveReader reader(archivePath_, label_);
+        while (const auto member = reader.next()) {
             if (limits_.entries != 0 && ++entries_ > limits_.entries) {
                 overLimit("it has more than " + std::to_string(limits_.entries) +
                               " entries (the entry limit)",
                           "entries=NUMBER");
             }
-            extract(entry);
+            extract(reader, *member);
         }
         // A later member may have changed what an earlier link goes through: check them all
         // again in the finished tree.
@@ -149,12 +134,6 @@ class Extractor {
     }
 
   private:
-    [[noreturn]] void libraryError(const std::string& what) {
-        const char* message = archive_error_string(handle_.get());
-        throw FetchError(what + " " + quote(label_) + ": " +
-                         (message != nullptr ? message : "unknown libarchive error"));
-    }
-
     [[noreturn]] void refuse(const std::string& entry, const std::string& why) {
         throw FetchError("refusing to unpack " + quote(label_) + ": entry " + quote(entry) + " " +
                          why);
@@ -232,34 +211,32 @@ class Extractor {
         if (::unlink(path.c_str()) != 0) throwSystemError("cannot replace", path);
     }
 
-    void extract(archive_entry* entry) {
-        const char* rawName = archive_entry_pathname(entry);
-        const std::string name = rawName != nullptr ? rawName : "";
+    void extract(util::ArchiveReader& reader, const util::ArchiveMember& member) {
+        const std::string& name = member.path;
         const auto parts = components(name);
         if (!parts) refuse(name, "has an absolute path or a '..' component");
         if (parts->empty()) return; // "./"
         prepareParents(name, *parts);
         const std::string path = fullPath(*parts, parts->size());
-        if (const char* link = archive_entry_hardlink(entry)) return hardLink(name, path, link);
-        switch (archive_entry_filetype(entry)) {
-        case AE_IFDIR:
+        if (member.hardLinkTo) return hardLink(name, path, *member.hardLinkTo);
+        switch (member.type) {
+        case util::ArchiveMember::Type::Directory:
             clearTarget(name, path, true);
             if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
                 throwSystemError("cannot create", path);
             }
             return;
-        case AE_IFLNK:
-            return symlink(name, *parts, path, archive_entry_symlink(entry));
-        case AE_IFREG:
-            return regular(name, path, entry);
-        default:
+        case util::ArchiveMember::Type::Symlink:
+            return symlink(name, *parts, path, member.symlinkTarget);
+        case util::ArchiveMember::Type::Regular:
+            return regular(reader, member, path);
+        case util::ArchiveMember::Type::Other:
             refuse(name, "is a device node, fifo or socket");
         }
     }
 
     void symlink(const std::string& name, const std::vector<std::string>& parts,
-                 const std::string& path, const char* rawTarget) {
-        const std::string target = rawTarget != nullptr ? rawTarget : "";
+                 const std::string& path, const std::string& target) {
         if (target.empty()) refuse(name, "is a symlink with an empty target");
         if (target.size() >= PATH_MAX) {
             refuse(name, "is a symlink with a target of " + std::to_string(target.size()) +
@@ -296,48 +273,38 @@ class Extractor {
         if (::link(source.c_str(), path.c_str()) != 0) throwSystemError("cannot link", path);
     }
 
-    void regular(const std::string& name, const std::string& path, archive_entry* entry) {
-        const mode_t perm = archive_entry_perm(entry);
-        clearTarget(name, path, false);
-        const mode_t mode = (perm & S_IXUSR) != 0 ? 0755 : 0644;
+    void regular(util::ArchiveReader& reader, const util::ArchiveMember& member,
+                 const std::string& path) {
+        clearTarget(member.path, path, false);
+        const mode_t mode = (member.perm & S_IXUSR) != 0 ? 0755 : 0644;
         // The declared size is charged before anything is written, then whatever the data
         // reaches beyond it (a member may hold more than its header says).
         std::uint64_t charged = 0;
-        if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > 0) {
-            charged = static_cast<std::uint64_t>(archive_entry_size(entry));
+        if (member.size && *member.size > 0) {
+            charged = static_cast<std::uint64_t>(*member.size);
             charge(charged);
         }
         const util::Fd file(
             ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
         const int fd = file.get();
         if (fd < 0) throwSystemError("cannot create", path);
-        const void* block = nullptr;
-        std::size_t size = 0;
-        la_int64_t offset = 0;
-        while (true) {
-            const int rc = archive_read_data_block(handle_.get(), &block, &size, &offset);
-            if (rc == ARCHIVE_EOF) break;
-            if (rc < ARCHIVE_WARN) libraryError("cannot read entry " + quote(name) + " of");
-            if (offset < 0) libraryError("bad data offset in entry " + quote(name) + " of");
-            const std::uint64_t reach = static_cast<std::uint64_t>(offset) + size;
+        while (const auto block = reader.readBlock()) {
+            const std::uint64_t reach = block->offset + block->size;
             if (reach > charged) {
                 charge(reach - charged);
                 charged = reach;
             }
-            const auto* data = static_cast<const char*>(block);
             std::size_t written = 0;
-            while (written < size) {
-                const ssize_t n =
-                    ::pwrite(fd, data + written, size - written,
-                             static_cast<off_t>(offset) + static_cast<off_t>(written));
+            while (written < block->size) {
+                const ssize_t n = ::pwrite(fd, block->data + written, block->size - written,
+                                           static_cast<off_t>(block->offset + written));
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) throwSystemError("cannot write", path);
                 written += static_cast<std::size_t>(n);
             }
         }
         // Sparse files may end in a hole.
-        if (archive_entry_size_is_set(entry) != 0 &&
-            ::ftruncate(fd, static_cast<off_t>(archive_entry_size(entry))) != 0) {
+        if (member.size && ::ftruncate(fd, static_cast<off_t>(*member.size)) != 0) {
             throwSystemError("cannot write", path);
         }
     }
@@ -347,7 +314,6 @@ class Extractor {
     bool strip_;
     const FetchLimits& limits_;
     std::string label_;
-    ArchiveHandle handle_;
     std::uint64_t entries_ = 0;
     std::uint64_t bytes_ = 0;
     std::uint64_t ratioLimit_ = 0; // 0: no ratio limit
@@ -387,18 +353,19 @@ void extractArchive(const fs::path& archive, const fs::path& dest, bool stripTop
                     const FetchLimits& limits, const std::string& label) {
     const std::string named = label.empty() ? archive.string() : label;
     const fs::path root = stripTopLevel ? fs::path(dest.string() + "~unpack") : dest;
-    store::removeReadOnly(root);
+    util::removeReadOnly(root);
     fs::create_directories(root);
     try {
-        Extractor(archive, root, stripTopLevel, limits, named).run();
+        translateError<FetchError, ArchiveError>(
+            [&] { Extractor(archive, root, stripTopLevel, limits, named).run(); });
         if (stripTopLevel) {
             moveSingleTopLevel(named, root, dest);
-            store::removeReadOnly(root);
+            util::removeReadOnly(root);
         }
     } catch (...) {
         // Nothing half-unpacked stays behind.
-        store::removeReadOnly(root);
-        if (stripTopLevel) store::removeReadOnly(dest);
+        util::removeReadOnly(root);
+        if (stripTopLevel) util::removeReadOnly(dest);
         throw;
     }
 }

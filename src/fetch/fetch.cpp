@@ -24,7 +24,11 @@ std::string offlineMiss(const std::string& what, const std::string& url) {
 }
 
 FetchResult fromEntry(const store::Entry& entry, const std::string& url, bool fromStore) {
-    return {url, entry.info.rev, entry.info.hash, entry.path, fromStore};
+    return {.url = url,
+            .rev = entry.info.rev,
+            .hash = entry.info.hash,
+            .path = entry.path,
+            .fromStore = fromStore};
 }
 
 std::string lockKey(const std::string& kind, const std::string& url, const std::string& rev,
@@ -67,14 +71,15 @@ FetchResult fetchGit(store::Store& store, const GitRequest& request, const Fetch
     observer.onEvent({ProgressEvent::Kind::Started, activity, request.url, 0, 0, ""});
     std::string commit;
     bool produced = false;
-    store::AddRequest add{store::EntryKind::Tree,
-                          request.name,
-                          request.hash,
-                          request.url,
-                          request.rev,
-                          lockKey("git", request.url, request.rev, request.submodules ? "1" : "0"),
-                          request.allowEmpty,
-                          what};
+    const store::AddRequest add{
+        .kind = store::EntryKind::Tree,
+        .name = request.name,
+        .expected = request.hash,
+        .url = request.url,
+        .rev = request.rev,
+        .lockKey = lockKey("git", request.url, request.rev, request.submodules ? "1" : "0"),
+        .allowEmpty = request.allowEmpty,
+        .what = what};
     const detail::GitContext context{store, options, observer, activity};
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path&) {
         produced = true;
@@ -110,15 +115,14 @@ FetchResult fetchUrl(store::Store& store, const UrlRequest& request, const Fetch
     const std::string source = effective.rfind('/', 0) == 0 ? "file://" + effective : effective;
     observer.onEvent({ProgressEvent::Kind::Started, activity, request.url, 0, 0, ""});
     bool produced = false;
-    store::AddRequest add{kind,
-                          name,
-                          request.hash,
-                          request.url,
-                          "",
-                          lockKey(request.unpack ? "tarball" : "file", request.url, "",
-                                  request.stripTopLevel ? "strip" : ""),
-                          request.allowEmpty,
-                          what};
+    const store::AddRequest add{.kind = kind,
+                                .name = name,
+                                .expected = request.hash,
+                                .url = request.url,
+                                .lockKey = lockKey(request.unpack ? "tarball" : "file", request.url,
+                                                   "", request.stripTopLevel ? "strip" : ""),
+                                .allowEmpty = request.allowEmpty,
+                                .what = what};
     auto entry = store.add(add, [&](const fs::path& dest, const fs::path& scratch) {
         produced = true;
         const fs::path target = request.unpack ? scratch / "download" : dest;

@@ -7,6 +7,10 @@
 #include "xenbuild/fetch/mirrors.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
+#include "xenbuild/util/parallel.hpp"
+#include "xenbuild/util/scope_guard.hpp"
 
 #include <git2.h>
 
@@ -108,16 +112,6 @@ void fetchInto(git_repository* repo, const std::string& url, const GitContext& c
 }
 
 namespace {
-
-void writeAll(int fd, const char* data, std::size_t size, const std::string& path) {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throwSystemError("cannot write", path);
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
 
 // A name as messages show it: control characters escaped, cut after 200 bytes.
 std::string printable(std::string_view name) {
@@ -243,12 +237,9 @@ class TreeWriter {
     std::string pathOf(const std::string& rel) const { return (root_ / rel).string(); }
 
     void write(const git_tree* tree, int parentFd, const char* name, const std::string& prefix) {
-        const int fd = ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) throwSystemError("cannot open", pathOf(prefix));
-        std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
-            ::close(*p);
-            delete p;
-        });
+        const util::Fd dir(
+            ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir.valid()) throwSystemError("cannot open", pathOf(prefix));
         const std::size_t count = git_tree_entrycount(tree);
         for (std::size_t i = 0; i < count; ++i) {
             const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
@@ -257,7 +248,7 @@ class TreeWriter {
                 origin_.refuse("tree entry " + printable(prefix + child) + " " + *why +
                                "; the repository is malformed or hostile");
             }
-            writeEntry(entry, fd, child, prefix + child);
+            writeEntry(entry, dir.get(), child, prefix + child);
         }
     }
 
@@ -306,15 +297,10 @@ class TreeWriter {
         // Created read-only straight away (the fd is still writable): the store would chmod
         // them afterwards, dirtying every inode a second time.
         const mode_t perm = mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0555 : 0444;
-        const int fd = ::openat(dirFd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm);
-        if (fd < 0) throwSystemError("cannot create", pathOf(rel));
-        try {
-            writeAll(fd, data, size, pathOf(rel));
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        if (::close(fd) != 0) throwSystemError("cannot write", pathOf(rel));
+        util::Fd file(::openat(dirFd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm));
+        if (!file.valid()) throwSystemError("cannot create", pathOf(rel));
+        util::writeAll(file.get(), {data, size}, pathOf(rel));
+        if (file.close() != 0) throwSystemError("cannot write", pathOf(rel));
     }
 
     git_repository* repo_;
@@ -325,40 +311,61 @@ class TreeWriter {
     bool defer_ = false;
 };
 
-// Writes the deferred subtrees on a few threads, each with its own repository handle (libgit2
-// objects are not shared across threads).
+// A writer with its own repository handle: libgit2 objects are not shared across threads.
+struct SubtreeWriter {
+    Repo repo;
+    TreeWriter writer;
+};
+
+// Writes the deferred subtrees on a few threads. A task takes an idle writer (opening a new
+// handle when none is idle) and gives it back, so a handle and its caches serve many subtrees.
+// After a failure the remaining subtrees are left: the checkout has failed, and the first
+// failure (later ones mostly repeat it: the budget is shared) is what is reported.
 void writeDeferred(const TreeWriter& top, const std::function<Repo()>& reopen, const Origin& origin,
                    const GitContext& context, const fs::path& dest,
                    std::vector<Gitlink>& gitlinks) {
     const auto& tasks = top.deferred;
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
     std::mutex mutex;
-    std::exception_ptr error;
-    auto work = [&] {
-        try {
-            Repo repo = reopen();
-            TreeWriter writer(repo.get(), origin, context, dest);
-            for (std::size_t i = next++; i < tasks.size() && !failed; i = next++) {
-                writer.writeSubtree(tasks[i]);
+    std::vector<std::unique_ptr<SubtreeWriter>> writers;
+    std::vector<SubtreeWriter*> idle;
+    std::atomic<bool> failed{false};
+    auto take = [&]() -> SubtreeWriter& {
+        {
+            const std::lock_guard lock(mutex);
+            if (!idle.empty()) {
+                SubtreeWriter* writer = idle.back();
+                idle.pop_back();
+                return *writer;
             }
-            std::lock_guard lock(mutex);
-            gitlinks.insert(gitlinks.end(), writer.gitlinks.begin(), writer.gitlinks.end());
-        } catch (...) {
-            std::lock_guard lock(mutex);
-            if (!error) error = std::current_exception();
-            failed = true;
         }
+        Repo repo = reopen();
+        git_repository* handle = repo.get();
+        auto made = std::make_unique<SubtreeWriter>(
+            SubtreeWriter{std::move(repo), TreeWriter(handle, origin, context, dest)});
+        const std::lock_guard lock(mutex);
+        writers.push_back(std::move(made));
+        return *writers.back();
     };
-    const std::size_t count = std::min<std::size_t>(
-        std::clamp(std::thread::hardware_concurrency(), 1U, 4U), tasks.size());
-    std::vector<std::thread> threads;
-    for (std::size_t t = 1; t < count; ++t)
-        threads.emplace_back(work);
-    work();
-    for (auto& thread : threads)
-        thread.join();
-    if (error) std::rethrow_exception(error);
+    const auto failures = util::parallelFor(
+        tasks.size(), std::clamp(std::thread::hardware_concurrency(), 1U, 4U), [&](std::size_t i) {
+            if (failed) return;
+            try {
+                SubtreeWriter& writer = take();
+                const util::ScopeGuard giveBack([&] {
+                    const std::lock_guard lock(mutex);
+                    idle.push_back(&writer);
+                });
+                writer.writer.writeSubtree(tasks[i]);
+            } catch (...) {
+                failed = true;
+                throw;
+            }
+        });
+    if (!failures.empty()) std::rethrow_exception(failures.front().error);
+    for (const auto& writer : writers) {
+        gitlinks.insert(gitlinks.end(), writer->writer.gitlinks.begin(),
+                        writer->writer.gitlinks.end());
+    }
     std::sort(gitlinks.begin(), gitlinks.end(),
               [](const Gitlink& a, const Gitlink& b) { return a.path < b.path; });
 }
@@ -458,7 +465,7 @@ Written writeCommit(const GitContext& context, const std::string& url, const std
                 repo, [&] { return openCache(cache); }, oid, url, rev, dest, context, budget);
         },
         [&] {
-            store::removeReadOnly(dest);
+            util::removeReadOnly(dest);
             if (destExisted) fs::create_directory(dest);
         });
     return written;

@@ -6,6 +6,7 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/mirrors.hpp"
 #include "xenbuild/store/lock.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
 
 #include <zlib.h>
@@ -36,7 +37,7 @@ std::vector<RemoteRef> collectRefs(const git_remote_head* const* heads, std::siz
         if (name.ends_with(kPeeledSuffix)) {
             peeled[name.substr(0, name.size() - kPeeledSuffix.size())] = id;
         } else {
-            refs[name] = {name, id, id};
+            refs[name] = {.name = name, .target = id, .commit = id};
         }
     }
     std::vector<RemoteRef> out;
@@ -186,7 +187,7 @@ void discardCache(const store::Store& store, const fs::path& path) {
         throw FetchError("cannot discard the damaged git cache " + quote(path.string()) + ": " +
                          error.message() + "; delete it by hand");
     }
-    store::removeReadOnly(aside);
+    util::removeReadOnly(aside);
 }
 
 } // namespace

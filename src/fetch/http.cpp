@@ -3,7 +3,10 @@
 #include "xenbuild/fetch/http.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
+#include "xenbuild/util/scope_guard.hpp"
 
 #include <curl/curl.h>
 
@@ -56,24 +59,18 @@ std::size_t onHeader(char*, std::size_t size, std::size_t count, void* user) {
 
 std::size_t onData(char* data, std::size_t size, std::size_t count, void* user) {
     auto* transfer = static_cast<Transfer*>(user);
-    std::size_t left = size * count;
-    transfer->received += left;
+    const std::size_t length = size * count;
+    transfer->received += length;
     if (transfer->maxBytes != 0 && transfer->received > transfer->maxBytes) {
         transfer->tooLarge = true;
         return 0;
     }
-    while (left > 0) {
-        const ssize_t n = ::write(transfer->fd, data, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            transfer->writeFailed = true;
-            transfer->writeErrno = n < 0 ? errno : ENOSPC;
-            return 0;
-        }
-        data += n;
-        left -= static_cast<std::size_t>(n);
+    if (const auto error = util::tryWriteAll(transfer->fd, {data, length})) {
+        transfer->writeFailed = true;
+        transfer->writeErrno = error.value();
+        return 0;
     }
-    return size * count;
+    return length;
 }
 
 int onProgress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
@@ -193,19 +190,18 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
     if (offline && url.rfind("file://", 0) != 0) {
         throw FetchError("cannot download " + quote(url) + " in offline mode");
     }
-    const int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throwSystemError("cannot create", dest.string());
-    std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
-        ::close(*p);
-        delete p;
+    const util::Fd fd(::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd.valid()) throwSystemError("cannot create", dest.string());
+    util::ScopeGuard removeDest([&] { // nothing half-written stays behind
+        std::error_code ignored;
+        std::filesystem::remove(dest, ignored);
     });
     auto delay = options.backoff;
     for (unsigned number = 1;; ++number) {
-        const Outcome outcome = attempt(url, fd, options, offline, progress, limits.downloadBytes);
+        const Outcome outcome =
+            attempt(url, fd.get(), options, offline, progress, limits.downloadBytes);
         if (outcome.code == CURLE_OK) break;
         if (!isTransient(outcome) || number >= options.attempts) {
-            std::error_code ignored;
-            std::filesystem::remove(dest, ignored); // nothing half-written stays behind
             throw FetchError(
                 "cannot download " + quote(url) + ": " + outcome.message +
                 (number > 1 ? " (after " + std::to_string(number) + " attempts)" : ""));
@@ -214,15 +210,10 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
                              delay.count());
         std::this_thread::sleep_for(delay);
         delay *= 2;
-        restart(fd, dest);
+        restart(fd.get(), dest);
     }
-    if (::fsync(fd) != 0) {
-        const int saved = errno;
-        std::error_code ignored;
-        std::filesystem::remove(dest, ignored);
-        errno = saved;
-        throwSystemError("cannot write", dest.string());
-    }
+    if (::fsync(fd.get()) != 0) throwSystemError("cannot write", dest.string());
+    removeDest.dismiss();
 }
 
 } // namespace xenbuild::fetch

@@ -58,10 +58,11 @@ void FetchLimits::set(const std::string& assignment) {
         std::uint64_t FetchLimits::*field;
         bool size;
     };
-    static constexpr Field fields[] = {{"download", &FetchLimits::downloadBytes, true},
-                                       {"unpacked", &FetchLimits::unpackedBytes, true},
-                                       {"entries", &FetchLimits::entries, false},
-                                       {"ratio", &FetchLimits::ratio, false}};
+    static constexpr Field fields[] = {
+        {.name = "download", .field = &FetchLimits::downloadBytes, .size = true},
+        {.name = "unpacked", .field = &FetchLimits::unpackedBytes, .size = true},
+        {.name = "entries", .field = &FetchLimits::entries, .size = false},
+        {.name = "ratio", .field = &FetchLimits::ratio, .size = false}};
     for (const auto& field : fields) {
         if (name != field.name) continue;
         const auto parsed = parseSize(value, field.size);

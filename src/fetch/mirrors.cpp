@@ -1,6 +1,7 @@
 #include "xenbuild/fetch/mirrors.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -21,7 +22,8 @@ std::optional<MirrorRule> parseRule(const std::string& text) {
     auto separator = text.find('=');
     if (separator == std::string::npos) separator = text.find_first_of(" \t");
     if (separator == std::string::npos) return std::nullopt;
-    MirrorRule rule{strip(text.substr(0, separator)), strip(text.substr(separator + 1))};
+    const MirrorRule rule{.from = strip(text.substr(0, separator)),
+                          .to = strip(text.substr(separator + 1))};
     if (rule.from.empty() || rule.to.empty()) return std::nullopt;
     return rule;
 }
@@ -76,12 +78,8 @@ std::filesystem::path Mirrors::defaultConfigFile() {
     if (const char* env = std::getenv("XENBUILD_MIRRORS"); env != nullptr && *env != '\0') {
         return env;
     }
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg == '/') {
-        return std::filesystem::path(xdg) / "xenbuild" / "mirrors";
-    }
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') return {};
-    return std::filesystem::path(home) / ".config" / "xenbuild" / "mirrors";
+    const auto config = util::xdgConfigHome();
+    return config.empty() ? config : config / "xenbuild" / "mirrors";
 }
 
 bool isLocalUrl(const std::string& url) {

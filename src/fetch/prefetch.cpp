@@ -3,12 +3,9 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/parallel.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <exception>
 #include <functional>
-#include <thread>
 
 namespace xenbuild::fetch {
 
@@ -23,18 +20,37 @@ struct Task {
 PrefetchedItem fetchSource(const recipe::SourcePin& pin, const std::string& activity,
                            store::Store& store, const FetchOptions& options,
                            util::ProgressObserver& observer) {
-    GitRequest request{pin.name, pin.url, pin.rev, pin.hash, pin.submodules, false, activity};
+    const GitRequest request{.name = pin.name,
+                             .url = pin.url,
+                             .rev = pin.rev,
+                             .hash = pin.hash,
+                             .submodules = pin.submodules,
+                             .activity = activity};
     auto result = fetchGit(store, request, options, observer);
-    return {"source", pin.name, pin.url, result.rev, result.hash, result.path, result.fromStore};
+    return {.role = recipe::InputRole::Source,
+            .name = pin.name,
+            .url = pin.url,
+            .rev = result.rev,
+            .hash = result.hash,
+            .path = result.path,
+            .fromStore = result.fromStore};
 }
 
 PrefetchedItem fetchPatch(const recipe::PatchRef& patch, const std::string& activity,
                           store::Store& store, const FetchOptions& options,
                           util::ProgressObserver& observer) {
-    UrlRequest request{
-        store::patchStoreName(patch), patch.url, patch.sha256, false, false, false, activity};
+    const UrlRequest request{.name = store::patchStoreName(patch),
+                             .url = patch.url,
+                             .hash = patch.sha256,
+                             .stripTopLevel = false,
+                             .activity = activity};
     auto result = fetchUrl(store, request, options, observer);
-    return {"patch", patch.id, patch.url, "", result.hash, result.path, result.fromStore};
+    return {.role = recipe::InputRole::Patch,
+            .name = patch.id,
+            .url = patch.url,
+            .hash = result.hash,
+            .path = result.path,
+            .fromStore = result.fromStore};
 }
 
 std::vector<Task> makeTasks(const std::vector<recipe::BuildPlan>& plans, store::Store& store,
@@ -64,44 +80,21 @@ std::vector<Task> makeTasks(const std::vector<recipe::BuildPlan>& plans, store::
     return tasks;
 }
 
-[[noreturn]] void throwCollected(const std::vector<std::exception_ptr>& errors) {
-    std::vector<std::exception_ptr> failed;
-    std::copy_if(errors.begin(), errors.end(), std::back_inserter(failed),
-                 [](const std::exception_ptr& e) { return e != nullptr; });
-    if (failed.size() == 1) std::rethrow_exception(failed.front());
-    std::string message = std::to_string(failed.size()) + " fetches failed:";
-    for (const auto& error : failed) {
+// Runs every task (a failure does not stop the others), reporting each failure to the observer
+// as it happens; then throws them all: one as it is, several as one FetchError
+// "<n> fetches failed:" listing each.
+void runAll(const std::vector<Task>& tasks, unsigned jobs, std::vector<PrefetchedItem>& items,
+            util::ProgressObserver& observer) {
+    const auto failures = util::parallelFor(tasks.size(), jobs, [&](std::size_t i) {
         try {
-            std::rethrow_exception(error);
-        } catch (const Error& e) {
-            message += "\n- " + e.describeMentions();
+            items[i] = tasks[i].run();
         } catch (const std::exception& e) {
-            message += "\n- " + std::string(e.what());
+            observer.onEvent(
+                {util::ProgressEvent::Kind::Failed, tasks[i].activity, e.what(), 0, 0, ""});
+            throw;
         }
-    }
-    throw FetchError(message);
-}
-
-void runPool(const std::vector<Task>& tasks, unsigned jobs, std::vector<PrefetchedItem>& items,
-             std::vector<std::exception_ptr>& errors, util::ProgressObserver& observer) {
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < tasks.size(); i = next++) {
-            try {
-                items[i] = tasks[i].run();
-            } catch (const std::exception& e) {
-                errors[i] = std::current_exception();
-                observer.onEvent(
-                    {util::ProgressEvent::Kind::Failed, tasks[i].activity, e.what(), 0, 0, ""});
-            }
-        }
-    };
-    const std::size_t count = std::min<std::size_t>(std::max(1U, jobs), tasks.size());
-    std::vector<std::thread> threads;
-    for (std::size_t t = 0; t < count; ++t)
-        threads.emplace_back(worker);
-    for (auto& thread : threads)
-        thread.join();
+    });
+    util::throwFailures<FetchError>(failures, "fetches failed");
 }
 
 } // namespace
@@ -111,11 +104,7 @@ std::vector<PrefetchResult> prefetchPlans(const std::vector<recipe::BuildPlan>& 
                                           util::ProgressObserver& observer) {
     const auto tasks = makeTasks(plans, store, options, observer);
     std::vector<PrefetchedItem> items(tasks.size());
-    std::vector<std::exception_ptr> errors(tasks.size());
-    runPool(tasks, options.jobs, items, errors, observer);
-    if (std::any_of(errors.begin(), errors.end(), [](auto& e) { return e != nullptr; })) {
-        throwCollected(errors);
-    }
+    runAll(tasks, options.jobs, items, observer);
     std::vector<PrefetchResult> results(plans.size());
     for (std::size_t p = 0; p < plans.size(); ++p)
         results[p].plan = plans[p].name;
@@ -131,6 +120,27 @@ std::vector<PrefetchResult> prefetchPlans(const std::vector<recipe::BuildPlan>& 
         store.addPlanRoot(key, plans[p].name, ids);
     }
     return results;
+}
+
+namespace {
+
+const std::filesystem::path& itemPath(const PrefetchResult& result, recipe::InputRole role,
+                                      const std::string& name) {
+    for (const auto& item : result.items) {
+        if (item.role == role && item.name == name) return item.path;
+    }
+    throw FetchError("no " + std::string(recipe::toString(role)) + " " + quote(name) +
+                     " was fetched for " + quote(result.plan));
+}
+
+} // namespace
+
+const std::filesystem::path& PrefetchResult::sourcePath(const std::string& name) const {
+    return itemPath(*this, recipe::InputRole::Source, name);
+}
+
+const std::filesystem::path& PrefetchResult::patchPath(const std::string& id) const {
+    return itemPath(*this, recipe::InputRole::Patch, id);
 }
 
 PrefetchResult prefetchPlan(const recipe::BuildPlan& plan, store::Store& store,

@@ -10,6 +10,7 @@
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <fcntl.h>
 #include <gpgme.h>
@@ -106,28 +107,25 @@ void removeWhenSettled(const std::filesystem::path& dir) noexcept {
     }
 }
 
-// The private keyring directory: created 0700 by mkdtemp, removed with everything in it.
+// The private keyring directory: a util::TempDir (0700), removed with everything in it once
+// gpg has let go of it.
 class TempHome {
   public:
     TempHome() {
-        std::string pattern = (shortTempBase() / "xb-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr)
-            throwSystemError("cannot create temporary keyring directory", pattern);
-        path_ = pattern;
-        std::ofstream conf(path_ / "gpg.conf");
+        std::ofstream conf(dir_ / "gpg.conf");
         conf << "no-autostart\nno-auto-key-retrieve\nno-auto-check-trustdb\n";
-        if (!conf) throwSystemError("cannot write", (path_ / "gpg.conf").string());
+        if (!conf) throwSystemError("cannot write", (dir_ / "gpg.conf").string());
     }
     ~TempHome() {
-        stopDaemons(path_);
-        removeWhenSettled(path_);
+        stopDaemons(dir_.path());
+        removeWhenSettled(dir_.path());
     }
     TempHome(const TempHome&) = delete;
     TempHome& operator=(const TempHome&) = delete;
-    const std::filesystem::path& path() const noexcept { return path_; }
+    const std::filesystem::path& path() const noexcept { return dir_.path(); }
 
   private:
-    std::filesystem::path path_;
+    util::TempDir dir_{"xb-", shortTempBase()};
 };
 
 DataPtr memoryData(std::string_view bytes, const std::string& what) {
@@ -250,7 +248,8 @@ ContextPtr SignatureVerifier::Impl::newContext() const {
 
 void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) const {
     const std::string what = "key file " + quote(file.string());
-    const std::string armored = util::readRegularFile(file, {"key file", 16 * util::kMiB});
+    const std::string armored =
+        util::readRegularFile(file, {.what = "key file", .maxBytes = 16 * util::kMiB});
     auto ctx = newContext();
     auto data = memoryData(armored, what);
     if (auto err = gpgme_op_import(ctx.get(), data.get())) throwGpgme("cannot import " + what, err);
@@ -345,10 +344,12 @@ SignatureVerifier::Impl::accept(gpgme_ctx_t ctx, const std::string& what,
         if (problem.empty()) {
             auto key = findKey(ctx, sig->fpr);
             const char* digest = gpgme_hash_algo_name(sig->hash_algo);
-            return SignatureInfo{trusted, sig->fpr, uidOf(key.get()),
-                                 std::chrono::sys_seconds(std::chrono::seconds(
+            return SignatureInfo{.fingerprint = trusted,
+                                 .signingFingerprint = sig->fpr,
+                                 .uid = uidOf(key.get()),
+                                 .time = std::chrono::sys_seconds(std::chrono::seconds(
                                      static_cast<std::int64_t>(sig->timestamp))),
-                                 digest != nullptr ? digest : ""};
+                                 .digest = digest != nullptr ? digest : ""};
         }
         if (firstProblem.empty()) firstProblem = std::move(problem);
     }

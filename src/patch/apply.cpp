@@ -170,7 +170,9 @@ std::string PatchRun::patched(const FilePatch& fp, const FileState& source,
 constexpr unsigned kPermissionBits = 0777U;
 
 FileState withContent(std::string content, unsigned mode) {
-    return {true, std::make_shared<const std::string>(std::move(content)), mode & kPermissionBits};
+    return {.exists = true,
+            .content = std::make_shared<const std::string>(std::move(content)),
+            .mode = mode & kPermissionBits};
 }
 
 // A plain diff creating a file without /dev/null: one hunk "@@ -0,0 +1,N @@".

@@ -316,7 +316,9 @@ Patch parsePatch(std::string text, std::string name) {
 }
 
 Patch readPatch(const std::filesystem::path& file) {
-    return parsePatch(util::readRegularFile(file, {"patch", util::kMaxPatchBytes}), file.string());
+    return parsePatch(
+        util::readRegularFile(file, {.what = "patch", .maxBytes = util::kMaxPatchBytes}),
+        file.string());
 }
 
 } // namespace xenbuild::patch

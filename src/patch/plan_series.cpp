@@ -28,7 +28,10 @@ std::vector<PatchJob> patchSeries(const std::vector<recipe::PatchRef>& patches,
         if (file == trees.patchFiles.end()) {
             throw PatchError("patch " + quote(ref.id) + " has not been fetched");
         }
-        jobs.push_back({ref.id, file->second, root->second, ref.fuzz});
+        jobs.push_back({.id = ref.id,
+                        .patchFile = file->second,
+                        .projectRoot = root->second,
+                        .fuzz = ref.fuzz});
     }
     return jobs;
 }

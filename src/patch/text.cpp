@@ -1,12 +1,5 @@
 #include "patch/text.hpp"
 
-#include "xenbuild/util/error.hpp"
-
-#include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace xenbuild::patch::detail {
 
 std::vector<std::string_view> splitLines(std::string_view text) {
@@ -85,30 +78,6 @@ std::optional<std::string> unquoteC(std::string_view quoted) {
         out += *decoded;
     }
     return std::nullopt;
-}
-
-std::string readFile(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throwSystemError("cannot open", path.string());
-    std::string content;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0)
-        content.reserve(static_cast<std::size_t>(st.st_size));
-    char buffer[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int saved = errno;
-            ::close(fd);
-            errno = saved;
-            throwSystemError("cannot read", path.string());
-        }
-        content.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return content;
 }
 
 } // namespace xenbuild::patch::detail

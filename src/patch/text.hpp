@@ -1,7 +1,6 @@
 #pragma once
 // Text helpers shared by the patch parser and applier (private to the patch module).
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +16,5 @@ std::string_view stripLineEnd(std::string_view line);
 
 // Decodes a git C-style quoted name ("a/tab\there"); nullopt when malformed.
 std::optional<std::string> unquoteC(std::string_view quoted);
-
-// Reads a whole file; throws SystemError naming the path.
-std::string readFile(const std::filesystem::path& path);
 
 } // namespace xenbuild::patch::detail

@@ -2,6 +2,9 @@
 
 #include "patch/text.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
+#include "xenbuild/util/scope_guard.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -132,21 +135,11 @@ FileState readTreeFile(const fs::path& path) {
         throw PatchError("cannot patch " + quote(path.string()) + ": not a regular file");
     state.exists = true;
     state.mode = st.st_mode & 07777U;
-    state.content = std::make_shared<const std::string>(readFile(path));
+    state.content = std::make_shared<const std::string>(util::readFile(path));
     return state;
 }
 
 namespace {
-
-void writeAll(int fd, const std::string& content, const fs::path& path) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throwSystemError("cannot write", path.string());
-        done += static_cast<std::size_t>(n);
-    }
-}
 
 // Writes `state` to a new temporary file beside `target`; returns its path.
 fs::path writeTemp(const fs::path& target, const FileState& state) {
@@ -156,21 +149,14 @@ fs::path writeTemp(const fs::path& target, const FileState& state) {
         throw SystemError("cannot create directory " + quote(target.parent_path().string()) + ": " +
                           ec.message());
     std::string name = (target.parent_path() / ("." + target.filename().string() + ".xbp-XXXXXX"));
-    const int fd = ::mkstemp(name.data());
-    if (fd < 0) throwSystemError("cannot create a temporary file beside", target.string());
-    try {
-        writeAll(fd, *state.content, name);
-        if (::fchmod(fd, static_cast<mode_t>(state.mode)) != 0)
-            throwSystemError("cannot set the mode of", name);
-    } catch (...) {
-        ::close(fd);
-        ::unlink(name.c_str());
-        throw;
-    }
-    if (::close(fd) != 0) {
-        ::unlink(name.c_str());
-        throwSystemError("cannot write", name);
-    }
+    util::Fd fd(::mkstemp(name.data()));
+    if (!fd.valid()) throwSystemError("cannot create a temporary file beside", target.string());
+    util::ScopeGuard removeTemporary([&] { ::unlink(name.c_str()); });
+    util::writeAll(fd.get(), *state.content, name);
+    if (::fchmod(fd.get(), static_cast<mode_t>(state.mode)) != 0)
+        throwSystemError("cannot set the mode of", name);
+    if (fd.close() != 0) throwSystemError("cannot write", name);
+    removeTemporary.dismiss();
     return name;
 }
 

@@ -1,24 +1,24 @@
 #include "eval_context.hpp"
 
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/suggest.hpp"
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace xenbuild::recipe::detail {
 
 namespace {
 
-std::vector<std::string> splitConjunction(const std::string& text) {
-    std::vector<std::string> terms;
+std::vector<std::string> split(const std::string& text, const std::string& separator) {
+    std::vector<std::string> parts;
     std::size_t begin = 0;
     while (true) {
-        const std::size_t end = text.find(" && ", begin);
-        terms.push_back(text.substr(begin, end - begin));
-        if (end == std::string::npos) return terms;
-        begin = end + 4;
+        const std::size_t end = text.find(separator, begin);
+        parts.push_back(text.substr(begin, end - begin));
+        if (end == std::string::npos) return parts;
+        begin = end + separator.size();
     }
 }
 
@@ -34,23 +34,32 @@ std::vector<std::string> keysOf(const Map& map) {
 } // namespace
 
 bool EvalContext::condition(const std::string& text, const std::string& pointer) const {
-    bool result = true;
-    for (std::string term : splitConjunction(text)) {
-        const bool negated = !term.empty() && term[0] == '!';
-        if (negated) term.erase(0, 1);
-        const auto it = args.find(term);
-        if (it == args.end()) {
-            throw EvalError(doc.describeAt(pointer, "condition names unknown parameter " +
-                                                        quote(term) +
-                                                        util::didYouMean(term, keysOf(args))));
+    // A disjunction of conjunctions ('&&' binds tighter); every term is checked, none skipped.
+    bool result = false;
+    for (const auto& conjunction : split(text, " || ")) {
+        bool all = true;
+        for (const auto& name : split(conjunction, " && ")) {
+            all = this->term(name, pointer) && all;
         }
-        if (!it->second.is_boolean()) {
-            throw EvalError(doc.describeAt(pointer, "condition needs a bool parameter, but " +
-                                                        quote(term) + " is a string"));
-        }
-        result = result && (it->second.get<bool>() != negated);
+        result = result || all;
     }
     return result;
+}
+
+bool EvalContext::term(std::string name, const std::string& pointer) const {
+    const bool negated = !name.empty() && name[0] == '!';
+    if (negated) name.erase(0, 1);
+    const auto it = args.find(name);
+    if (it == args.end()) {
+        throw EvalError(doc.describeAt(pointer, "condition names unknown parameter " + quote(name) +
+                                                    util::didYouMean(name, keysOf(args))));
+    }
+    const bool* value = std::get_if<bool>(&it->second);
+    if (value == nullptr) {
+        throw EvalError(doc.describeAt(pointer, "condition needs a bool parameter, but " +
+                                                    quote(name) + " is a string"));
+    }
+    return *value != negated;
 }
 
 std::string EvalContext::interpolate(const std::string& text, const std::string& pointer) const {
@@ -87,87 +96,80 @@ std::string EvalContext::interpolate(const std::string& text, const std::string&
     }
 }
 
-std::vector<std::string> EvalContext::stringItems(const nlohmann::json& items,
-                                                  const std::string& pointer) const {
+std::vector<std::string> EvalContext::itemStrings(const nlohmann::json& item,
+                                                  const std::string& at) const {
     std::vector<std::string> out;
-    auto append = [&](const nlohmann::json& value, const std::string& at) {
+    auto append = [&](const nlohmann::json& value, const std::string& where) {
         if (value.is_string()) {
-            out.push_back(interpolate(value.get<std::string>(), at));
+            out.push_back(interpolate(value.get<std::string>(), where));
             return;
         }
         for (std::size_t i = 0; i < value.size(); ++i) {
-            out.push_back(interpolate(value[i].get<std::string>(), at + "/" + std::to_string(i)));
+            out.push_back(
+                interpolate(value[i].get<std::string>(), where + "/" + std::to_string(i)));
         }
     };
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        const std::string at = pointer + "/" + std::to_string(i);
-        const auto& item = items[i];
-        if (item.is_string()) {
-            append(item, at);
-        } else if (condition(item.at("if").get<std::string>(), at + "/if")) {
-            append(item.at("value"), at + "/value");
-        } else if (item.contains("else")) {
-            append(item.at("else"), at + "/else");
-        }
+    if (item.is_string()) {
+        append(item, at);
+    } else if (condition(item.at("if").get<std::string>(), at + "/if")) {
+        append(item.at("value"), at + "/value");
+    } else if (item.contains("else")) {
+        append(item.at("else"), at + "/else");
     }
     return out;
 }
 
-nlohmann::json EvalContext::interpolateTree(const nlohmann::json& value,
-                                            const std::string& pointer) const {
-    if (value.is_string()) return interpolate(value.get<std::string>(), pointer);
-    if (value.is_array()) {
-        nlohmann::json out = nlohmann::json::array();
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            out.push_back(interpolateTree(value[i], pointer + "/" + std::to_string(i)));
-        }
-        return out;
+std::vector<std::string> EvalContext::stringItems(const nlohmann::json& items,
+                                                  const std::string& pointer) const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        for (auto& text : itemStrings(items[i], pointer + "/" + std::to_string(i)))
+            out.push_back(std::move(text));
     }
-    if (value.is_object()) {
-        nlohmann::json out = nlohmann::json::object();
-        for (const auto& [key, member] : value.items()) {
-            out[key] = interpolateTree(member, appendPointer(pointer, key));
-        }
-        return out;
-    }
-    return value;
+    return out;
 }
 
-long long daysSinceEpoch(const std::string& date, const std::string& what) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    char tail = '\0';
-    if (date.size() != 10 || std::sscanf(date.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-        m < 1 || m > 12 || d < 1 || d > 31) {
-        throw EvalError(what + ": expected a date YYYY-MM-DD, got " + quote(date));
+std::string EvalContext::stringAt(const std::string& pointer) const {
+    const nlohmann::json::json_pointer at(pointer);
+    if (!doc.value.contains(at) || !doc.value.at(at).is_string()) {
+        throw ParseError(doc.describeAt(pointer, "expected a string here"));
     }
-    // Howard Hinnant's days_from_civil.
-    const long long year = m <= 2 ? y - 1 : y;
-    const long long era = (year >= 0 ? year : year - 399) / 400;
-    const long long yoe = year - era * 400;
-    const long long mp = m > 2 ? m - 3 : m + 9;
-    const long long doy = (153 * mp + 2) / 5 + d - 1;
-    const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return interpolate(doc.value.at(at).get<std::string>(), pointer);
 }
 
-std::map<std::string, std::string> releaseVariables(const std::string& date) {
+std::vector<std::string> EvalContext::stringsAt(const std::string& pointer) const {
+    const nlohmann::json::json_pointer at(pointer);
+    if (!doc.value.contains(at) || !doc.value.at(at).is_array()) {
+        throw ParseError(doc.describeAt(pointer, "expected a list of strings here"));
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < doc.value.at(at).size(); ++i)
+        out.push_back(stringAt(pointer + "/" + std::to_string(i)));
+    return out;
+}
+
+std::map<std::string, std::string> releaseVariables(const std::chrono::year_month_day& date) {
     static constexpr std::array<const char*, 12> months = {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    static constexpr std::array<const char*, 7> weekdays = {"Thu", "Fri", "Sat", "Sun",
-                                                            "Mon", "Tue", "Wed"};
-    const long long days = daysSinceEpoch(date, "release date");
-    const std::string year = date.substr(0, 4), month = date.substr(5, 2), day = date.substr(8, 2);
-    const auto monthName = months.at(static_cast<std::size_t>(std::stoi(month) - 1));
-    const auto weekday = weekdays.at(static_cast<std::size_t>(((days % 7) + 7) % 7));
-    std::string paddedDay = day[0] == '0' ? " " + day.substr(1) : day; // date(1) pads with space
-    return {{"release.date", date},
-            {"release.epoch", std::to_string(days * 86400)},
+    static constexpr std::array<const char*, 7> weekdays = {"Sun", "Mon", "Tue", "Wed",
+                                                            "Thu", "Fri", "Sat"};
+    const std::chrono::sys_days day{date};
+    const std::string text = util::formatDate(date);
+    const std::string year = text.substr(0, 4), month = text.substr(5, 2),
+                      dayOfMonth = text.substr(8, 2);
+    const auto monthName = months.at(static_cast<unsigned>(date.month()) - 1);
+    const auto weekday = weekdays.at(std::chrono::weekday{day}.c_encoding());
+    // date(1) pads the day with a space
+    const std::string paddedDay = dayOfMonth[0] == '0' ? " " + dayOfMonth.substr(1) : dayOfMonth;
+    const long long seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(day.time_since_epoch()).count();
+    return {{"release.date", text},
+            {"release.epoch", std::to_string(seconds)},
             {"release.time", "00:00:00"},
             {"release.buildDate",
              std::string(weekday) + " " + monthName + " " + paddedDay + " 00:00:00 UTC " + year},
-            {"release.smbiosDate", month + "/" + day + "/" + year},
-            {"release.vgabiosDate", day + " " + monthName + " " + year}};
+            {"release.smbiosDate", month + "/" + dayOfMonth + "/" + year},
+            {"release.vgabiosDate", dayOfMonth + " " + monthName + " " + year}};
 }
 
 } // namespace xenbuild::recipe::detail

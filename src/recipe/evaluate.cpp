@@ -2,10 +2,9 @@
 
 #include "eval_context.hpp"
 #include "meta.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/suggest.hpp"
-
-#include <chrono>
 
 namespace xenbuild::recipe {
 
@@ -18,34 +17,44 @@ std::vector<std::string> parameterNames(const RecipeSet& set) {
     return names;
 }
 
-nlohmann::json convertOverride(const RecipeSet& set, const Parameter& p, const std::string& text) {
-    if (p.type == "bool") {
+ParamValue convertOverride(const RecipeSet& set, const Parameter& p, const std::string& text) {
+    if (p.type == ParamType::Bool) {
         if (text == "true") return true;
         if (text == "false") return false;
-    } else if (p.type == "path") {
+    } else if (p.type == ParamType::Path) {
         if (!text.empty() && text[0] == '/') return text;
     } else {
         return text;
     }
-    const std::string expected = p.type == "bool" ? "a bool (true or false)" : "an absolute path";
+    const std::string expected =
+        p.type == ParamType::Bool ? "a bool (true or false)" : "an absolute path";
     const auto& doc = set.builder();
     const Position at = doc.positionOf(appendPointer("/parameters", p.name));
     throw EvalError(mention(Setting::BuildArgument) + " " + p.name + "=" + text + ": expected " +
                     expected + ", got " + quote(text) + "\n  parameter " + quote(p.name) +
-                    " is declared as " + p.type + " at " + doc.path + ":" +
+                    " is declared as " + std::string(toString(p.type)) + " at " + doc.path + ":" +
                     std::to_string(at.line) + ":" + std::to_string(at.column));
 }
 
-std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Variant& variant,
-                                                  const Overrides& overrides,
-                                                  const EvalOptions& options) {
+std::map<std::string, ParamValue> resolveArgs(const RecipeSet& set, const Variant& variant,
+                                              const Overrides& overrides,
+                                              const EvalOptions& options) {
     const HostProfile& host = options.hostProfile ? *options.hostProfile : set.hostProfile();
-    std::map<std::string, nlohmann::json> args;
+    std::map<std::string, ParamValue> args;
     for (const auto& p : set.parameters()) {
-        args[p.name] = p.hostProfileKey.empty() ? p.defaultValue
-                                                : nlohmann::json(host.paths.at(p.hostProfileKey));
+        if (p.defaultValue) {
+            args[p.name] = *p.defaultValue;
+            continue;
+        }
+        const auto path = host.paths.find(p.hostProfileKey);
+        if (path == host.paths.end()) {
+            throw EvalError("host profile " + quote(host.name) + " has no path " +
+                            quote(p.hostProfileKey) + ", which parameter " + quote(p.name) +
+                            " takes its default from (add it to the profile's \"paths\")");
+        }
+        args[p.name] = path->second;
     }
-    for (const auto& [name, value] : variant.args.items())
+    for (const auto& [name, value] : variant.args)
         args[name] = value;
     for (const auto& [name, text] : overrides) {
         const Parameter* p = set.parameter(name);
@@ -63,15 +72,12 @@ std::map<std::string, nlohmann::json> resolveArgs(const RecipeSet& set, const Va
 std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch,
                                   const detail::EvalContext& ctx) {
     std::vector<SourcePin> pins;
-    const auto& uses = set.builder().value.at("sources");
+    const auto& uses = set.sources();
     for (std::size_t i = 0; i < uses.size(); ++i) {
-        const auto& use = uses[i];
+        const SourceSpec& use = uses[i];
         const std::string pointer = "/sources/" + std::to_string(i);
-        if (use.contains("if") &&
-            !ctx.condition(use.at("if").get<std::string>(), pointer + "/if")) {
-            continue;
-        }
-        const auto name = use.at("name").get<std::string>();
+        if (!use.condition.empty() && !ctx.condition(use.condition, pointer + "/if")) continue;
+        const std::string& name = use.name;
         const auto it = std::find_if(branch.sources.begin(), branch.sources.end(),
                                      [&name](const auto& entry) { return entry.first == name; });
         if (it == branch.sources.end()) {
@@ -81,31 +87,34 @@ std::vector<SourcePin> pinSources(const RecipeSet& set, const BranchFile& branch
                                                 quote(name) + ", which the builder uses"));
         }
         const SourceEntry& e = it->second;
-        pins.push_back(SourcePin{name, e.url, e.rev, e.tag, util::Hash::parse(e.hash), e.submodules,
-                                 use.at("stageAt").get<std::string>(),
-                                 use.at("stageAs").get<std::string>()});
+        pins.push_back(SourcePin{.name = name,
+                                 .url = use.url,
+                                 .rev = e.rev,
+                                 .tag = e.tag,
+                                 .hash = util::Hash::parse(e.hash),
+                                 .submodules = use.submodules,
+                                 .stageAt = use.stageAt,
+                                 .stageAs = use.stageAs});
     }
     return pins;
 }
 
 PatchRef patchRef(const PatchInfo& info, const std::string& branch) {
     const auto fuzz = info.fuzz.find(branch);
-    return PatchRef{info.id,
-                    info.project,
-                    info.url,
-                    util::Hash::parse(info.sha256),
-                    fuzz == info.fuzz.end() ? 0U : fuzz->second,
-                    info.local,
-                    info.xsa};
+    return PatchRef{.id = info.id,
+                    .project = info.project,
+                    .url = info.url,
+                    .sha256 = util::Hash::parse(info.sha256),
+                    .fuzz = fuzz == info.fuzz.end() ? 0U : fuzz->second,
+                    .local = info.local,
+                    .xsa = info.xsa};
 }
 
 // Upstream patches, then local ones; patches for a component this package does not build (a
 // QEMU patch in a slim build) are left out.
 std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& branch,
                                      const std::vector<SourcePin>& sources) {
-    std::vector<const PatchInfo*> candidates;
-    for (const auto& id : branch.patches)
-        candidates.push_back(&set.patches().at(id));
+    std::vector<const PatchInfo*> candidates = set.patchesFor(branch.branch);
     for (const auto& info : set.localPatches(branch.branch))
         candidates.push_back(&info);
     std::vector<PatchRef> patches;
@@ -115,6 +124,31 @@ std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& bra
         if (staged) patches.push_back(patchRef(*info, branch.branch));
     }
     return patches;
+}
+
+// The check at `pointer` with its parameters interpolated.
+Check checkOf(const detail::EvalContext& ctx, const nlohmann::json& kindName,
+              const std::string& pointer) {
+    const auto kind =
+        kindName.is_string() ? parseCheckKind(kindName.get<std::string>()) : std::nullopt;
+    if (!kind) {
+        throw ParseError(ctx.doc.describeAt(
+            pointer + "/kind", "unknown check kind " + quoteShort(kindName.dump()) +
+                                   " (known: pe32plus, pkg-config, hypervisor-version)"));
+    }
+    const std::string params = pointer + "/params";
+    const std::string path = ctx.stringAt(params + "/path");
+    switch (*kind) {
+    case CheckKind::Pe32Plus:
+        return Check{.params = Pe32PlusParams{.path = path}};
+    case CheckKind::PkgConfig:
+        return Check{
+            .params = PkgConfigParams{.path = path, .modules = ctx.stringsAt(params + "/modules")}};
+    case CheckKind::HypervisorVersion:
+        break;
+    }
+    return Check{.params = HypervisorVersionParams{.path = path,
+                                                   .version = ctx.stringAt(params + "/version")}};
 }
 
 std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
@@ -127,8 +161,7 @@ std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
             !ctx.condition(spec.at("if").get<std::string>(), pointer + "/if")) {
             continue;
         }
-        checks.push_back(Check{spec.at("kind").get<std::string>(),
-                               ctx.interpolateTree(spec.at("params"), pointer + "/params")});
+        checks.push_back(checkOf(ctx, spec.at("kind"), pointer));
     }
     return checks;
 }
@@ -142,19 +175,19 @@ std::map<std::string, std::string> buildEnv(const detail::EvalContext& ctx) {
 }
 
 detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
-                                const BranchFile& branch,
-                                std::map<std::string, nlohmann::json> args) {
-    detail::EvalContext ctx{set.builder(), std::move(args), {}, {}};
+                                const BranchFile& branch, const Variant& variant,
+                                std::map<std::string, ParamValue> args) {
+    detail::EvalContext ctx{.doc = set.builder(), .args = std::move(args)};
     ctx.outputs = set.builder().value.at("outputs").get<std::vector<std::string>>();
-    for (const auto& [name, value] : ctx.args) {
-        ctx.vars[name] =
-            value.is_boolean() ? (value.get<bool>() ? "true" : "false") : value.get<std::string>();
-    }
+    for (const auto& [name, value] : ctx.args)
+        ctx.vars[name] = paramText(value);
     ctx.vars["pname"] = set.pname();
     ctx.vars["name"] = ref.target;
     ctx.vars["version"] = branch.version;
     ctx.vars["branch"] = branch.branch;
     ctx.vars["variant"] = ref.variant;
+    ctx.vars["variant.description"] = variant.description;
+    ctx.vars["variant.longDescription"] = variant.longDescription;
     ctx.vars.merge(detail::releaseVariables(branch.support.initialRelease));
     return ctx;
 }
@@ -171,15 +204,6 @@ std::pair<std::string, std::string> parseOverride(const std::string& text) {
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-std::string currentDate() {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    const std::chrono::year_month_day ymd{today};
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buffer;
-}
-
 BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Overrides& overrides,
                    const EvalOptions& options) {
     const PackageRef ref = set.resolve(name);
@@ -187,14 +211,14 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         const BranchFile& branch = set.branches().at(ref.branch);
         const Variant& variant = set.variants().at(ref.variant);
         const auto ctx =
-            makeContext(set, ref, branch, resolveArgs(set, variant, overrides, options));
+            makeContext(set, ref, branch, variant, resolveArgs(set, variant, overrides, options));
         BuildPlan plan;
         plan.name = ref.target;
         plan.pname = set.pname();
         plan.version = branch.version;
         plan.branch = branch.branch;
         plan.variant = ref.variant;
-        plan.args = nlohmann::json(ctx.args);
+        plan.args = ctx.args;
         plan.sources = pinSources(set, branch, ctx);
         plan.patches = collectPatches(set, branch, plan.sources);
         plan.configureFlags =
@@ -207,8 +231,8 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         plan.env = buildEnv(ctx);
         plan.outputs = ctx.outputs;
         plan.checks = collectChecks(ctx);
-        const std::string today = options.today.empty() ? currentDate() : options.today;
-        plan.meta = detail::renderMeta(set, branch, variant, ctx, plan.patches, today);
+        plan.meta = detail::renderMeta(set, branch, ctx, plan.patches,
+                                       options.today.value_or(util::currentDate()));
         plan.hash = computePlanHash(plan);
         return plan;
     });

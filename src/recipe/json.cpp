@@ -453,7 +453,9 @@ JsonDocument parseJson(std::string text, std::string path) {
 }
 
 JsonDocument loadJsonFile(const std::filesystem::path& path) {
-    return parseJson(util::readRegularFile(path, {"recipe file", kMaxRecipeBytes}), path.string());
+    return parseJson(
+        util::readRegularFile(path, {.what = "recipe file", .maxBytes = kMaxRecipeBytes}),
+        path.string());
 }
 
 } // namespace xenbuild::recipe

@@ -4,18 +4,15 @@ namespace xenbuild::recipe::detail {
 
 namespace {
 
-bool anyInternal(const EvalContext& ctx) {
-    for (const char* name :
-         {"withInternalQEMU", "withInternalSeaBIOS", "withInternalOVMF", "withInternalIPXE"}) {
-        const auto it = ctx.args.find(name);
-        if (it != ctx.args.end() && it->second == true) return true;
-    }
-    return false;
-}
-
-std::string advisoryEntry(const PatchInfo& patch) {
-    std::string text =
-        "Xen Security Advisory #" + std::to_string(*patch.xsa) + ": " + patch.title + ".\n";
+// "<title line>\n<description>\nFixes:\n* CVE-…" for one applied advisory; the title line is
+// the recipe's template with ${advisory.id}, ${advisory.number} and ${advisory.title}.
+std::string advisoryEntry(const EvalContext& ctx, const std::string& title,
+                          const std::string& pointer, const PatchInfo& patch) {
+    EvalContext local = ctx;
+    local.vars["advisory.id"] = patch.id;
+    local.vars["advisory.number"] = std::to_string(*patch.xsa);
+    local.vars["advisory.title"] = patch.title;
+    std::string text = local.interpolate(title, pointer) + "\n";
     if (!patch.description.empty()) text += patch.description + "\n";
     if (patch.cves.empty()) return text + "Fixes: no CVE was assigned.";
     text += "Fixes:";
@@ -24,51 +21,64 @@ std::string advisoryEntry(const PatchInfo& patch) {
     return text;
 }
 
-std::string longDescription(const RecipeSet& set, const Variant& variant, const EvalContext& ctx,
-                            const std::vector<PatchRef>& patches) {
-    const auto& meta = ctx.doc.value.at("meta");
-    std::string text = variant.longDescription;
-    if (const auto qemu = ctx.args.find("withInternalQEMU");
-        qemu != ctx.args.end() && qemu->second == false) {
-        text += "\n\n" +
-                ctx.interpolate(meta.at("hostQemuNote").get<std::string>(), "/meta/hostQemuNote");
+// The paragraphs of one item of meta.longDescription (see docs/recipe-format.md).
+std::vector<std::string> paragraphsOf(const RecipeSet& set, const EvalContext& ctx,
+                                      const nlohmann::json& item, const std::string& at,
+                                      const std::vector<PatchRef>& patches) {
+    const bool special =
+        item.is_object() && (item.contains("heading") || item.contains("advisories"));
+    if (!special) return ctx.itemStrings(item, at);
+    if (item.contains("if") && !ctx.condition(item.at("if").get<std::string>(), at + "/if")) {
+        return {};
     }
-    const auto includes = ctx.stringItems(meta.at("includes"), "/meta/includes");
-    if (!includes.empty()) {
-        text += "\n\nIncludes:";
-        for (const auto& item : includes)
-            text += "\n* " + item;
+    if (item.contains("heading")) {
+        const auto lines = ctx.stringItems(item.at("items"), at + "/items");
+        if (lines.empty()) return {};
+        std::string text = ctx.interpolate(item.at("heading").get<std::string>(), at + "/heading");
+        for (const auto& line : lines)
+            text += "\n* " + line;
+        return {text};
     }
-    text += "\n\n" + ctx.interpolate(meta.at("advisoriesHeader").get<std::string>(),
-                                     "/meta/advisoriesHeader");
-    bool any = false;
+    std::vector<std::string> out;
+    const auto title = item.at("advisories").get<std::string>();
     for (const auto& patch : patches) {
         if (!patch.xsa || patch.local) continue;
-        text += "\n\n" + advisoryEntry(set.patches().at(patch.id));
-        any = true;
+        out.push_back(advisoryEntry(ctx, title, at + "/advisories", set.patches().at(patch.id)));
     }
-    if (!any) text += "\n\n(none)";
+    if (out.empty())
+        out.push_back(ctx.interpolate(item.at("none").get<std::string>(), at + "/none"));
+    return out;
+}
+
+std::string longDescription(const RecipeSet& set, const EvalContext& ctx,
+                            const std::vector<PatchRef>& patches) {
+    const auto& items = ctx.doc.value.at("meta").at("longDescription");
+    std::string text;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string at = "/meta/longDescription/" + std::to_string(i);
+        for (const auto& paragraph : paragraphsOf(set, ctx, items[i], at, patches)) {
+            if (paragraph.empty()) continue;
+            text += (text.empty() ? "" : "\n\n") + paragraph;
+        }
+    }
     return text;
 }
 
 } // namespace
 
-std::string securitySupportStatus(const SupportDates& support, const std::string& today) {
-    return daysSinceEpoch(today, "today's date") <=
-                   daysSinceEpoch(support.securitySupportUntil, "security support end")
-               ? "supported"
-               : "unsupported";
+SecuritySupport securitySupportStatus(const SupportDates& support,
+                                      const std::chrono::year_month_day& today) {
+    return today <= support.securitySupportUntil ? SecuritySupport::Supported
+                                                 : SecuritySupport::Unsupported;
 }
 
-Meta renderMeta(const RecipeSet& set, const BranchFile& branch, const Variant& variant,
-                const EvalContext& ctx, const std::vector<PatchRef>& patches,
-                const std::string& today) {
+Meta renderMeta(const RecipeSet& set, const BranchFile& branch, const EvalContext& ctx,
+                const std::vector<PatchRef>& patches, const std::chrono::year_month_day& today) {
     const auto& spec = ctx.doc.value.at("meta");
     Meta meta;
-    meta.description = spec.at("description").get<std::string>();
-    if (anyInternal(ctx)) meta.description += spec.at("internalSuffix").get<std::string>();
-    meta.description += " (" + variant.description + ")";
-    meta.longDescription = longDescription(set, variant, ctx, patches);
+    for (const auto& fragment : ctx.stringItems(spec.at("description"), "/meta/description"))
+        meta.description += fragment;
+    meta.longDescription = longDescription(set, ctx, patches);
     meta.branch = branch.branch;
     meta.version = branch.version;
     meta.homepage = spec.at("homepage").get<std::string>();

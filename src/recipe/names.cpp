@@ -10,7 +10,7 @@ namespace xenbuild::recipe {
 
 namespace {
 
-std::string packageName(const std::string& pname, const std::string& branch,
+std::string composeName(const std::string& pname, const std::string& branch,
                         const std::string& suffix) {
     std::string underscored = branch;
     std::replace(underscored.begin(), underscored.end(), '.', '_');
@@ -35,7 +35,7 @@ std::vector<std::string> RecipeSet::packageNames() const {
     std::vector<std::string> names;
     for (const Variant* variant : orderedVariants(variants_)) {
         for (const auto& [branch, unused] : branches_) {
-            names.push_back(packageName(pname_, branch, variant->suffix));
+            names.push_back(composeName(pname_, branch, variant->suffix));
         }
     }
     for (const auto& [alias, unused] : aliases_)
@@ -43,16 +43,27 @@ std::vector<std::string> RecipeSet::packageNames() const {
     return names;
 }
 
+std::string RecipeSet::packageName(const std::string& branch, const std::string& variant) const {
+    return composeName(pname_, branch, variants_.at(variant).suffix);
+}
+
+const Variant& RecipeSet::primaryVariant() const {
+    return *orderedVariants(variants_).at(0);
+}
+
 PackageRef RecipeSet::resolve(const std::string& name) const {
     if (const auto alias = aliases_.find(name); alias != aliases_.end()) {
         const Variant& variant = variants_.at(alias->second);
-        return PackageRef{name, packageName(pname_, latest_, variant.suffix), latest_,
-                          variant.name};
+        return PackageRef{.name = name,
+                          .target = composeName(pname_, latest_, variant.suffix),
+                          .branch = latest_,
+                          .variant = variant.name};
     }
     for (const auto& [variantName, variant] : variants_) {
         for (const auto& [branch, unused] : branches_) {
-            if (packageName(pname_, branch, variant.suffix) == name) {
-                return PackageRef{name, name, branch, variantName};
+            if (composeName(pname_, branch, variant.suffix) == name) {
+                return PackageRef{
+                    .name = name, .target = name, .branch = branch, .variant = variantName};
             }
         }
     }

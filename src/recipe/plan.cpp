@@ -1,6 +1,93 @@
 #include "xenbuild/recipe/plan.hpp"
 
+#include "xenbuild/util/date.hpp"
+
+#include <array>
+
 namespace xenbuild::recipe {
+
+namespace {
+
+constexpr std::array<std::string_view, 2> kStageAs = {"tree", "tarball"};
+constexpr std::array<std::string_view, 2> kInputRoles = {"source", "patch"};
+constexpr std::array<std::string_view, 3> kParamTypes = {"bool", "string", "path"};
+constexpr std::array<std::string_view, 2> kSecuritySupport = {"supported", "unsupported"};
+constexpr std::array<std::string_view, 3> kCheckKinds = {"pe32plus", "pkg-config",
+                                                         "hypervisor-version"};
+
+template <typename Enum, std::size_t N>
+std::string_view spelling(const std::array<std::string_view, N>& names, Enum value) {
+    return names.at(static_cast<std::size_t>(value));
+}
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> parseSpelling(const std::array<std::string_view, N>& names,
+                                  std::string_view text) {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (names[i] == text) return static_cast<Enum>(i);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::string_view toString(StageAs value) {
+    return spelling(kStageAs, value);
+}
+
+std::string_view toString(InputRole value) {
+    return spelling(kInputRoles, value);
+}
+
+std::string_view toString(ParamType value) {
+    return spelling(kParamTypes, value);
+}
+
+std::string_view toString(SecuritySupport value) {
+    return spelling(kSecuritySupport, value);
+}
+
+std::string_view toString(CheckKind kind) {
+    return spelling(kCheckKinds, kind);
+}
+
+std::optional<StageAs> parseStageAs(std::string_view text) {
+    return parseSpelling<StageAs>(kStageAs, text);
+}
+
+std::optional<ParamType> parseParamType(std::string_view text) {
+    return parseSpelling<ParamType>(kParamTypes, text);
+}
+
+std::optional<CheckKind> parseCheckKind(std::string_view text) {
+    return parseSpelling<CheckKind>(kCheckKinds, text);
+}
+
+bool holdsType(const ParamValue& value, ParamType type) {
+    return std::holds_alternative<bool>(value) == (type == ParamType::Bool);
+}
+
+std::string paramText(const ParamValue& value) {
+    if (const bool* flag = std::get_if<bool>(&value)) return *flag ? "true" : "false";
+    return std::get<std::string>(value);
+}
+
+nlohmann::json paramJson(const ParamValue& value) {
+    return std::visit([](const auto& v) { return nlohmann::json(v); }, value);
+}
+
+nlohmann::json Check::paramsJson() const {
+    struct ToJson {
+        nlohmann::json operator()(const Pe32PlusParams& p) const { return {{"path", p.path}}; }
+        nlohmann::json operator()(const PkgConfigParams& p) const {
+            return {{"path", p.path}, {"modules", p.modules}};
+        }
+        nlohmann::json operator()(const HypervisorVersionParams& p) const {
+            return {{"path", p.path}, {"version", p.version}};
+        }
+    };
+    return std::visit(ToJson{}, params);
+}
 
 namespace {
 
@@ -14,7 +101,7 @@ nlohmann::json sourceJson(const SourcePin& source) {
             {"hash", source.hash.sri()},
             {"submodules", source.submodules},
             {"stageAt", source.stageAt},
-            {"stageAs", source.stageAs}};
+            {"stageAs", toString(source.stageAs)}};
 }
 
 nlohmann::json patchJson(const PatchRef& patch) {
@@ -28,7 +115,7 @@ nlohmann::json patchJson(const PatchRef& patch) {
 nlohmann::json checksJson(const std::vector<Check>& checks) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& check : checks)
-        out.push_back({{"kind", check.kind}, {"params", check.params}});
+        out.push_back({{"kind", toString(check.kind())}, {"params", check.paramsJson()}});
     return out;
 }
 
@@ -39,8 +126,8 @@ nlohmann::json metaJson(const Meta& meta) {
             {"version", meta.version},
             {"homepage", meta.homepage},
             {"licenses", meta.licenses},
-            {"securitySupport", meta.securitySupport},
-            {"securitySupportUntil", meta.securitySupportUntil},
+            {"securitySupport", toString(meta.securitySupport)},
+            {"securitySupportUntil", util::formatDate(meta.securitySupportUntil)},
             {"xsas", meta.xsas}};
 }
 
@@ -98,7 +185,10 @@ nlohmann::json BuildPlan::toJson() const {
     auto json = buildFields(*this);
     json["name"] = name;
     json["variant"] = variant;
-    json["args"] = args;
+    nlohmann::json argsJson = nlohmann::json::object();
+    for (const auto& [argName, value] : args)
+        argsJson[argName] = paramJson(value);
+    json["args"] = std::move(argsJson);
     json["sources"] = std::move(sourceMap);
     json["stagingOrder"] = std::move(sourceOrder);
     json["meta"] = metaJson(meta);

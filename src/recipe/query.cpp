@@ -2,6 +2,7 @@
 
 #include "meta.hpp"
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/suggest.hpp"
 
@@ -86,22 +87,27 @@ nlohmann::json PackageSummary::toJson() const {
                           {"variant", variant},
                           {"branch", branch},
                           {"latest", latest},
-                          {"securitySupport", securitySupport},
-                          {"securitySupportUntil", securitySupportUntil}};
+                          {"securitySupport", toString(securitySupport)},
+                          {"securitySupportUntil", util::formatDate(securitySupportUntil)}};
     if (!aliasOf.empty()) out["aliasOf"] = aliasOf;
     return out;
 }
 
 std::vector<PackageSummary> listPackages(const RecipeSet& set, const EvalOptions& options) {
-    const std::string today = options.today.empty() ? currentDate() : options.today;
+    const auto today = options.today.value_or(util::currentDate());
     std::vector<PackageSummary> rows;
     for (const auto& name : set.packageNames()) {
         const PackageRef ref = set.resolve(name);
         const BranchFile& branch = set.branches().at(ref.branch);
-        rows.push_back(PackageSummary{name, ref.target == name ? std::string{} : ref.target,
-                                      branch.version, ref.variant, branch.branch, branch.latest,
-                                      detail::securitySupportStatus(branch.support, today),
-                                      branch.support.securitySupportUntil});
+        rows.push_back(
+            PackageSummary{.name = name,
+                           .aliasOf = ref.target == name ? std::string{} : ref.target,
+                           .version = branch.version,
+                           .variant = ref.variant,
+                           .branch = branch.branch,
+                           .latest = branch.branch == set.latestBranch(),
+                           .securitySupport = detail::securitySupportStatus(branch.support, today),
+                           .securitySupportUntil = branch.support.securitySupportUntil});
     }
     return rows;
 }

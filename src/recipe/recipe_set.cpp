@@ -48,10 +48,76 @@ std::string stem(const fs::path& path) {
     return path.stem().string();
 }
 
+// The package directory: the only subdirectory of `recipesDir` (hidden ones aside).
+fs::path packageDirectory(const fs::path& recipesDir) {
+    if (!isDirectory(recipesDir, "recipe directory")) {
+        throw EvalError("no recipes in " + quote(recipesDir.string()) +
+                        ": not a directory (point " + mention(Setting::RecipeDirectory) +
+                        " at the recipes/ directory)");
+    }
+    std::vector<fs::path> packages;
+    for (const auto& path : sortedEntries(recipesDir)) {
+        const auto name = path.filename().string();
+        if (!name.empty() && name[0] != '.' && isDirectory(path, "recipe directory")) {
+            packages.push_back(path);
+        }
+    }
+    if (packages.empty()) {
+        throw EvalError("no recipes in " + quote(recipesDir.string()) +
+                        ": it has no package directory (recipes/<pname>/ holding builder.json "
+                        "and the other recipe files; point " + mention(Setting::RecipeDirectory) +
+                        " at the recipes/ directory)");
+    }
+    if (packages.size() > 1) {
+        std::string names;
+        for (const auto& path : packages)
+            names += (names.empty() ? "" : ", ") + quote(path.filename().string());
+        throw EvalError("recipe directory " + quote(recipesDir.string()) +
+                        " holds several package directories (" + names +
+                        "); it must hold exactly one");
+    }
+    return packages.front();
+}
+
+// "4.19" -> {"4", "19"} with leading zeros dropped, for comparing by length, then text.
+std::vector<std::string> numericParts(const std::string& name) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t end = name.find('.', begin);
+        std::string part = name.substr(begin, end - begin);
+        part.erase(0, std::min(part.find_first_not_of('0'), part.size()));
+        parts.push_back(part);
+        if (end == std::string::npos) return parts;
+        begin = end + 1;
+    }
+}
+
 const char* const localPatchSpec =
     "expected NNNN-project-description-branch.patch, e.g. 0001-xen-fix-build-4.19.patch "
     "(NNNN: four digits giving the order; project: the tree it applies to; branch: the directory "
     "it is in)";
+
+// The enum value the string at `pointer` spells; ParseError there for any other value.
+template <typename Parse>
+auto spelled(const JsonDocument& doc, const std::string& pointer, Parse parse,
+             const char* expected) {
+    const auto& value = doc.value.at(nlohmann::json::json_pointer(pointer));
+    const auto parsed = value.is_string() ? parse(value.get<std::string>()) : std::nullopt;
+    if (!parsed) {
+        throw ParseError(doc.describeAt(
+            pointer, "expected " + std::string(expected) + ", got " +
+                         quoteShort(value.is_string() ? value.get<std::string>() : value.dump())));
+    }
+    return *parsed;
+}
+
+// A bool or a string; nullopt for any other JSON value.
+std::optional<ParamValue> paramValue(const nlohmann::json& value) {
+    if (value.is_boolean()) return value.get<bool>();
+    if (value.is_string()) return value.get<std::string>();
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -93,29 +159,52 @@ struct RecipeSetLoader {
         once(haveBuilder, doc, "builder");
         detail::checkBuilder(doc);
         set.pname_ = doc.value.at("pname").get<std::string>();
+        const auto directory = set.directory_.filename().string();
+        if (set.pname_ != directory) {
+            throw ParseError(doc.describeAt(
+                "/pname", "the builder of package " + quote(set.pname_) + " must live in " +
+                              quote(set.pname_) + "/, not in " + quote(directory) + "/"));
+        }
         for (const auto& [name, spec] : doc.value.at("parameters").items()) {
             set.parameters_.push_back(parseParameter(doc, name, spec));
+        }
+        const auto& sources = doc.value.at("sources");
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const auto& use = sources[i];
+            const auto pointer = "/sources/" + std::to_string(i) + "/stageAs";
+            set.sources_.push_back(
+                SourceSpec{.name = use.at("name").get<std::string>(),
+                           .condition = use.value("if", std::string{}),
+                           .url = use.at("url").get<std::string>(),
+                           .submodules = use.value("submodules", false),
+                           .stageAt = use.at("stageAt").get<std::string>(),
+                           .stageAs = spelled(doc, pointer, parseStageAs, "tree or tarball")});
         }
         set.builder_ = std::move(doc);
     }
 
     static Parameter parseParameter(const JsonDocument& doc, const std::string& name,
                                     const nlohmann::json& spec) {
-        Parameter p{name, spec.at("type").get<std::string>(),
-                    spec.contains("default") ? spec.at("default") : nlohmann::json(),
-                    spec.value("hostProfile", std::string{}),
-                    spec.at("description").get<std::string>()};
         const std::string pointer = appendPointer("/parameters", name);
-        if (p.hostProfileKey.empty() == p.defaultValue.is_null()) {
+        Parameter p{.name = name,
+                    .type = spelled(doc, pointer + "/type", parseParamType, "bool, string or path"),
+                    .defaultValue = std::nullopt,
+                    .hostProfileKey = spec.value("hostProfile", std::string{}),
+                    .description = spec.at("description").get<std::string>()};
+        if (p.hostProfileKey.empty() != spec.contains("default")) {
             throw ParseError(doc.describeAt(pointer, "parameter " + quote(name) +
                                                          " needs exactly one of 'default' and "
                                                          "'hostProfile'"));
         }
-        const bool wantBool = p.type == "bool";
-        if (!p.defaultValue.is_null() && p.defaultValue.is_boolean() != wantBool) {
-            throw ParseError(doc.describeAt(
-                pointer + "/default", "default of " + p.type + " parameter " + quote(name) +
-                                          " must be " + (wantBool ? "true or false" : "a string")));
+        if (spec.contains("default")) {
+            p.defaultValue = paramValue(spec.at("default"));
+            if (!p.defaultValue || !holdsType(*p.defaultValue, p.type)) {
+                const bool wantBool = p.type == ParamType::Bool;
+                throw ParseError(doc.describeAt(pointer + "/default",
+                                                "default of " + std::string(toString(p.type)) +
+                                                    " parameter " + quote(name) + " must be " +
+                                                    (wantBool ? "true or false" : "a string")));
+            }
         }
         return p;
     }
@@ -133,16 +222,23 @@ struct RecipeSetLoader {
 
     void loadPatches(JsonDocument doc) {
         once(havePatches, doc, "patches");
-        for (const auto& [id, spec] : doc.value.at("patches").items()) {
+        const auto& list = doc.value.at("patches");
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            const auto& spec = list[i];
+            const std::string pointer = "/patches/" + std::to_string(i);
             PatchInfo p;
-            p.id = id;
+            p.id = spec.at("id").get<std::string>();
+            const std::string id = p.id;
+            if (set.patches_.count(id) != 0) {
+                throw ParseError(
+                    doc.describeAt(pointer + "/id", "patch " + quote(id) + " is listed twice"));
+            }
             p.project = spec.at("project").get<std::string>();
             p.url = spec.at("url").get<std::string>();
             p.sha256 = spec.at("sha256").get<std::string>();
             p.title = spec.at("title").get<std::string>();
             p.description = spec.value("description", std::string{});
             p.cves = spec.value("cves", std::vector<std::string>{});
-            const std::string pointer = appendPointer("/patches", id);
             if (spec.contains("xsa")) {
                 p.xsa = static_cast<int>(
                     detail::boundedInteger(doc, pointer + "/xsa", 1, detail::kMaxXsa));
@@ -154,6 +250,7 @@ struct RecipeSetLoader {
             }
             p.notApplicable = spec.value("notApplicable", std::map<std::string, std::string>{});
             set.patches_.emplace(id, std::move(p));
+            set.patchOrder_.push_back(id);
         }
         set.patchesDoc_ = std::move(doc);
     }
@@ -161,10 +258,23 @@ struct RecipeSetLoader {
     void loadVariants(JsonDocument doc) {
         once(haveVariants, doc, "variants");
         for (const auto& [name, spec] : doc.value.at("variants").items()) {
-            set.variants_.emplace(name, Variant{name, spec.at("suffix").get<std::string>(),
-                                                spec.at("description").get<std::string>(),
-                                                spec.at("longDescription").get<std::string>(),
-                                                spec.at("args")});
+            std::map<std::string, ParamValue> args;
+            for (const auto& [param, value] : spec.at("args").items()) {
+                const auto typed = paramValue(value);
+                if (!typed) {
+                    throw ParseError(doc.describeAt(
+                        appendPointer(appendPointer("/variants", name) + "/args", param),
+                        "the value of parameter " + quote(param) +
+                            " must be true, false or a string"));
+                }
+                args.emplace(param, *typed);
+            }
+            set.variants_.emplace(
+                name, Variant{.name = name,
+                              .suffix = spec.at("suffix").get<std::string>(),
+                              .description = spec.at("description").get<std::string>(),
+                              .longDescription = spec.at("longDescription").get<std::string>(),
+                              .args = std::move(args)});
         }
         set.aliases_ = doc.value.at("aliases").get<std::map<std::string, std::string>>();
         set.variantsDoc_ = std::move(doc);
@@ -188,8 +298,13 @@ struct RecipeSetLoader {
 
     void checkVariants() const {
         const auto& doc = set.variantsDoc_;
+        if (set.variants_.empty()) {
+            throw ParseError(doc.describeAt("/variants", "declare at least one variant (the one "
+                                                         "with suffix \"\" names the package "
+                                                         "after its branch alone)"));
+        }
         for (const auto& [name, variant] : set.variants_) {
-            for (const auto& [param, value] : variant.args.items()) {
+            for (const auto& [param, value] : variant.args) {
                 const std::string pointer = "/variants/" + name + "/args/" + param;
                 const Parameter* p = set.parameter(param);
                 if (p == nullptr) {
@@ -197,9 +312,10 @@ struct RecipeSetLoader {
                         doc.describeAt(pointer, "unknown parameter " + quote(param) +
                                                     util::didYouMean(param, parameterNames())));
                 }
-                if (value.is_boolean() != (p->type == "bool")) {
+                if (!holdsType(value, p->type)) {
                     throw ParseError(doc.describeAt(pointer, "parameter " + quote(param) +
-                                                                 " is of type " + p->type));
+                                                                 " is of type " +
+                                                                 std::string(toString(p->type))));
                 }
             }
         }
@@ -219,41 +335,47 @@ struct RecipeSetLoader {
         return names;
     }
 
+    // Every pin names a builder source; pins are put in the builder's order. The latest branch
+    // is the highest.
     void checkBranches() {
-        std::vector<std::string> ids;
-        for (const auto& [id, unused] : set.patches_)
-            ids.push_back(id);
-        for (const auto& [name, branch] : set.branches_) {
+        for (auto& [name, branch] : set.branches_) {
             const auto& doc = set.branchDocs_.at(name);
-            if (branch.latest) {
-                if (!set.latest_.empty()) {
-                    throw ParseError(doc.describeAt("/latest", "branches " + set.latest_ + " and " +
-                                                                   name +
-                                                                   " are both marked latest"));
+            for (const auto& [source, unused] : branch.sources) {
+                if (set.source(source) == nullptr) {
+                    throw ParseError(
+                        doc.describeAt(appendPointer("/sources", source),
+                                       "branch " + name + " pins source " + quote(source) +
+                                           ", which the builder does not declare" +
+                                           util::didYouMean(source, sourceNames()) +
+                                           " (sources are declared in " + set.builder_.path + ")"));
                 }
-                set.latest_ = name;
             }
-            for (std::size_t i = 0; i < branch.patches.size(); ++i) {
-                checkPatchUse(doc, "/patches/" + std::to_string(i), branch.patches[i], name, ids);
-            }
+            std::stable_sort(branch.sources.begin(), branch.sources.end(),
+                             [this](const auto& a, const auto& b) {
+                                 return sourceIndex(a.first) < sourceIndex(b.first);
+                             });
+            if (set.latest_.empty() || branchNameLess(set.latest_, name)) set.latest_ = name;
         }
-        if (set.latest_.empty()) throw EvalError("no branch file is marked \"latest\": true");
     }
 
-    void checkPatchUse(const JsonDocument& doc, const std::string& pointer, const std::string& id,
-                       const std::string& branch, const std::vector<std::string>& ids) const {
-        const auto it = set.patches_.find(id);
-        if (it == set.patches_.end()) {
-            throw ParseError(doc.describeAt(pointer, "unknown patch " + quote(id) +
-                                                         util::didYouMean(id, ids) +
-                                                         " (patches are declared in "
-                                                         "patches.json)"));
+    std::size_t sourceIndex(const std::string& name) const {
+        for (std::size_t i = 0; i < set.sources_.size(); ++i) {
+            if (set.sources_[i].name == name) return i;
         }
-        if (const auto na = it->second.notApplicable.find(branch);
-            na != it->second.notApplicable.end()) {
-            throw ParseError(doc.describeAt(pointer, "patch " + quote(id) +
-                                                         " is marked not applicable to " + branch +
-                                                         ": " + na->second));
+        return set.sources_.size();
+    }
+
+    // Parameters taking their default from the host profile name one of its paths.
+    void checkHostProfileKeys() const {
+        for (const auto& p : set.parameters_) {
+            if (p.hostProfileKey.empty() || set.hostProfile_.paths.count(p.hostProfileKey) != 0) {
+                continue;
+            }
+            throw ParseError(set.builder_.describeAt(
+                appendPointer("/parameters", p.name) + "/hostProfile",
+                "parameter " + quote(p.name) + " takes its default from the host profile's path " +
+                    quote(p.hostProfileKey) + ", which host profile " +
+                    quote(set.hostProfile_.name) + " does not have"));
         }
     }
 
@@ -271,18 +393,19 @@ struct RecipeSetLoader {
 
     std::vector<std::string> sourceNames() const {
         std::vector<std::string> names;
-        for (const auto& use : set.builder_.value.at("sources")) {
-            names.push_back(use.at("name").get<std::string>());
-        }
+        for (const auto& source : set.sources_)
+            names.push_back(source.name);
         return names;
     }
 
     void checkPatchProjects() const {
         const auto names = sourceNames();
-        for (const auto& [id, patch] : set.patches_) {
+        for (std::size_t i = 0; i < set.patchOrder_.size(); ++i) {
+            const auto& id = set.patchOrder_[i];
+            const auto& patch = set.patches_.at(id);
             if (std::find(names.begin(), names.end(), patch.project) == names.end()) {
                 throw ParseError(set.patchesDoc_.describeAt(
-                    "/patches/" + id + "/project",
+                    "/patches/" + std::to_string(i) + "/project",
                     "patch " + quote(id) + " applies to unknown project " + quote(patch.project) +
                         util::didYouMean(patch.project, names)));
             }
@@ -311,9 +434,10 @@ struct RecipeSetLoader {
         p.id = file;
         p.project = match[1];
         p.url = "file://" + fs::absolute(path).lexically_normal().string();
-        p.sha256 =
-            util::sha256(util::readRegularFile(path, {"local patch", util::kMaxPatchBytes, false}))
-                .hex();
+        p.sha256 = util::sha256(util::readRegularFile(path, {.what = "local patch",
+                                                             .maxBytes = util::kMaxPatchBytes,
+                                                             .followSymlinks = false}))
+                       .hex();
         p.title = file;
         p.local = true;
         return p;
@@ -325,6 +449,22 @@ const Parameter* RecipeSet::parameter(const std::string& name) const {
         if (p.name == name) return &p;
     }
     return nullptr;
+}
+
+const SourceSpec* RecipeSet::source(const std::string& name) const {
+    for (const auto& s : sources_) {
+        if (s.name == name) return &s;
+    }
+    return nullptr;
+}
+
+std::vector<const PatchInfo*> RecipeSet::patchesFor(const std::string& branch) const {
+    std::vector<const PatchInfo*> out;
+    for (const auto& id : patchOrder_) {
+        const PatchInfo& patch = patches_.at(id);
+        if (patch.appliesTo(branch)) out.push_back(&patch);
+    }
+    return out;
 }
 
 const JsonDocument& RecipeSet::branchDocument(const std::string& branch) const {
@@ -343,19 +483,15 @@ RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
 }
 
 RecipeSet RecipeSet::load(const RecipeLayout& layout) {
-    const fs::path& recipesDir = layout.recipes;
-    const fs::path dir = recipesDir / "xen";
-    if (!isDirectory(dir, "recipe directory")) {
-        throw EvalError("no recipes in " + quote(recipesDir.string()) + ": " + quote(dir.string()) +
-                        " is not a directory (point " + mention(Setting::RecipeDirectory) +
-                        " at the recipes/ directory)");
-    }
+    const fs::path dir = packageDirectory(layout.recipes);
     RecipeSet set;
+    set.directory_ = dir;
     RecipeSetLoader loader{set};
     for (const auto& path : sortedEntries(dir)) {
         if (path.extension() == ".json") loader.loadFile(path);
     }
     loader.requireAll(dir);
+    loader.checkHostProfileKeys();
     loader.checkVariants();
     loader.checkBranches();
     loader.checkPatchProjects();
@@ -369,8 +505,18 @@ HostProfile loadHostProfile(const fs::path& path) {
     if (doc.value.at("kind") != "host-profile") {
         throw ParseError(doc.describeAt("/kind", "expected a file of kind \"host-profile\""));
     }
-    return HostProfile{doc.value.at("name").get<std::string>(),
-                       doc.value.at("paths").get<std::map<std::string, std::string>>()};
+    return HostProfile{.name = doc.value.at("name").get<std::string>(),
+                       .paths = doc.value.at("paths").get<std::map<std::string, std::string>>()};
+}
+
+bool branchNameLess(const std::string& a, const std::string& b) {
+    const auto left = numericParts(a);
+    const auto right = numericParts(b);
+    return std::lexicographical_compare(left.begin(), left.end(), right.begin(), right.end(),
+                                        [](const std::string& x, const std::string& y) {
+                                            return std::pair(x.size(), std::string_view(x)) <
+                                                   std::pair(y.size(), std::string_view(y));
+                                        });
 }
 
 } // namespace xenbuild::recipe

@@ -123,7 +123,8 @@ struct Schema::Impl {
                const std::string& pointer, Violations& out) const {
         const nlohmann::json& schema = resolve(schemaIn);
         if (schema.is_boolean() && !schema.get<bool>()) {
-            out.push_back({pointer, false, "no value is allowed here, got " + shown(value)});
+            out.push_back(
+                {.pointer = pointer, .message = "no value is allowed here, got " + shown(value)});
             return;
         }
         if (!schema.is_object()) return; // true: anything
@@ -142,19 +143,22 @@ struct Schema::Impl {
         for (const auto& type : types) {
             if (hasType(value, type.get<std::string>())) return true;
         }
-        out.push_back({pointer, false, "expected " + joinTypes(types) + ", got " + shown(value)});
+        out.push_back({.pointer = pointer,
+                       .message = "expected " + joinTypes(types) + ", got " + shown(value)});
         return false;
     }
 
     void checkScalar(const nlohmann::json& schema, const nlohmann::json& value,
                      const std::string& pointer, Violations& out) const {
         if (const auto it = schema.find("const"); it != schema.end() && value != *it) {
-            out.push_back({pointer, false, "expected " + it->dump() + ", got " + shown(value)});
+            out.push_back({.pointer = pointer,
+                           .message = "expected " + it->dump() + ", got " + shown(value)});
         }
         if (const auto it = schema.find("enum"); it != schema.end()) {
             if (std::find(it->begin(), it->end(), value) == it->end()) {
-                out.push_back({pointer, false,
-                               "expected one of " + joinValues(*it) + ", got " + shown(value)});
+                out.push_back(
+                    {.pointer = pointer,
+                     .message = "expected one of " + joinValues(*it) + ", got " + shown(value)});
             }
         }
         if (const auto it = schema.find("pattern"); it != schema.end() && value.is_string()) {
@@ -163,27 +167,30 @@ struct Schema::Impl {
             // std::regex recurses once per character matched: a longer string could overflow
             // the stack. No value a pattern describes comes near this length.
             if (text.size() > kMaxPatternInput) {
-                out.push_back({pointer, false,
-                               "expected at most " + std::to_string(kMaxPatternInput) +
-                                   " bytes for a string checked against a pattern, got " +
-                                   std::to_string(text.size())});
+                out.push_back({.pointer = pointer,
+                               .message = "expected at most " + std::to_string(kMaxPatternInput) +
+                                          " bytes for a string checked against a pattern, got " +
+                                          std::to_string(text.size())});
             } else if (!std::regex_search(text, patterns.at(pattern))) {
                 const auto description = schema.value("description", std::string{});
                 const std::string expected =
                     description.empty() ? "a string matching '" + pattern + "'" : description;
-                out.push_back({pointer, false, "expected " + expected + ", got " + shown(value)});
+                out.push_back({.pointer = pointer,
+                               .message = "expected " + expected + ", got " + shown(value)});
             }
         }
         if (const auto it = schema.find("minimum"); it != schema.end() && value.is_number()) {
             if (below(value, *it)) {
-                out.push_back({pointer, false,
-                               "expected a number >= " + it->dump() + ", got " + shown(value)});
+                out.push_back(
+                    {.pointer = pointer,
+                     .message = "expected a number >= " + it->dump() + ", got " + shown(value)});
             }
         }
         if (const auto it = schema.find("maximum"); it != schema.end() && value.is_number()) {
             if (below(*it, value)) {
-                out.push_back({pointer, false,
-                               "expected a number <= " + it->dump() + ", got " + shown(value)});
+                out.push_back(
+                    {.pointer = pointer,
+                     .message = "expected a number <= " + it->dump() + ", got " + shown(value)});
             }
         }
     }
@@ -193,7 +200,8 @@ struct Schema::Impl {
         if (const auto it = schema.find("required"); it != schema.end()) {
             for (const auto& key : *it) {
                 if (!value.contains(key.get<std::string>())) {
-                    out.push_back({pointer, false, "missing required key " + key.dump()});
+                    out.push_back(
+                        {.pointer = pointer, .message = "missing required key " + key.dump()});
                 }
             }
         }
@@ -206,7 +214,9 @@ struct Schema::Impl {
             if (properties != schema.end() && properties->contains(key)) {
                 check(properties->at(key), member, memberPointer, out);
             } else if (additional != schema.end() && additional->is_boolean() && !*additional) {
-                out.push_back({memberPointer, true, unexpectedKey(key, properties, schema)});
+                out.push_back({.pointer = memberPointer,
+                               .atKey = true,
+                               .message = unexpectedKey(key, properties, schema)});
             } else if (additional != schema.end() && additional->is_object()) {
                 check(*additional, member, memberPointer, out);
             }
@@ -241,18 +251,18 @@ struct Schema::Impl {
                     const std::string& pointer, Violations& out) const {
         if (const auto it = schema.find("minItems"); it != schema.end()) {
             if (value.size() < it->get<std::size_t>()) {
-                out.push_back({pointer, false,
-                               "expected at least " + it->dump() + " item(s), got " +
-                                   std::to_string(value.size())});
+                out.push_back({.pointer = pointer,
+                               .message = "expected at least " + it->dump() + " item(s), got " +
+                                          std::to_string(value.size())});
             }
         }
         if (const auto it = schema.find("uniqueItems"); it != schema.end() && *it == true) {
             std::set<nlohmann::json> seen;
             for (std::size_t i = 0; i < value.size(); ++i) {
                 if (!seen.insert(value[i]).second) {
-                    out.push_back(
-                        {appendPointer(pointer, std::to_string(i)), false,
-                         "duplicate item " + shown(value[i]) + "; the items must be unique"});
+                    out.push_back({.pointer = appendPointer(pointer, std::to_string(i)),
+                                   .message = "duplicate item " + shown(value[i]) +
+                                              "; the items must be unique"});
                 }
             }
         }
@@ -302,7 +312,8 @@ struct Schema::Impl {
             }
             if (!type.empty()) types.push_back(type);
         }
-        out.push_back({pointer, false, "expected " + joinTypes(types) + ", got " + shown(value)});
+        out.push_back({.pointer = pointer,
+                       .message = "expected " + joinTypes(types) + ", got " + shown(value)});
     }
 };
 

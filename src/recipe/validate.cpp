@@ -33,6 +33,11 @@ void checkSources(const JsonDocument& doc) {
                        "the first source is the tree the others are staged into: it needs "
                        "\"stageAt\": \"\" and \"stageAs\": \"tree\"");
             }
+            if (sources[i].contains("if")) {
+                failAt(doc, pointer + "/if",
+                       "the first source is the tree every build stages: it cannot have a "
+                       "condition");
+            }
             continue;
         }
         if (const auto problem = util::relativePathProblem(stageAt); !problem.empty()) {

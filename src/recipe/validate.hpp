@@ -19,9 +19,9 @@ inline constexpr std::int64_t kMaxFuzz = 100;
 std::int64_t boundedInteger(const JsonDocument& doc, const std::string& pointer, std::int64_t min,
                             std::int64_t max);
 
-// builder.json: sources (unique names, the first is the tree with an empty stageAt, the others
-// have a plain relative stageAt of their own), the first output is "out", check paths stay
-// inside a declared output, and a path parameter's default is absolute.
+// builder.json: sources (unique names, the first is the unconditional tree with an empty
+// stageAt, the others have a plain relative stageAt of their own), the first output is "out",
+// check paths stay inside a declared output, and a path parameter's default is absolute.
 void checkBuilder(const JsonDocument& builder);
 
 } // namespace xenbuild::recipe::detail

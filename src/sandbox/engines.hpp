@@ -2,6 +2,7 @@
 // Internals shared by the two sandbox engines (not a public header).
 
 #include "xenbuild/sandbox/sandbox.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -13,13 +14,10 @@ namespace xenbuild::sandbox::detail {
 class HelperDir {
   public:
     explicit HelperDir(const std::filesystem::path& scratchDir);
-    HelperDir(const HelperDir&) = delete;
-    HelperDir& operator=(const HelperDir&) = delete;
-    ~HelperDir();
     std::filesystem::path binDir() const { return root_ / "bin"; }
 
   private:
-    std::filesystem::path root_;
+    util::TempDir root_;
 };
 
 // Throws SandboxError unless the command line is non-empty and every directory exists.

@@ -61,13 +61,7 @@ std::string RunResult::describeFailure(const std::vector<std::string>& argv) con
 
 namespace detail {
 
-HelperDir::HelperDir(const fs::path& scratchDir) {
-    const fs::path base = scratchDir.empty() ? fs::temp_directory_path() : scratchDir;
-    std::string pattern = (base / "xenbuild-sandbox-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throwSystemError("cannot create the sandbox helper directory in", base.string());
-    }
-    root_ = pattern;
+HelperDir::HelperDir(const fs::path& scratchDir) : root_("xenbuild-sandbox-", scratchDir) {
     fs::create_directory(binDir());
     for (const char* name : {"git", "wget", "curl"}) {
         const fs::path program = binDir() / name;
@@ -76,15 +70,10 @@ HelperDir::HelperDir(const fs::path& scratchDir) {
                                      fs::perms::group_exec | fs::perms::others_read |
                                      fs::perms::others_exec);
     }
-    fs::permissions(root_,
+    fs::permissions(root_.path(),
                     fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
                         fs::perms::others_exec,
                     fs::perm_options::add);
-}
-
-HelperDir::~HelperDir() {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
 }
 
 void validate(const RunSpec& spec) {

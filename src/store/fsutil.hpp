@@ -17,10 +17,6 @@ void makeReadOnly(const std::filesystem::path& path);
 void syncFileSystem(const std::filesystem::path& path);
 // fsync of a directory, so a rename inside it is durable.
 void syncDirectory(const std::filesystem::path& path);
-// Writes `content` to `path` atomically (temporary + fsync + rename); the temporary
-// (`<path>.tmp~<pid>-<n>`) is removed when writing fails.
-void writeFileAtomic(const std::filesystem::path& path, const std::string& content);
-std::string readFile(const std::filesystem::path& path);
 // Total size of the regular files under `path` (symlinks not followed).
 std::uint64_t diskUsage(const std::filesystem::path& path);
 

@@ -7,6 +7,7 @@
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/store/temp_roots.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
 
 #include <nlohmann/json.hpp>
@@ -71,8 +72,8 @@ void Store::addPlanRoot(const std::string& key, const std::string& planName,
                         const std::vector<std::string>& ids) {
     auto gcLock = FileLock::acquire(lockPath("gc"), FileLock::Mode::Shared);
     const nlohmann::json json = {{"plan", planName}, {"entries", ids}};
-    detail::writeFileAtomic(dir_ / "roots" / "plans" / (sanitiseName(key) + ".json"),
-                            json.dump(2) + "\n");
+    util::writeFileAtomic(dir_ / "roots" / "plans" / (sanitiseName(key) + ".json"),
+                          json.dump(2) + "\n");
 }
 
 std::vector<std::string> Store::liveRoots(std::chrono::seconds planRootAge) const {
@@ -87,7 +88,7 @@ std::vector<std::string> Store::liveRoots(std::chrono::seconds planRootAge) cons
         if (isWriteTemporary(file.path())) continue;
         if (now - fs::last_write_time(file.path(), error) > planRootAge) continue;
         try {
-            const auto json = nlohmann::json::parse(detail::readFile(file.path()));
+            const auto json = nlohmann::json::parse(util::readFile(file.path()));
             for (const auto& id : json.at("entries"))
                 live.push_back(id.get<std::string>());
         } catch (const std::exception& e) {

@@ -7,6 +7,7 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
 
 #include <algorithm>
@@ -216,8 +217,8 @@ void Store::checkForUse(Entry& entry, const std::optional<util::Hash>& expected)
         entry.info.fingerprint = now;
         if (missingMeta) entry.info.time = static_cast<std::int64_t>(std::time(nullptr));
         try {
-            detail::writeFileAtomic(dir_ / ".meta" / (entry.id + ".json"),
-                                    detail::metaJson(entry.info).dump(2) + "\n");
+            util::writeFileAtomic(dir_ / ".meta" / (entry.id + ".json"),
+                                  detail::metaJson(entry.info).dump(2) + "\n");
         } catch (const Error& e) {
             util::logger()->warn("cannot record the fingerprint of {}: {}", entry.path.string(),
                                  e.what());
@@ -267,7 +268,7 @@ void Store::removeEntry(const Entry& entry, const std::string& why) {
     std::error_code error;
     fs::remove(dir_ / ".meta" / (entry.id + ".json"), error);
     checked_->erase(entry.id);
-    removeReadOnly(doomed);
+    util::removeReadOnly(doomed);
 }
 
 std::vector<RepairOutcome> Store::repair(const std::vector<std::string>& ids,
@@ -291,7 +292,7 @@ std::vector<RepairOutcome> Store::repair(const std::vector<std::string>& ids,
         observer.onEvent({util::ProgressEvent::Kind::Progress, "store repair", entry.id, done++,
                           entries.size(), "entries"});
         auto lock = FileLock::acquire(lockPath(entry.id));
-        RepairOutcome outcome{entry, detail::verifyEntry(entry), false, false};
+        RepairOutcome outcome{.entry = entry, .problem = detail::verifyEntry(entry)};
         if (!outcome.problem.empty()) {
             removeEntry(entry, "repair");
             outcome.removed = true;

@@ -23,11 +23,11 @@ namespace xenbuild::store {
 
 namespace {
 
-int openLockFile(const std::filesystem::path& path) {
+util::Fd openLockFile(const std::filesystem::path& path) {
     std::error_code error;
     std::filesystem::create_directories(path.parent_path(), error);
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
+    util::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!fd.valid()) {
         const int saved = errno;
         struct stat st {};
         if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -89,11 +89,11 @@ std::string FileLock::describeHolders(const std::filesystem::path& path) {
 
 FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode,
                            const std::string& purpose) {
-    const int fd = openLockFile(path);
+    util::Fd fd = openLockFile(path);
     bool waited = false;
     std::chrono::steady_clock::time_point started;
     int operation = lockOperation(mode) | LOCK_NB;
-    while (::flock(fd, operation) != 0) {
+    while (::flock(fd.get(), operation) != 0) {
         if (errno == EINTR) continue;
         if (errno == EWOULDBLOCK && !waited) {
             waited = true;
@@ -103,9 +103,6 @@ FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode,
             operation = lockOperation(mode);
             continue;
         }
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
         throwSystemError("cannot lock", path.string());
     }
     if (waited) {
@@ -113,31 +110,14 @@ FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode,
             "got the lock {} after {:.1f} s", path.string(),
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
-    return FileLock(fd);
+    return FileLock(std::move(fd));
 }
 
 std::optional<FileLock> FileLock::tryAcquire(const std::filesystem::path& path, Mode mode) {
-    const int fd = openLockFile(path);
-    if (::flock(fd, lockOperation(mode) | LOCK_NB) == 0) return FileLock(fd);
-    const int saved = errno;
-    ::close(fd);
-    if (saved == EWOULDBLOCK) return std::nullopt;
-    errno = saved;
+    util::Fd fd = openLockFile(path);
+    if (::flock(fd.get(), lockOperation(mode) | LOCK_NB) == 0) return FileLock(std::move(fd));
+    if (errno == EWOULDBLOCK) return std::nullopt;
     throwSystemError("cannot lock", path.string());
-}
-
-FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-FileLock& FileLock::operator=(FileLock&& other) noexcept {
-    if (this != &other) {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-FileLock::~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
 }
 
 } // namespace xenbuild::store

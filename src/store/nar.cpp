@@ -8,6 +8,7 @@
 #include "xenbuild/store/nar.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
 
 #include <algorithm>
 #include <array>
@@ -97,20 +98,7 @@ class ChunkPipe {
 
 struct Cancelled {}; // unwinds the walker when the consumer stopped
 
-class Fd {
-  public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() { return std::exchange(fd_, -1); }
-
-  private:
-    int fd_;
-};
+using util::Fd;
 
 class NarWriter {
   public:

@@ -5,6 +5,7 @@
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -45,8 +46,8 @@ std::vector<Entry> commitOutputs(Store& store, const std::vector<OutputCommit>& 
     }
     if (!outputs.empty()) detail::syncFileSystem(outputs.front().staged);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
-        detail::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
-                                detail::metaJson(entries[i].info).dump(2) + "\n");
+        util::writeFileAtomic(store.dir() / ".meta" / (outputs[i].id + ".json"),
+                              detail::metaJson(entries[i].info).dump(2) + "\n");
         util::faultPoint("commit:meta:" + entries[i].info.name);
         if (std::rename(outputs[i].staged.c_str(), entries[i].path.c_str()) != 0) {
             throwSystemError("cannot move build output into place", entries[i].path.string());

@@ -13,17 +13,21 @@ std::string patchStoreName(const recipe::PatchRef& patch) {
 
 std::vector<PlannedEntry> planEntries(const recipe::BuildPlan& plan, const Store& store) {
     std::vector<PlannedEntry> entries;
-    auto add = [&](std::string role, std::string name, EntryKind kind, const util::Hash& hash,
+    auto add = [&](recipe::InputRole role, std::string name, EntryKind kind, const util::Hash& hash,
                    const std::string& storeName) {
         const std::string id = entryId(kind, hash, storeName);
-        entries.push_back({std::move(role), std::move(name), id, store.pathOf(id),
-                           store.lookupId(id).has_value()});
+        entries.push_back({.role = role,
+                           .name = std::move(name),
+                           .id = id,
+                           .path = store.pathOf(id),
+                           .present = store.lookupId(id).has_value()});
     };
     for (const auto& source : plan.sources) {
-        add("source", source.name, EntryKind::Tree, source.hash, source.name);
+        add(recipe::InputRole::Source, source.name, EntryKind::Tree, source.hash, source.name);
     }
     for (const auto& patch : plan.patches) {
-        add("patch", patch.id, EntryKind::File, patch.sha256, patchStoreName(patch));
+        add(recipe::InputRole::Patch, patch.id, EntryKind::File, patch.sha256,
+            patchStoreName(patch));
     }
     return entries;
 }

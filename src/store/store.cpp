@@ -6,7 +6,9 @@
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +46,7 @@ class TempGuard {
     ~TempGuard() {
         for (const auto& path : paths_) {
             try {
-                removeReadOnly(path);
+                util::removeReadOnly(path);
             } catch (const std::exception& e) {
                 util::logger()->warn("{}", e.what());
             }
@@ -92,9 +94,10 @@ EntryInfo fromMetaJson(const nlohmann::json& json) {
     info.time = json.value("time", std::int64_t{0});
     info.buildKey = json.value("buildKey", "");
     if (const auto found = json.find("fingerprint"); found != json.end()) {
-        info.fingerprint = Fingerprint{
-            found->at("files").get<std::uint64_t>(), found->at("bytes").get<std::uint64_t>(),
-            found->at("newest").get<std::int64_t>(), found->at("digest").get<std::string>()};
+        info.fingerprint = Fingerprint{.files = found->at("files").get<std::uint64_t>(),
+                                       .bytes = found->at("bytes").get<std::uint64_t>(),
+                                       .newest = found->at("newest").get<std::int64_t>(),
+                                       .digest = found->at("digest").get<std::string>()};
     }
     return info;
 }
@@ -109,15 +112,12 @@ fs::path defaultStoreDir() {
     if (const char* env = std::getenv("XENBUILD_STORE"); env != nullptr && *env != '\0') {
         return env;
     }
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg == '/') {
-        return fs::path(xdg) / "xenbuild";
-    }
-    const char* home = std::getenv("HOME");
-    if (home == nullptr || *home == '\0') {
+    const fs::path cache = util::xdgCacheHome();
+    if (cache.empty()) {
         throw StoreError("cannot find a store directory: HOME is not set; pass " +
                          mention(Setting::StoreDirectory) + " DIR or set XENBUILD_STORE");
     }
-    return fs::path(home) / ".cache" / "xenbuild";
+    return cache / "xenbuild";
 }
 
 std::string sanitiseName(const std::string& name) {
@@ -171,7 +171,7 @@ void Store::sweepTemporaries() {
         auto lock = FileLock::tryAcquire(lockPath(key));
         if (!lock) continue; // its owner is alive
         util::logger()->info("removing leftover temporary {}", item.path().string());
-        removeReadOnly(item.path());
+        util::removeReadOnly(item.path());
     }
     // Metadata without an entry (killed between the two renames) and metadata temporaries.
     for (const auto& item : fs::directory_iterator(dir_ / ".meta", error)) {
@@ -191,7 +191,7 @@ std::optional<EntryInfo> Store::readMeta(const std::string& id) const {
     std::error_code error;
     if (!fs::exists(path, error)) return std::nullopt;
     try {
-        return detail::fromMetaJson(nlohmann::json::parse(detail::readFile(path)));
+        return detail::fromMetaJson(nlohmann::json::parse(util::readFile(path)));
     } catch (const std::exception& e) {
         util::logger()->warn("unreadable metadata {}: {}", path.string(), e.what());
         return std::nullopt;
@@ -199,7 +199,7 @@ std::optional<EntryInfo> Store::readMeta(const std::string& id) const {
 }
 
 void Store::writeMeta(const std::string& id, const EntryInfo& info) {
-    detail::writeFileAtomic(dir_ / ".meta" / (id + ".json"), detail::metaJson(info).dump(2) + "\n");
+    util::writeFileAtomic(dir_ / ".meta" / (id + ".json"), detail::metaJson(info).dump(2) + "\n");
 }
 
 std::optional<Entry> Store::lookupId(const std::string& id) const {
@@ -244,13 +244,13 @@ Entry Store::add(const AddRequest& request, const Producer& producer) {
     const std::string base = sanitiseName(key) + "~" + std::to_string(::getpid());
     const fs::path dest = dir_ / ".tmp" / (base + "~new");
     const fs::path scratch = dir_ / ".tmp" / (base + "~scratch");
-    removeReadOnly(dest);
-    removeReadOnly(scratch);
+    util::removeReadOnly(dest);
+    util::removeReadOnly(scratch);
     TempGuard guard({dest, scratch});
     try {
         fs::create_directories(scratch);
         const std::string rev = producer(dest, scratch);
-        removeReadOnly(scratch);
+        util::removeReadOnly(scratch);
         return commit(request, dest, rev.empty() ? request.rev : rev);
     } catch (const HashMismatch&) {
         throw;
@@ -310,10 +310,13 @@ Entry Store::commit(const AddRequest& request, const fs::path& dest, const std::
         checkForUse(*existing, actual);
         return *existing;
     }
-    EntryInfo info{request.kind, request.name,
-                   actual,       request.url,
-                   rev,          static_cast<std::int64_t>(std::time(nullptr)),
-                   "",           fingerprintOf(dest)};
+    const EntryInfo info{.kind = request.kind,
+                         .name = request.name,
+                         .hash = actual,
+                         .url = request.url,
+                         .rev = rev,
+                         .time = static_cast<std::int64_t>(std::time(nullptr)),
+                         .fingerprint = fingerprintOf(dest)};
     if (options_.durable) detail::syncFileSystem(dest);
     writeMeta(id, info);
     if (::rename(dest.c_str(), pathOf(id).c_str()) != 0) {

@@ -2,10 +2,10 @@
 
 #include "xenbuild/store/temp_roots.hpp"
 
-#include "store/fsutil.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -52,7 +52,7 @@ void scan(const fs::path& storeDir, std::vector<std::string>* ids) {
         if (ids == nullptr) continue;
         std::string text;
         try {
-            text = detail::readFile(path);
+            text = util::readFile(path);
         } catch (const Error&) {
             continue; // its owner finished meanwhile
         }
@@ -96,14 +96,9 @@ void TempRoots::add(const std::vector<std::string>& ids) {
         text += id + "\n";
     std::lock_guard guard(mutex_);
     auto gcLock = FileLock::acquire(gcLock_, FileLock::Mode::Shared);
-    const char* data = text.data();
-    std::size_t left = text.size();
-    while (left > 0) {
-        const ssize_t n = ::write(fd_.get(), data, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throwSystemError("cannot write temporary gc root", path_.string());
-        data += n;
-        left -= static_cast<std::size_t>(n);
+    if (const auto error = util::tryWriteAll(fd_.get(), text)) {
+        throw SystemError("cannot write temporary gc root " + quote(path_.string()) + ": " +
+                          error.message());
     }
 }
 

@@ -209,8 +209,9 @@ Advisory readAdvisory(std::string_view clearsigned, const fetch::SignatureVerifi
 
 Advisory readAdvisoryFile(const std::filesystem::path& path,
                           const fetch::SignatureVerifier& verifier) {
-    return readAdvisory(util::readRegularFile(path, {"advisory", kMaxAdvisoryBytes}), verifier,
-                        path.string());
+    return readAdvisory(
+        util::readRegularFile(path, {.what = "advisory", .maxBytes = kMaxAdvisoryBytes}), verifier,
+        path.string());
 }
 
 } // namespace xenbuild::update

@@ -4,35 +4,25 @@
 #include "xenbuild/patch/apply.hpp"
 #include "xenbuild/patch/series.hpp"
 
-#include <algorithm>
-
 namespace xenbuild::update::detail {
 
-void checkUpstreamPatches(const recipe::RecipeSet& set, recipe::BranchFile& branch,
+void checkUpstreamPatches(const recipe::RecipeSet& set, const recipe::BranchFile& branch,
                           const std::map<std::string, std::filesystem::path>& trees, bool drop,
                           BranchReport& report, const UpdateContext& context) {
     std::vector<recipe::PatchRef> series;
     patch::SeriesTrees where;
     where.projects = trees;
-    for (const auto& id : branch.patches) {
-        const auto info = set.patches().find(id);
-        if (info == set.patches().end()) continue;
-        if (trees.count(info->second.project) == 0) continue;
-        fetch::UrlRequest request{fetch::urlBaseName(info->second.url),
-                                  info->second.url,
-                                  util::Hash::parse(info->second.sha256),
-                                  false,
-                                  true,
-                                  false,
-                                  ""};
-        where.patchFiles[id] =
+    for (const recipe::PatchInfo* info : set.patchesFor(branch.branch)) {
+        if (trees.count(info->project) == 0) continue;
+        const fetch::UrlRequest request{.name = fetch::urlBaseName(info->url),
+                                        .url = info->url,
+                                        .hash = util::Hash::parse(info->sha256)};
+        where.patchFiles[info->id] =
             fetch::fetchUrl(context.store, request, context.options, context.observer).path;
-        const auto fuzz = info->second.fuzz.find(branch.branch);
-        recipe::PatchRef ref;
-        ref.id = id;
-        ref.project = info->second.project;
-        ref.fuzz = fuzz == info->second.fuzz.end() ? 0U : fuzz->second;
-        series.push_back(ref);
+        const auto fuzz = info->fuzz.find(branch.branch);
+        series.push_back({.id = info->id,
+                          .project = info->project,
+                          .fuzz = fuzz == info->fuzz.end() ? 0U : fuzz->second});
     }
     if (series.empty()) return;
     patch::SeriesOptions options;
@@ -45,12 +35,7 @@ void checkUpstreamPatches(const recipe::RecipeSet& set, recipe::BranchFile& bran
             report.failing.push_back(result.id + ": " + result.message);
         }
     }
-    if (!drop) return;
-    for (const auto& id : report.alreadyApplied) {
-        branch.patches.erase(std::remove(branch.patches.begin(), branch.patches.end(), id),
-                             branch.patches.end());
-        report.dropped.push_back(id);
-    }
+    if (drop) report.dropped = report.alreadyApplied;
 }
 
 } // namespace xenbuild::update::detail

@@ -10,11 +10,12 @@
 
 namespace xenbuild::update::detail {
 
-// Fetches the branch's upstream patches whose project tree is in `trees` (project -> the
-// prefetched new tree) and applies them in a dry run. Patches that apply in reverse are
-// reported in report.alreadyApplied (and removed from branch.patches with `drop`); patches that
-// no longer apply are reported in report.failing and kept.
-void checkUpstreamPatches(const recipe::RecipeSet& set, recipe::BranchFile& branch,
+// Fetches the upstream patches that apply to the branch (patches.json) whose project tree is in
+// `trees` (project -> the prefetched new tree) and applies them in a dry run. Patches that
+// apply in reverse are reported in report.alreadyApplied (and, with `drop`, in report.dropped:
+// the caller marks them notApplicable to the branch); patches that no longer apply are
+// reported in report.failing and kept.
+void checkUpstreamPatches(const recipe::RecipeSet& set, const recipe::BranchFile& branch,
                           const std::map<std::string, std::filesystem::path>& trees, bool drop,
                           BranchReport& report, const UpdateContext& context);
 

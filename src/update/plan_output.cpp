@@ -2,6 +2,7 @@
 
 #include "xenbuild/update/unified_diff.hpp"
 #include "xenbuild/update/updater.hpp"
+#include "xenbuild/util/date.hpp"
 
 namespace fs = std::filesystem;
 
@@ -50,7 +51,7 @@ std::string UpdatePlan::summary(SettingNames names) const {
         for (const auto& change : report.components)
             out += describe(change) + "\n";
         if (report.pastSupport) {
-            out += "  security support ended " + report.securitySupportUntil +
+            out += "  security support ended " + util::formatDate(report.securitySupportUntil) +
                    (report.removed ? ": branch removed\n"
                                    : ": past support (remove it with " +
                                          std::string(names(Setting::Prune)) + ")\n");
@@ -80,13 +81,14 @@ nlohmann::json UpdatePlan::toJson() const {
         nlohmann::json components = nlohmann::json::array();
         for (const auto& change : r.components)
             components.push_back(update::toJson(change));
+        const std::string until = util::formatDate(r.securitySupportUntil);
         out["branches"].push_back({{"branch", r.branch},
                                    {"oldVersion", r.oldVersion},
                                    {"newVersion", r.newVersion},
                                    {"added", r.added},
                                    {"pastSupport", r.pastSupport},
                                    {"removed", r.removed},
-                                   {"securitySupportUntil", r.securitySupportUntil},
+                                   {"securitySupportUntil", until},
                                    {"components", components},
                                    {"alreadyApplied", r.alreadyApplied},
                                    {"dropped", r.dropped},

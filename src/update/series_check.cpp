@@ -29,10 +29,12 @@ std::vector<patch::PatchReport> checkSeries(const recipe::BuildPlan& plan, store
                                             const fetch::FetchOptions& options,
                                             util::ProgressObserver& observer) {
     patch::SeriesTrees trees;
-    const auto fetched = fetch::prefetchPlan(patchedSourcesOnly(plan), store, options, observer);
-    for (const auto& item : fetched.items) {
-        (item.role == "patch" ? trees.patchFiles : trees.projects)[item.name] = item.path;
-    }
+    const auto reduced = patchedSourcesOnly(plan);
+    const auto fetched = fetch::prefetchPlan(reduced, store, options, observer);
+    for (const auto& source : reduced.sources)
+        trees.projects[source.name] = fetched.sourcePath(source.name);
+    for (const auto& ref : reduced.patches)
+        trees.patchFiles[ref.id] = fetched.patchPath(ref.id);
     patch::SeriesOptions series;
     series.dryRun = true;
     series.stopAtFailure = false;

@@ -1,5 +1,6 @@
 #include "xenbuild/update/xen_tree.hpp"
 
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <cctype>
@@ -74,14 +75,14 @@ std::vector<ComponentPin> readComponentPins(const std::map<std::string, std::str
         const auto& vars = variables[std::string(source.file)];
         const auto found = vars.find(source.variable);
         if (found == vars.end() || found->second.empty()) continue;
-        pins.push_back(
-            {source.component, found->second, std::string(source.file) + ":" + source.variable});
+        pins.push_back({.component = source.component,
+                        .value = found->second,
+                        .where = std::string(source.file) + ":" + source.variable});
     }
     return pins;
 }
 
 recipe::SupportDates parseSupportDates(std::string_view text, const std::string& what) {
-    static const std::regex date(R"(\d{4}-\d{2}-\d{2})");
     std::map<std::string, std::string> fields;
     std::istringstream in{std::string(text)};
     std::string line;
@@ -96,13 +97,16 @@ recipe::SupportDates parseSupportDates(std::string_view text, const std::string&
         if (found == fields.end()) {
             throw ParseError(what + " has no " + quote(key + ":") + " line");
         }
-        if (!std::regex_match(found->second, date)) {
+        const auto date = util::parseDate(found->second);
+        if (!date) {
             throw ParseError(what + ": " + quote(key + ": " + found->second) +
                              " is not a date (YYYY-MM-DD)");
         }
-        return found->second;
+        return *date;
     };
-    return {get("Initial-Release"), get("Supported-Until"), get("Security-Support-Until")};
+    return {.initialRelease = get("Initial-Release"),
+            .supportedUntil = get("Supported-Until"),
+            .securitySupportUntil = get("Security-Support-Until")};
 }
 
 } // namespace xenbuild::update

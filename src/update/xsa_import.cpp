@@ -1,6 +1,5 @@
 #include "xenbuild/update/xsa_import.hpp"
 
-#include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
@@ -8,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace fs = std::filesystem;
 using OrderedJson = nlohmann::ordered_json;
@@ -30,15 +30,23 @@ PatchesText parsePatches(const std::string& text, const std::string& path) {
     } catch (const nlohmann::json::exception& error) {
         throw ParseError(path + ": " + error.what());
     }
-    if (!out.body.is_object() || !out.body.contains("patches") ||
-        !out.body["patches"].is_object()) {
-        throw ParseError(path + ": no \"patches\" object");
+    if (!out.body.is_object() || !out.body.contains("patches") || !out.body["patches"].is_array()) {
+        throw ParseError(path + ": no \"patches\" list");
     }
     return out;
 }
 
+// The entry of `id` in the list, or nullptr.
+OrderedJson* findEntry(OrderedJson& list, const std::string& id) {
+    for (auto& entry : list) {
+        if (entry.is_object() && entry.value("id", std::string{}) == id) return &entry;
+    }
+    return nullptr;
+}
+
 std::string readRecipeFile(const fs::path& path) {
-    return util::readRegularFile(path, {"recipe file", recipe::kMaxRecipeBytes});
+    return util::readRegularFile(path,
+                                 {.what = "recipe file", .maxBytes = recipe::kMaxRecipeBytes});
 }
 
 std::string render(const PatchesText& patches) {
@@ -54,9 +62,12 @@ int xsaNumber(const std::string& id) {
     }
 }
 
-// The entry for `advisory`, keeping the keys of `old` that the advisory does not provide.
-OrderedJson entryFor(const Advisory& advisory, const AdvisoryPatch& patch, const OrderedJson& old) {
-    OrderedJson entry = {{"project", "xen"},
+// The entry for `advisory` (applying to `project`, the tree), keeping the keys of `old` that
+// the advisory does not provide.
+OrderedJson entryFor(const Advisory& advisory, const AdvisoryPatch& patch,
+                     const std::string& project, const OrderedJson& old) {
+    OrderedJson entry = {{"id", advisory.id()},
+                         {"project", project},
                          {"xsa", advisory.number},
                          {"url", xsaPatchUrl(advisory.number)},
                          {"sha256", patch.sha256.hex()},
@@ -71,28 +82,27 @@ OrderedJson entryFor(const Advisory& advisory, const AdvisoryPatch& patch, const
     return entry;
 }
 
-// Inserts or replaces `id` keeping the file's order (see the header).
-OrderedJson withEntry(const OrderedJson& patches, const std::string& id, const OrderedJson& entry) {
-    OrderedJson out = OrderedJson::object();
+// Replaces `id`'s entry in place, or inserts it before the first XSA with a higher number,
+// else after the last XSA, else at the end (see the header): the list is the application order.
+void putEntry(OrderedJson& patches, const std::string& id, const OrderedJson& entry) {
+    if (OrderedJson* old = findEntry(patches, id)) {
+        *old = entry;
+        return;
+    }
     const int number = xsaNumber(id);
-    bool placed = patches.contains(id);
-    std::string lastXsa;
-    for (const auto& [key, value] : patches.items()) {
-        if (xsaNumber(key) >= 0) lastXsa = key;
-    }
-    for (const auto& [key, value] : patches.items()) {
-        if (!placed && xsaNumber(key) > number) {
-            out[id] = entry;
-            placed = true;
+    std::size_t at = patches.size();
+    std::optional<std::size_t> afterLastXsa;
+    for (std::size_t i = 0; i < patches.size(); ++i) {
+        const int other = xsaNumber(patches[i].value("id", std::string{}));
+        if (other > number) {
+            at = i;
+            afterLastXsa.reset();
+            break;
         }
-        out[key] = key == id ? entry : value;
-        if (!placed && key == lastXsa) {
-            out[id] = entry;
-            placed = true;
-        }
+        if (other >= 0) afterLastXsa = i + 1;
     }
-    if (!placed) out[id] = entry;
-    return out;
+    if (afterLastXsa) at = *afterLastXsa;
+    patches.insert(patches.begin() + static_cast<std::ptrdiff_t>(at), entry);
 }
 
 const AdvisoryPatch& publishedPatch(const Advisory& advisory) {
@@ -119,40 +129,62 @@ std::string canonicalPatchesJson(const std::string& text, const std::string& pat
 XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesDir,
                               const std::vector<std::string>& branches) {
     const auto set = recipe::RecipeSet::load(recipesDir);
-    const fs::path patchesPath = recipesDir / "xen" / "patches.json";
+    const fs::path patchesPath = set.directory() / "patches.json";
     const std::string oldText = readRecipeFile(patchesPath);
     auto patches = parsePatches(oldText, patchesPath.string());
     XsaImportResult result;
     result.id = advisory.id();
     const auto& published = publishedPatch(advisory);
     auto& list = patches.body["patches"];
-    result.added = !list.contains(result.id);
-    const OrderedJson old = result.added ? OrderedJson() : list[result.id];
-    list = withEntry(list, result.id, entryFor(advisory, published, old));
-    const std::string newText = render(patches);
-    if (newText != oldText) result.files.push_back({patchesPath, oldText, newText});
+    const OrderedJson* found = findEntry(list, result.id);
+    result.added = found == nullptr;
+    const OrderedJson old = result.added ? OrderedJson() : *found;
+    OrderedJson entry = entryFor(advisory, published, set.treeSource().name, old);
     for (const auto& name : branches) {
-        const auto found = set.branches().find(name);
-        if (found == set.branches().end()) {
-            throw UsageError(mention(Setting::ExtraBranch) + " " + quote(name) +
-                             ": no such branch in " + quote(recipesDir.string()));
+        if (set.branches().count(name) == 0) {
+            throw UsageError(mention(Setting::AdvisoryBranch) + " " + quote(name) +
+                             ": no such branch in " + quote(set.directory().string()));
         }
         if (old.is_object() && old.contains("notApplicable") &&
             old["notApplicable"].contains(name)) {
             throw UsageError(result.id + " is marked not applicable to " + name + ": " +
                              old["notApplicable"][name].get<std::string>());
         }
-        auto branch = found->second;
-        if (std::find(branch.patches.begin(), branch.patches.end(), result.id) !=
-            branch.patches.end()) {
+    }
+    // Only for the branches asked: every other one is marked not applicable.
+    std::string only;
+    for (const auto& name : branches)
+        only += (only.empty() ? "" : ", ") + name;
+    for (const auto& [name, unused] : set.branches()) {
+        if (branches.empty() ||
+            std::find(branches.begin(), branches.end(), name) != branches.end()) {
             continue;
         }
-        branch.patches.push_back(result.id);
-        const fs::path path = recipesDir / "xen" / (name + ".json");
-        result.files.push_back({path, readRecipeFile(path), recipe::renderBranchJson(branch)});
-        result.branches.push_back(name);
+        auto& marks = entry["notApplicable"];
+        if (!marks.contains(name)) marks[name] = "imported for " + only + " only";
+    }
+    putEntry(list, result.id, entry);
+    const std::string newText = render(patches);
+    if (newText != oldText) {
+        result.files.push_back({.path = patchesPath, .oldText = oldText, .newText = newText});
+    }
+    for (const auto& [name, unused] : set.branches()) {
+        if (!entry.contains("notApplicable") || !entry["notApplicable"].contains(name)) {
+            result.branches.push_back(name);
+        }
     }
     return result;
+}
+
+std::string withNotApplicable(const std::string& text, const std::string& path,
+                              const std::vector<NotApplicableMark>& marks) {
+    auto patches = parsePatches(text, path);
+    for (const auto& mark : marks) {
+        OrderedJson* entry = findEntry(patches.body["patches"], mark.id);
+        if (entry == nullptr) throw ParseError(path + ": no patch " + quote(mark.id));
+        (*entry)["notApplicable"][mark.branch] = mark.reason;
+    }
+    return render(patches);
 }
 
 } // namespace xenbuild::update

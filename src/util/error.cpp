@@ -35,8 +35,8 @@ std::string_view conceptName(Setting setting) {
         return "excluded patch";
     case Setting::NewBranch:
         return "new branch";
-    case Setting::ExtraBranch:
-        return "extra branch";
+    case Setting::AdvisoryBranch:
+        return "advisory branch";
     case Setting::Dom0Kernel:
         return "the dom0 kernel path";
     case Setting::Dom0Modules:

@@ -3,10 +3,12 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -106,6 +108,80 @@ std::string readRegularFile(const fs::path& path, const ReadLimits& limits) {
         }
         content.append(buffer, static_cast<std::size_t>(got));
     }
+}
+
+std::string readFile(const fs::path& path) {
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throwSystemError("cannot open", path.string());
+    std::string content;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) {
+        content.reserve(static_cast<std::size_t>(st.st_size));
+    }
+    readChunks(fd.get(), path, [&](std::string_view chunk) { content.append(chunk); });
+    return content;
+}
+
+void readChunks(int fd, const fs::path& path, const std::function<void(std::string_view)>& sink) {
+    std::vector<char> buffer(std::size_t{1} << 16);
+    for (;;) {
+        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throwSystemError("cannot read", path.string());
+        if (got == 0) return;
+        sink({buffer.data(), static_cast<std::size_t>(got)});
+    }
+}
+
+std::error_code tryWriteAll(int fd, std::string_view data) noexcept {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return lastError();
+        if (n == 0) return std::make_error_code(std::errc::no_space_on_device);
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+void writeAll(int fd, std::string_view data, const fs::path& path) {
+    if (const auto error = tryWriteAll(fd, data)) {
+        throw SystemError("cannot write " + quote(path.string()) + ": " + error.message());
+    }
+}
+
+void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode) {
+    // Unique per thread too: two threads may record the same store entry's metadata at once.
+    static std::atomic<unsigned> counter{0};
+    const fs::path temp =
+        path.string() + ".tmp~" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    Fd fd(
+        ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode)));
+    if (!fd.valid()) throwSystemError("cannot create", temp.string());
+    try {
+        writeAll(fd.get(), content, temp);
+        if (::fsync(fd.get()) != 0 || fd.close() != 0)
+            throwSystemError("cannot write", temp.string());
+        if (::rename(temp.c_str(), path.c_str()) != 0)
+            throwSystemError("cannot rename", temp.string());
+    } catch (...) {
+        ::unlink(temp.c_str());
+        throw;
+    }
+}
+
+void removeReadOnly(const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        ::chmod(path.c_str(), 0755);
+        std::error_code error;
+        for (const auto& child : fs::directory_iterator(path, error))
+            removeReadOnly(child.path());
+    }
+    std::error_code error;
+    fs::remove(path, error);
+    if (error) throw SystemError("cannot remove " + quote(path.string()) + ": " + error.message());
 }
 
 } // namespace xenbuild::util

@@ -1,6 +1,8 @@
 #include "xenbuild/util/hash.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <openssl/evp.h>
 
@@ -192,21 +194,10 @@ Hash sha256(std::string_view data) {
 }
 
 Hash sha256File(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throwSystemError("cannot open", path.string());
+    const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throwSystemError("cannot open", path.string());
     Sha256 hasher;
-    std::vector<char> buffer(1 << 16);
-    for (;;) {
-        const ssize_t got = ::read(fd, buffer.data(), buffer.size());
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            ::close(fd);
-            throwSystemError("cannot read", path.string());
-        }
-        if (got == 0) break;
-        hasher.update(buffer.data(), static_cast<std::size_t>(got));
-    }
-    ::close(fd);
+    readChunks(fd.get(), path, [&](std::string_view chunk) { hasher.update(chunk); });
     return hasher.finish();
 }
 

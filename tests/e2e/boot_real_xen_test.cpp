@@ -33,7 +33,7 @@ std::string env(const char* name, const std::string& fallback = {}) {
 }
 
 struct RealInputs {
-    build::BuildResult result;
+    builder::BuildResult result;
     std::string version;
     boot::Dom0Kernel dom0;
 };

@@ -5,7 +5,7 @@
 #include "support/files.hpp"
 #include "support/processes.hpp"
 #include "support/test_paths.hpp"
-#include "xenbuild/build/pe.hpp"
+#include "xenbuild/builder/pe.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -77,7 +77,7 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
     CHECK(xenbuild::testing::readFile(upstream.root / "result" / "bin" / "xl")
               .find("twice patched Xen 4.19.0") != std::string::npos);
     const fs::path boot = upstream.root / "result-boot";
-    CHECK(xenbuild::build::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
+    CHECK(xenbuild::builder::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
     CHECK(fs::exists(boot / "xen.gz"));
     CHECK(fs::exists(upstream.root / "result-dev" / "lib" / "pkgconfig" / "xenlight.pc"));
     CHECK(fs::exists(upstream.root / "result-man" / "share" / "man" / "man1" / "xl.1"));
@@ -167,7 +167,7 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
     writeFile(builder, text);
     const auto built = upstream.xenbuild("build xen_4_19");
     CHECK(built.status == 1);
-    CHECK(built.output.find("builder.json:73:59: schema violation at /sources/1/stageAt: "
+    CHECK(built.output.find("builder.json:87:18: schema violation at /sources/1/stageAt: "
                             "expected a path relative to the Xen tree") != std::string::npos);
     CHECK(xenbuild::testing::readFile(upstream.root / "victim" / "keep.txt") == "precious\n");
 }

@@ -105,7 +105,7 @@ TEST_CASE("cli build, log and store print their results as pinned", "[e2e][cli][
 TEST_CASE("cli update prints the recipe diff and its summary as pinned", "[e2e][cli][update]") {
     Upstream upstream;
     upstream.release(standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path home = upstream.dir / "home";
     fs::create_directories(home);
     auto run = [&](std::vector<std::string> args) {

@@ -95,7 +95,8 @@ TEST_CASE("cli errors name the closest packages and attributes", "[recipe][e2e]"
 TEST_CASE("cli errors point into malformed recipes", "[recipe][e2e]") {
     const Fixture fixture;
     SECTION("syntax") {
-        test::editFile(fixture.recipes / "xen/4.19.json", "\"latest\": true,", "\"latest\": true");
+        test::editFile(fixture.recipes / "xen/4.19.json", "\"version\": \"4.19.0\",",
+                       "\"version\": \"4.19.0\"");
         expectError(fixture.run({"list"}), 1, "error-malformed-recipe.txt");
     }
     SECTION("schema") {
@@ -144,9 +145,17 @@ TEST_CASE("cli --host-profile replaces the host paths of slim builds", "[recipe]
                     R"({"kind": "host-profile", "name": "x", "paths": {"qemu": "qemu"}})");
     const auto broken = fixture.run({"show", "xen-slim", "--host-profile", "broken.json"});
     CHECK(broken.status == 1);
-    CHECK(broken.err.rfind("error: broken.json:1:48: schema violation at /paths: missing "
-                           "required key \"seabios\"",
+    CHECK(broken.err.rfind("error: broken.json:1:57: schema violation at /paths/qemu: expected "
+                           "an absolute path, got \"qemu\"",
                            0) == 0);
+    // The builder's host paths must all be there.
+    test::writeFile(fixture.dir.path() / "partial.json",
+                    R"({"kind": "host-profile", "name": "partial", "paths": {"qemu": "/q"}})");
+    const auto partial = fixture.run({"show", "xen-slim", "--host-profile", "partial.json"});
+    CHECK(partial.status == 1);
+    CHECK(partial.err == "error: while evaluating 'xen_4_19-slim':\n  host profile 'partial' has "
+                         "no path 'ipxe', which parameter 'hostIPXE' takes its default from (add "
+                         "it to the profile's \"paths\")\n");
 }
 
 TEST_CASE("cli errors say what a recipe path is when it is not a file", "[recipe][e2e]") {
@@ -162,6 +171,6 @@ TEST_CASE("cli errors say what a recipe path is when it is not a file", "[recipe
         const auto result = test::runXenbuild({"--recipes", "loop", "list"}, fixture.dir.path());
         CHECK(result.status == 1);
         CHECK(result.err ==
-              "error: cannot use recipe directory 'loop/xen': symbolic link loop at 'loop'\n");
+              "error: cannot use recipe directory 'loop': symbolic link loop at 'loop'\n");
     }
 }

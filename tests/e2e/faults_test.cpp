@@ -9,6 +9,7 @@
 #include "support/spawn.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/nar.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -202,7 +203,7 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
     for (const auto& point : points) {
         INFO("killed at " << point);
         if (point.rfind("build:fetch", 0) == 0 || point.rfind("fetch:", 0) == 0) {
-            xenbuild::store::removeReadOnly(fixture.store); // fetch everything again
+            xenbuild::util::removeReadOnly(fixture.store); // fetch everything again
         } else {
             // Keep the fetched sources (their plan root does), collect the outputs.
             for (const char* link :

@@ -4,14 +4,17 @@
 #                                            tagged RELEASE-4.19.0, with Xen 4.18+'s riscv
 #                                            symlink; components with a README, iPXE also
 #                                            with a link README.link -> README)
-#   ROOT/recipes/xen/*.json                 the project's recipes with a 4.19 branch file
-#                                            pinning those repositories (file:// URLs, NAR hashes)
+#   ROOT/recipes/xen/*.json                 the project's recipes, the builder's sources pointing
+#                                            at those repositories (file:// URLs), a 4.19 branch
+#                                            file pinning them (revs, NAR hashes) and no upstream
+#                                            patches
 #   ROOT/patches/4.19/                      local patches (0001 and 0002 edit the same line,
 #                                            so they only apply in order)
 #   ROOT/host/                              files standing in for the host's firmware
 #   ROOT/host-profile.json                  a host profile pointing at them
-#   FAKE_EXTRA_BRANCHES="4.16:4.16.6 ..."   also branch files for older branches, each with its
-#                                            own xen repository carrying that version
+#   FAKE_EXTRA_BRANCHES="4.16:4.16.6 ..."   also branch files for older branches, each pinning
+#                                            a commit of the xen repository (on its own git
+#                                            branch, tagged RELEASE-<version>) carrying that version
 #   FAKE_XEN_EXTRA_FILES=N                  also N small files under docs/ in the xen tree (a
 #                                            checkout long enough to report progress)
 # Usage: make-fake-upstream.sh ROOT PROJECT_SOURCE_DIR
@@ -49,40 +52,45 @@ for name in xen qemu seabios ovmf ipxe; do
 done
 (cd "$root/git/xen" && "${git[@]}" tag -a RELEASE-4.19.0 -m "Xen 4.19.0")
 
-for file in builder.json variants.json host-profile.json patches.json; do
+for file in variants.json host-profile.json; do
   cp "$project/recipes/xen/$file" "$root/recipes/xen/$file"
 done
-source_json() { # name submodules
-  printf '    "%s": {\n      "url": "file://%s",\n      "rev": "%s",\n      "hash": "%s",\n      "submodules": false\n    }' \
-    "$1" "$root/git/$1" "${rev[$1]}" "${hash[$1]}"
+# Every source's url (each follows its "name" in builder.json) points at the fake repository.
+awk -v git="$root/git" '
+  /"name": "/ { match($0, /"name": "[^"]*"/); name = substr($0, RSTART + 9, RLENGTH - 10) }
+  /"url": "/ && name != "" { sub(/"url": "[^"]*"/, "\"url\": \"file://" git "/" name "\"") }
+  { print }' "$project/recipes/xen/builder.json" > "$root/recipes/xen/builder.json"
+sed -n '1,/^{/p' "$project/recipes/xen/patches.json" | sed '$d' > "$root/recipes/xen/patches.json"
+printf '{\n  "kind": "patches",\n  "patches": []\n}\n' >> "$root/recipes/xen/patches.json"
+source_json() { # name [rev hash]
+  printf '    "%s": {\n      "rev": "%s",\n      "hash": "%s"\n    }' \
+    "$1" "${2:-${rev[$1]}}" "${3:-${hash[$1]}}"
 }
-{
-  printf '{\n  "kind": "branch",\n  "branch": "4.19",\n  "version": "4.19.0",\n  "latest": true,\n  "sources": {\n'
-  source_json xen; printf ',\n'; source_json qemu; printf ',\n'; source_json seabios; printf ',\n'
-  source_json ovmf; printf ',\n'; source_json ipxe; printf '\n  },\n'
-  printf '  "patches": [],\n'
-  printf '  "support": {\n    "initialRelease": "2024-07-29",\n    "supportedUntil": "2026-01-29",\n    "securitySupportUntil": "2027-07-29"\n  }\n}\n'
-} > "$root/recipes/xen/4.19.json"
+branch_json() { # branch version xen-rev xen-hash initial supported security
+  printf '{\n  "kind": "branch",\n  "branch": "%s",\n  "version": "%s",\n  "sources": {\n' "$1" "$2"
+  source_json xen "$3" "$4"; printf ',\n'; source_json qemu; printf ',\n'; source_json seabios
+  printf ',\n'; source_json ovmf; printf ',\n'; source_json ipxe; printf '\n  },\n'
+  printf '  "support": {\n    "initialRelease": "%s",\n    "supportedUntil": "%s",\n    "securitySupportUntil": "%s"\n  }\n}\n' "$5" "$6" "$7"
+}
+branch_json 4.19 4.19.0 "${rev[xen]}" "${hash[xen]}" 2024-07-29 2026-01-29 2027-07-29 \
+  > "$root/recipes/xen/4.19.json"
 
 for pair in ${FAKE_EXTRA_BRANCHES:-}; do
   branch=${pair%%:*}
   version=${pair#*:}
-  repo="$root/git/xen-$branch"
-  cp -r "$project/tests/data/fake-xen" "$repo"
-  sed -i "s/^export XEN_SUBVERSION    = 19/export XEN_SUBVERSION    = ${branch#4.}/; s/^export XEN_EXTRAVERSION ?= .0/export XEN_EXTRAVERSION ?= .${version##*.}/" "$repo/xen/Makefile"
-  sed -i "s/^VERSION := 4.19.0/VERSION := $version/" "$repo/tools/Makefile"
-  xen_hash=$(nar_sri "$repo")
-  (cd "$repo" && "${git[@]}" init -q && "${git[@]}" add -A && "${git[@]}" commit -qm "xen $version" &&
-   "${git[@]}" tag -a "RELEASE-$version" -m "Xen $version")
-  xen_rev=$(cd "$repo" && git rev-parse HEAD)
-  {
-    printf '{\n  "kind": "branch",\n  "branch": "%s",\n  "version": "%s",\n  "latest": false,\n  "sources": {\n' "$branch" "$version"
-    printf '    "xen": {\n      "url": "file://%s",\n      "rev": "%s",\n      "hash": "%s",\n      "submodules": false\n    },\n' "$repo" "$xen_rev" "$xen_hash"
-    source_json qemu; printf ',\n'; source_json seabios; printf ',\n'
-    source_json ovmf; printf ',\n'; source_json ipxe; printf '\n  },\n'
-    printf '  "patches": [],\n'
-    printf '  "support": {\n    "initialRelease": "2022-12-12",\n    "supportedUntil": "2024-06-12",\n    "securitySupportUntil": "2025-12-12"\n  }\n}\n'
-  } > "$root/recipes/xen/$branch.json"
+  tree="$root/tree-xen-$branch"
+  cp -r "$project/tests/data/fake-xen" "$tree"
+  sed -i "s/^export XEN_SUBVERSION    = 19/export XEN_SUBVERSION    = ${branch#4.}/; s/^export XEN_EXTRAVERSION ?= .0/export XEN_EXTRAVERSION ?= .${version##*.}/" "$tree/xen/Makefile"
+  sed -i "s/^VERSION := 4.19.0/VERSION := $version/" "$tree/tools/Makefile"
+  xen_hash=$(nar_sri "$tree")
+  (cd "$root/git/xen" && "${git[@]}" checkout -q --orphan "stable-$branch" &&
+   "${git[@]}" rm -rqf . && cp -r "$tree/." . && "${git[@]}" add -A &&
+   "${git[@]}" commit -qm "xen $version" && "${git[@]}" tag -a "RELEASE-$version" -m "Xen $version" &&
+   "${git[@]}" checkout -q main)
+  xen_rev=$(cd "$root/git/xen" && git rev-parse "RELEASE-$version^{commit}")
+  rm -rf "$tree"
+  branch_json "$branch" "$version" "$xen_rev" "$xen_hash" 2022-12-12 2024-06-12 2025-12-12 \
+    > "$root/recipes/xen/$branch.json"
 done
 
 cat > "$root/patches/4.19/0001-xen-patched-xl-4.19.patch" <<'PATCH'

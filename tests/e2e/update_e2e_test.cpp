@@ -32,7 +32,7 @@ TEST_CASE("xenbuild update writes, is idempotent, and --dry-run only prints the 
           "[e2e][update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path home = upstream.dir / "home";
     fs::create_directories(home);
     const auto before = upstream.snapshot();
@@ -79,7 +79,7 @@ TEST_CASE("xenbuild update refuses a tag signed by another key and writes nothin
     auto release = xenbuild::testing::standardRelease(upstream, "4.19.0");
     release.signing = xenbuild::testing::XenRelease::Signing::Other;
     upstream.release(release);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path home = upstream.dir / "home";
     fs::create_directories(home);
     const auto before = upstream.snapshot();
@@ -146,7 +146,7 @@ TEST_CASE("update and evaluation find local patches in the same place with --rec
           "[e2e][update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const std::string patch = "0001-xen-fix-build-4.19.patch";
     xenbuild::testing::writeFile(upstream.dir / "patches" / "4.19" / patch,
                                  "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"

@@ -3,8 +3,9 @@
 // checks (bad input is an xenbuild::Error, nothing else), file sets packed into one input, and
 // one scratch directory per process.
 
-#include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -108,38 +109,25 @@ inline bool isPlainRelativePath(const std::string& name, std::size_t maxDepth) {
 // The process's scratch directory, created on first use in $XENBUILD_FUZZ_SCRATCH, else in
 // /dev/shm when there is one (targets that write trees run several times faster on a tmpfs),
 // else in /tmp; removed at exit (scripts/fuzz.sh removes what a crashed target leaves).
-class ScratchDir {
-  public:
-    ScratchDir() {
-        const char* parent = std::getenv("XENBUILD_FUZZ_SCRATCH");
-        if (parent == nullptr || *parent == '\0')
-            parent = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-        std::string pattern = std::string(parent) + "/xb-fuzz-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) fail("cannot create a directory in " + pattern);
-        path_ = pattern;
+inline util::TempDir makeScratchDir() {
+    const char* parent = std::getenv("XENBUILD_FUZZ_SCRATCH");
+    if (parent == nullptr || *parent == '\0')
+        parent = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+    try {
+        return util::TempDir("xb-fuzz-", parent);
+    } catch (const Error& e) {
+        fail(e.what());
     }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    ~ScratchDir() {
-        try {
-            store::removeReadOnly(path_);
-        } catch (...) {
-        }
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+}
 
 inline const std::filesystem::path& scratch() {
-    static const ScratchDir dir;
+    static const util::TempDir dir = makeScratchDir();
     return dir.path();
 }
 
 // Makes `path` an empty directory (removing what an earlier input left there).
 inline void resetDir(const std::filesystem::path& path) {
-    store::removeReadOnly(path);
+    util::removeReadOnly(path);
     std::filesystem::create_directories(path);
 }
 

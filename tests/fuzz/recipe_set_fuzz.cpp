@@ -12,6 +12,7 @@
 #include "fuzz/fuzz_support.hpp"
 #include "xenbuild/recipe/evaluate.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
+#include "xenbuild/util/date.hpp"
 
 namespace {
 
@@ -30,7 +31,7 @@ recipe::Overrides parseArgs(const std::string& text) {
 
 void evaluateAll(const recipe::RecipeSet& set, const recipe::Overrides& overrides) {
     recipe::EvalOptions options;
-    options.today = "2024-06-01";
+    options.today = xenbuild::util::parseDate("2024-06-01");
     fuzz::expectOnlyErrors([&] { recipe::listPackages(set, options); });
     bool first = true;
     for (const auto& name : set.packageNames()) {

@@ -3,7 +3,7 @@
 // included, and Debian's already applied patches are detected as already applied. Hidden from
 // the default suite ("[.]"); `ctest -L real-tree` runs them through the script.
 
-#include "build/stage.hpp"
+#include "builder/stage.hpp"
 #include "xenbuild/patch/apply.hpp"
 
 #include "support/staged_tree.hpp"
@@ -44,13 +44,13 @@ TEST_CASE("real tree: staging and the tarball reproduce Debian's Xen tree exactl
     xenbuild::testing::TempDir tmp;
     const fs::path build = tmp / "build";
     fs::create_directory(build);
-    build::detail::copyTree(tree, build / "xen");
+    builder::detail::copyTree(tree, build / "xen");
     xenbuild::testing::requireSameTree(tree, build / "xen");
     // Nothing but the staged tree appeared.
     REQUIRE(xenbuild::testing::listTree(build).size() == listing.size() + 1);
 
     const fs::path file = tmp / "xen.tar.gz";
-    build::detail::writeTarball(build / "xen", "xen", file, 1700000000);
+    builder::detail::writeTarball(build / "xen", "xen", file, 1700000000);
     xenbuild::testing::requireTarballOf(file, "xen", tree, 1700000000);
 }
 

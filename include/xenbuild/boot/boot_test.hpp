@@ -4,7 +4,7 @@
 // (verdict.hpp). See docs/boot-test.md for what a pass proves and what it does not.
 
 #include "xenbuild/boot/verdict.hpp"
-#include "xenbuild/build/builder.hpp"
+#include "xenbuild/builder/result.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/progress.hpp"
 
@@ -30,7 +30,7 @@ struct BuildArtifacts {
 // xen-<version>.gz), xen-syms in `boot` or under out/lib/debug or out/usr/lib/debug
 // (xen-syms-<version>). Throws
 // BuildError saying what the builder must keep when something is missing.
-BuildArtifacts findArtifacts(const build::BuildResult& result);
+BuildArtifacts findArtifacts(const builder::BuildResult& result);
 
 // The dom0 side, from the host profile or scripts/fetch-dom0-kernel.sh.
 struct Dom0Kernel {
@@ -87,7 +87,7 @@ BootReport bootOnce(const BootRequest& request, const std::filesystem::path& wor
 
 // The whole test of a build: finds its artifacts, reads the expected build-id, writes the
 // initramfs from its tools, boots, and removes the work dir unless kept.
-BootReport testBuild(const build::BuildResult& result, const std::string& expectedVersion,
+BootReport testBuild(const builder::BuildResult& result, const std::string& expectedVersion,
                      const Dom0Kernel& dom0, const BootOptions& options,
                      util::ProgressObserver& observer);
 

@@ -15,7 +15,7 @@
 namespace xenbuild::fetch {
 
 struct PrefetchedItem {
-    std::string role; // "source" or "patch"
+    recipe::InputRole role = recipe::InputRole::Source;
     std::string name; // source name or patch id
     std::string url;
     std::string rev;
@@ -27,6 +27,11 @@ struct PrefetchedItem {
 struct PrefetchResult {
     std::string plan;                  // plan name
     std::vector<PrefetchedItem> items; // sources in plan order, then patches
+
+    // The store path of the tree of source `name` / of the file of patch `id`. Throws FetchError
+    // naming the plan when it was not fetched.
+    const std::filesystem::path& sourcePath(const std::string& name) const;
+    const std::filesystem::path& patchPath(const std::string& id) const;
 };
 
 // Fetches everything; when some fetches fail the others still complete, then the error is

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,8 +20,8 @@ namespace xenbuild::recipe {
 using Overrides = std::map<std::string, std::string>;
 
 struct EvalOptions {
-    // "Today" for the security-support status, YYYY-MM-DD; empty: the current UTC date.
-    std::string today;
+    // "Today" for the security-support status; nullopt: the current UTC date.
+    std::optional<std::chrono::year_month_day> today;
     // Replaces the recipe set's host profile (slim builds' host paths) when set.
     std::optional<HostProfile> hostProfile;
 };
@@ -41,8 +42,8 @@ struct PackageSummary {
     std::string variant;
     std::string branch;
     bool latest = false;
-    std::string securitySupport; // "supported" / "unsupported"
-    std::string securitySupportUntil;
+    SecuritySupport securitySupport = SecuritySupport::Unsupported;
+    std::chrono::year_month_day securitySupportUntil{};
     nlohmann::json toJson() const;
 };
 
@@ -53,8 +54,5 @@ std::vector<PackageSummary> listPackages(const RecipeSet& set, const EvalOptions
 // ("xen.patches.XSA-460.url"). Throws EvalError naming the closest attributes.
 nlohmann::json evalAttribute(const RecipeSet& set, const std::string& path,
                              const Overrides& overrides = {}, const EvalOptions& options = {});
-
-// YYYY-MM-DD of the current UTC date.
-std::string currentDate();
 
 } // namespace xenbuild::recipe

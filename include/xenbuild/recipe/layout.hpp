@@ -9,7 +9,7 @@
 namespace xenbuild::recipe {
 
 struct RecipeLayout {
-    std::filesystem::path recipes; // holds xen/*.json
+    std::filesystem::path recipes; // holds the package directory: xen/*.json
     std::filesystem::path patches; // local patches: <patches>/<branch>/NNNN-*.patch
     std::filesystem::path keys;    // trust anchors, e.g. xen.org-code-signing.asc
 

@@ -10,12 +10,48 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace xenbuild::recipe {
+
+// How a source is staged: as a directory tree, or packed into a tarball (iPXE: ipxe.tar.gz).
+enum class StageAs { Tree, Tarball };
+
+// The two kinds of input a plan pins (and a prefetch or the store lists).
+enum class InputRole { Source, Patch };
+
+// A builder parameter's declared type. Path values are absolute paths.
+enum class ParamType { Bool, String, Path };
+
+// A builder parameter's value: a bool for ParamType::Bool, else a string.
+using ParamValue = std::variant<bool, std::string>;
+
+// Whether a branch still receives security fixes on the evaluation date.
+enum class SecuritySupport { Supported, Unsupported };
+
+// The spellings of the recipe language and the plan's JSON: "tarball", "patch", "path",
+// "unsupported".
+std::string_view toString(StageAs value);
+std::string_view toString(InputRole value);
+std::string_view toString(ParamType value);
+std::string_view toString(SecuritySupport value);
+
+// The reverse for the spellings the schema allows; nullopt for any other text.
+std::optional<StageAs> parseStageAs(std::string_view text);
+std::optional<ParamType> parseParamType(std::string_view text);
+
+// Whether `value` is of `type` (a bool for Bool, a string for String and Path).
+bool holdsType(const ParamValue& value, ParamType type);
+// The text interpolation substitutes: "true", "false" or the string.
+std::string paramText(const ParamValue& value);
+// true or false, or the string: the value as the plan's JSON shows it.
+nlohmann::json paramJson(const ParamValue& value);
 
 // One source tree pinned by commit and NAR hash (format of nix-prefetch-git).
 struct SourcePin {
@@ -26,7 +62,7 @@ struct SourcePin {
     util::Hash hash;         // sha256 of the NAR of the checked-out tree without .git
     bool submodules = false; // check out submodules recursively before hashing
     std::string stageAt;     // where it goes in the Xen tree ("" for xen itself)
-    std::string stageAs;     // "tree" (a directory) or "tarball" (iPXE: ipxe.tar.gz)
+    StageAs stageAs = StageAs::Tree;
 };
 
 // One patch file, applied in plan order.
@@ -40,11 +76,41 @@ struct PatchRef {
     std::optional<int> xsa; // the advisory number for XSA patches
 };
 
-// A post-install check; `kind` selects the checker, `params` are its arguments.
-struct Check {
-    std::string kind;      // e.g. "pe32plus", "pkg-config", "hypervisor-version"
-    nlohmann::json params; // checker-specific, already interpolated
+// The post-install checks, by kind; paths are "${outputs.<name>}/..." (already interpolated
+// otherwise, like every string of a plan).
+enum class CheckKind { Pe32Plus, PkgConfig, HypervisorVersion };
+
+// "pe32plus": the file is a PE32+ x86-64 image (xen.efi).
+struct Pe32PlusParams {
+    std::string path;
 };
+
+// "pkg-config": every module resolves in the directory, with an output of the build as its
+// prefix.
+struct PkgConfigParams {
+    std::string path;
+    std::vector<std::string> modules;
+};
+
+// "hypervisor-version": the hypervisor image carries this Xen version.
+struct HypervisorVersionParams {
+    std::string path;
+    std::string version;
+};
+
+// In the order of CheckKind.
+using CheckParams = std::variant<Pe32PlusParams, PkgConfigParams, HypervisorVersionParams>;
+
+struct Check {
+    CheckParams params;
+
+    CheckKind kind() const { return static_cast<CheckKind>(params.index()); }
+    nlohmann::json paramsJson() const; // {"path": ..., ...}: the params as the recipe wrote them
+};
+
+// "pe32plus", "pkg-config", "hypervisor-version".
+std::string_view toString(CheckKind kind);
+std::optional<CheckKind> parseCheckKind(std::string_view text);
 
 struct Meta {
     std::string description;
@@ -53,20 +119,20 @@ struct Meta {
     std::string version;
     std::string homepage;
     std::vector<std::string> licenses;
-    std::string securitySupport; // "supported" or "unsupported" (as of evaluation date)
-    std::string securitySupportUntil;
+    SecuritySupport securitySupport = SecuritySupport::Unsupported; // as of evaluation date
+    std::chrono::year_month_day securitySupportUntil{};
     std::vector<int> xsas; // advisories the build is patched against, in order
 };
 
 struct BuildPlan {
-    std::string name;               // attribute name, e.g. "xen_4_19-slim"
-    std::string pname;              // "xen"
-    std::string version;            // "4.19.0"
-    std::string branch;             // "4.19"
-    std::string variant;            // "standard" or "slim"
-    nlohmann::json args;            // the builder parameters after defaults and overrides (object)
-    std::vector<SourcePin> sources; // "xen" first
-    std::vector<PatchRef> patches;  // in application order
+    std::string name;                       // attribute name, e.g. "xen_4_19-slim"
+    std::string pname;                      // "xen"
+    std::string version;                    // "4.19.0"
+    std::string branch;                     // "4.19"
+    std::string variant;                    // "standard" or "slim"
+    std::map<std::string, ParamValue> args; // builder parameters after defaults and overrides
+    std::vector<SourcePin> sources;         // "xen" first
+    std::vector<PatchRef> patches;          // in application order
     std::vector<std::string> configureFlags;
     std::vector<std::string> makeFlags;
     std::vector<std::string> makeTargets; // build and install into dist/install (DESTDIR)

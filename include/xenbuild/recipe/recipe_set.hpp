@@ -1,13 +1,13 @@
 #pragma once
-// The recipe set: every file under recipes/xen/ parsed, schema-checked and cross-checked, plus
-// the local patches under patches/<branch>/. Loading reads files; evaluation (evaluate.hpp)
-// never touches the disk again.
+// The recipe set: every file of the package directory (recipes/<pname>/, e.g. recipes/xen/)
+// parsed, schema-checked and cross-checked, plus the local patches under patches/<branch>/.
+// Loading reads files; evaluation (evaluate.hpp) never touches the disk again.
 
 #include "xenbuild/recipe/json.hpp"
 #include "xenbuild/recipe/layout.hpp"
+#include "xenbuild/recipe/plan.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -18,34 +18,41 @@ namespace xenbuild::recipe {
 
 struct Parameter {
     std::string name;
-    std::string type;            // "bool", "string" or "path"
-    nlohmann::json defaultValue; // null when the value comes from the host profile
-    std::string hostProfileKey;  // "qemu", "seabios", "ovmf", "ipxe" or empty
+    ParamType type = ParamType::String;
+    std::optional<ParamValue> defaultValue; // nullopt when the value comes from the host profile
+    std::string hostProfileKey;             // a key of the host profile's paths ("qemu"), or empty
     std::string description;
 };
 
-// One pinned source as written in a branch file.
+// One source of the builder (builder.json "sources"), in staging order. The first is the tree
+// the others are staged into (stageAt "", stageAs "tree", never conditional).
+struct SourceSpec {
+    std::string name;      // "xen", "qemu"
+    std::string condition; // "withInternalQEMU"; empty: always staged
+    std::string url;       // where every branch's pin of it is fetched from
+    bool submodules = false;
+    std::string stageAt; // where it goes in the tree ("" for the tree itself)
+    StageAs stageAs = StageAs::Tree;
+};
+
+// One pinned source as written in a branch file: what changes per release.
 struct SourceEntry {
-    std::string url;
     std::string rev;
     std::string tag;  // may be empty
     std::string hash; // SRI
-    bool submodules = false;
 };
 
 struct SupportDates {
-    std::string initialRelease;       // YYYY-MM-DD
-    std::string supportedUntil;       // YYYY-MM-DD
-    std::string securitySupportUntil; // YYYY-MM-DD
+    std::chrono::year_month_day initialRelease{};
+    std::chrono::year_month_day supportedUntil{};
+    std::chrono::year_month_day securitySupportUntil{};
 };
 
-// recipes/xen/<branch>.json, the machine-written part (see branch_file.hpp for the writer).
+// recipes/<pname>/<branch>.json, machine-written (see branch_file.hpp for the writer).
 struct BranchFile {
-    std::string branch;  // "4.19"
-    std::string version; // "4.19.0"
-    bool latest = false;
-    std::vector<std::pair<std::string, SourceEntry>> sources; // canonical order, xen first
-    std::vector<std::string> patches;                         // upstream patch ids, in order
+    std::string branch;                                       // "4.19"
+    std::string version;                                      // "4.19.0"
+    std::vector<std::pair<std::string, SourceEntry>> sources; // the builder's order once loaded
     SupportDates support;
 };
 
@@ -59,8 +66,10 @@ struct PatchInfo {
     std::vector<std::string> cves;
     std::optional<int> xsa;
     std::map<std::string, unsigned> fuzz;             // branch -> allowance
-    std::map<std::string, std::string> notApplicable; // branch -> reason
+    std::map<std::string, std::string> notApplicable; // branch -> reason (applies everywhere else)
     bool local = false;
+
+    bool appliesTo(const std::string& branch) const { return notApplicable.count(branch) == 0; }
 };
 
 struct Variant {
@@ -68,12 +77,12 @@ struct Variant {
     std::string suffix;
     std::string description;
     std::string longDescription;
-    nlohmann::json args; // object: parameter -> value
+    std::map<std::string, ParamValue> args; // parameter -> value
 };
 
 struct HostProfile {
     std::string name;
-    std::map<std::string, std::string> paths; // qemu, seabios, ovmf, ipxe
+    std::map<std::string, std::string> paths; // by the keys the parameters name ("qemu")
 };
 
 // What a package name stands for.
@@ -86,20 +95,31 @@ struct PackageRef {
 
 class RecipeSet {
   public:
-    // Loads <layout.recipes>/xen/*.json and the local patches of <layout.patches>. Throws
+    // Loads the package directory of <layout.recipes> (its only subdirectory, named after the
+    // builder's pname: recipes/xen/*.json) and the local patches of <layout.patches>. Throws
     // ParseError (file:line:column) or EvalError.
     static RecipeSet load(const RecipeLayout& layout);
     // The same for RecipeLayout::beside(recipesDir), local patches from `patchesDir` if given.
     static RecipeSet load(const std::filesystem::path& recipesDir,
                           std::filesystem::path patchesDir = {});
 
+    // The package directory the files were read from (<recipesDir>/<pname>).
+    const std::filesystem::path& directory() const { return directory_; }
     const std::string& pname() const { return pname_; }
     const JsonDocument& builder() const { return builder_; }
     const std::vector<Parameter>& parameters() const { return parameters_; }
     const Parameter* parameter(const std::string& name) const;
+    // The builder's sources in staging order; the first is the tree.
+    const std::vector<SourceSpec>& sources() const { return sources_; }
+    const SourceSpec& treeSource() const { return sources_.front(); }
+    const SourceSpec* source(const std::string& name) const;
     const std::map<std::string, BranchFile>& branches() const { return branches_; }
     const JsonDocument& branchDocument(const std::string& branch) const;
     const std::map<std::string, PatchInfo>& patches() const { return patches_; }
+    // Upstream patches in application order (the order of patches.json).
+    const std::vector<std::string>& patchOrder() const { return patchOrder_; }
+    // The upstream patches that apply to `branch` (all but those notApplicable to it), in order.
+    std::vector<const PatchInfo*> patchesFor(const std::string& branch) const;
     const JsonDocument& patchesDocument() const { return patchesDoc_; }
     const std::vector<PatchInfo>& localPatches(const std::string& branch) const;
     const std::map<std::string, Variant>& variants() const { return variants_; }
@@ -108,19 +128,28 @@ class RecipeSet {
 
     // Concrete package names (xen_4_16 ... xen_4_19-slim) followed by the aliases.
     std::vector<std::string> packageNames() const;
+    // <pname>_<branch with '_' for '.'><the variant's suffix>, e.g. xen_4_19-slim.
+    std::string packageName(const std::string& branch, const std::string& variant) const;
+    // The variant without suffix (else the first by suffix): the package named after the
+    // branch alone, xen_4_19.
+    const Variant& primaryVariant() const;
     // Throws EvalError naming the closest package names when `name` is unknown.
     PackageRef resolve(const std::string& name) const;
-    // The alias -> variant map; aliases resolve to the branch marked latest.
+    // The alias -> variant map; aliases resolve to the latest branch.
     const std::map<std::string, std::string>& aliases() const { return aliases_; }
+    // The highest branch, comparing numerically (4.19 after 4.9).
     const std::string& latestBranch() const { return latest_; }
 
   private:
+    std::filesystem::path directory_;
     std::string pname_;
     JsonDocument builder_;
     std::vector<Parameter> parameters_;
+    std::vector<SourceSpec> sources_;
     std::map<std::string, BranchFile> branches_;
     std::map<std::string, JsonDocument> branchDocs_;
     std::map<std::string, PatchInfo> patches_;
+    std::vector<std::string> patchOrder_;
     JsonDocument patchesDoc_;
     std::map<std::string, std::vector<PatchInfo>> localPatches_;
     std::vector<PatchInfo> noLocalPatches_;
@@ -135,5 +164,8 @@ class RecipeSet {
 
 // Reads a host profile file (kind "host-profile"), schema-checked.
 HostProfile loadHostProfile(const std::filesystem::path& path);
+
+// Branch names ("4.19") in numeric order: 4.9 before 4.19. Any length of digits compares right.
+bool branchNameLess(const std::string& a, const std::string& b);
 
 } // namespace xenbuild::recipe

@@ -1,6 +1,7 @@
 #pragma once
 // Running one build command in a sandbox. The builder talks to the Sandbox interface, so its
-// tests can use a fake; makeSandbox() gives the real engines:
+// tests use a fake (FakeSandbox, tests/support/builder_fakes.hpp); makeSandbox() gives the
+// real engines:
 //   Mode::Namespaces  bubblewrap: mount, pid, net (loopback only), uts (fixed hostname) and ipc
 //                     namespaces, plus a user namespace when not root; the host read-only, only
 //                     the work and output directories writable; /tmp private, /dev minimal,
@@ -25,8 +26,9 @@ enum class Mode { Namespaces, Off };
 std::string toString(Mode mode);         // "namespaces", "off"
 Mode parseMode(const std::string& text); // "on"/"namespaces"/"off"; UsageError otherwise
 
-// What one command needs. Directories keep their host paths inside the sandbox, so absolute
-// paths baked in by configure (prefixes, the build directory) mean the same on both sides.
+// What one command needs. Directories keep their host paths inside the sandbox (except the work
+// directory when workDirInside is set), so absolute paths baked in by configure (the output
+// prefixes) mean the same on both sides.
 struct RunSpec {
     std::vector<std::string> argv; // argv[0] is looked up in the clean PATH
     std::filesystem::path workDir; // the build directory: writable, default cwd

@@ -4,6 +4,8 @@
 // The kernel releases a flock lock when its holder dies, so a lock file left behind by a killed
 // process is no lock at all: the next process takes it at once.
 
+#include "xenbuild/util/fd.hpp"
+
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -24,19 +26,19 @@ class FileLock {
     static std::optional<FileLock> tryAcquire(const std::filesystem::path& path,
                                               Mode mode = Mode::Exclusive);
 
-    FileLock(FileLock&& other) noexcept;
-    FileLock& operator=(FileLock&& other) noexcept;
+    FileLock(FileLock&& other) noexcept = default;
+    FileLock& operator=(FileLock&& other) noexcept = default;
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
-    ~FileLock();
+    ~FileLock() = default; // closing the file releases the lock
 
     // "process 1234 (xenbuild prefetch ...)" for each holder of a lock on `path`, or
     // "another process" when /proc/locks does not tell.
     static std::string describeHolders(const std::filesystem::path& path);
 
   private:
-    explicit FileLock(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    explicit FileLock(util::Fd fd) : fd_(std::move(fd)) {}
+    util::Fd fd_;
 };
 
 } // namespace xenbuild::store

@@ -12,7 +12,7 @@
 namespace xenbuild::store {
 
 struct PlannedEntry {
-    std::string role;           // "source" or "patch"
+    recipe::InputRole role = recipe::InputRole::Source;
     std::string name;           // source name or patch id
     std::string id;             // store entry id
     std::filesystem::path path; // <store>/<id>

@@ -129,9 +129,6 @@ std::filesystem::path defaultStoreDir();
 std::string entryId(EntryKind kind, const util::Hash& hash, const std::string& name);
 std::string sanitiseName(const std::string& name);
 
-// Removes a tree made read-only by the store (restores write permission first).
-void removeReadOnly(const std::filesystem::path& path);
-
 class Store {
   public:
     // Creates the layout if needed and sweeps temporaries left by killed processes.

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,7 +28,7 @@ struct UpdateRequest {
     std::vector<std::string> addBranches; // new branches "X.Y" to create
     bool prune = false;                   // remove branches past security support
     bool dropApplied = false;             // drop upstream patches the release contains
-    std::string today;                    // YYYY-MM-DD (empty: the current UTC date)
+    std::optional<std::chrono::year_month_day> today; // nullopt: the current UTC date
 };
 
 struct ComponentChange {
@@ -44,7 +45,7 @@ struct BranchReport {
     bool added = false;
     bool pastSupport = false; // security support ended before `today`
     bool removed = false;     // pruned
-    std::string securitySupportUntil;
+    std::chrono::year_month_day securitySupportUntil{};
     std::vector<ComponentChange> components; // only the ones whose rev or tag changed
     std::vector<std::string> alreadyApplied; // upstream patches the new release contains
     std::vector<std::string> dropped;        // of those, removed (--drop-applied)

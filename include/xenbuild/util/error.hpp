@@ -25,7 +25,7 @@ enum class Setting {
     SourceOverride,  // a local directory replacing a pinned source, NAME=DIR
     ExcludedPatch,   // an upstream patch left out of a build
     NewBranch,       // a branch to create (update)
-    ExtraBranch,     // a further branch to list an advisory for (xsa import)
+    AdvisoryBranch,  // a branch to import an advisory for, the others marked not applicable
     Dom0Kernel,      // the dom0 kernel of the boot test
     Dom0Modules,     // the directory of the dom0 modules of the boot test
     Prune,           // removing branches past security support (update)
@@ -53,6 +53,8 @@ class Error : public std::runtime_error {
     // Context is added innermost first as the exception travels outwards.
     void addTrace(std::string context) { trace_.push_back(std::move(context)); }
     const std::vector<std::string>& trace() const noexcept { return trace_; }
+    // The message with its settings still mentioned (what() spells their concepts).
+    const std::string& message() const noexcept { return message_; }
 
     // The message with every trace line, outermost first, settings spelled by `names` (the CLI
     // passes its option names).
@@ -83,6 +85,7 @@ XENBUILD_DEFINE_ERROR(PatchError, Error);     // a patch does not apply or is ma
 XENBUILD_DEFINE_ERROR(SandboxError, Error);   // namespaces unavailable, sandbox setup failed
 XENBUILD_DEFINE_ERROR(BuildError, Error);     // configure/make/install/check failed
 XENBUILD_DEFINE_ERROR(SystemError, Error);    // an OS call failed (message names path and errno)
+XENBUILD_DEFINE_ERROR(ArchiveError, Error);   // an archive cannot be read or written (libarchive)
 
 #undef XENBUILD_DEFINE_ERROR
 // NOLINTEND(bugprone-macro-parentheses)
@@ -98,6 +101,21 @@ decltype(auto) withContext(const std::string& context, Fn&& fn) {
     } catch (Error& e) {
         e.addTrace(context);
         throw;
+    }
+}
+
+// Runs fn; an exception of type From that it throws becomes a To with the same message and trace.
+// For a module that promises its own error type for what a lower layer reports (an ArchiveError
+// while unpacking a download is the fetch's FetchError).
+template <typename To, typename From, typename Fn>
+decltype(auto) translateError(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const From& e) {
+        To translated(e.message());
+        for (const auto& context : e.trace())
+            translated.addTrace(context);
+        throw translated;
     }
 }
 

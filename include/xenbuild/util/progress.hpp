@@ -16,6 +16,10 @@ struct ProgressEvent {
     std::uint64_t done = 0;  // units done so far (Progress)
     std::uint64_t total = 0; // 0 when unknown
     std::string unit;        // "bytes", "objects", "files", ...
+    // Long steps (a build's configure and make): seconds since the step started, and how long
+    // the same step took last time (0: unknown).
+    double elapsedSeconds = 0;
+    double expectedSeconds = 0;
 };
 
 class ProgressObserver {

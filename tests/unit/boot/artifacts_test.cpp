@@ -18,8 +18,8 @@ void touch(const fs::path& path) {
     std::ofstream(path) << "x";
 }
 
-build::BuildResult fakeResult(const testing::TempDir& dir) {
-    build::BuildResult result;
+builder::BuildResult fakeResult(const testing::TempDir& dir) {
+    builder::BuildResult result;
     result.plan = "xen_4_17";
     result.outputs = {{"out", dir / "out"}, {"boot", dir / "boot"}};
     fs::create_directories(dir / "out");

@@ -7,6 +7,7 @@
 #include "xenbuild/fetch/fetch.hpp"
 #include "xenbuild/fetch/git_cache.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -63,7 +64,7 @@ struct Caches {
 
     fetch::FetchResult get(const std::string& name, const std::string& url, const std::string& rev,
                            const fetch::FetchOptions& with) {
-        fetch::GitRequest request{name, url, rev, std::nullopt, false, false, ""};
+        fetch::GitRequest request{.name = name, .url = url, .rev = rev};
         return fetch::fetchGit(store, request, with, quiet);
     }
 };
@@ -124,7 +125,7 @@ TEST_CASE("a damaged git cache is discarded and fetched again", "[fetch][git][gi
         reason = "object " + caches.repo.v2 + " is truncated or damaged";
     }
     SECTION("a file instead of the cache directory") {
-        store::removeReadOnly(cache);
+        util::removeReadOnly(cache);
         xenbuild::testing::writeFile(cache, "not a repository");
         reason = "it is not a directory";
     }
@@ -199,8 +200,7 @@ TEST_CASE("a full disk while fetching into a git cache: clear error, then it wor
     options.cacheLocalGit = true;
     options.mirrors.add("https://upstream.invalid/=file://" + dir.path().string() + "/");
     util::NullProgress quiet;
-    fetch::GitRequest request{
-        "up", "https://upstream.invalid/up", "HEAD", std::nullopt, false, false, ""};
+    fetch::GitRequest request{.name = "up", .url = "https://upstream.invalid/up", .rev = "HEAD"};
     CHECK_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
                       Contains("no space left on device for the store '" +
                                (mountPoint / "store").string() + "' while fetching source 'up'"));

@@ -60,7 +60,7 @@ TEST_CASE("fetch::fetchGit refuses tree entries that are not plain names", "[fet
             auto store = store::Store::open(dir / "store");
             util::NullProgress quiet;
             const std::string url = "file://" + repo.string();
-            fetch::GitRequest request{"evil", url, "master", std::nullopt, false, false, ""};
+            fetch::GitRequest request{.name = "evil", .url = url, .rev = "master"};
             const std::string where =
                 "refusing to check out '" + url + "' at 'master' (commit " + commit + ")";
             const std::string what = "tree entry '" + c.path + "' " + c.why;
@@ -92,7 +92,7 @@ TEST_CASE("fetch::fetchGit refuses trees it cannot parse: empty names, names wit
             auto store = store::Store::open(dir / "store");
             util::NullProgress quiet;
             const std::string url = "file://" + repo.string();
-            fetch::GitRequest request{"evil", url, "master", std::nullopt, false, false, ""};
+            fetch::GitRequest request{.name = "evil", .url = url, .rev = "master"};
             REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, {}, quiet),
                                 Catch::StartsWith("cannot read the tree") &&
                                     Catch::Contains(" of '" + url + "' at 'master' (commit " +
@@ -114,8 +114,7 @@ TEST_CASE("fetch::fetchGit refuses hostile trees from its git cache too", "[fetc
     util::NullProgress quiet;
     fetch::FetchOptions options;
     options.cacheLocalGit = true; // fetched into the bare cache like a git:// or https:// URL
-    fetch::GitRequest request{"evil", "file://" + repo.string(), commit, std::nullopt, false, false,
-                              ""};
+    fetch::GitRequest request{.name = "evil", .url = "file://" + repo.string(), .rev = commit};
     REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
                         Catch::Contains("at '" + commit + "':") &&
                             Catch::Contains("tree entry '.gIt'"));
@@ -145,7 +144,8 @@ TEST_CASE("fetch::fetchGit refuses .gitmodules paths that are not plain relative
             auto store = store::Store::open(dir / "store");
             util::NullProgress quiet;
             const std::string url = "file://" + repo.string();
-            fetch::GitRequest request{"evil", url, "master", std::nullopt, true, false, ""};
+            fetch::GitRequest request{
+                .name = "evil", .url = url, .rev = "master", .submodules = true};
             REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, {}, quiet),
                                 Catch::Contains("refusing to check out the submodules of '" + url +
                                                 "' at 'master'") &&
@@ -165,7 +165,8 @@ TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") 
     xenbuild::testing::GitFixture repo(dir / "upstream");
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    fetch::GitRequest request{"main", repo.main.string(), repo.v1, std::nullopt, true, false, ""};
+    fetch::GitRequest request{
+        .name = "main", .url = repo.main.string(), .rev = repo.v1, .submodules = true};
     fetch::FetchOptions options;
     SECTION("entries, counted over the submodules too") {
         options.limits.entries = 12; // the superproject has 12 entries, its submodule 2 more

@@ -17,7 +17,7 @@ struct Recorder final : util::ProgressObserver {
 };
 
 fetch::GitRequest request(const GitFixture& repo, const std::string& rev, bool submodules) {
-    return {"main", repo.main.string(), rev, std::nullopt, submodules, false, ""};
+    return {.name = "main", .url = repo.main.string(), .rev = rev, .submodules = submodules};
 }
 
 } // namespace
@@ -97,10 +97,8 @@ TEST_CASE("fetch::fetchGit in offline mode names what is missing", "[fetch][git]
     util::NullProgress quiet;
     fetch::FetchOptions options;
     options.offline = true;
-    fetch::GitRequest remote{"qemu",   "https://xenbits.invalid/git-http/qemu-xen.git",
-                             "master", std::nullopt,
-                             false,    false,
-                             ""};
+    fetch::GitRequest remote{
+        .name = "qemu", .url = "https://xenbits.invalid/git-http/qemu-xen.git", .rev = "master"};
     REQUIRE_THROWS_WITH(fetch::fetchGit(store, remote, options, quiet),
                         Catch::Contains("offline mode") &&
                             Catch::Contains("'https://xenbits.invalid/git-http/qemu-xen.git'") &&
@@ -117,7 +115,7 @@ TEST_CASE("fetch::fetchGit follows mirrors, also for relative submodule URLs", "
     options.offline = true; // a file:// mirror needs no network
     options.mirrors.add("https://upstream.invalid/=file://" + repo.root.string() + "/");
     fetch::GitRequest mirrored{
-        "main", "https://upstream.invalid/main", "v1.0", std::nullopt, true, false, ""};
+        .name = "main", .url = "https://upstream.invalid/main", .rev = "v1.0", .submodules = true};
     const auto result = fetch::fetchGit(store, mirrored, options, quiet);
     CHECK(result.url == "https://upstream.invalid/main");
     CHECK(result.hash.hex() == repo.expectedHash(repo.v1, true));
@@ -141,8 +139,7 @@ TEST_CASE("fetch::fetchGit keeps a bare cache per URL that serves later revs and
     fetch::FetchOptions options;
     options.cacheLocalGit = true;
     options.mirrors.add("https://upstream.invalid/=file://" + repo.root.string() + "/");
-    fetch::GitRequest upstream{
-        "main", "https://upstream.invalid/main", "v2", std::nullopt, false, false, ""};
+    fetch::GitRequest upstream{.name = "main", .url = "https://upstream.invalid/main", .rev = "v2"};
     const auto second = fetch::fetchGit(store, upstream, options, quiet);
     CHECK(second.rev == repo.v2);
     const fs::path cache = store.gitCacheDir("https://upstream.invalid/main");

@@ -73,8 +73,9 @@ TEST_CASE("fetch::fetchUrl stores a patch by flat hash and verifies it", "[fetch
     server.serve("/xsa/xsa460.patch", patchText());
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    fetch::UrlRequest request{
-        "", server.url("/xsa/xsa460.patch"), util::sha256(patchText()), false, false, false, ""};
+    fetch::UrlRequest request{.url = server.url("/xsa/xsa460.patch"),
+                              .hash = util::sha256(patchText()),
+                              .stripTopLevel = false};
     SECTION("match, then served from the store") {
         const auto result = fetch::fetchUrl(store, request, {}, quiet);
         CHECK(result.path.filename().string().ends_with("-xsa460.patch"));
@@ -115,7 +116,7 @@ TEST_CASE("fetch::fetchUrl unpacks a tarball and hashes the tree", "[fetch][http
     server.serve("/pkg.tar.gz", xenbuild::testing::runOk("cat " + (dir / "pkg.tar.gz").string()));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    fetch::UrlRequest request{"", server.url("/pkg.tar.gz"), std::nullopt, true, true, false, ""};
+    fetch::UrlRequest request{.url = server.url("/pkg.tar.gz"), .unpack = true};
     const auto result = fetch::fetchUrl(store, request, {}, quiet);
     CHECK(result.hash.hex() == xenbuild::testing::nixHash(dir / "src" / "pkg-1.0"));
     CHECK(fs::exists(result.path / "configure"));
@@ -190,7 +191,7 @@ TEST_CASE("fetch::fetchUrl names the URL in unpacking errors and applies the lim
     server.serve("/two.tar.gz", xenbuild::testing::runOk("cat " + (dir / "two.tar.gz").string()));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    fetch::UrlRequest request{"", server.url("/two.tar.gz"), std::nullopt, true, true, false, ""};
+    fetch::UrlRequest request{.url = server.url("/two.tar.gz"), .unpack = true};
     REQUIRE_THROWS_WITH(fetch::fetchUrl(store, request, {}, quiet),
                         "cannot unpack '" + server.url("/two.tar.gz") +
                             "': expected a single top-level directory (the archive's files "

@@ -43,16 +43,19 @@ recipe::BuildPlan makePlan(const GitFixture& repo, const std::string& patchUrl) 
     recipe::BuildPlan plan;
     plan.name = "xen_4_19";
     plan.hash = util::sha256("plan");
-    plan.sources.push_back({"xen", repo.main.string(), repo.v1, "v1.0",
-                            util::Hash::parse(repo.expectedHash(repo.v1, true)), true, "", "tree"});
-    plan.sources.push_back(
-        {"sub", "file://" + repo.sub.string(), "master", "", subHash(repo), false, "sub", "tree"});
-    recipe::PatchRef ref;
-    ref.id = "XSA-1";
-    ref.project = "xen";
-    ref.url = patchUrl;
-    ref.sha256 = util::sha256(patchText);
-    plan.patches.push_back(ref);
+    plan.sources.push_back({.name = "xen",
+                            .url = repo.main.string(),
+                            .rev = repo.v1,
+                            .tag = "v1.0",
+                            .hash = util::Hash::parse(repo.expectedHash(repo.v1, true)),
+                            .submodules = true});
+    plan.sources.push_back({.name = "sub",
+                            .url = "file://" + repo.sub.string(),
+                            .rev = "master",
+                            .hash = subHash(repo),
+                            .stageAt = "sub"});
+    plan.patches.push_back(
+        {.id = "XSA-1", .project = "xen", .url = patchUrl, .sha256 = util::sha256(patchText)});
     return plan;
 }
 
@@ -74,7 +77,10 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
     CHECK(first.items[0].name == "xen");
     CHECK(first.items[0].rev == repo.v1);
     CHECK(first.items[1].name == "sub");
-    CHECK(first.items[2].role == "patch");
+    CHECK(first.items[2].role == recipe::InputRole::Patch);
+    CHECK(first.sourcePath("xen") == first.items[0].path);
+    CHECK(first.sourcePath("sub") == first.items[1].path);
+    CHECK(first.patchPath("XSA-1") == first.items[2].path);
     for (const auto& item : first.items)
         CHECK_FALSE(item.fromStore);
     CHECK(events.count(util::ProgressEvent::Kind::Started) == 3);
@@ -116,4 +122,23 @@ TEST_CASE("fetch::prefetchPlan reports failures with the source and plan", "[fet
                             Catch::Contains("2 fetches failed") && Catch::Contains("'sub'") &&
                                 Catch::Contains("XSA-1"));
     }
+}
+
+TEST_CASE("fetch::PrefetchResult finds a source or patch by role and name", "[fetch][prefetch]") {
+    fetch::PrefetchResult result{.plan = "xen_4_19"};
+    result.items.push_back({.role = recipe::InputRole::Source, .name = "xen", .path = "/s/xen"});
+    result.items.push_back({.role = recipe::InputRole::Source, .name = "qemu", .path = "/s/qemu"});
+    // A patch may share its name with a source: the role tells them apart.
+    result.items.push_back(
+        {.role = recipe::InputRole::Patch, .name = "qemu", .path = "/s/q.patch"});
+    result.items.push_back(
+        {.role = recipe::InputRole::Patch, .name = "XSA-1", .path = "/s/x.patch"});
+    CHECK(result.sourcePath("xen") == "/s/xen");
+    CHECK(result.sourcePath("qemu") == "/s/qemu");
+    CHECK(result.patchPath("qemu") == "/s/q.patch");
+    CHECK(result.patchPath("XSA-1") == "/s/x.patch");
+    REQUIRE_THROWS_AS(result.patchPath("XSA-2"), FetchError);
+    REQUIRE_THROWS_WITH(result.patchPath("XSA-2"), "no patch 'XSA-2' was fetched for 'xen_4_19'");
+    REQUIRE_THROWS_WITH(result.sourcePath("XSA-1"), "no source 'XSA-1' was fetched for 'xen_4_19'");
+    REQUIRE_THROWS_WITH(result.sourcePath("ovmf"), "no source 'ovmf' was fetched for 'xen_4_19'");
 }

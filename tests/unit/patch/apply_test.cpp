@@ -31,7 +31,8 @@ std::string with5Replaced(const std::string& text) {
 
 PatchReport applyText(const TempDir& tree, const std::string& text, unsigned fuzz = 0,
                       bool dryRun = false) {
-    return applyPatch(parsePatch(text, "test.patch"), tree.path(), ApplyOptions{fuzz, dryRun});
+    return applyPatch(parsePatch(text, "test.patch"), tree.path(),
+                      ApplyOptions{.fuzz = fuzz, .dryRun = dryRun});
 }
 
 } // namespace

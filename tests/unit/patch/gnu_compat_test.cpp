@@ -82,7 +82,7 @@ TEST_CASE("patch::applyPatch agrees with GNU patch -p1", "[patch][gnu]") {
             ours.write("src/file.c", variant.content);
             gnu.write("src/file.c", variant.content);
             const bool gnuApplies = gnuPatch(gnu, patches / "case.patch", fuzz, true);
-            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{fuzz, false});
+            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{.fuzz = fuzz});
             const bool oursApplies = report.status != PatchStatus::Failed &&
                                      report.status != PatchStatus::AlreadyApplied;
             CHECK(oursApplies == gnuApplies);
@@ -160,7 +160,7 @@ TEST_CASE("patch::applyPatch agrees with GNU patch on random edits", "[patch][gn
             ours.write("f", target);
             gnu.write("f", target);
             const bool gnuApplies = gnuPatch(gnu, work / "p", fuzz, true);
-            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{fuzz, false});
+            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{.fuzz = fuzz});
             const bool oursApplies = report.status != PatchStatus::Failed &&
                                      report.status != PatchStatus::AlreadyApplied;
             CHECK(oursApplies == gnuApplies);

@@ -85,12 +85,14 @@ TEST_CASE("patch::applySeries stops at an already applied patch", "[patch][serie
 TEST_CASE("patch::applySeries dry run writes nothing and chains results in memory",
           "[patch][series]") {
     Fixture f;
-    const auto reports = applySeries(f.inOrder(), SeriesOptions{true, true});
+    const auto reports =
+        applySeries(f.inOrder(), SeriesOptions{.dryRun = true, .stopAtFailure = true});
     CHECK(summaries(reports) == std::vector<std::string>{"P1: clean", "Q1: clean", "P2: clean"});
     CHECK(f.xen.read("foo.c") == numberedLines(1, 10));
     CHECK(f.qemu.read("hw/xen.c") == "qemu\n");
     // Without the first patch in memory, the second does not apply.
-    const auto alone = applySeries({f.job("P2", "2.patch", f.xen)}, SeriesOptions{true, false});
+    const auto alone = applySeries({f.job("P2", "2.patch", f.xen)},
+                                   SeriesOptions{.dryRun = true, .stopAtFailure = false});
     CHECK(alone.at(0).status == PatchStatus::Failed);
 }
 
@@ -102,7 +104,7 @@ TEST_CASE("patch::applySeries in check mode reports every patch", "[patch][serie
     jobs.insert(jobs.begin() + 1, f.job("BAD", "bad.patch", f.xen));
     jobs.insert(jobs.begin() + 3, f.job("P1-again", "1.patch", f.xen));
     jobs.push_back(f.job("ESC", "escape.patch", f.xen));
-    const auto reports = applySeries(jobs, SeriesOptions{true, false});
+    const auto reports = applySeries(jobs, SeriesOptions{.dryRun = true, .stopAtFailure = false});
     CHECK(summaries(reports) ==
           std::vector<std::string>{
               "P1: clean",
@@ -135,7 +137,7 @@ TEST_CASE("patch::applySeries sees a file changed earlier under another path", "
     for (const bool dryRun : {true, false}) {
         const auto reports =
             applySeries({f.job("P1", "1.patch", f.xen), f.job("P2", "2-alias.patch", f.xen)},
-                        SeriesOptions{dryRun, true});
+                        SeriesOptions{.dryRun = dryRun, .stopAtFailure = true});
         CHECK(summaries(reports) == std::vector<std::string>{"P1: clean", "P2: clean"});
     }
     CHECK(f.xen.read("foo.c") == kExpected);
@@ -161,7 +163,7 @@ struct Recorder final : xenbuild::util::ProgressObserver {
 TEST_CASE("patch::applySeries reports progress per patch", "[patch][series]") {
     Fixture f;
     Recorder recorder;
-    SeriesOptions options{true, false};
+    SeriesOptions options{.dryRun = true, .stopAtFailure = false};
     options.progress = &recorder;
     applySeries({f.job("P2", "2.patch", f.xen), f.job("P1", "1.patch", f.xen)}, options);
     CHECK(recorder.lines ==

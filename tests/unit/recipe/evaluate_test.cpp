@@ -1,4 +1,5 @@
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "support/recipes.hpp"
@@ -20,7 +21,7 @@ const RecipeSet& checkedInRecipes() {
 
 EvalOptions on(const std::string& today) {
     EvalOptions options;
-    options.today = today;
+    options.today = xenbuild::util::parseDate(today);
     return options;
 }
 
@@ -77,7 +78,7 @@ TEST_CASE("recipe::evaluate pins sources from the branch file and stages them", 
     CHECK(plan.source("seabios")->tag == "rel-1.16.3");
     CHECK(plan.source("ovmf")->stageAt == "tools/firmware/ovmf-dir-remote");
     CHECK(plan.source("ipxe")->stageAt == "tools/firmware/etherboot/ipxe.tar.gz");
-    CHECK(plan.source("ipxe")->stageAs == "tarball");
+    CHECK(plan.source("ipxe")->stageAs == StageAs::Tarball);
     CHECK(plan.source("minios") == nullptr);
 }
 
@@ -171,13 +172,15 @@ TEST_CASE("recipe::evaluate computes security support from the given day", "[rec
     auto status = [&set](const std::string& name, const std::string& today) {
         return evaluate(set, name, {}, on(today)).meta.securitySupport;
     };
-    CHECK(status("xen_4_16", "2026-11-21") == "unsupported");
-    CHECK(status("xen_4_17", "2026-11-21") == "unsupported");
-    CHECK(status("xen_4_18", "2026-11-21") == "unsupported");
-    CHECK(status("xen_4_19", "2026-11-21") == "supported");
-    CHECK(status("xen_4_18", "2026-11-16") == "supported"); // the last day is still supported
-    CHECK(status("xen_4_16", "2024-01-01") == "supported");
-    CHECK(evaluate(set, "xen_4_18", {}, on("2026-11-21")).meta.securitySupportUntil ==
+    CHECK(status("xen_4_16", "2026-11-21") == SecuritySupport::Unsupported);
+    CHECK(status("xen_4_17", "2026-11-21") == SecuritySupport::Unsupported);
+    CHECK(status("xen_4_18", "2026-11-21") == SecuritySupport::Unsupported);
+    CHECK(status("xen_4_19", "2026-11-21") == SecuritySupport::Supported);
+    // the last day is still supported
+    CHECK(status("xen_4_18", "2026-11-16") == SecuritySupport::Supported);
+    CHECK(status("xen_4_16", "2024-01-01") == SecuritySupport::Supported);
+    CHECK(xenbuild::util::formatDate(
+              evaluate(set, "xen_4_18", {}, on("2026-11-21")).meta.securitySupportUntil) ==
           "2026-11-16");
 }
 
@@ -186,12 +189,12 @@ TEST_CASE("recipe::evaluate applies typed overrides", "[recipe]") {
     const auto today = on("2026-11-21");
     const BuildPlan plain = evaluate(set, "xen_4_19", {}, today);
     const BuildPlan noEfi = evaluate(set, "xen_4_19", {{"withEFI", "false"}}, today);
-    CHECK(noEfi.args["withEFI"] == false);
+    CHECK(noEfi.args.at("withEFI") == ParamValue{false});
     CHECK(hasFlag(noEfi.makeFlags, "XEN_BUILD_EFI=n"));
     CHECK(std::none_of(noEfi.checks.begin(), noEfi.checks.end(),
-                       [](const Check& c) { return c.kind == "pe32plus"; }));
-    CHECK(plain.checks.at(0).kind == "pe32plus");
-    CHECK(plain.checks.at(0).params["path"] == "${outputs.boot}/xen.efi");
+                       [](const Check& c) { return c.kind() == CheckKind::Pe32Plus; }));
+    CHECK(plain.checks.at(0).kind() == CheckKind::Pe32Plus);
+    CHECK(std::get<Pe32PlusParams>(plain.checks.at(0).params).path == "${outputs.boot}/xen.efi");
     CHECK(noEfi.meta.longDescription.find("xen.efi") == std::string::npos);
     CHECK(noEfi.hash != plain.hash);
 
@@ -248,7 +251,7 @@ TEST_CASE("recipe::listPackages summarises every package and alias", "[recipe]")
     const auto rows = listPackages(checkedInRecipes(), on("2026-11-21"));
     REQUIRE(rows.size() == 10);
     CHECK(rows[0].name == "xen_4_16");
-    CHECK(rows[0].securitySupport == "unsupported");
+    CHECK(rows[0].securitySupport == SecuritySupport::Unsupported);
     CHECK(rows[3].latest);
     CHECK(rows[8].name == "xen");
     CHECK(rows[8].aliasOf == "xen_4_19");

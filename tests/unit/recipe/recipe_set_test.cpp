@@ -1,4 +1,5 @@
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include "support/recipes.hpp"
@@ -16,7 +17,7 @@ TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "
     test::writeFile(dir.path() / "patches/4.19/README.md", "notes\n");
     const auto set = RecipeSet::load(recipes);
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     const BuildPlan plan = evaluate(set, "xen_4_19", {}, options);
     REQUIRE(plan.patches.size() == 8);
     const PatchRef& first = plan.patches[6];
@@ -40,7 +41,7 @@ TEST_CASE("recipe::evaluate leaves out patches for components the package does n
     test::writeFile(dir.path() / "patches/4.18/0001-qemu-fix-display-4.18.patch", "q\n");
     const auto set = RecipeSet::load(recipes);
     EvalOptions options;
-    options.today = "2026-11-21";
+    options.today = xenbuild::util::parseDate("2026-11-21");
     const BuildPlan standard = evaluate(set, "xen_4_18", {}, options);
     REQUIRE(standard.patches.size() == 5);
     CHECK(standard.patches.back().project == "qemu");
@@ -68,23 +69,62 @@ TEST_CASE("recipe::RecipeSet::load rejects misnamed local patches", "[recipe]") 
 TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
     test::TempDir dir;
     const auto recipes = test::copyRecipes(dir.path());
-    SECTION("a patch listed for a branch it does not apply to") {
-        test::editFile(recipes / "xen/4.16.json", "\"XSA-458\",", "\"XSA-458\", \"QUBES-1100\",");
+    SECTION("a patch listed twice") {
+        test::editFile(recipes / "xen/patches.json", "\"id\": \"XSA-461\"", "\"id\": \"XSA-460\"");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::Contains("4.16.json:41:16: patch 'QUBES-1100' is marked not "
-                                            "applicable to 4.16: does not apply to 4.16.6"));
+                            Catch::Contains("patches.json:79:13: patch 'XSA-460' is listed twice"));
     }
-    SECTION("an unknown patch") {
-        test::editFile(recipes / "xen/4.19.json", "\"XSA-462\"", "\"XSA-463\"");
-        REQUIRE_THROWS_WITH(
-            RecipeSet::load(recipes),
-            Catch::Contains(
-                "unknown patch 'XSA-463'; did you mean 'XSA-460', 'XSA-461' or 'XSA-462'?"));
-    }
-    SECTION("two branches marked latest") {
-        test::editFile(recipes / "xen/4.18.json", "\"latest\": false", "\"latest\": true");
+    SECTION("a pin of a source the builder does not declare") {
+        test::editFile(recipes / "xen/4.19.json", "\"qemu\": {", "\"qemo\": {");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::Contains("branches 4.18 and 4.19 are both marked latest"));
+                            Catch::Contains("4.19.json:11:13: branch 4.19 pins source 'qemo', "
+                                            "which the builder does not declare; did you mean "
+                                            "'qemu'? (sources are declared in "));
+    }
+    SECTION("a branch without a pin the builder uses, at evaluation") {
+        test::editFile(
+            recipes / "xen/builder.json", "  ],\n  \"configureFlags\"",
+            "    ,{\"name\": \"extra\", \"if\": \"withFlask\", \"url\": \"https://x/e.git\", "
+            "\"stageAt\": \"extra\", \"stageAs\": \"tree\"}\n  ],\n  \"configureFlags\"");
+        const auto set = RecipeSet::load(recipes);
+        CHECK(evaluate(set, "xen_4_19").sources.size() == 5);
+        REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {{"withFlask", "true"}}),
+                            Catch::Contains("4.19.json:5:14: branch 4.19 has no pin for source "
+                                            "'extra', which the builder uses"));
+    }
+    SECTION("a builder outside the directory named after its pname") {
+        std::filesystem::rename(recipes / "xen", recipes / "xem");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("builder.json:13:12: the builder of package 'xen' must "
+                                            "live in 'xen'/, not in 'xem'/"));
+    }
+    SECTION("two package directories") {
+        std::filesystem::create_directory(recipes / "other");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            "recipe directory '" + recipes.string() +
+                                "' holds several package directories ('other', 'xen'); it must "
+                                "hold exactly one");
+    }
+    SECTION("no package directory") {
+        std::filesystem::remove_all(recipes / "xen");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::StartsWith("no recipes in '" + recipes.string() +
+                                              "': it has no package directory"));
+    }
+    SECTION("a host profile path the builder needs is missing") {
+        test::editFile(recipes / "xen/host-profile.json",
+                       "\"ipxe\": \"/usr/lib/ipxe/qemu/pxe-e1000.rom\"", "\"pxe\": \"/x\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("builder.json:67:22: parameter 'hostIPXE' takes its "
+                                            "default from the host profile's path 'ipxe', which "
+                                            "host profile 'debian' does not have"));
+    }
+    SECTION("a tree source with a condition") {
+        test::editFile(recipes / "xen/builder.json", "\"name\": \"xen\",",
+                       "\"name\": \"xen\", \"if\": \"withEFI\",");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains(": the first source is the tree every build stages: "
+                                            "it cannot have a condition"));
     }
     SECTION("a branch file under another name") {
         std::filesystem::rename(recipes / "xen/4.16.json", recipes / "xen/4.15.json");
@@ -103,7 +143,7 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
                        "${outputs.bot}/xen.efi");
         const auto set = RecipeSet::load(recipes);
         REQUIRE_THROWS_WITH(evaluate(set, "xen"),
-                            Catch::Contains("builder.json:136:62: unknown variable "
+                            Catch::Contains("builder.json:158:62: unknown variable "
                                             "'${outputs.bot}'; did you mean 'outputs.boot'?"));
     }
     SECTION("a patch for an unknown project") {

@@ -31,12 +31,12 @@ TEST_CASE("recipe::Schema::validate names file, line, column and JSON pointer", 
                             "                                   ^");
     }
     SECTION("missing required key, reported at the object") {
-        REQUIRE_THROWS_WITH(validate("{\n  \"kind\": \"host-profile\",\n  \"name\": \"x\",\n"
-                                     "  \"paths\": {\"qemu\": \"/q\", \"seabios\": \"/s\", "
-                                     "\"ovmf\": \"/o\"}\n}"),
-                            "r.json:4:12: schema violation at /paths: missing required key "
-                            "\"ipxe\"\n    \"paths\": {\"qemu\": \"/q\", \"seabios\": \"/s\", "
-                            "\"ovmf\": \"/o\"}\n             ^");
+        REQUIRE_THROWS_WITH(validate("{\n  \"kind\": \"variants\",\n  \"aliases\": {},\n"
+                                     "  \"variants\": {\"a\": {\"suffix\": \"\", \"args\": {}, "
+                                     "\"description\": \"\"}}\n}"),
+                            "r.json:4:21: schema violation at /variants/a: missing required key "
+                            "\"longDescription\"\n    \"variants\": {\"a\": {\"suffix\": \"\", "
+                            "\"args\": {}, \"description\": \"\"}}\n                      ^");
     }
     SECTION("unknown key, reported at the key") {
         REQUIRE_THROWS_WITH(
@@ -49,20 +49,18 @@ TEST_CASE("recipe::Schema::validate names file, line, column and JSON pointer", 
             validate("{\"kind\": \"builder\", \"pname\": \"xen\", \"parameters\": {}, "
                      "\"sources\": [], \"configureFlags\": [{\"if\": \"a ||b\", \"value\": \"x\"}],"
                      " \"makeFlags\": [], \"env\": {}, \"outputs\": [], \"checks\": [], \"meta\": "
-                     "{\"homepage\": \"https://x\", \"licenses\": [], \"description\": \"\", "
-                     "\"internalSuffix\": \"\", \"hostQemuNote\": \"\", \"includes\": [], "
-                     "\"advisoriesHeader\": \"\"}}"),
+                     "{\"homepage\": \"https://x\", \"licenses\": [], \"description\": [], "
+                     "\"longDescription\": []}}"),
             Catch::StartsWith("r.json:1:96: schema violation at /configureFlags/0/if: expected "
-                              "a parameter name, optionally negated with '!', joined by ' && ', "
-                              "got \"a ||b\"\n"));
+                              "parameter names, each optionally negated with '!', joined by "
+                              "' && ' and ' || ', got \"a ||b\"\n"));
     }
     SECTION("union of a string and a conditional object") {
         REQUIRE_THROWS_WITH(
             validate("{\"kind\": \"builder\", \"pname\": \"xen\", \"parameters\": {}, "
                      "\"sources\": [], \"configureFlags\": [true], \"makeFlags\": [], \"env\": {},"
                      " \"outputs\": [], \"checks\": [], \"meta\": {\"homepage\": \"https://x\", "
-                     "\"licenses\": [], \"description\": \"\", \"internalSuffix\": \"\", "
-                     "\"hostQemuNote\": \"\", \"includes\": [], \"advisoriesHeader\": \"\"}}"),
+                     "\"licenses\": [], \"description\": [], \"longDescription\": []}}"),
             Catch::StartsWith("r.json:1:89: schema violation at /configureFlags/0: expected a "
                               "string or an object, got true\n"));
     }

@@ -9,6 +9,7 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
 
 #include <catch2/catch.hpp>
@@ -372,7 +373,7 @@ TEST_CASE("broken registrations do not disturb the other entries", "[store][inte
         store.addPlanRoot("plan", "xen_4_19", {kept.id, gone.id, "0000-never-existed"});
     }
     // The entry directory disappears; its metadata, gc root and plan root stay behind.
-    store::removeReadOnly(gone.path);
+    util::removeReadOnly(gone.path);
     auto store = store::Store::open(dir / "store");
     CHECK_FALSE(fs::exists(dir / "store" / ".meta" / (gone.id + ".json"))); // swept
     CHECK_FALSE(store.lookup(store::EntryKind::Tree, hash, "gone"));

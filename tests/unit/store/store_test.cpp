@@ -188,18 +188,21 @@ TEST_CASE("store::planEntries maps a plan to its store paths", "[store]") {
     store.add(treeRequest("xen", hash), writeTree("one"));
     recipe::BuildPlan plan;
     plan.name = "xen_4_19";
-    plan.sources.push_back({"xen", "https://x/xen.git", "abc", "", hash, false, "", "tree"});
-    plan.sources.push_back({"qemu", "https://x/q.git", "def", "", util::sha256("q"), true, "", ""});
-    recipe::PatchRef patch;
-    patch.id = "XSA-460";
-    patch.url = "https://xenbits.xen.org/xsa/xsa460.patch";
-    patch.sha256 = util::sha256("patch");
+    plan.sources.push_back({.name = "xen", .url = "https://x/xen.git", .rev = "abc", .hash = hash});
+    plan.sources.push_back({.name = "qemu",
+                            .url = "https://x/q.git",
+                            .rev = "def",
+                            .hash = util::sha256("q"),
+                            .submodules = true});
+    const recipe::PatchRef patch{.id = "XSA-460",
+                                 .url = "https://xenbits.xen.org/xsa/xsa460.patch",
+                                 .sha256 = util::sha256("patch")};
     plan.patches.push_back(patch);
     const auto entries = store::planEntries(plan, store);
     REQUIRE(entries.size() == 3);
     CHECK(entries[0].present);
     CHECK(entries[0].path == store.lookup(store::EntryKind::Tree, hash, "xen")->path);
     CHECK_FALSE(entries[1].present);
-    CHECK(entries[2].role == "patch");
+    CHECK(entries[2].role == recipe::InputRole::Patch);
     CHECK(entries[2].id == store::entryId(store::EntryKind::File, patch.sha256, "xsa460.patch"));
 }

@@ -3,9 +3,11 @@
 #include "unit/update/upstream_fixture.hpp"
 #include "xenbuild/recipe/branch_file.hpp"
 #include "xenbuild/recipe/json.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using Catch::Matchers::Contains;
 using xenbuild::testing::Upstream;
@@ -28,7 +30,7 @@ struct Runner {
 
     UpdatePlan plan(UpdateRequest request = {}) {
         request.layout = xenbuild::recipe::RecipeLayout::beside(upstream.recipes);
-        if (request.today.empty()) request.today = "2026-11-21";
+        if (!request.today) request.today = xenbuild::util::parseDate("2026-11-21");
         return xenbuild::update::planUpdate(request, {store, options, verifier, progress});
     }
     UpdatePlan update(UpdateRequest request = {}) {
@@ -63,13 +65,13 @@ TEST_CASE("update::planUpdate pins the newest signed release and its components"
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     const auto r1 = xenbuild::testing::standardRelease(upstream, "4.19.1");
     const std::string xenCommit = upstream.release(r1);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     const auto plan = runner.update();
 
     const auto file = branchFile(upstream, "4.19");
     CHECK(file.version == "4.19.1");
-    CHECK(file.latest);
+    CHECK(plan.latest == "4.19");
     CHECK(source(file, "xen").rev == xenCommit);
     CHECK(source(file, "xen").tag == "RELEASE-4.19.1");
     CHECK(source(file, "qemu").rev == head(upstream, "qemu", "qemu-xen-4.19.1"));
@@ -79,7 +81,7 @@ TEST_CASE("update::planUpdate pins the newest signed release and its components"
     CHECK(source(file, "ovmf").rev == r1.ovmfCommit);
     CHECK(source(file, "ovmf").tag.empty());
     CHECK(source(file, "ipxe").rev == r1.ipxeCommit);
-    CHECK(file.support.securitySupportUntil == "2030-01-01");
+    CHECK(xenbuild::util::formatDate(file.support.securitySupportUntil) == "2030-01-01");
     // Hashes are the NAR hashes of the checkouts (nix-prefetch-git's).
     const auto checkout = upstream.dir / "check-qemu";
     xenbuild::testing::runOk("git clone -q " +
@@ -99,7 +101,7 @@ TEST_CASE("update::planUpdate is idempotent and keeps hashes of unchanged compon
     Upstream upstream;
     const auto r0 = xenbuild::testing::standardRelease(upstream, "4.19.0");
     upstream.release(r0);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
     const auto first = upstream.snapshot();
@@ -144,16 +146,15 @@ TEST_CASE("update::planUpdate orders versions numerically and ignores release ca
     upstream.keys.git(upstream.repo("xen"), {"tag", "-d", "RELEASE-4.17.11"});
     upstream.keys.git(upstream.repo("xen"), {"tag", "-s", "-u", upstream.keys.signer.fingerprint,
                                              "-m", "rc", "RELEASE-4.17.11-rc1"});
-    upstream.seedBranch("4.9", "4.9.0", true);
-    upstream.seedBranch("4.17", "4.17.0", false);
+    upstream.seedBranch("4.9", "4.9.0");
+    upstream.seedBranch("4.17", "4.17.0");
     Runner runner(upstream);
     const auto plan = runner.update();
     CHECK(branchFile(upstream, "4.17").version == "4.17.10");
     CHECK(branchFile(upstream, "4.9").version == "4.9.4");
-    // latest moves to 4.17, the newest branch (4.17 > 4.9).
+    // latest is 4.17, the newest branch (4.17 > 4.9), for the plan and the recipes alike.
     CHECK(plan.latest == "4.17");
-    CHECK(branchFile(upstream, "4.17").latest);
-    CHECK_FALSE(branchFile(upstream, "4.9").latest);
+    CHECK(xenbuild::recipe::RecipeSet::load(upstream.recipes).latestBranch() == "4.17");
 }
 
 TEST_CASE("update::planUpdate adds branches and reports or prunes unsupported ones", "[update]") {
@@ -163,19 +164,21 @@ TEST_CASE("update::planUpdate adds branches and reports or prunes unsupported on
     upstream.release(old);
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.20.0"));
-    upstream.seedBranch("4.16", "4.16.5", false);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.16", "4.16.5");
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
 
-    SECTION("--add-branch creates the branch from the newest one's URLs and makes it latest") {
+    SECTION("--add-branch creates the branch from the builder's sources and makes it latest") {
         UpdateRequest request;
         request.addBranches = {"4.20"};
         const auto plan = runner.update(request);
         const auto file = branchFile(upstream, "4.20");
         CHECK(file.version == "4.20.0");
-        CHECK(file.latest);
-        CHECK_FALSE(branchFile(upstream, "4.19").latest);
-        CHECK(source(file, "qemu").submodules);
+        CHECK(plan.latest == "4.20");
+        CHECK(xenbuild::recipe::RecipeSet::load(upstream.recipes).latestBranch() == "4.20");
+        REQUIRE(file.sources.size() == 5);
+        CHECK(file.sources[0].first == "xen"); // in the builder's order
+        CHECK(file.sources[4].first == "ipxe");
         CHECK(source(file, "qemu").tag == "qemu-xen-4.20.0");
         CHECK_THAT(plan.summary(), Contains("4.20: added at 4.20.0"));
         // The past-support branch is reported, not removed.
@@ -200,7 +203,7 @@ TEST_CASE("update::planUpdate adds branches and reports or prunes unsupported on
 TEST_CASE("update::planUpdate refuses tags it cannot trust and writes nothing", "[update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
     const auto before = upstream.snapshot();
@@ -234,7 +237,7 @@ TEST_CASE("update::planUpdate refuses a tampered tag object", "[update]") {
     Upstream upstream;
     const auto r = xenbuild::testing::standardRelease(upstream, "4.19.0");
     upstream.release(r);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     // Re-create the tag with an edited message but the original signature.
     const fs::path xen = upstream.repo("xen");
     std::string raw = upstream.keys.git(xen, {"cat-file", "tag", "RELEASE-4.19.0"});
@@ -254,7 +257,7 @@ TEST_CASE("update::planUpdate names a missing component tag", "[update]") {
     auto r = xenbuild::testing::standardRelease(upstream, "4.19.0");
     r.qemuTag = "qemu-xen-4.19.99";
     upstream.release(r);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     const auto before = upstream.snapshot();
     try {
@@ -274,34 +277,47 @@ TEST_CASE("update::planUpdate reports upstream patches the release contains", "[
                               "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
                               "+int fix = 1;\n");
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true, {"XSA-900"});
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
-    CHECK(branchFile(upstream, "4.19").patches == std::vector<std::string>{"XSA-900"});
+    auto appliesTo419 = [&upstream] {
+        return xenbuild::recipe::RecipeSet::load(upstream.recipes)
+            .patches()
+            .at("XSA-900")
+            .appliesTo("4.19");
+    };
+    CHECK(appliesTo419());
     auto fixed = xenbuild::testing::standardRelease(upstream, "4.19.1");
     fixed.fixFile = "int fix = 1;\n";
     upstream.release(fixed);
 
     SECTION("reported and kept") {
+        const auto patches = upstream.readRecipe("patches.json");
         const auto plan = runner.update();
         REQUIRE(plan.branches.size() == 1);
         CHECK(plan.branches[0].alreadyApplied == std::vector<std::string>{"XSA-900"});
-        CHECK(branchFile(upstream, "4.19").patches == std::vector<std::string>{"XSA-900"});
+        CHECK(appliesTo419());
+        CHECK(upstream.readRecipe("patches.json") == patches);
         CHECK_THAT(plan.summary(), Contains("drop with the drop-applied setting"));
     }
-    SECTION("dropped with --drop-applied") {
+    SECTION("marked not applicable in patches.json with --drop-applied") {
         UpdateRequest request;
         request.dropApplied = true;
         const auto plan = runner.update(request);
-        CHECK(branchFile(upstream, "4.19").patches.empty());
+        const auto set = xenbuild::recipe::RecipeSet::load(upstream.recipes);
+        CHECK(set.patches().at("XSA-900").notApplicable ==
+              std::map<std::string, std::string>{{"4.19", "already contained in 4.19.1"}});
+        CHECK(set.patchesFor("4.19").empty());
         CHECK(plan.branches[0].dropped == std::vector<std::string>{"XSA-900"});
+        CHECK_THAT(plan.diff(upstream.dir.path()),
+                   Contains("+        \"4.19\": \"already contained in 4.19.1\"\n"));
     }
 }
 
 TEST_CASE("update::UpdatePlan::diff shows the change without writing", "[update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     const auto before = upstream.snapshot();
     const auto plan = runner.plan();
@@ -315,7 +331,7 @@ TEST_CASE("update::UpdatePlan::diff shows the change without writing", "[update]
 TEST_CASE("update::verifyRecipes checks each xen rev against its signed tag", "[update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
     const xenbuild::update::UpdateContext context{runner.store, runner.options, runner.verifier,
@@ -347,7 +363,8 @@ TEST_CASE("update::verifyRecipes checks each xen rev against its signed tag", "[
 TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours offline", "[update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true, {}, "https://upstream.invalid/git/");
+    upstream.seedBranch("4.19", "4.19.0");
+    upstream.setSourceUrls("https://upstream.invalid/git/");
     Runner runner(upstream);
     const auto before = upstream.snapshot();
 
@@ -360,10 +377,10 @@ TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours off
         runner.options.mirrors.add("https://upstream.invalid/git/=file://" + upstream.git.string() +
                                    "/");
         runner.options.offline = true;
+        const auto builder = upstream.readRecipe("builder.json");
         runner.update();
+        CHECK(upstream.readRecipe("builder.json") == builder);
         const auto file = branchFile(upstream, "4.19");
-        CHECK(source(file, "xen").url == "https://upstream.invalid/git/xen");
-        CHECK(source(file, "qemu").url == "https://upstream.invalid/git/qemu");
         CHECK(source(file, "qemu").tag == "qemu-xen-4.19.0");
         CHECK(file.version == "4.19.0");
     }
@@ -372,7 +389,7 @@ TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours off
 TEST_CASE("update::planUpdate keeps local patches and validates their names", "[update]") {
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.19", "4.19.0");
     const fs::path local = upstream.dir / "patches" / "4.19";
     xenbuild::testing::writeFile(local / "0001-xen-fix-build-4.19.patch",
                                  "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
@@ -394,8 +411,8 @@ TEST_CASE("update::planUpdate updates only the branches asked for", "[update]") 
     Upstream upstream;
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.17.1"));
     upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.1"));
-    upstream.seedBranch("4.17", "4.17.0", false);
-    upstream.seedBranch("4.19", "4.19.0", true);
+    upstream.seedBranch("4.17", "4.17.0");
+    upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     const auto before = upstream.readRecipe("4.19.json");
     UpdateRequest request;
@@ -407,4 +424,37 @@ TEST_CASE("update::planUpdate updates only the branches asked for", "[update]") 
     CHECK(plan.branches[0].branch == "4.17");
     request.branches = {"4.18"};
     CHECK_THROWS_WITH(runner.plan(request), Contains("no branch '4.18'"));
+}
+
+TEST_CASE("update::planUpdate keeps the pins of sources no release pins", "[update]") {
+    // A component the recipes add (builder.json and the branch file only) that Xen's Config.mk
+    // does not name: updates keep its pin, a new branch takes the newest branch's.
+    Upstream upstream;
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.20.0"));
+    upstream.seedBranch("4.19", "4.19.0");
+    auto builder = nlohmann::json::parse(upstream.readRecipe("builder.json"));
+    builder["sources"].push_back({{"name", "vgabios"},
+                                  {"url", "file:///nowhere/vgabios"},
+                                  {"stageAt", "tools/firmware/vgabios"},
+                                  {"stageAs", "tree"}});
+    xenbuild::testing::writeFile(upstream.recipes / "xen" / "builder.json", builder.dump(2));
+    auto file = branchFile(upstream, "4.19");
+    const xenbuild::recipe::SourceEntry pin{std::string(40, 'a'), "v1",
+                                            "sha256-" + std::string(43, 'B') + "="};
+    file.sources.emplace_back("vgabios", pin);
+    xenbuild::recipe::writeBranchFile(upstream.recipes / "xen" / "4.19.json", file);
+    Runner runner(upstream);
+    UpdateRequest request;
+    request.addBranches = {"4.20"};
+    runner.update(request);
+    for (const char* branch : {"4.19", "4.20"}) {
+        INFO(branch);
+        const auto updated = branchFile(upstream, branch);
+        CHECK(source(updated, "vgabios").rev == pin.rev);
+        CHECK(source(updated, "vgabios").tag == "v1");
+        CHECK(source(updated, "vgabios").hash == pin.hash);
+        CHECK(updated.sources.back().first == "vgabios");
+    }
+    CHECK(source(branchFile(upstream, "4.20"), "xen").tag == "RELEASE-4.20.0");
 }

@@ -3,6 +3,7 @@
 #include "support/test_paths.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
+#include "xenbuild/util/date.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -53,8 +54,9 @@ Upstream::Upstream()
     : keys(xenbuild::testing::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
       store(dir / "store") {
     fs::create_directories(recipes / "xen");
-    for (const char* file : {"builder.json", "variants.json", "host-profile.json"})
+    for (const char* file : {"variants.json", "host-profile.json"})
         fs::copy_file(kProjectRecipes / file, recipes / "xen" / file);
+    setSourceUrls("");
     writePatchesFile();
     fs::create_directories(repo("xen"));
     git_(repo("xen"), {"init", "-q", "-b", "main"});
@@ -109,27 +111,34 @@ std::string Upstream::release(const XenRelease& r) {
     return git_(xen, {"rev-parse", "HEAD"});
 }
 
-void Upstream::seedBranch(const std::string& branch, const std::string& version, bool latest,
-                          const std::vector<std::string>& patches, const std::string& urlPrefix) {
+void Upstream::seedBranch(const std::string& branch, const std::string& version) {
     xenbuild::recipe::BranchFile file;
     file.branch = branch;
     file.version = version;
-    file.latest = latest;
-    for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"}) {
-        const bool submodules = std::string(name) == "qemu" || std::string(name) == "ovmf";
-        file.sources.emplace_back(
-            name, xenbuild::recipe::SourceEntry{urlPrefix.empty() ? url(name) : urlPrefix + name,
-                                                kZeros, "", kZeroHash, submodules});
-    }
-    file.patches = patches;
-    file.support = {"2024-07-29", "2026-01-29", "2027-07-29"};
+    for (const char* name : {"xen", "qemu", "seabios", "ovmf", "ipxe"})
+        file.sources.emplace_back(name,
+                                  xenbuild::recipe::SourceEntry{.rev = kZeros, .hash = kZeroHash});
+    file.support = {.initialRelease = *xenbuild::util::parseDate("2024-07-29"),
+                    .supportedUntil = *xenbuild::util::parseDate("2026-01-29"),
+                    .securitySupportUntil = *xenbuild::util::parseDate("2027-07-29")};
     xenbuild::recipe::writeBranchFile(recipes / "xen" / (branch + ".json"), file);
+}
+
+void Upstream::setSourceUrls(const std::string& urlPrefix) {
+    auto builder =
+        nlohmann::json::parse(readFile(kProjectRecipes / "builder.json"), nullptr, true, true);
+    for (auto& source : builder["sources"]) {
+        const auto name = source["name"].get<std::string>();
+        source["url"] = urlPrefix.empty() ? url(name) : urlPrefix + name;
+    }
+    writeFile(recipes / "xen" / "builder.json", builder.dump(2) + "\n");
 }
 
 void Upstream::addUpstreamPatch(const std::string& id, int xsa, const std::string& file,
                                 const std::string& content) {
     writeFile(dir / "xsa" / file, content);
     nlohmann::ordered_json entry = {
+        {"id", id},
         {"project", "xen"},
         {"xsa", xsa},
         {"url", "file://" + (dir / "xsa" / file).string()},
@@ -141,22 +150,23 @@ void Upstream::addUpstreamPatch(const std::string& id, int xsa, const std::strin
 }
 
 void Upstream::writePatchesFile() const {
-    const std::string text = xenbuild::testing::readFile(kProjectRecipes / "patches.json");
+    const std::string text = readFile(kProjectRecipes / "patches.json");
     const auto brace = text.find('{');
     auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
+    body["patches"] = nlohmann::ordered_json::array(); // the project's are fetched from the net
     for (const auto& [id, entry] : extraPatches_)
-        body["patches"][id] = nlohmann::ordered_json::parse(entry);
+        body["patches"].push_back(nlohmann::ordered_json::parse(entry));
     writeFile(recipes / "xen" / "patches.json", text.substr(0, brace) + body.dump(2) + "\n");
 }
 
 std::string Upstream::readRecipe(const std::string& name) const {
-    return xenbuild::testing::readFile(recipes / "xen" / name);
+    return readFile(recipes / "xen" / name);
 }
 
 std::map<std::string, std::string> Upstream::snapshot() const {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::directory_iterator(recipes / "xen"))
-        files[entry.path().filename().string()] = xenbuild::testing::readFile(entry.path());
+        files[entry.path().filename().string()] = readFile(entry.path());
     return files;
 }
 

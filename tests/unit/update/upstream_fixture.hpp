@@ -1,8 +1,9 @@
 #pragma once
 // A Xen-shaped upstream built at test time for the updater: xen.git with RELEASE-x.y.z tags
 // signed by the test key (Config.mk, the etherboot Makefile and SUPPORT.md in each tagged
-// tree), component repositories with tags, a recipe directory whose branch files point at them
-// through file:// URLs, and a store. Everything lives in one temporary directory.
+// tree), component repositories with tags, a recipe directory whose builder points at them
+// through file:// URLs (and whose patches.json holds only the patches a test adds), and a
+// store. Everything lives in one temporary directory.
 
 #include "support/fixtures.hpp"
 #include "unit/fetch/gpg_fixture.hpp"
@@ -43,11 +44,10 @@ class Upstream {
     // A commit on xen.git with the release's files, tagged RELEASE-<version> as asked.
     std::string release(const XenRelease& release);
     // Writes recipes/xen/<branch>.json with placeholder revs (all zeros) and hashes, so that
-    // the first update replaces every pin. `patches` are ids of patches.json.
-    // With `urlPrefix`, sources point at urlPrefix + name instead (for mirror tests).
-    void seedBranch(const std::string& branch, const std::string& version, bool latest,
-                    const std::vector<std::string>& patches = {},
-                    const std::string& urlPrefix = "");
+    // the first update replaces every pin. Every patch of patches.json applies to it.
+    void seedBranch(const std::string& branch, const std::string& version);
+    // Points the builder's sources at urlPrefix + name instead (for mirror tests).
+    void setSourceUrls(const std::string& urlPrefix);
     // Adds an upstream patch to recipes/xen/patches.json, served from dir/xsa/<file>.
     void addUpstreamPatch(const std::string& id, int xsa, const std::string& file,
                           const std::string& content);

@@ -2,6 +2,7 @@
 #include "xenbuild/update/version.hpp"
 #include "xenbuild/update/xen_tree.hpp"
 
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -55,8 +56,8 @@ TEST_CASE("update::parseSupportDates reads SUPPORT.md", "[update]") {
                                          "    Supported-Until: 2026-01-29\n"
                                          "    Security-Support-Until: 2027-07-29\n",
                                          "SUPPORT.md");
-    CHECK(dates.initialRelease == "2024-07-29");
-    CHECK(dates.securitySupportUntil == "2027-07-29");
+    CHECK(xenbuild::util::formatDate(dates.initialRelease) == "2024-07-29");
+    CHECK(xenbuild::util::formatDate(dates.securitySupportUntil) == "2027-07-29");
     CHECK_THROWS_WITH(parseSupportDates("Initial-Release: unreleased\n", "SUPPORT.md"),
                       Contains("'Initial-Release: unreleased' is not a date"));
 }

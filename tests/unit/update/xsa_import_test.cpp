@@ -36,7 +36,8 @@ struct Recipes {
         const std::string text = xenbuild::testing::readFile(recipes / "xen" / "patches.json");
         const auto brace = text.find('{');
         auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
-        auto& entry = body["patches"]["XSA-458"];
+        auto& entry = body["patches"][3];
+        REQUIRE(entry["id"] == "XSA-458");
         entry["title"] = "Old title";
         entry["sha256"] = std::string(64, '0');
         entry["cves"] = nlohmann::json::array();
@@ -99,28 +100,59 @@ TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is p
         xenbuild::SignatureError);
 }
 
-TEST_CASE("update::planXsaImport adds a new XSA and lists it for branches", "[update][xsa]") {
+TEST_CASE("update::planXsaImport adds a new XSA for every branch or for the ones asked",
+          "[update][xsa]") {
     const auto& keys = xenbuild::testing::GpgFixture::instance();
     const xenbuild::fetch::SignatureVerifier verifier{{keys.signer.publicKey},
                                                       keys.signer.fingerprint};
     const auto advisory = readAdvisory(keys.clearSign(keys.signer, kAdvisoryText), verifier, "a");
     Recipes copy;
-    const auto result = planXsaImport(advisory, copy.recipes, {"4.19"});
-    CHECK(result.added);
-    CHECK(result.branches == std::vector<std::string>{"4.19"});
-    writeFileChanges(result.files);
-    const auto set = xenbuild::recipe::RecipeSet::load(copy.recipes);
-    CHECK(set.patches().at("XSA-990").title == "x86: a test issue for the importer");
-    CHECK(set.patches().at("XSA-990").sha256 == std::string(62, '0') + "aa");
-    CHECK(set.branches().at("4.19").patches.back() == "XSA-990");
-    // XSA-990 goes after the last XSA, before the Qubes patches.
-    const std::string text = xenbuild::testing::readFile(copy.patches());
-    CHECK(text.find("\"XSA-462\"") < text.find("\"XSA-990\""));
-    CHECK(text.find("\"XSA-990\"") < text.find("\"QUBES-1100\""));
-    CHECK(planXsaImport(advisory, copy.recipes, {"4.19"}).files.empty());
 
+    SECTION("every branch") {
+        const auto result = planXsaImport(advisory, copy.recipes, {});
+        CHECK(result.added);
+        CHECK(result.branches == std::vector<std::string>{"4.16", "4.17", "4.18", "4.19"});
+        writeFileChanges(result.files);
+        const auto set = xenbuild::recipe::RecipeSet::load(copy.recipes);
+        CHECK(set.patches().at("XSA-990").title == "x86: a test issue for the importer");
+        CHECK(set.patches().at("XSA-990").sha256 == std::string(62, '0') + "aa");
+        CHECK(set.patches().at("XSA-990").project == "xen");
+        CHECK(set.patches().at("XSA-990").notApplicable.empty());
+        // The list is the application order: XSA-990 goes after the last XSA.
+        CHECK(set.patchOrder().back() == "XSA-990");
+        CHECK(set.patchesFor("4.16").back()->id == "XSA-990");
+        CHECK(planXsaImport(advisory, copy.recipes, {}).files.empty());
+    }
+    SECTION("only 4.19: the other branches are marked not applicable") {
+        const auto result = planXsaImport(advisory, copy.recipes, {"4.19"});
+        CHECK(result.added);
+        CHECK(result.branches == std::vector<std::string>{"4.19"});
+        writeFileChanges(result.files);
+        const auto set = xenbuild::recipe::RecipeSet::load(copy.recipes);
+        CHECK(set.patchesFor("4.19").back()->id == "XSA-990");
+        CHECK(set.patchesFor("4.18").back()->id == "XSA-462");
+        CHECK(set.patches().at("XSA-990").notApplicable.at("4.16") == "imported for 4.19 only");
+        CHECK(planXsaImport(advisory, copy.recipes, {"4.19"}).files.empty());
+    }
     SECTION("an unknown branch is refused and nothing changes") {
         CHECK_THROWS_WITH(planXsaImport(advisory, copy.recipes, {"4.99"}),
-                          Contains("extra branch '4.99': no such branch"));
+                          Contains("advisory branch '4.99': no such branch"));
     }
+    SECTION("a branch the patch is marked not applicable to is refused") {
+        REQUIRE(planXsaImport(advisory, copy.recipes, {"4.19"}).added);
+        writeFileChanges(planXsaImport(advisory, copy.recipes, {"4.19"}).files);
+        CHECK_THROWS_WITH(planXsaImport(advisory, copy.recipes, {"4.18"}),
+                          "XSA-990 is marked not applicable to 4.18: imported for 4.19 only");
+    }
+}
+
+TEST_CASE("update::withNotApplicable marks patches in place", "[update][xsa]") {
+    const std::string text = xenbuild::testing::readFile(kProjectRecipes / "xen" / "patches.json");
+    const auto marked =
+        xenbuild::update::withNotApplicable(text, "patches.json", {{"XSA-462", "4.19", "why"}});
+    CHECK(marked.find("\"4.19\": \"why\"") != std::string::npos);
+    CHECK(marked.rfind("// Upstream patches", 0) == 0); // the leading comment is kept
+    CHECK_THROWS_WITH(
+        xenbuild::update::withNotApplicable(text, "patches.json", {{"XSA-1", "4.19", "why"}}),
+        "patches.json: no patch 'XSA-1'");
 }

@@ -62,10 +62,12 @@ TEST_CASE("util::readRegularFile refuses what is not a regular file, without blo
     SECTION("a link, when links are refused") {
         write(dir / "real.patch", "x");
         fs::create_symlink("real.patch", dir / "0001.patch");
-        REQUIRE_THROWS_WITH(readRegularFile(dir / "0001.patch", {"local patch", 100, false}),
-                            "local patch '" + base +
-                                "/0001.patch' is a symbolic link, not a regular file (links are "
-                                "not followed here)");
+        REQUIRE_THROWS_WITH(
+            readRegularFile(dir / "0001.patch",
+                            {.what = "local patch", .maxBytes = 100, .followSymlinks = false}),
+            "local patch '" + base +
+                "/0001.patch' is a symbolic link, not a regular file (links are "
+                "not followed here)");
     }
     SECTION("a link loop, naming the path that loops") {
         fs::create_symlink("loop", dir / "loop");

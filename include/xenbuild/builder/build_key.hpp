@@ -1,0 +1,53 @@
+#pragma once
+// The build key: what a build's outputs are addressed by. Outputs are input-addressed: their
+// store ids derive from the key, so they are known before building, baked into the configure
+// prefixes, and a second build of the same key is a cache hit (docs/store.md). The key is a
+// pure function of the plan, the host toolchain's identity and the build's other inputs (the
+// store directory, source overrides, patch exclusions); nothing here fetches, builds or probes.
+
+#include "xenbuild/builder/options.hpp"
+#include "xenbuild/recipe/plan.hpp"
+#include "xenbuild/util/hash.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xenbuild::store {
+class Store;
+}
+
+namespace xenbuild::builder {
+
+// What a build's outputs depend on besides the plan and the toolchain.
+struct KeyInputs {
+    // Outputs embed their own store paths (configure prefixes), so the same plan built for
+    // another store is a different output.
+    std::filesystem::path storeDir;
+    std::map<std::string, util::Hash> sourceOverrides; // source name -> NAR hash of the tree
+    bool skipInapplicablePatches = false;
+    std::vector<std::string> excludedPatches; // as requested ("all" included)
+};
+
+// The inputs `options` give for builds into `store`: hashes each override directory. Throws
+// UsageError "<source override> NAME='DIR': not a directory" (Setting::SourceOverride).
+KeyInputs keyInputs(const store::Store& store, const BuildOptions& options);
+
+// sha256 over the store directory, plan hash, toolchain hash and the other inputs (nix32).
+std::string buildKey(const recipe::BuildPlan& plan, const util::Hash& toolchain,
+                     const KeyInputs& inputs);
+
+// The same without the toolchain: names "this plan built with these inputs" whatever compiler
+// built it, so its newest result can be found without probing one (OutputIndex::newest).
+std::string planKey(const recipe::BuildPlan& plan, const KeyInputs& inputs);
+
+// The plan with the excluded patches removed ("all": every upstream patch). Throws UsageError
+// naming the plan's patches for an id it does not have.
+recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan,
+                                const std::vector<std::string>& excludedPatches);
+
+// The store name of an output: "xen-4.19.0" for "out", "xen-4.19.0-boot" for "boot".
+std::string outputName(const recipe::BuildPlan& plan, const std::string& output);
+
+} // namespace xenbuild::builder

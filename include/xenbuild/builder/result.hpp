@@ -1,0 +1,54 @@
+#pragma once
+// What a build produced, as `xenbuild build --json` prints it and the build record keeps it
+// (<store>/builds/<key>.json, see output_index.hpp).
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace xenbuild::builder {
+
+struct OutputInfo {
+    std::string name;           // "out", "boot", ...
+    std::filesystem::path path; // <store>/<id>
+};
+
+struct CheckResult {
+    std::string kind;
+    bool passed = false;
+    std::string detail; // what was found, or why it failed
+};
+
+// How one patch of the series applied, as the build record keeps it: "clean", "offset +12",
+// "fuzz 2", "already applied". A string, so that a cached result reports what the build saw.
+struct AppliedPatch {
+    std::string id;
+    std::string status;
+};
+
+struct BuildResult {
+    std::string plan;                // plan name
+    std::string key;                 // build key (nix32)
+    bool cached = false;             // outputs were already in the store
+    std::string sandboxMode;         // "namespaces" or "off"
+    std::vector<OutputInfo> outputs; // plan order
+    std::vector<CheckResult> checks;
+    std::vector<AppliedPatch> patches;
+    std::vector<std::string> skippedPatches;            // with skipInapplicablePatches
+    std::vector<std::string> excludedPatches;           // left out on request
+    std::map<std::string, std::string> sourceOverrides; // name -> directory
+    std::filesystem::path log;
+    double seconds = 0;
+    // Seconds each step took ("fetch", "stage", "patch", "configure", "make", "install",
+    // "check", "commit"): the next build of the package shows them as expected times.
+    std::map<std::string, double> stepSeconds;
+    std::vector<std::string> differingFiles; // --rebuild: output files whose content changed
+
+    const OutputInfo* output(const std::string& name) const;
+    nlohmann::json toJson() const;
+};
+
+} // namespace xenbuild::builder

@@ -1,0 +1,27 @@
+#pragma once
+// Calendar dates as std::chrono::year_month_day, written YYYY-MM-DD (the form of recipes,
+// SUPPORT.md and XENBUILD_TODAY): parsed once where they are read, compared chronologically,
+// printed back in the same form.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace xenbuild::util {
+
+// "2024-02-29" -> that day; nullopt unless `text` is exactly YYYY-MM-DD and names a day of the
+// calendar (2024-02-30 does not).
+std::optional<std::chrono::year_month_day> parseDate(std::string_view text);
+
+// Why `text` is not a date, for messages: "expected a date YYYY-MM-DD, got '2024-02-30'
+// (February 2024 has 29 days)"; empty when it is one.
+std::string dateProblem(std::string_view text);
+
+// "2024-02-29".
+std::string formatDate(const std::chrono::year_month_day& date);
+
+// Today in UTC.
+std::chrono::year_month_day currentDate();
+
+} // namespace xenbuild::util

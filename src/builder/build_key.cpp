@@ -1,0 +1,85 @@
+#include "xenbuild/builder/build_key.hpp"
+
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/store.hpp"
+#include "xenbuild/util/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::builder {
+
+namespace {
+
+// The inputs after the toolchain, in the text both keys hash.
+std::string inputsText(const KeyInputs& inputs) {
+    std::string text;
+    for (const auto& [name, hash] : inputs.sourceOverrides)
+        text += "override " + name + "=" + hash.sri() + "\n";
+    if (inputs.skipInapplicablePatches) text += "skip-inapplicable-patches\n";
+    for (const auto& id : inputs.excludedPatches)
+        text += "exclude-patch " + id + "\n";
+    return text;
+}
+
+} // namespace
+
+KeyInputs keyInputs(const store::Store& store, const BuildOptions& options) {
+    KeyInputs inputs;
+    inputs.storeDir = store.dir();
+    for (const auto& [name, dir] : options.sourceOverrides) {
+        if (!fs::is_directory(dir)) {
+            throw UsageError(mention(Setting::SourceOverride) + " " + name + "=" +
+                             quote(dir.string()) + ": not a directory");
+        }
+        inputs.sourceOverrides[name] = store::narHash(dir);
+    }
+    inputs.skipInapplicablePatches = options.skipInapplicablePatches;
+    inputs.excludedPatches = options.excludedPatches;
+    return inputs;
+}
+
+std::string buildKey(const recipe::BuildPlan& plan, const util::Hash& toolchain,
+                     const KeyInputs& inputs) {
+    util::Sha256 hasher;
+    hasher.update("xenbuild-build-v1\nstore=" + inputs.storeDir.string() +
+                  "\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain.sri() + "\n");
+    hasher.update(inputsText(inputs));
+    return hasher.finish().nix32();
+}
+
+std::string planKey(const recipe::BuildPlan& plan, const KeyInputs& inputs) {
+    util::Sha256 hasher;
+    hasher.update("xenbuild-plan-v1\nstore=" + inputs.storeDir.string() +
+                  "\nplan=" + plan.hash.sri() + "\n");
+    hasher.update(inputsText(inputs));
+    return hasher.finish().nix32();
+}
+
+recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan,
+                                const std::vector<std::string>& excludedPatches) {
+    recipe::BuildPlan effective = plan;
+    for (const auto& id : excludedPatches) {
+        if (id == "all") {
+            std::erase_if(effective.patches, [](const recipe::PatchRef& p) { return !p.local; });
+            continue;
+        }
+        const auto before = effective.patches.size();
+        std::erase_if(effective.patches, [&](const recipe::PatchRef& p) { return p.id == id; });
+        if (effective.patches.size() == before) {
+            std::string known;
+            for (const auto& p : plan.patches)
+                known += (known.empty() ? "" : ", ") + p.id;
+            throw UsageError(
+                mention(Setting::ExcludedPatch) + " " + quote(id) + ": " + quote(plan.name) +
+                " has no such patch (its patches: " + (known.empty() ? "none" : known) + ")");
+        }
+    }
+    return effective;
+}
+
+std::string outputName(const recipe::BuildPlan& plan, const std::string& output) {
+    const std::string base = plan.pname + "-" + plan.version;
+    return output == "out" ? base : base + "-" + output;
+}
+
+} // namespace xenbuild::builder

@@ -1,0 +1,146 @@
+#include "xenbuild/builder/builder.hpp"
+
+#include "xenbuild/store/lock.hpp"
+#include "xenbuild/store/plan_paths.hpp"
+#include "xenbuild/util/error.hpp"
+
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::builder {
+
+using Event = util::ProgressEvent;
+
+namespace {
+
+BuildOptions withDefaults(BuildOptions options) {
+    if (options.cores == 0) {
+        const unsigned found = std::thread::hardware_concurrency();
+        options.cores = found == 0 ? 1 : found;
+    }
+    return options;
+}
+
+// The build's lock, held from before the cache check and staging until the outputs are
+// committed and recorded: a second process building the same key waits here (and says so),
+// then finds the record and reuses the outputs.
+store::FileLock lockBuild(store::Store& store, const std::string& planName, const std::string& key,
+                          util::ProgressObserver& observer) {
+    const fs::path path = store.lockPath("build-" + key);
+    if (auto lock = store::FileLock::tryAcquire(path)) return std::move(*lock);
+    observer.onEvent({Event::Kind::Message, "build " + planName,
+                      "waiting for another process building it (lock " + path.string() + ")", 0, 0,
+                      ""});
+    return store::FileLock::acquire(path);
+}
+
+} // namespace
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions options,
+                 util::ProgressObserver& observer)
+    : Builder(store, sandbox, std::make_unique<StoreFetcher>(store, options.fetch), nullptr,
+              identifyToolchain(), options, observer, std::chrono::seconds(1)) {}
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
+                 Toolchain toolchain, BuildOptions options, util::ProgressObserver& observer,
+                 std::chrono::milliseconds progressTick)
+    : Builder(store, sandbox, nullptr, &fetcher, std::move(toolchain), std::move(options), observer,
+              progressTick) {}
+
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox,
+                 std::unique_ptr<Fetcher> ownFetcher, Fetcher* fetcher, Toolchain toolchain,
+                 BuildOptions options, util::ProgressObserver& observer,
+                 std::chrono::milliseconds progressTick)
+    : store_(store), options_(withDefaults(std::move(options))), observer_(observer),
+      ownFetcher_(std::move(ownFetcher)), toolchain_(std::move(toolchain)),
+      keyInputs_(keyInputs(store, options_)), index_(store),
+      executor_(store, sandbox, fetcher != nullptr ? *fetcher : *ownFetcher_, options_, observer,
+                progressTick) {}
+
+std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
+    return builder::buildKey(plan, toolchain_.hash, keyInputs_);
+}
+
+std::vector<OutputInfo> Builder::outputPaths(const recipe::BuildPlan& plan) const {
+    return index_.outputPaths(plan, buildKey(plan));
+}
+
+BuildResult Builder::build(const recipe::BuildPlan& requested) {
+    const recipe::BuildPlan plan = effectivePlan(requested, options_.excludedPatches);
+    const BuildKeys keys{buildKey(plan), planKey(plan, keyInputs_)};
+    return withContext("while building " + quote(plan.name), [&] {
+        auto lock = lockBuild(store_, plan.name, keys.key, observer_);
+        protectFromGc(plan);
+        if (auto cached = index_.result(keys.key); cached && !options_.rebuild) {
+            if (index_.outputsPresent(*cached)) {
+                cached->cached = true;
+                index_.markNewest(*cached, keys.planKey);
+                observer_.onEvent(
+                    {Event::Kind::Finished, "build " + plan.name, "cached", 0, 0, ""});
+                return *cached;
+            }
+        }
+        return executor_.run(plan, keys);
+    });
+}
+
+void Builder::protectFromGc(const recipe::BuildPlan& plan) {
+    std::vector<std::string> ids;
+    for (const auto& entry : store::planEntries(plan, store_))
+        ids.push_back(entry.id);
+    for (const auto& output : outputPaths(plan))
+        ids.push_back(output.path.filename().string());
+    std::lock_guard guard(tempRootsMutex_);
+    if (!tempRoots_) tempRoots_ = std::make_unique<store::TempRoots>(store_);
+    tempRoots_->add(ids);
+}
+
+std::optional<BuildResult> findNewestResult(const store::Store& store,
+                                            const recipe::BuildPlan& plan,
+                                            const BuildOptions& options) {
+    const KeyInputs inputs = keyInputs(store, options);
+    const OutputIndex index(store);
+    if (auto newest = index.newest(planKey(plan, inputs))) return newest;
+    // A record written before the index: found by the build key, if there is a toolchain.
+    try {
+        return index.result(buildKey(plan, identifyToolchain().hash, inputs));
+    } catch (const BuildError&) {
+        return std::nullopt;
+    }
+}
+
+PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan& plan,
+                              const BuildOptions& options) {
+    const KeyInputs inputs = keyInputs(store, options);
+    const OutputIndex index(store);
+    if (const auto newest = index.newest(planKey(plan, inputs))) {
+        PlannedOutputs planned; // in plan order (a record lists them by name)
+        for (const auto& name : plan.outputs) {
+            if (const auto* output = newest->output(name)) planned.outputs.push_back(*output);
+        }
+        return planned;
+    }
+    try {
+        return {index.outputPaths(plan, buildKey(plan, identifyToolchain().hash, inputs)), ""};
+    } catch (const BuildError& error) {
+        return {{}, error.what()};
+    }
+}
+
+void linkResults(const BuildResult& result, const fs::path& base, store::Store& store) {
+    for (const auto& output : result.outputs) {
+        const fs::path link =
+            output.name == "out" ? base : fs::path(base.string() + "-" + output.name);
+        const fs::path temporary = link.string() + ".xenbuild-tmp";
+        std::error_code ignored;
+        fs::remove(temporary, ignored);
+        fs::create_symlink(output.path, temporary);
+        fs::rename(temporary, link); // replaces an older link atomically
+        store.addRoot(util::sha256(fs::absolute(link).string()).nix32().substr(0, 16) + "-" +
+                          link.filename().string(),
+                      fs::absolute(link));
+    }
+}
+
+} // namespace xenbuild::builder

@@ -1,0 +1,141 @@
+#include "checks.hpp"
+
+#include "xenbuild/builder/pe.hpp"
+#include "xenbuild/builder/toolchain.hpp"
+#include "xenbuild/builder/xen_version.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/process.hpp"
+
+#include <regex>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::builder::detail {
+
+namespace {
+
+CheckResult checkPe(const recipe::Pe32PlusParams& params, const CheckContext& context) {
+    const fs::path path = substituteOutputs(params.path, context.staged);
+    if (!fs::exists(path)) {
+        return {.passed = false,
+                .detail = quote(path.filename().string()) + " was not built (" + path.string() +
+                          " is missing)"};
+    }
+    const PeImage image = inspectPe(path);
+    return {.passed = image.isPe32PlusX86_64(),
+            .detail = path.filename().string() + ": " + image.describe()};
+}
+
+CheckResult checkHypervisorVersion(const recipe::HypervisorVersionParams& params,
+                                   const CheckContext& context) {
+    const fs::path path = substituteOutputs(params.path, context.staged);
+    const std::string& expected = params.version;
+    if (!fs::exists(path)) return {.passed = false, .detail = path.string() + " is missing"};
+    const auto found = hypervisorVersion(path);
+    if (!found) return {.passed = false, .detail = "no Xen version found in " + path.string()};
+    return {.passed = *found == expected,
+            .detail = path.filename().string() + " carries Xen " + *found +
+                      (*found == expected ? "" : ", the plan says " + expected)};
+}
+
+std::string pkgConfig(const fs::path& dir, const std::string& module,
+                      const std::vector<std::string>& args) {
+    util::ProcessSpec spec;
+    spec.argv = {"pkg-config"};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.argv.push_back(module);
+    spec.env = util::Environment{{"PATH", kBuildPath},
+                                 {"PKG_CONFIG_PATH", dir.string()},
+                                 {"PKG_CONFIG_LIBDIR", dir.string()}};
+    spec.capture = true;
+    const auto result = util::runProcess(spec);
+    if (!result.success()) {
+        auto message = result.err.substr(0, result.err.find('\n'));
+        throw BuildError(message.empty() ? "pkg-config " + result.describeStatus() : message);
+    }
+    return result.out.substr(0, result.out.find('\n'));
+}
+
+// A module resolves when pkg-config finds it, its version looks like one, and its prefix is
+// the store path of one of the plan's outputs (not /usr/local or the build directory).
+std::string checkModule(const fs::path& dir, const std::string& module,
+                        const CheckContext& context) {
+    static const std::regex versionPattern(R"(\d+(\.\d+)+)");
+    const std::string version = pkgConfig(dir, module, {"--modversion"});
+    if (!std::regex_match(version, versionPattern)) {
+        return module + ": odd version " + quote(version);
+    }
+    const std::string prefix = pkgConfig(dir, module, {"--variable=prefix"});
+    for (const auto& [name, path] : context.final) {
+        if (fs::path(prefix).lexically_normal() == path.lexically_normal()) return {};
+    }
+    return module + ": prefix " + quote(prefix) + " is not an output of the build";
+}
+
+CheckResult checkPkgConfig(const recipe::PkgConfigParams& params, const CheckContext& context) {
+    const fs::path dir = substituteOutputs(params.path, context.staged);
+    const auto& modules = params.modules;
+    std::vector<std::string> problems;
+    for (const auto& module : modules) {
+        try {
+            if (auto problem = checkModule(dir, module, context); !problem.empty()) {
+                problems.push_back(problem);
+            }
+        } catch (const BuildError& error) {
+            problems.push_back(module + ": " + error.what());
+        }
+    }
+    if (problems.empty()) {
+        return {.passed = true, .detail = std::to_string(modules.size()) + " modules resolve"};
+    }
+    std::string detail;
+    for (const auto& problem : problems)
+        detail += (detail.empty() ? "" : "; ") + problem;
+    return {.passed = false, .detail = detail};
+}
+
+struct RunCheck {
+    const CheckContext& context;
+
+    CheckResult operator()(const recipe::Pe32PlusParams& params) const {
+        return checkPe(params, context);
+    }
+    CheckResult operator()(const recipe::PkgConfigParams& params) const {
+        return checkPkgConfig(params, context);
+    }
+    CheckResult operator()(const recipe::HypervisorVersionParams& params) const {
+        return checkHypervisorVersion(params, context);
+    }
+};
+
+} // namespace
+
+std::string substituteOutputs(const std::string& text,
+                              const std::map<std::string, fs::path>& outputs) {
+    static const std::string open = "${outputs.";
+    std::string result;
+    std::size_t position = 0;
+    while (true) {
+        const auto start = text.find(open, position);
+        if (start == std::string::npos) break;
+        const auto end = text.find('}', start);
+        if (end == std::string::npos) break;
+        const std::string name = text.substr(start + open.size(), end - start - open.size());
+        const auto found = outputs.find(name);
+        if (found == outputs.end()) {
+            throw BuildError("the plan refers to an unknown output " + quote(name) + " in " +
+                             quote(text));
+        }
+        result += text.substr(position, start - position) + found->second.string();
+        position = end + 1;
+    }
+    return result + text.substr(position);
+}
+
+CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {
+    CheckResult result = std::visit(RunCheck{context}, check.params);
+    result.kind = recipe::toString(check.kind());
+    return result;
+}
+
+} // namespace xenbuild::builder::detail

@@ -1,0 +1,201 @@
+// Executor steps after staging: configure and make in the sandbox, checks, and moving the
+// outputs into the store (or, with --rebuild, comparing them with the ones already there).
+
+#include "checks.hpp"
+#include "command_progress.hpp"
+#include "xenbuild/builder/build_key.hpp"
+#include "xenbuild/builder/executor.hpp"
+#include "xenbuild/builder/pe.hpp"
+#include "xenbuild/builder/toolchain.hpp"
+#include "xenbuild/store/nar.hpp"
+#include "xenbuild/store/outputs.hpp"
+#include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fault_point.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace xenbuild::builder {
+
+using Event = util::ProgressEvent;
+
+namespace {
+
+std::vector<std::string> substituteAll(const std::vector<std::string>& items,
+                                       const std::map<std::string, fs::path>& outputs) {
+    std::vector<std::string> result;
+    result.reserve(items.size());
+    for (const auto& item : items)
+        result.push_back(detail::substituteOutputs(item, outputs));
+    return result;
+}
+
+// The recipe checks for a PE32+ image (xen.efi): the linker must be able to make one.
+bool withEfi(const recipe::BuildPlan& plan) {
+    return std::any_of(plan.checks.begin(), plan.checks.end(), [](const recipe::Check& check) {
+        return check.kind() == recipe::CheckKind::Pe32Plus;
+    });
+}
+
+// Relative path -> content hash of every file under `root` (symlink targets for links).
+std::map<std::string, std::string> fileDigests(const fs::path& root) {
+    std::map<std::string, std::string> digests;
+    if (!fs::exists(root)) return digests;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+         ++it) {
+        const auto relative = it->path().lexically_relative(root).string();
+        if (it->is_symlink()) {
+            digests[relative] = "-> " + fs::read_symlink(it->path()).string();
+        } else if (it->is_regular_file()) {
+            digests[relative] = util::sha256File(it->path()).hex();
+        }
+    }
+    return digests;
+}
+
+std::vector<std::string> differingFiles(const std::string& output, const fs::path& before,
+                                        const fs::path& after) {
+    const auto old = fileDigests(before);
+    const auto now = fileDigests(after);
+    std::vector<std::string> differing;
+    for (const auto& [path, digest] : now) {
+        const auto found = old.find(path);
+        if (found == old.end()) {
+            differing.push_back(output + ": " + path + " (new)");
+        } else if (found->second != digest) {
+            differing.push_back(output + ": " + path);
+        }
+    }
+    for (const auto& [path, digest] : old) {
+        if (now.count(path) == 0) differing.push_back(output + ": " + path + " (gone)");
+    }
+    return differing;
+}
+
+// How long `step` took in the package's previous build; 0 when unknown.
+double expectedSeconds(const BuildResult* previous, const std::string& step) {
+    if (previous == nullptr) return 0;
+    const auto found = previous->stepSeconds.find(step);
+    return found == previous->stepSeconds.end() ? 0 : found->second;
+}
+
+// Host files the plan names (slim builds' firmware and QEMU paths from the host profile) must
+// be visible in the sandbox, read-only; /usr already is.
+std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
+    std::vector<fs::path> dirs;
+    for (const auto& [name, value] : plan.args) {
+        const auto* text = std::get_if<std::string>(&value);
+        if (text == nullptr) continue;
+        const fs::path path = *text;
+        std::error_code error;
+        if (!path.is_absolute() || !fs::exists(path, error) ||
+            path.string().rfind("/usr/", 0) == 0) {
+            continue;
+        }
+        dirs.push_back(fs::is_directory(path, error) ? path : path.parent_path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    dirs.erase(std::unique(dirs.begin(), dirs.end()), dirs.end());
+    return dirs;
+}
+
+} // namespace
+
+void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir,
+                           const std::map<std::string, fs::path>& finalPaths, BuildResult& result,
+                           const std::string& activity, const BuildResult* previous) {
+    util::Environment env;
+    for (const auto& [name, value] : plan.env)
+        env[name] = detail::substituteOutputs(value, finalPaths);
+    if (withEfi(plan)) requirePeLinker("ld", util::Environment{{"PATH", kBuildPath}});
+
+    if (plan.makeTargets.empty()) {
+        throw BuildError("the plan has no makeTargets: the builder definition must name the make "
+                         "targets that build and install into dist/install");
+    }
+    std::vector<std::string> configure = {"./configure"};
+    for (const auto& flag : substituteAll(plan.configureFlags, finalPaths))
+        configure.push_back(flag);
+    std::vector<std::string> make = {"make", "-j" + std::to_string(options_.cores)};
+    for (const auto& flag : substituteAll(plan.makeFlags, finalPaths))
+        make.push_back(flag);
+    for (const auto& target : plan.makeTargets)
+        make.push_back(target);
+
+    for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
+        checkCancelled(std::string("running ") + phase);
+        util::faultPoint(std::string("build:") + phase);
+        Event started{Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""};
+        started.expectedSeconds = expectedSeconds(previous, phase);
+        observer_.onEvent(started);
+        detail::CommandProgress progress(observer_, activity, started.expectedSeconds,
+                                         progressTick_);
+        auto onLine = [&](util::OutputStream, std::string_view line) {
+            observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
+            progress.onLine(line);
+        };
+        sandbox::RunSpec spec;
+        spec.argv = argv;
+        // The build directory is mounted at /build whatever its host path, so paths the
+        // build embeds (assertions' __FILE__, debug info) are the same on every machine.
+        spec.workDir = srcDir.parent_path();
+        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+        if (isolated) spec.workDirInside = "/build";
+        spec.cwd = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        spec.env = env;
+        spec.readOnlyDirs = hostPathsOf(plan);
+        spec.timeout = options_.timeout;
+        spec.logFile = result.log;
+        spec.cancel = options_.cancel;
+        const auto run = sandbox_.run(spec, onLine);
+        result.stepSeconds[phase] = progress.elapsedSeconds();
+        if (!run.success()) {
+            throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
+                             "\nfull log: " + result.log.string());
+        }
+    }
+}
+
+void Executor::runChecks(const recipe::BuildPlan& plan,
+                         const std::map<std::string, fs::path>& staged,
+                         const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+    observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
+    const detail::CheckContext context{staged, finalPaths};
+    std::string failures;
+    for (const auto& check : plan.checks) {
+        auto outcome = detail::runCheck(check, context);
+        if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
+        result.checks.push_back(std::move(outcome));
+    }
+    std::ofstream log(result.log, std::ios::app);
+    for (const auto& check : result.checks) {
+        log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "
+            << check.detail << '\n';
+    }
+    if (!failures.empty()) throw BuildError("the build's outputs fail their checks:" + failures);
+}
+
+void Executor::commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
+                             const std::map<std::string, fs::path>& staged,
+                             const std::map<std::string, fs::path>& finalPaths,
+                             BuildResult& result) {
+    std::vector<store::OutputCommit> commits;
+    for (const auto& output : plan.outputs) {
+        const fs::path& finalPath = finalPaths.at(output);
+        const std::string id = finalPath.filename().string();
+        if (store_.lookupId(id)) {
+            // Already built (this is --rebuild): keep the existing output, report differences.
+            auto differing = differingFiles(output, finalPath, staged.at(output));
+            result.differingFiles.insert(result.differingFiles.end(), differing.begin(),
+                                         differing.end());
+        } else {
+            commits.push_back({id, staged.at(output), outputName(plan, output)});
+        }
+        result.outputs.push_back({output, finalPath});
+    }
+    store::commitOutputs(store_, commits, key);
+}
+
+} // namespace xenbuild::builder
