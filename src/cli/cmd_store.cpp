@@ -192,10 +192,11 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
         return;
     }
     for (const auto& item : out) {
-        std::string text = item["role"].get<std::string>() + ' ' + item["name"].get<std::string>() + ": ";
+        std::string text =
+            item["role"].get<std::string>() + ' ' + item["name"].get<std::string>() + ": ";
         if (item["path"].is_null()) {
-            output.line(text + "unknown until built (" +
-                        item["unknownBecause"].get<std::string>() + ")");
+            output.line(text + "unknown until built (" + item["unknownBecause"].get<std::string>() +
+                        ")");
             continue;
         }
         output.line(text + item["path"].get<std::string>() +

@@ -65,8 +65,8 @@ fs::path packageDirectory(const fs::path& recipesDir) {
     if (packages.empty()) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) +
                         ": it has no package directory (recipes/<pname>/ holding builder.json "
-                        "and the other recipe files; point " + mention(Setting::RecipeDirectory) +
-                        " at the recipes/ directory)");
+                        "and the other recipe files; point " +
+                        mention(Setting::RecipeDirectory) + " at the recipes/ directory)");
     }
     if (packages.size() > 1) {
         std::string names;

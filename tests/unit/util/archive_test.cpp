@@ -102,7 +102,7 @@ TEST_CASE("util::ArchiveReader reads hard links and what tar(1) wrote", "[util][
     util::TempDir dir;
     xenbuild::testing::writeFile(dir / "src" / "a", "data");
     xenbuild::testing::runOk("cd " + xenbuild::testing::shellQuote((dir / "src").string()) +
-                  " && ln a b && tar -czf ../t.tar.gz a b");
+                             " && ln a b && tar -czf ../t.tar.gz a b");
     const auto members = readAll(dir / "t.tar.gz");
     REQUIRE(members.size() == 2);
     CHECK(members[0].content == "data");
@@ -128,7 +128,7 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
     SECTION("cut short in a member's data") {
         xenbuild::testing::writeFile(dir / "src" / "big", std::string(200000, 'b'));
         xenbuild::testing::runOk("cd " + xenbuild::testing::shellQuote((dir / "src").string()) +
-                      " && tar -cf ../t.tar big && head -c 20000 ../t.tar > ../cut.tar");
+                                 " && tar -cf ../t.tar big && head -c 20000 ../t.tar > ../cut.tar");
         auto readCut = [&] {
             util::ArchiveReader reader(dir / "cut.tar", "cut");
             REQUIRE(reader.next());
