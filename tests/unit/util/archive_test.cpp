@@ -3,9 +3,9 @@
 #include "xenbuild/util/fd.hpp"
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/hash.hpp"
-#include "xenbuild/util/temp_dir.hpp"
 
 #include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,7 +54,7 @@ void writeSample(const fs::path& output, Format format, const fs::path& source) 
 } // namespace
 
 TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "run", std::string(100000, 'r'));
     for (const auto format : {Format::TarGz, Format::CpioGz}) {
         const fs::path file = dir / (format == Format::TarGz ? "a.tar.gz" : "a.cpio.gz");
@@ -85,7 +85,7 @@ TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[ut
 }
 
 TEST_CASE("util::ArchiveWriter is reproducible", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "run", "#!/bin/sh\n");
     for (const auto format : {Format::TarGz, Format::CpioGz}) {
         writeSample(dir / "a.gz", format, dir / "run");
@@ -99,7 +99,7 @@ TEST_CASE("util::ArchiveWriter is reproducible", "[util][archive]") {
 }
 
 TEST_CASE("util::ArchiveReader reads hard links and what tar(1) wrote", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "src" / "a", "data");
     xenbuild::testing::runOk("cd " + xenbuild::testing::shellQuote((dir / "src").string()) +
                              " && ln a b && tar -czf ../t.tar.gz a b");
@@ -111,7 +111,7 @@ TEST_CASE("util::ArchiveReader reads hard links and what tar(1) wrote", "[util][
 }
 
 TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     SECTION("not an archive") {
         xenbuild::testing::writeFile(dir / "bad.tar.gz", "this is not an archive");
         REQUIRE_THROWS_MATCHES(util::ArchiveReader(dir / "bad.tar.gz", "https://example/x.tgz"),
@@ -141,7 +141,7 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
 }
 
 TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     SECTION("a source that cannot be read") {
         const util::Fd out(
             ::open((dir / "a.tar.gz").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
@@ -165,7 +165,7 @@ TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]"
 }
 
 TEST_CASE("util::gunzipFile decompresses a gzip file", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "xen", std::string(70000, 'x') + "Xen 4.19.1\n");
     xenbuild::testing::runOk("gzip -k " + xenbuild::testing::shellQuote((dir / "xen").string()));
     CHECK(util::gunzipFile(dir / "xen.gz") == util::readFile(dir / "xen"));
