@@ -24,7 +24,7 @@ $SUDO apt-get update -qq
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config clang-format ccache
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
   # libraries (chosen in the brief)
   libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   catch2 libcurl4-openssl-dev libssl-dev

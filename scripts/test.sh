@@ -12,7 +12,7 @@ if [ "${XENBUILD_SKIP_DEPS:-0}" != 1 ]; then
   bash scripts/install-deps.sh
 fi
 
-bash scripts/check-format.sh # .clang-format is part of the contract
+bash scripts/check-format.sh # .clang-format (and .clang-tidy on changed files) is the contract
 
 build_dir=${XENBUILD_BUILD_DIR:-build}
 # Every option the run depends on is set explicitly: the build directory may have been configured
@@ -20,6 +20,8 @@ build_dir=${XENBUILD_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DXENBUILD_WERROR=ON -DXENBUILD_TESTS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build_dir" -j"$(nproc)"
+# clang-tidy (.clang-tidy) on every source file, with the compilation database just made.
+XENBUILD_BUILD_DIR=$build_dir bash scripts/check-format.sh --tidy-all
 # Builds run with a clean PATH; the image's pyenv python must not leak into tests either.
 ctest --test-dir "$build_dir" --output-on-failure --no-tests=error -j"$(nproc)" -LE 'real-xen|real-tree'
 # Debian's Xen source trees (fetched once into the build directory): about a minute.

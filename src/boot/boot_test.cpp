@@ -9,6 +9,7 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/process.hpp"
 #include "xenbuild/util/temp_dir.hpp"
+#include "xenbuild/util/xdg.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -67,7 +68,7 @@ const fs::path& outputPath(const builder::BuildResult& result, const std::string
 
 // The uncompressed, 32-bit multiboot image QEMU's -kernel accepts, in the work dir.
 fs::path prepareHypervisor(const fs::path& hypervisor, const fs::path& workDir) {
-    const fs::path target = workDir / "xen";
+    fs::path target = workDir / "xen";
     if (isElf(hypervisor)) {
         fs::copy_file(hypervisor, target, fs::copy_options::overwrite_existing);
     } else {
@@ -177,6 +178,26 @@ std::string expectedBuildId(const fs::path& xenSyms) {
 
 } // namespace
 
+namespace {
+
+// $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
+fs::path defaultDom0Dir() {
+    const fs::path cache = util::xdgCacheHome();
+    return (cache.empty() ? fs::path("/.cache") : cache) / "xenbuild/dom0";
+}
+
+} // namespace
+
+Dom0Kernel resolveDom0(const Dom0Kernel& given, const recipe::HostProfile& profile) {
+    auto pick = [&](const fs::path& path, const std::string& key, const fs::path& fallback) {
+        if (!path.empty()) return path;
+        const auto it = profile.paths.find(key);
+        return it == profile.paths.end() ? fallback : fs::path(it->second);
+    };
+    return {pick(given.kernel, "dom0Kernel", defaultDom0Dir() / "vmlinuz"),
+            pick(given.modulesDir, "dom0Modules", defaultDom0Dir() / "modules")};
+}
+
 BuildArtifacts findArtifacts(const builder::BuildResult& result) {
     const fs::path& boot = outputPath(result, "boot");
     const fs::path& out = outputPath(result, "out");
@@ -273,8 +294,8 @@ BootReport testBuild(const builder::BuildResult& result, const std::string& expe
     std::error_code ec;
     if (!fs::is_regular_file(dom0.kernel, ec)) {
         throw BuildError("the dom0 kernel " + quote(dom0.kernel.string()) +
-                         " does not exist; run scripts/fetch-dom0-kernel.sh or pass "
-                         "--dom0-kernel");
+                         " does not exist; run scripts/fetch-dom0-kernel.sh or pass " +
+                         mention(Setting::Dom0Kernel));
     }
     BootRequest request;
     request.hypervisor = artifacts.hypervisor;

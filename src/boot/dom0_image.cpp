@@ -26,8 +26,8 @@ fs::path findOne(const fs::path& root, const std::string& what,
 }
 
 std::string modulesHint(const fs::path& dir) {
-    return "; run scripts/fetch-dom0-kernel.sh to extract Debian's kernel and modules, or point "
-           "--dom0-modules at a directory holding them (searched " +
+    return "; run scripts/fetch-dom0-kernel.sh to extract Debian's kernel and modules, or point " +
+           mention(Setting::Dom0Modules) + " at a directory holding them (searched " +
            quote(dir.string()) + ")";
 }
 

@@ -30,8 +30,8 @@ KeyInputs keyInputs(const store::Store& store, const BuildOptions& options) {
     inputs.storeDir = store.dir();
     for (const auto& [name, dir] : options.sourceOverrides) {
         if (!fs::is_directory(dir)) {
-            throw UsageError("--override-source " + name + "=" + quote(dir.string()) +
-                             ": not a directory");
+            throw UsageError(mention(Setting::SourceOverride) + " " + name + "=" +
+                             quote(dir.string()) + ": not a directory");
         }
         inputs.sourceOverrides[name] = store::narHash(dir);
     }
@@ -72,7 +72,7 @@ recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan,
             for (const auto& p : plan.patches)
                 known += (known.empty() ? "" : ", ") + p.id;
             throw UsageError(
-                "--exclude-patch " + quote(id) + ": " + quote(plan.name) +
+                mention(Setting::ExcludedPatch) + " " + quote(id) + ": " + quote(plan.name) +
                 " has no such patch (its patches: " + (known.empty() ? "none" : known) + ")");
         }
     }

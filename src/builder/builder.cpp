@@ -37,7 +37,7 @@ store::FileLock lockBuild(store::Store& store, const std::string& planName, cons
 
 } // namespace
 
-Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions options,
+Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, const BuildOptions& options,
                  util::ProgressObserver& observer)
     : Builder(store, sandbox, std::make_unique<StoreFetcher>(store, options.fetch), nullptr,
               identifyToolchain(), options, observer, std::chrono::seconds(1)) {}

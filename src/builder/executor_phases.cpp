@@ -26,6 +26,7 @@ namespace {
 std::vector<std::string> substituteAll(const std::vector<std::string>& items,
                                        const std::map<std::string, fs::path>& outputs) {
     std::vector<std::string> result;
+    result.reserve(items.size());
     for (const auto& item : items)
         result.push_back(detail::substituteOutputs(item, outputs));
     return result;
@@ -182,7 +183,7 @@ void Executor::commitOutputs(const recipe::BuildPlan& plan, const std::string& k
                              BuildResult& result) {
     std::vector<store::OutputCommit> commits;
     for (const auto& output : plan.outputs) {
-        const fs::path finalPath = finalPaths.at(output);
+        const fs::path& finalPath = finalPaths.at(output);
         const std::string id = finalPath.filename().string();
         if (store_.lookupId(id)) {
             // Already built (this is --rebuild): keep the existing output, report differences.

@@ -75,7 +75,7 @@ fs::path OutputIndex::latestLogPath(const std::string& planName) const {
 }
 
 fs::path OutputIndex::startLog(const std::string& key, const std::string& planName) const {
-    const fs::path log = logPath(key);
+    fs::path log = logPath(key);
     fs::create_directories(log.parent_path());
     std::ofstream(log, std::ios::trunc)
         << "xenbuild: building " << planName << " (key " << key << ")\n";

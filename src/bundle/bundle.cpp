@@ -89,25 +89,19 @@ std::map<std::string, Advisory> advisoriesOf(const recipe::RecipeSet& recipes,
     return advisories;
 }
 
-BuildInfo findBuild(const store::Store& store, const recipe::BuildPlan& plan,
-                    const builder::BuildOptions& options,
-                    std::map<std::string, Advisory> advisories) {
+std::optional<BuildInfo> findBuild(const store::Store& store, const recipe::BuildPlan& plan,
+                                   const builder::BuildOptions& options,
+                                   std::map<std::string, Advisory> advisories) {
     const auto inputs = builder::keyInputs(store, options);
     const builder::OutputIndex index(store);
-    const std::string hint = "; run `xenbuild build " + plan.name +
-                             "` first (with the same --arg, --host-profile, --override-source "
-                             "and --exclude-patch options)";
     auto result = index.newest(builder::planKey(plan, inputs));
-    if (!result) {
-        throw BuildError(quote(plan.name) + " has not been built in the store " +
-                         quote(store.dir().string()) + hint);
-    }
+    if (!result) return std::nullopt;
     if (result->toolchain.versions.empty() || !result->startedAt || !result->finishedAt) {
         throw BuildError("the build record of " + quote(plan.name) + " (build " + result->key +
                          ") predates bundles: it does not say which toolchain built it or "
-                         "when; build it again with `xenbuild build --rebuild " +
-                         plan.name + "`");
+                         "when; build it again (a rebuild records both)");
     }
+    const std::string hint = "; build it again";
     BuildInfo build;
     build.plan = plan;
     build.result = std::move(*result);

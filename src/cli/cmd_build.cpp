@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/builder/scheduler.hpp"
@@ -13,7 +14,6 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -54,21 +54,19 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
     return options;
 }
 
-void printResult(const builder::BuildResult& result) {
-    std::cout << result.plan << (result.cached ? " (cached)" : "") << '\n';
-    for (const auto& output : result.outputs) {
-        std::cout << "  " << output.name << ": " << output.path.string() << '\n';
-    }
-    for (const auto& skipped : result.skippedPatches) {
-        std::cout << "  skipped patch " << skipped << '\n';
-    }
-    for (const auto& excluded : result.excludedPatches) {
-        std::cout << "  excluded patch " << excluded << " (on request)\n";
-    }
+void printResult(Output& output, const builder::BuildResult& result) {
+    output.line(result.plan + (result.cached ? " (cached)" : ""));
+    for (const auto& item : result.outputs)
+        output.line("  " + item.name + ": " + item.path.string());
+    for (const auto& skipped : result.skippedPatches)
+        output.line("  skipped patch " + skipped);
+    for (const auto& excluded : result.excludedPatches)
+        output.line("  excluded patch " + excluded + " (on request)");
     if (!result.differingFiles.empty()) {
-        std::cout << "  not reproducible: " << result.differingFiles.size() << " files differ\n";
+        output.line("  not reproducible: " + std::to_string(result.differingFiles.size()) +
+                    " files differ");
         for (const auto& file : result.differingFiles)
-            std::cout << "    " << file << '\n';
+            output.line("    " + file);
     }
 }
 
@@ -90,6 +88,7 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     const auto scheduled = builder::Scheduler(builder, args.jobs).run(plans);
     const auto& results = scheduled.results;
 
+    Output output(global, args.json);
     nlohmann::json json = nlohmann::json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {
         if (!results[i]) continue;
@@ -101,9 +100,9 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
         if (args.json)
             json.push_back(results[i]->toJson());
         else
-            printResult(*results[i]);
+            printResult(output, *results[i]);
     }
-    if (args.json) std::cout << json.dump(2) << '\n';
+    if (args.json) output.json(json);
     scheduled.throwFailures(); // every failure, each with its context
 }
 

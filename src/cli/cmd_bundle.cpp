@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/bundle/bundle.hpp"
 #include "xenbuild/bundle/verify.hpp"
@@ -11,8 +12,6 @@
 #include "xenbuild/util/file.hpp"
 
 #include <CLI/CLI.hpp>
-
-#include <iostream>
 
 namespace fs = std::filesystem;
 
@@ -39,19 +38,6 @@ struct VerifyArgs {
     bool json = false;
 };
 
-// Bundle steps as plain lines on stderr ("bundle xen_4_19: archiving ..."), nothing with -q.
-class StepLines final : public util::ProgressObserver {
-  public:
-    explicit StepLines(bool quiet) : quiet_(quiet) {}
-    void onEvent(const util::ProgressEvent& event) override {
-        if (!quiet_ && event.kind == util::ProgressEvent::Kind::Started)
-            std::cerr << event.activity << ": " << event.text << '\n';
-    }
-
-  private:
-    bool quiet_;
-};
-
 std::string passphrase(const std::string& file) {
     if (file.empty()) return "";
     std::string text =
@@ -75,14 +61,22 @@ void runBundle(const BundleArgs& args, const GlobalOptions& global) {
     options.skipInapplicablePatches = args.skipInapplicable;
     options.excludedPatches = args.excludedPatches;
     const auto build = bundle::findBuild(store, plan, options, bundle::advisoriesOf(set, plan));
-    StepLines view(global.quiet);
+    if (!build) {
+        throw BuildError(quote(plan.name) + " has not been built in the store " +
+                         quote(store.dir().string()) + "; run `xenbuild build " + args.package +
+                         "` first (with the same --arg, --host-profile, --override-source and "
+                         "--exclude-patch options)");
+    }
+    // Steps as plain lines on stderr ("bundle xen_4_19: archiving ..."), nothing with -q.
+    const auto view = makeEventLines(global);
     const auto written = withContext("while bundling " + quote(plan.name), [&] {
-        return bundle::writeBundle(build, args.outDir,
+        return bundle::writeBundle(*build, args.outDir,
                                    {.signKey = args.signKey,
                                     .signPassphrase = passphrase(args.passphraseFile),
                                     .builderId = args.builderId},
-                                   view);
+                                   *view);
     });
+    Output output(global, args.json);
     if (args.json) {
         nlohmann::json json = {{"plan", plan.name},
                                {"dir", written.dir.string()},
@@ -97,13 +91,13 @@ void runBundle(const BundleArgs& args, const GlobalOptions& global) {
             if (!file.output.empty()) entry["output"] = file.output;
             json["files"].push_back(entry);
         }
-        std::cout << json.dump(2) << '\n';
+        output.json(json);
         return;
     }
-    std::cout << plan.name << ": bundle in " << written.dir.string() << ", "
-              << (written.signer.empty() ? "unsigned" : "signed by " + written.signer) << '\n';
+    output.line(plan.name + ": bundle in " + written.dir.string() + ", " +
+                (written.signer.empty() ? "unsigned" : "signed by " + written.signer));
     for (const auto& file : written.files)
-        std::cout << "  " << file.name << '\n';
+        output.line("  " + file.name);
 }
 
 std::string signatureText(const bundle::VerifyReport& report) {
@@ -134,25 +128,24 @@ std::string_view signatureName(bundle::SignatureState state) {
     return "bad";
 }
 
-void runVerify(const VerifyArgs& args) {
+void runVerify(const VerifyArgs& args, const GlobalOptions& global) {
     const auto report = bundle::verifyBundle(
         args.dir, args.key.empty() ? std::nullopt : std::optional<fs::path>(args.key));
+    Output output(global, args.json);
     if (args.json) {
-        std::cout << nlohmann::json{{"dir", args.dir},
-                                    {"ok", report.ok()},
-                                    {"signature", signatureName(report.signature)},
-                                    {"signer", report.signer},
-                                    {"archives", report.archives},
-                                    {"problems", report.problems}}
-                         .dump(2)
-                  << '\n';
+        output.json({{"dir", args.dir},
+                     {"ok", report.ok()},
+                     {"signature", signatureName(report.signature)},
+                     {"signer", report.signer},
+                     {"archives", report.archives},
+                     {"problems", report.problems}});
     } else if (report.ok()) {
-        std::cout << args.dir << ": OK, " << report.archives.size() << " archives, "
-                  << signatureText(report) << '\n';
+        output.line(args.dir + ": OK, " + std::to_string(report.archives.size()) + " archives, " +
+                    signatureText(report));
     } else {
-        std::cout << args.dir << ": FAILED\n";
+        output.line(args.dir + ": FAILED");
         for (const auto& problem : report.problems)
-            std::cout << "  " << problem << '\n';
+            output.line("  " + problem);
     }
     if (!report.ok()) {
         throw Error("the bundle " + quote(args.dir) + " failed verification (" +
@@ -207,7 +200,7 @@ void registerBundle(CLI::App& app, GlobalOptions& global) {
                      "The armored OpenPGP public key the bundle must be signed by")
         ->type_name("FILE");
     verify->add_flag("--json", verifyArgs->json, "Print the report as JSON");
-    verify->callback([verifyArgs] { runVerify(*verifyArgs); });
+    verify->callback([verifyArgs, &global] { runVerify(*verifyArgs, global); });
     command->callback([args, verify, &global] {
         if (!verify->parsed()) runBundle(*args, global);
     });

@@ -2,10 +2,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 
 #include <CLI/CLI.hpp>
-
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -30,10 +29,11 @@ void registerEval(CLI::App& app, GlobalOptions& global) {
         const auto set = loadRecipes(global);
         const auto value =
             recipe::evalAttribute(set, options->path, overrides, evalOptionsFrom(options->eval));
+        Output output(global, options->json);
         if (value.is_string() && !options->json) {
-            std::cout << value.get<std::string>() << '\n';
+            output.line(value.get<std::string>());
         } else {
-            std::cout << (value.is_structured() ? value.dump(2) : value.dump()) << '\n';
+            output.line(value.is_structured() ? value.dump(2) : value.dump());
         }
     });
 }

@@ -2,12 +2,12 @@
 // format recipes pin; --base32 / --hex for the other forms. Used by maintainers and bench/.
 
 #include "cli/commands.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/store/nar.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
 #include <memory>
 
 namespace xenbuild::cli {
@@ -26,16 +26,18 @@ std::string format(const util::Hash& hash, const HashArgs& args) {
     return hash.sri();
 }
 
-void addMode(CLI::App& parent, const std::string& name, const std::string& help, bool nar) {
+void addMode(CLI::App& parent, const GlobalOptions& global, const std::string& name,
+             const std::string& help, bool nar) {
     auto args = std::make_shared<HashArgs>();
     auto* cmd = parent.add_subcommand(name, help);
     cmd->add_option("paths", args->paths, "Files or directories")->required();
     auto* base32 = cmd->add_flag("--base32", args->base32, "Print Nix base32");
     cmd->add_flag("--hex", args->hex, "Print hex")->excludes(base32);
-    cmd->callback([args, nar] {
+    cmd->callback([args, nar, &global] {
+        Output output(global, false);
         for (const auto& path : args->paths) {
             const auto hash = nar ? store::narHash(path) : util::sha256File(path);
-            std::cout << format(hash, *args) << (args->paths.size() > 1 ? "  " + path : "") << '\n';
+            output.line(format(hash, *args) + (args->paths.size() > 1 ? "  " + path : ""));
         }
     });
 }
@@ -43,11 +45,10 @@ void addMode(CLI::App& parent, const std::string& name, const std::string& help,
 } // namespace
 
 void registerHash(CLI::App& app, GlobalOptions& global) {
-    (void)global;
     auto* cmd = app.add_subcommand("hash", "Print sha256 hashes as recipes pin them");
     cmd->require_subcommand(1);
-    addMode(*cmd, "path", "NAR hash of a tree (like nix-hash --type sha256)", true);
-    addMode(*cmd, "file", "Flat hash of a file's bytes (how patches are pinned)", false);
+    addMode(*cmd, global, "path", "NAR hash of a tree (like nix-hash --type sha256)", true);
+    addMode(*cmd, global, "file", "Flat hash of a file's bytes (how patches are pinned)", false);
 }
 
 } // namespace xenbuild::cli

@@ -3,12 +3,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/util/date.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -20,7 +20,7 @@ std::string supportText(const recipe::PackageSummary& row) {
                : "ended " + util::formatDate(row.securitySupportUntil);
 }
 
-void printTable(const std::vector<recipe::PackageSummary>& rows) {
+void printTable(Output& output, const std::vector<recipe::PackageSummary>& rows) {
     std::vector<std::vector<std::string>> cells = {
         {"NAME", "VERSION", "VARIANT", "BRANCH", "LATEST", "SECURITY SUPPORT", "ALIAS OF"}};
     for (const auto& row : rows) {
@@ -39,7 +39,7 @@ void printTable(const std::vector<recipe::PackageSummary>& rows) {
             if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
         }
         text.erase(text.find_last_not_of(' ') + 1);
-        std::cout << text << '\n';
+        output.line(text);
     }
 }
 
@@ -56,14 +56,15 @@ void registerList(CLI::App& app, GlobalOptions& global) {
     command->callback([&global, options] {
         const auto set = loadRecipes(global);
         const auto rows = recipe::listPackages(set, evalOptionsFrom(EvalArgs{}));
-        if (!options->json) {
-            printTable(rows);
+        Output output(global, options->json);
+        if (!output.json()) {
+            printTable(output, rows);
             return;
         }
         nlohmann::json out = nlohmann::json::array();
         for (const auto& row : rows)
             out.push_back(row.toJson());
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
     });
 }
 

@@ -3,13 +3,13 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <fstream>
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -33,11 +33,12 @@ void runLog(const LogArgs& args, const GlobalOptions& global) {
                          quote(store.dir().string()) + "; build it with `xenbuild build " +
                          args.package + "`");
     }
+    Output output(global, false);
     if (args.path) {
-        std::cout << std::filesystem::canonical(log).string() << '\n';
+        output.line(std::filesystem::canonical(log).string());
         return;
     }
-    std::cout << in.rdbuf();
+    output.copy(in);
 }
 
 } // namespace

@@ -4,14 +4,13 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/patch/apply.hpp"
 #include "xenbuild/update/series_check.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-
-#include <iostream>
 
 namespace xenbuild::cli {
 
@@ -41,10 +40,11 @@ std::vector<recipe::BuildPlan> branchPlans(const recipe::RecipeSet& set,
 }
 
 void runList(const PatchesArgs& args, const GlobalOptions& global) {
+    Output output(global, args.json);
     nlohmann::json json = nlohmann::json::object();
     for (const auto& plan : branchPlans(loadRecipes(global), args.branch)) {
         auto& list = json[plan.branch] = nlohmann::json::array();
-        if (!args.json) std::cout << plan.branch << " (" << plan.version << "):\n";
+        if (!args.json) output.line(plan.branch + " (" + plan.version + "):");
         for (const auto& ref : plan.patches) {
             list.push_back({{"id", ref.id},
                             {"project", ref.project},
@@ -52,33 +52,34 @@ void runList(const PatchesArgs& args, const GlobalOptions& global) {
                             {"local", ref.local},
                             {"url", ref.url}});
             if (args.json) continue;
-            std::cout << "  " << ref.id << "  " << ref.project << "  fuzz " << ref.fuzz << "  "
-                      << (ref.local ? "local" : "upstream") << '\n';
+            output.line("  " + ref.id + "  " + ref.project + "  fuzz " + std::to_string(ref.fuzz) +
+                        "  " + (ref.local ? "local" : "upstream"));
         }
-        if (!args.json && plan.patches.empty()) std::cout << "  (no patches)\n";
+        if (!args.json && plan.patches.empty()) output.line("  (no patches)");
     }
-    if (args.json) std::cout << json.dump(2) << '\n';
+    if (args.json) output.json(json);
 }
 
 void runCheck(const PatchesArgs& args, const GlobalOptions& global) {
     auto store = openStore(global);
-    auto view = makeProgressView(global);
+    Output output(global, args.json);
     nlohmann::json json = nlohmann::json::object();
     bool allClean = true;
     for (const auto& plan : branchPlans(loadRecipes(global), args.branch)) {
-        const auto reports = update::checkSeries(plan, store, fetchOptions(global), *view);
+        const auto reports =
+            update::checkSeries(plan, store, fetchOptions(global), output.progress());
         auto& list = json[plan.branch] = nlohmann::json::array();
-        if (!args.json) std::cout << plan.branch << " (" << plan.version << "):\n";
+        if (!args.json) output.line(plan.branch + " (" + plan.version + "):");
         for (const auto& report : reports) {
             const bool ok = report.status != patch::PatchStatus::Failed &&
                             report.status != patch::PatchStatus::AlreadyApplied;
             allClean = allClean && ok;
             list.push_back({{"id", report.id}, {"status", report.summary()}, {"ok", ok}});
-            if (!args.json) std::cout << "  " << report.id << ": " << report.summary() << '\n';
+            if (!args.json) output.line("  " + report.id + ": " + report.summary());
         }
     }
-    view.reset();
-    if (args.json) std::cout << json.dump(2) << '\n';
+    output.finish();
+    if (args.json) output.json(json);
     if (!allClean) throw PatchError("some patches do not apply cleanly to their pinned sources");
 }
 

@@ -12,7 +12,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 #include <memory>
 
 namespace xenbuild::cli {
@@ -33,19 +32,20 @@ struct PrefetchArgs {
     bool check = false;
 };
 
-void printResult(const fetch::FetchResult& result, const PrefetchArgs& args) {
-    if (args.json) {
+void printResult(Output& output, const fetch::FetchResult& result, const PrefetchArgs& args) {
+    if (output.json()) {
         nlohmann::json out = {{"url", result.url},
                               {"rev", result.rev},
                               {"hash", result.hash.sri()},
                               {"sha256", result.hash.nix32()},
                               {"path", result.path.string()}};
         if (!args.git.empty()) out["fetchSubmodules"] = args.submodules;
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
         return;
     }
-    if (!result.rev.empty()) std::cout << "rev: " << result.rev << '\n';
-    std::cout << "hash: " << result.hash.sri() << '\n' << "path: " << result.path.string() << '\n';
+    if (!result.rev.empty()) output.line("rev: " + result.rev);
+    output.line("hash: " + result.hash.sri());
+    output.line("path: " + result.path.string());
 }
 
 std::optional<util::Hash> parsedHash(const std::string& text) {
@@ -83,7 +83,7 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
     }
     auto store = openStore(global, args.check);
     const auto options = fetchOptions(global);
-    auto view = makeProgressView(global);
+    Output output(global, args.json);
     fetch::FetchResult result;
     if (!args.git.empty()) {
         std::string name = args.name.empty() ? fetch::urlBaseName(args.git) : args.name;
@@ -94,16 +94,16 @@ void run(const PrefetchArgs& args, const GlobalOptions& global) {
                                         .rev = args.rev,
                                         .hash = parsedHash(args.hash),
                                         .submodules = args.submodules};
-        result = fetch::fetchGit(store, request, options, *view);
+        result = fetch::fetchGit(store, request, options, output.progress());
     } else {
         const fetch::UrlRequest request{.name = args.name,
                                         .url = args.url,
                                         .hash = parsedHash(args.hash),
                                         .unpack = args.unpack};
-        result = fetch::fetchUrl(store, request, options, *view);
+        result = fetch::fetchUrl(store, request, options, output.progress());
     }
-    view.reset();
-    printResult(result, args);
+    output.finish();
+    printResult(output, result, args);
 }
 
 } // namespace

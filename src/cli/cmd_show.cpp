@@ -2,21 +2,22 @@
 
 #include "cli/commands.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/util/date.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
+#include <sstream>
 
 namespace xenbuild::cli {
 
 namespace {
 
-void printList(const std::string& title, const std::vector<std::string>& items) {
-    std::cout << '\n' << title << ":\n";
-    if (items.empty()) std::cout << "  (none)\n";
+void printList(std::ostream& os, const std::string& title, const std::vector<std::string>& items) {
+    os << '\n' << title << ":\n";
+    if (items.empty()) os << "  (none)\n";
     for (const auto& item : items)
-        std::cout << "  " << item << '\n';
+        os << "  " << item << '\n';
 }
 
 // "pkg-config" then its parameters as key=value lines, lists joined by spaces.
@@ -39,64 +40,64 @@ std::string describeCheck(const recipe::Check& check) {
     return out;
 }
 
-void printHeader(const recipe::BuildPlan& plan) {
-    std::cout << plan.name << ": " << plan.meta.description << '\n'
-              << "  version    " << plan.version << " (branch " << plan.branch << ", variant "
-              << plan.variant << ")\n"
-              << "  plan hash  " << plan.hash.sri() << '\n'
-              << "  security   " << recipe::toString(plan.meta.securitySupport) << " (until "
-              << util::formatDate(plan.meta.securitySupportUntil) << ")\n"
-              << "  homepage   " << plan.meta.homepage << '\n';
+void printHeader(std::ostream& os, const recipe::BuildPlan& plan) {
+    os << plan.name << ": " << plan.meta.description << '\n'
+       << "  version    " << plan.version << " (branch " << plan.branch << ", variant "
+       << plan.variant << ")\n"
+       << "  plan hash  " << plan.hash.sri() << '\n'
+       << "  security   " << recipe::toString(plan.meta.securitySupport) << " (until "
+       << util::formatDate(plan.meta.securitySupportUntil) << ")\n"
+       << "  homepage   " << plan.meta.homepage << '\n';
     std::string args;
     for (const auto& [name, value] : plan.args) {
         args += "\n    " + name + "=" + recipe::paramText(value);
     }
-    std::cout << "  args" << args << '\n';
+    os << "  args" << args << '\n';
 }
 
-void printSources(const recipe::BuildPlan& plan) {
-    std::cout << "\nsources (staged in this order):\n";
+void printSources(std::ostream& os, const recipe::BuildPlan& plan) {
+    os << "\nsources (staged in this order):\n";
     for (const auto& s : plan.sources) {
-        std::cout << "  " << s.name << '\n'
-                  << "    url   " << s.url << (s.submodules ? " (with submodules)" : "") << '\n'
-                  << "    rev   " << s.rev << (s.tag.empty() ? "" : " (" + s.tag + ")") << '\n'
-                  << "    hash  " << s.hash.sri() << '\n'
-                  << "    stage " << (s.stageAt.empty() ? "." : s.stageAt) << " ("
-                  << recipe::toString(s.stageAs) << ")\n";
+        os << "  " << s.name << '\n'
+           << "    url   " << s.url << (s.submodules ? " (with submodules)" : "") << '\n'
+           << "    rev   " << s.rev << (s.tag.empty() ? "" : " (" + s.tag + ")") << '\n'
+           << "    hash  " << s.hash.sri() << '\n'
+           << "    stage " << (s.stageAt.empty() ? "." : s.stageAt) << " ("
+           << recipe::toString(s.stageAs) << ")\n";
     }
 }
 
-void printPatches(const recipe::BuildPlan& plan) {
-    std::cout << "\npatches (applied in order with -p1):\n";
-    if (plan.patches.empty()) std::cout << "  (none)\n";
+void printPatches(std::ostream& os, const recipe::BuildPlan& plan) {
+    os << "\npatches (applied in order with -p1):\n";
+    if (plan.patches.empty()) os << "  (none)\n";
     for (std::size_t i = 0; i < plan.patches.size(); ++i) {
         const auto& p = plan.patches[i];
-        std::cout << "  " << i + 1 << ". " << p.id << " -> " << p.project
-                  << (p.fuzz > 0 ? ", fuzz " + std::to_string(p.fuzz) : "")
-                  << (p.local ? ", local" : "") << '\n'
-                  << "     " << p.url << '\n'
-                  << "     sha256 " << p.sha256.hex() << '\n';
+        os << "  " << i + 1 << ". " << p.id << " -> " << p.project
+           << (p.fuzz > 0 ? ", fuzz " + std::to_string(p.fuzz) : "") << (p.local ? ", local" : "")
+           << '\n'
+           << "     " << p.url << '\n'
+           << "     sha256 " << p.sha256.hex() << '\n';
     }
 }
 
-void printReadable(const recipe::BuildPlan& plan) {
-    printHeader(plan);
-    printSources(plan);
-    printPatches(plan);
-    printList("configure flags", plan.configureFlags);
-    printList("make flags", plan.makeFlags);
+void printReadable(std::ostream& os, const recipe::BuildPlan& plan) {
+    printHeader(os, plan);
+    printSources(os, plan);
+    printPatches(os, plan);
+    printList(os, "configure flags", plan.configureFlags);
+    printList(os, "make flags", plan.makeFlags);
     std::vector<std::string> env;
     for (const auto& [key, value] : plan.env)
         env.push_back(key + "=" + value);
-    printList("environment", env);
+    printList(os, "environment", env);
     std::string outputs;
     for (const auto& output : plan.outputs)
         outputs += (outputs.empty() ? "" : " ") + output;
-    printList("outputs", {outputs});
+    printList(os, "outputs", {outputs});
     std::vector<std::string> checks;
     for (const auto& check : plan.checks)
         checks.push_back(describeCheck(check));
-    printList("checks", checks);
+    printList(os, "checks", checks);
 }
 
 } // namespace
@@ -119,11 +120,14 @@ void registerShow(CLI::App& app, GlobalOptions& global) {
         const auto set = loadRecipes(global);
         const auto plan =
             recipe::evaluate(set, options->package, overrides, evalOptionsFrom(options->eval));
-        if (options->json) {
-            std::cout << plan.toJson().dump(2) << '\n';
-        } else {
-            printReadable(plan);
+        Output output(global, options->json);
+        if (output.json()) {
+            output.json(plan.toJson());
+            return;
         }
+        std::ostringstream text;
+        printReadable(text, plan);
+        output.text(text.str());
     });
 }
 

@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
@@ -11,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include <ctime>
-#include <iostream>
 #include <memory>
 
 namespace fs = std::filesystem;
@@ -42,25 +42,26 @@ std::string isoTime(std::int64_t seconds) {
 
 void listEntries(const GlobalOptions& global, bool json) {
     const auto entries = openStore(global).list();
+    Output output(global, json);
     if (json) {
         auto out = nlohmann::json::array();
         for (const auto& entry : entries)
             out.push_back(entryJson(entry));
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
         return;
     }
     for (const auto& entry : entries) {
-        std::cout << entry.path.string() << "  " << store::toString(entry.info.kind) << "  "
-                  << isoTime(entry.info.time) << "  " << entry.info.url
-                  << (entry.info.rev.empty() ? "" : " " + entry.info.rev) << '\n';
+        output.line(entry.path.string() + "  " + store::toString(entry.info.kind) + "  " +
+                    isoTime(entry.info.time) + "  " + entry.info.url +
+                    (entry.info.rev.empty() ? "" : " " + entry.info.rev));
     }
 }
 
 void verifyEntries(const GlobalOptions& global, bool json) {
     auto store = openStore(global);
-    auto view = makeProgressView(global);
-    const auto issues = store.verify(*view);
-    view.reset();
+    Output output(global, json);
+    const auto issues = store.verify(output.progress());
+    output.finish();
     if (json) {
         auto out = nlohmann::json::array();
         for (const auto& issue : issues) {
@@ -68,12 +69,10 @@ void verifyEntries(const GlobalOptions& global, bool json) {
             item["problem"] = issue.problem;
             out.push_back(item);
         }
-        std::cout << nlohmann::json{{"entries", store.list().size()}, {"corrupt", out}}.dump(2)
-                  << '\n';
+        output.json({{"entries", store.list().size()}, {"corrupt", out}});
     } else {
-        for (const auto& issue : issues) {
-            std::cout << issue.entry.path.string() << ": " << issue.problem << '\n';
-        }
+        for (const auto& issue : issues)
+            output.line(issue.entry.path.string() + ": " + issue.problem);
     }
     if (!issues.empty()) {
         throw StoreError(std::to_string(issues.size()) +
@@ -85,11 +84,12 @@ void verifyEntries(const GlobalOptions& global, bool json) {
 void collectGarbage(const GlobalOptions& global, bool dryRun) {
     auto store = openStore(global);
     const auto result = store.gc({.dryRun = dryRun});
-    for (const auto& entry : result.removed) {
-        std::cout << (dryRun ? "would remove " : "removed ") << entry.path.string() << '\n';
-    }
-    std::cout << (dryRun ? "would free " : "freed ") << result.bytes << " bytes ("
-              << result.removed.size() << " entries), kept " << result.kept.size() << " entries\n";
+    Output output(global, false);
+    for (const auto& entry : result.removed)
+        output.line((dryRun ? "would remove " : "removed ") + entry.path.string());
+    output.line((dryRun ? "would free " : "freed ") + std::to_string(result.bytes) + " bytes (" +
+                std::to_string(result.removed.size()) + " entries), kept " +
+                std::to_string(result.kept.size()) + " entries");
 }
 
 bool isStoreDir(const fs::path& dir) {
@@ -134,28 +134,26 @@ void repairEntries(const GlobalOptions& global, const std::vector<std::string>& 
                              quote(store.dir().string()) + "; repair one store at a time");
         }
     }
-    auto view = makeProgressView(global);
-    const auto outcomes = store.repair(ids, *view);
-    view.reset();
+    Output output(global, false);
+    const auto outcomes = store.repair(ids, output.progress());
+    output.finish();
     std::size_t removed = 0;
     std::size_t refreshed = 0;
     for (const auto& outcome : outcomes) {
         if (outcome.removed) {
             ++removed;
-            std::cout << "removed " << outcome.entry.path.string() << ": " << outcome.problem
-                      << '\n';
+            output.line("removed " + outcome.entry.path.string() + ": " + outcome.problem);
         } else if (outcome.refreshed) {
             ++refreshed;
-            std::cout << "intact " << outcome.entry.path.string()
-                      << " (fingerprint recorded again)\n";
+            output.line("intact " + outcome.entry.path.string() + " (fingerprint recorded again)");
         } else if (!ids.empty()) {
-            std::cout << "intact " << outcome.entry.path.string() << '\n';
+            output.line("intact " + outcome.entry.path.string());
         }
     }
-    std::cout << "checked " << outcomes.size() << " entries: " << removed << " removed, "
-              << refreshed << " fingerprints recorded again"
-              << (removed > 0 ? "; the next prefetch or build makes the removed entries again" : "")
-              << '\n';
+    output.line(
+        "checked " + std::to_string(outcomes.size()) + " entries: " + std::to_string(removed) +
+        " removed, " + std::to_string(refreshed) + " fingerprints recorded again" +
+        (removed > 0 ? "; the next prefetch or build makes the removed entries again" : ""));
 }
 
 // Sources and patches of the plan (fetched or not), then its build outputs if it was built.
@@ -188,20 +186,21 @@ void printPaths(const GlobalOptions& global, const std::string& package, const E
                            {"unknownBecause", outputs.unknownBecause}});
         }
     }
+    Output output(global, json);
     if (json) {
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
         return;
     }
     for (const auto& item : out) {
-        std::cout << item["role"].get<std::string>() << ' ' << item["name"].get<std::string>()
-                  << ": ";
+        std::string text =
+            item["role"].get<std::string>() + ' ' + item["name"].get<std::string>() + ": ";
         if (item["path"].is_null()) {
-            std::cout << "unknown until built (" << item["unknownBecause"].get<std::string>()
-                      << ")\n";
+            output.line(text + "unknown until built (" + item["unknownBecause"].get<std::string>() +
+                        ")");
             continue;
         }
-        std::cout << item["path"].get<std::string>()
-                  << (item["present"].get<bool>() ? "" : " (not in the store)") << '\n';
+        output.line(text + item["path"].get<std::string>() +
+                    (item["present"].get<bool>() ? "" : " (not in the store)"));
     }
 }
 

@@ -4,35 +4,22 @@
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
+#include "cli/render.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
-#include "xenbuild/util/xdg.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
-#include <iostream>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
 namespace xenbuild::cli {
 
 namespace {
-
-// Boot events as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
-class BootView final : public util::ProgressObserver {
-  public:
-    explicit BootView(bool quiet) : quiet_(quiet) {}
-    void onEvent(const util::ProgressEvent& event) override {
-        if (!quiet_) std::cerr << event.activity << ": " << event.text << '\n';
-    }
-
-  private:
-    bool quiet_;
-};
 
 struct TestArgs {
     std::string package;
@@ -48,30 +35,6 @@ struct TestArgs {
     bool skipInapplicable = false;
     std::vector<std::string> excludedPatches;
 };
-
-// $XDG_CACHE_HOME/xenbuild/dom0, where scripts/fetch-dom0-kernel.sh puts the kernel.
-fs::path defaultDom0Dir() {
-    const fs::path cache = util::xdgCacheHome();
-    return (cache.empty() ? fs::path("/.cache") : cache) / "xenbuild/dom0";
-}
-
-// --dom0-kernel/--dom0-modules, else the host profile's dom0Kernel/dom0Modules, else the
-// setup script's default directory.
-boot::Dom0Kernel dom0Kernel(const TestArgs& args, const recipe::RecipeSet& set,
-                            const recipe::EvalOptions& evalOptions) {
-    const auto& profile = evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
-    auto fromProfile = [&](const std::string& key, const fs::path& fallback) {
-        const auto it = profile.paths.find(key);
-        return it == profile.paths.end() ? fallback : fs::path(it->second);
-    };
-    boot::Dom0Kernel dom0;
-    dom0.kernel = args.dom0Kernel.empty() ? fromProfile("dom0Kernel", defaultDom0Dir() / "vmlinuz")
-                                          : fs::path(args.dom0Kernel);
-    dom0.modulesDir = args.dom0Modules.empty()
-                          ? fromProfile("dom0Modules", defaultDom0Dir() / "modules")
-                          : fs::path(args.dom0Modules);
-    return dom0;
-}
 
 builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
                                  const recipe::BuildPlan& plan) {
@@ -95,17 +58,19 @@ builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store
     return *result;
 }
 
-void printReport(const boot::BootReport& report, const std::string& plan) {
+void printReport(Output& output, const boot::BootReport& report, const std::string& plan) {
     const auto& v = report.verdict;
-    std::cout << plan << ": boot test " << (v.passed ? "passed" : "FAILED") << '\n';
-    std::cout << "  xen_version: " << v.version.value_or("-") << " (expected "
-              << report.expected.version << ")\n";
-    std::cout << "  build_id: " << v.buildId.value_or("-") << " (expected "
-              << report.expected.buildId << ")\n";
+    output.line(plan + ": boot test " + (v.passed ? "passed" : "FAILED"));
+    output.line("  xen_version: " + v.version.value_or("-") + " (expected " +
+                report.expected.version + ")");
+    output.line("  build_id: " + v.buildId.value_or("-") + " (expected " + report.expected.buildId +
+                ")");
     if (report.secondsToMarker) {
-        std::cout << "  seconds to marker: " << *report.secondsToMarker << '\n';
+        std::ostringstream seconds;
+        seconds << *report.secondsToMarker;
+        output.line("  seconds to marker: " + seconds.str());
     }
-    if (report.kept) std::cout << "  work dir: " << report.workDir.string() << '\n';
+    if (report.kept) output.line("  work dir: " + report.workDir.string());
 }
 
 void runTest(const TestArgs& args, const GlobalOptions& global) {
@@ -122,17 +87,21 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     options.busybox = args.busybox;
     const util::InterruptGuard interrupt; // Ctrl-C stops QEMU and removes the work dir
     options.cancel = &interrupt.flag();
-    BootView view(global.quiet);
+    // Boot steps as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
+    const auto view = makeEventLines(global);
     const auto report = withContext("while boot-testing " + quote(plan.name), [&] {
-        return boot::testBuild(result, plan.version, dom0Kernel(args, set, evalOptions), options,
-                               view);
+        const auto& profile =
+            evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
+        const auto dom0 = boot::resolveDom0({args.dom0Kernel, args.dom0Modules}, profile);
+        return boot::testBuild(result, plan.version, dom0, options, *view);
     });
+    Output output(global, args.json);
     if (args.json) {
         auto json = report.toJson();
         json["plan"] = plan.name;
-        std::cout << json.dump(2) << '\n';
+        output.json(json);
     } else {
-        printReport(report, plan.name);
+        printReport(output, report, plan.name);
     }
     if (!report.verdict.passed) throw BuildError(report.describeFailure());
 }

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
+#include "cli/render.hpp"
 #include "cli/signing.hpp"
 #include "xenbuild/update/updater.hpp"
 #include "xenbuild/util/date.hpp"
@@ -12,7 +13,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 #include <memory>
 
 namespace xenbuild::cli {
@@ -39,45 +39,45 @@ std::optional<std::chrono::year_month_day> todayFrom(const std::string& text) {
 }
 
 void runUpdate(const UpdateArgs& args, const GlobalOptions& global) {
-    const auto recipes = resolveRecipesDir(global);
+    const auto layout = recipeLayout(global);
     const auto verifier = makeVerifier(args.signing, global);
     auto store = openStore(global);
     const auto options = fetchOptions(global);
-    auto view = makeProgressView(global);
-    const update::UpdateRequest request{.recipesDir = recipes,
+    Output output(global, args.json);
+    const update::UpdateRequest request{.layout = layout,
                                         .branches = args.branches,
                                         .addBranches = args.addBranches,
                                         .prune = args.prune,
                                         .dropApplied = args.dropApplied,
                                         .today = todayFrom(args.today)};
-    const auto plan = update::planUpdate(request, {store, options, verifier, *view});
-    view.reset();
+    const auto plan = update::planUpdate(request, {store, options, verifier, output.progress()});
+    output.finish();
     if (!args.dryRun) update::applyUpdate(plan);
     if (args.json) {
         auto out = plan.toJson();
         out["dryRun"] = args.dryRun;
-        if (args.dryRun) out["diff"] = plan.diff(recipes.parent_path());
-        std::cout << out.dump(2) << '\n';
+        if (args.dryRun) out["diff"] = plan.diff(layout.recipes.parent_path());
+        output.json(out);
         return;
     }
     if (args.dryRun) {
-        std::cout << plan.diff(recipes.parent_path());
-        if (!global.quiet) std::cerr << plan.summary() << "dry run: nothing written\n";
+        output.text(plan.diff(layout.recipes.parent_path()));
+        output.note(plan.summary(optionName) + "dry run: nothing written");
         return;
     }
-    std::cout << plan.summary();
+    output.text(plan.summary(optionName));
 }
 
 void runVerify(const SigningOptions& signing, const GlobalOptions& global) {
     const auto verifier = makeVerifier(signing, global);
     auto store = openStore(global);
     const auto options = fetchOptions(global);
-    auto view = makeProgressView(global);
-    const auto lines =
-        update::verifyRecipes(resolveRecipesDir(global), {store, options, verifier, *view});
-    view.reset();
+    Output output(global, false);
+    const auto lines = update::verifyRecipes(recipeLayout(global).recipes,
+                                             {store, options, verifier, output.progress()});
+    output.finish();
     for (const auto& line : lines)
-        std::cout << line << '\n';
+        output.line(line);
 }
 
 } // namespace

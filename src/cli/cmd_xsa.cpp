@@ -2,13 +2,13 @@
 // Record a signed Xen Security Advisory in recipes/xen/patches.json.
 
 #include "cli/commands.hpp"
+#include "cli/render.hpp"
 #include "cli/signing.hpp"
 #include "xenbuild/update/advisory.hpp"
 #include "xenbuild/update/xsa_import.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
 #include <memory>
 
 namespace xenbuild::cli {
@@ -23,24 +23,22 @@ struct XsaImportArgs {
 };
 
 void runImport(const XsaImportArgs& args, const GlobalOptions& global) {
-    const auto recipes = resolveRecipesDir(global);
+    const auto recipes = recipeLayout(global).recipes;
     const auto verifier = makeVerifier(args.signing, global);
     const auto advisory = update::readAdvisoryFile(args.advisory, verifier);
     const auto result = update::planXsaImport(advisory, recipes, args.branches);
     update::UpdatePlan plan;
     plan.files = result.files;
+    Output output(global, false);
     if (args.dryRun) {
-        std::cout << plan.diff(recipes.parent_path());
+        output.text(plan.diff(recipes.parent_path()));
         return;
     }
     update::writeFileChanges(result.files);
-    std::cout << advisory.id() << ": " << advisory.title << " ("
-              << (result.added           ? "added"
-                  : result.files.empty() ? "unchanged"
-                                         : "updated")
-              << ")\n";
+    const char* outcome = result.added ? "added" : result.files.empty() ? "unchanged" : "updated";
+    output.line(advisory.id() + ": " + advisory.title + " (" + outcome + ")");
     for (const auto& branch : result.branches)
-        std::cout << "applies to " << branch << '\n';
+        output.line("applies to " + branch);
 }
 
 } // namespace

@@ -1,29 +1,45 @@
 #include "cli/context.hpp"
-#include "xenbuild/util/build_paths.hpp"
-
-#include <cstdlib>
-#include <unistd.h>
 
 namespace xenbuild::cli {
 
-namespace {
-
-std::filesystem::path executableDir() {
-    std::error_code error;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-    return error ? std::filesystem::path{} : self.parent_path();
+std::string_view optionName(Setting setting) {
+    switch (setting) {
+    case Setting::RecipeDirectory:
+        return "--recipes or $XENBUILD_RECIPES";
+    case Setting::StoreDirectory:
+        return "--store";
+    case Setting::Offline:
+        return "--offline";
+    case Setting::Mirror:
+        return "--mirror";
+    case Setting::FetchLimit:
+        return "--fetch-limit";
+    case Setting::NoSandbox:
+        return "--sandbox=off";
+    case Setting::BuildArgument:
+        return "--arg";
+    case Setting::SourceOverride:
+        return "--override-source";
+    case Setting::ExcludedPatch:
+        return "--exclude-patch";
+    case Setting::NewBranch:
+        return "--add-branch";
+    case Setting::AdvisoryBranch:
+        return "--branch";
+    case Setting::Dom0Kernel:
+        return "--dom0-kernel";
+    case Setting::Dom0Modules:
+        return "--dom0-modules";
+    case Setting::Prune:
+        return "--prune";
+    case Setting::DropApplied:
+        return "--drop-applied";
+    }
+    return conceptName(setting);
 }
 
-} // namespace
-
-std::filesystem::path resolveRecipesDir(const GlobalOptions& options) {
-    if (!options.recipesDir.empty()) return options.recipesDir;
-    if (const char* env = std::getenv("XENBUILD_RECIPES"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    const auto installed = executableDir() / ".." / "share" / "xenbuild" / "recipes";
-    if (std::filesystem::is_directory(installed)) return installed.lexically_normal();
-    return std::filesystem::path(::xenbuild::util::sourceDir()) / "recipes";
+recipe::RecipeLayout recipeLayout(const GlobalOptions& options) {
+    return recipe::RecipeLayout::locate(options.recipesDir);
 }
 
 } // namespace xenbuild::cli

@@ -4,83 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdlib>
-#include <iostream>
-#include <map>
-#include <mutex>
-
-#include <unistd.h>
-
 namespace xenbuild::cli {
 
 namespace {
-
-using util::ProgressEvent;
-
-class PlainProgress final : public util::ProgressObserver {
-  public:
-    void onEvent(const ProgressEvent& event) override {
-        std::lock_guard lock(mutex_);
-        switch (event.kind) {
-        case ProgressEvent::Kind::Started:
-            std::cerr << event.activity << ": fetching " << event.text << '\n';
-            break;
-        case ProgressEvent::Kind::Finished:
-            std::cerr << event.activity << ": done " << event.text << '\n';
-            break;
-        case ProgressEvent::Kind::Failed:
-            std::cerr << event.activity << ": failed\n";
-            break;
-        default:
-            break;
-        }
-    }
-
-  private:
-    std::mutex mutex_;
-};
-
-std::string humanBytes(std::uint64_t bytes) {
-    if (bytes < 10 * 1024) return std::to_string(bytes) + " B";
-    if (bytes < 10 * 1024 * 1024) return std::to_string(bytes / 1024) + " KiB";
-    return std::to_string(bytes / (1024 * 1024)) + " MiB";
-}
-
-// One status line rewritten in place: "[done/started] activity: progress".
-class TerminalProgress final : public util::ProgressObserver {
-  public:
-    void onEvent(const ProgressEvent& event) override {
-        std::lock_guard lock(mutex_);
-        if (event.kind == ProgressEvent::Kind::Started) ++started_;
-        if (event.kind == ProgressEvent::Kind::Finished) ++finished_;
-        if (event.kind == ProgressEvent::Kind::Failed) {
-            std::cerr << "\r\033[K" << event.activity << ": failed\n";
-        }
-        std::string detail = event.text;
-        if (event.kind == ProgressEvent::Kind::Progress) {
-            detail =
-                event.unit == "bytes"
-                    ? humanBytes(event.done) + (event.total ? " / " + humanBytes(event.total) : "")
-                    : std::to_string(event.done) +
-                          (event.total ? "/" + std::to_string(event.total) : std::string()) + " " +
-                          event.unit + " (" + event.text + ")";
-        }
-        std::string line = "[" + std::to_string(finished_) + "/" + std::to_string(started_) + "] " +
-                           event.activity + ": " + detail;
-        if (line.size() > 120) line.resize(120);
-        std::cerr << "\r\033[K" << line << std::flush;
-        dirty_ = true;
-    }
-    ~TerminalProgress() override {
-        if (dirty_) std::cerr << "\r\033[K" << std::flush;
-    }
-
-  private:
-    std::mutex mutex_;
-    unsigned started_ = 0;
-    unsigned finished_ = 0;
-    bool dirty_ = false;
-};
 
 nlohmann::json itemJson(const fetch::PrefetchedItem& item) {
     return {{"role", recipe::toString(item.role)},
@@ -113,21 +39,13 @@ fetch::FetchOptions fetchOptions(const GlobalOptions& global) {
     return options;
 }
 
-std::unique_ptr<util::ProgressObserver> makeProgressView(const GlobalOptions& global) {
-    if (global.quiet) return std::make_unique<util::NullProgress>();
-    if (::isatty(STDERR_FILENO) != 0) return std::make_unique<TerminalProgress>();
-    return std::make_unique<PlainProgress>();
-}
-
 void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalOptions& global,
                       bool json, bool checkContent) {
     auto store = openStore(global, checkContent);
     const auto options = fetchOptions(global);
-    std::vector<fetch::PrefetchResult> results;
-    {
-        auto view = makeProgressView(global);
-        results = fetch::prefetchPlans(plans, store, options, *view);
-    }
+    Output output(global, json);
+    const auto results = fetch::prefetchPlans(plans, store, options, output.progress());
+    output.finish();
     if (json) {
         nlohmann::json out = nlohmann::json::object();
         for (const auto& result : results) {
@@ -135,13 +53,13 @@ void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalO
             for (const auto& item : result.items)
                 items.push_back(itemJson(item));
         }
-        std::cout << out.dump(2) << '\n';
+        output.json(out);
         return;
     }
     for (const auto& result : results) {
         for (const auto& item : result.items) {
-            std::cout << result.plan << ' ' << recipe::toString(item.role) << ' ' << item.name
-                      << ' ' << item.path.string() << '\n';
+            output.line(result.plan + ' ' + std::string(recipe::toString(item.role)) + ' ' +
+                        item.name + ' ' + item.path.string());
         }
     }
 }

@@ -5,6 +5,7 @@
 // names into BuildPlans and calling runPrefetchPlans().
 
 #include "cli/context.hpp"
+#include "cli/render.hpp"
 #include "xenbuild/fetch/options.hpp"
 #include "xenbuild/recipe/plan.hpp"
 #include "xenbuild/store/store.hpp"
@@ -23,9 +24,6 @@ store::Store openStore(const GlobalOptions& global, bool checkContent = false);
 // (command-line rules are added last; the longest matching prefix wins), --offline and
 // --fetch-limit.
 fetch::FetchOptions fetchOptions(const GlobalOptions& global);
-
-// A live single line on a terminal, plain "fetching/fetched" lines otherwise, nothing with -q.
-std::unique_ptr<util::ProgressObserver> makeProgressView(const GlobalOptions& global);
 
 // Prefetches every source and patch of `plans` and prints what was fetched (JSON with --json).
 void runPrefetchPlans(const std::vector<recipe::BuildPlan>& plans, const GlobalOptions& global,

@@ -54,7 +54,7 @@ void installLogger(const GlobalOptions& global) {
 }
 
 int reportError(const xenbuild::Error& error) {
-    std::cerr << "error: " << error.describe() << '\n';
+    std::cerr << "error: " << error.describe(xenbuild::cli::optionName) << '\n';
     return dynamic_cast<const xenbuild::UsageError*>(&error) != nullptr ? 2 : 1;
 }
 

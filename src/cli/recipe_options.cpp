@@ -22,7 +22,7 @@ void addEvalOptions(CLI::App& command, EvalArgs& eval) {
 }
 
 recipe::RecipeSet loadRecipes(const GlobalOptions& global) {
-    return recipe::RecipeSet::load(resolveRecipesDir(global));
+    return recipe::RecipeSet::load(recipeLayout(global));
 }
 
 recipe::Overrides overridesFrom(const EvalArgs& eval) {

@@ -22,10 +22,9 @@ fetch::SignatureVerifier makeVerifier(const SigningOptions& options, const Globa
                          "fingerprint to require");
     }
     if (!options.keyrings.empty()) return fetch::SignatureVerifier(options.keyrings, options.trust);
-    const fs::path besideRecipes = resolveRecipesDir(global).parent_path();
-    if (fs::exists(besideRecipes / fetch::kXenSigningKeyFile)) {
-        return fetch::xenProjectVerifier(besideRecipes);
-    }
+    // The data directory holding keys/ (kXenSigningKeyFile is relative to it).
+    const fs::path dataDir = recipeLayout(global).keys.parent_path();
+    if (fs::exists(dataDir / fetch::kXenSigningKeyFile)) return fetch::xenProjectVerifier(dataDir);
     return fetch::xenProjectVerifier(::xenbuild::util::sourceDir());
 }
 

@@ -141,7 +141,8 @@ class Extractor {
 
     [[noreturn]] void overLimit(const std::string& what, const std::string& setting) {
         throw FetchError("refusing to unpack " + quote(label_) + ": " + what +
-                         "; if that is expected, raise the limit with --fetch-limit " + setting);
+                         "; if that is expected, raise the limit with " +
+                         mention(Setting::FetchLimit) + " " + setting);
     }
 
     // Counts `more` bytes of file content against the unpacked size and ratio limits.

@@ -18,8 +18,9 @@ using util::ProgressEvent;
 
 std::string offlineMiss(const std::string& what, const std::string& url) {
     return "offline mode: " + what + " is not in the store and " + quote(url) +
-           " needs the network; rerun without --offline, or make a local copy available with "
-           "--mirror FROM=file:///path (or in the mirrors config file)";
+           " needs the network; rerun without " + mention(Setting::Offline) +
+           ", or make a local copy available with " + mention(Setting::Mirror) +
+           " FROM=file:///path (or in the mirrors config file)";
 }
 
 FetchResult fromEntry(const store::Entry& entry, const std::string& url, bool fromStore) {

@@ -105,7 +105,8 @@ void fetchInto(git_repository* repo, const std::string& url, const GitContext& c
         throw FetchError("cannot fetch " + quote(url) +
                          ": it sends more than the download limit of " +
                          describeBytes(context.options.limits.downloadBytes) +
-                         "; if that is expected, raise the limit with --fetch-limit download=SIZE");
+                         "; if that is expected, raise the limit with " +
+                         mention(Setting::FetchLimit) + " download=SIZE");
     }
     check(rc, "cannot fetch", url);
 }
@@ -172,7 +173,8 @@ struct Origin {
                                                                         : "unknown libgit2 error"));
     }
     [[noreturn]] void overLimit(const std::string& what, const std::string& setting) const {
-        refuse(what + "; if that is expected, raise the limit with --fetch-limit " + setting);
+        refuse(what + "; if that is expected, raise the limit with " +
+               mention(Setting::FetchLimit) + " " + setting);
     }
     void count(std::uint64_t size) const {
         const auto& limits = budget.limits;
@@ -394,8 +396,8 @@ git_oid resolveRevision(git_repository* repo, const std::string& url, const std:
     if (!canUseNetwork) {
         if (auto cached = findCommit(repo, rev)) return *cached;
         throw FetchError("offline mode: revision " + quote(rev) + " of " + quote(url) +
-                         " is not in the store or the git cache; rerun without --offline, or "
-                         "add --mirror " +
+                         " is not in the store or the git cache; rerun without " +
+                         mention(Setting::Offline) + ", or add " + mention(Setting::Mirror) + " " +
                          url + "=file:///path/to/local/mirror");
     }
     fetchInto(repo, effective, context);

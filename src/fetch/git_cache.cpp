@@ -224,8 +224,8 @@ std::vector<RemoteRef> listRemoteRefs(const std::string& url, const FetchOptions
     const std::string effective = options.mirrors.rewrite(url);
     if (options.offline && !isLocalUrl(effective)) {
         throw FetchError("offline mode: cannot list the tags of " + quote(url) +
-                         "; rerun without --offline, or add --mirror " + url +
-                         "=file:///path/to/local/mirror");
+                         "; rerun without " + mention(Setting::Offline) + ", or add " +
+                         mention(Setting::Mirror) + " " + url + "=file:///path/to/local/mirror");
     }
     LibGit2 library;
     git_remote* raw = nullptr;
@@ -296,7 +296,8 @@ GitCache GitCache::update(const store::Store& store, const std::string& url,
     GitCache cache(std::move(impl));
     if (options.offline && cache.tagNames().empty()) {
         throw FetchError("offline mode: the git cache of " + quote(url) +
-                         " holds no tags; rerun without --offline, or add --mirror " + url +
+                         " holds no tags; rerun without " + mention(Setting::Offline) +
+                         ", or add " + mention(Setting::Mirror) + " " + url +
                          "=file:///path/to/local/mirror");
     }
     return cache;

@@ -139,7 +139,8 @@ void configure(CURL* curl, const std::string& url, const HttpOptions& options, b
 
 std::string tooLargeMessage(std::uint64_t limit) {
     return "it is larger than the download limit of " + describeBytes(limit) +
-           "; if that is expected, raise the limit with --fetch-limit download=SIZE";
+           "; if that is expected, raise the limit with " + mention(Setting::FetchLimit) +
+           " download=SIZE";
 }
 
 Outcome attempt(const std::string& url, int fd, const HttpOptions& options, bool offline,

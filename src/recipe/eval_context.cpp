@@ -25,6 +25,7 @@ std::vector<std::string> split(const std::string& text, const std::string& separ
 template <typename Map>
 std::vector<std::string> keysOf(const Map& map) {
     std::vector<std::string> keys;
+    keys.reserve(map.size());
     for (const auto& entry : map)
         keys.push_back(entry.first);
     return keys;

@@ -30,9 +30,9 @@ ParamValue convertOverride(const RecipeSet& set, const Parameter& p, const std::
         p.type == ParamType::Bool ? "a bool (true or false)" : "an absolute path";
     const auto& doc = set.builder();
     const Position at = doc.positionOf(appendPointer("/parameters", p.name));
-    throw EvalError("--arg " + p.name + "=" + text + ": expected " + expected + ", got " +
-                    quote(text) + "\n  parameter " + quote(p.name) + " is declared as " +
-                    std::string(toString(p.type)) + " at " + doc.path + ":" +
+    throw EvalError(mention(Setting::BuildArgument) + " " + p.name + "=" + text + ": expected " +
+                    expected + ", got " + quote(text) + "\n  parameter " + quote(p.name) +
+                    " is declared as " + std::string(toString(p.type)) + " at " + doc.path + ":" +
                     std::to_string(at.line) + ":" + std::to_string(at.column));
 }
 
@@ -59,7 +59,8 @@ std::map<std::string, ParamValue> resolveArgs(const RecipeSet& set, const Varian
     for (const auto& [name, text] : overrides) {
         const Parameter* p = set.parameter(name);
         if (p == nullptr) {
-            throw EvalError("--arg " + name + "=" + text + ": unknown parameter " + quote(name) +
+            throw EvalError(mention(Setting::BuildArgument) + " " + name + "=" + text +
+                            ": unknown parameter " + quote(name) +
                             util::didYouMean(name, parameterNames(set)) +
                             " (parameters are declared in " + set.builder().path + ")");
         }
@@ -196,8 +197,9 @@ detail::EvalContext makeContext(const RecipeSet& set, const PackageRef& ref,
 std::pair<std::string, std::string> parseOverride(const std::string& text) {
     const auto eq = text.find('=');
     if (eq == std::string::npos || eq == 0) {
-        throw UsageError("--arg " + quote(text) +
-                         ": expected NAME=VALUE, e.g. --arg withEFI=false");
+        throw UsageError(mention(Setting::BuildArgument) + " " + quote(text) +
+                         ": expected NAME=VALUE, e.g. " + mention(Setting::BuildArgument) +
+                         " withEFI=false");
     }
     return {text.substr(0, eq), text.substr(eq + 1)};
 }

@@ -20,6 +20,7 @@ std::string composeName(const std::string& pname, const std::string& branch,
 // Variants in a fixed order: the one without suffix first, then by name.
 std::vector<const Variant*> orderedVariants(const std::map<std::string, Variant>& variants) {
     std::vector<const Variant*> out;
+    out.reserve(variants.size());
     for (const auto& [name, variant] : variants)
         out.push_back(&variant);
     std::stable_sort(out.begin(), out.end(), [](const Variant* a, const Variant* b) {

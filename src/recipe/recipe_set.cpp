@@ -52,8 +52,8 @@ std::string stem(const fs::path& path) {
 fs::path packageDirectory(const fs::path& recipesDir) {
     if (!isDirectory(recipesDir, "recipe directory")) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) +
-                        ": not a directory (point --recipes or $XENBUILD_RECIPES at the "
-                        "recipes/ directory)");
+                        ": not a directory (point " + mention(Setting::RecipeDirectory) +
+                        " at the recipes/ directory)");
     }
     std::vector<fs::path> packages;
     for (const auto& path : sortedEntries(recipesDir)) {
@@ -65,8 +65,8 @@ fs::path packageDirectory(const fs::path& recipesDir) {
     if (packages.empty()) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) +
                         ": it has no package directory (recipes/<pname>/ holding builder.json "
-                        "and the other recipe files; point --recipes or $XENBUILD_RECIPES at the "
-                        "recipes/ directory)");
+                        "and the other recipe files; point " +
+                        mention(Setting::RecipeDirectory) + " at the recipes/ directory)");
     }
     if (packages.size() > 1) {
         std::string names;
@@ -477,7 +477,13 @@ const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch)
 }
 
 RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
-    const fs::path dir = packageDirectory(recipesDir);
+    auto layout = RecipeLayout::beside(recipesDir);
+    if (!patchesDir.empty()) layout.patches = std::move(patchesDir);
+    return load(layout);
+}
+
+RecipeSet RecipeSet::load(const RecipeLayout& layout) {
+    const fs::path dir = packageDirectory(layout.recipes);
     RecipeSet set;
     set.directory_ = dir;
     RecipeSetLoader loader{set};
@@ -489,12 +495,7 @@ RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
     loader.checkVariants();
     loader.checkBranches();
     loader.checkPatchProjects();
-    if (patchesDir.empty()) {
-        fs::path base = recipesDir.lexically_normal();
-        if (base.filename().empty()) base = base.parent_path();
-        patchesDir = base.parent_path() / "patches";
-    }
-    loader.loadLocalPatches(patchesDir);
+    loader.loadLocalPatches(layout.patches);
     return set;
 }
 

@@ -235,7 +235,8 @@ struct Schema::Impl {
         }
     }
 
-    static std::string unexpectedKey(const std::string& key, nlohmann::json::const_iterator props,
+    static std::string unexpectedKey(const std::string& key,
+                                     const nlohmann::json::const_iterator& props,
                                      const nlohmann::json& schema) {
         std::string allowed;
         if (props != schema.end()) {

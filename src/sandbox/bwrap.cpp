@@ -90,7 +90,8 @@ class BwrapSandbox final : public Sandbox {
         if (::access(config_.bwrap.c_str(), X_OK) != 0) {
             throw SandboxError("bubblewrap " + quote(config_.bwrap.string()) +
                                " is not installed: install the Debian package 'bubblewrap', or "
-                               "build without isolation with --sandbox=off");
+                               "build without isolation with " +
+                               mention(Setting::NoSandbox));
         }
         util::ProcessSpec process;
         process.argv = {config_.bwrap.string()};
@@ -111,7 +112,8 @@ class BwrapSandbox final : public Sandbox {
                                (reason.empty() ? "no message" : reason) +
                                "\n  (unprivileged user namespaces may be disabled, e.g. by "
                                "kernel.unprivileged_userns_clone=0 or a container seccomp "
-                               "policy; build without isolation with --sandbox=off)");
+                               "policy; build without isolation with " +
+                               mention(Setting::NoSandbox) + ")");
         }
     }
 

@@ -114,8 +114,8 @@ fs::path defaultStoreDir() {
     }
     const fs::path cache = util::xdgCacheHome();
     if (cache.empty()) {
-        throw StoreError("cannot find a store directory: HOME is not set; pass --store DIR or "
-                         "set XENBUILD_STORE");
+        throw StoreError("cannot find a store directory: HOME is not set; pass " +
+                         mention(Setting::StoreDirectory) + " DIR or set XENBUILD_STORE");
     }
     return cache / "xenbuild";
 }
@@ -257,12 +257,12 @@ Entry Store::add(const AddRequest& request, const Producer& producer) {
     } catch (const std::exception& e) {
         // Checked before the guard frees the temporaries: a full disk is still full here.
         if (auto full = noSpaceMessage(e.what())) {
-            throw StoreError("no space left on device for the store " + quote(dir_.string()) +
-                             " while fetching " + request.what + " from " + quote(request.url) +
-                             " (" + *full +
-                             "); nothing was added. Free space (e.g. `xenbuild "
-                             "store gc`) or use a store on a larger file system (--store DIR), "
-                             "then run the command again");
+            throw StoreError(
+                "no space left on device for the store " + quote(dir_.string()) +
+                " while fetching " + request.what + " from " + quote(request.url) + " (" + *full +
+                "); nothing was added. Free space (e.g. `xenbuild "
+                "store gc`) or use a store on a larger file system (" +
+                mention(Setting::StoreDirectory) + " DIR), then run the command again");
         }
         throw;
     }

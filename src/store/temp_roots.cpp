@@ -42,7 +42,7 @@ std::string uniqueName() {
 void scan(const fs::path& storeDir, std::vector<std::string>* ids) {
     std::error_code error;
     for (const auto& item : fs::directory_iterator(rootsDir(storeDir), error)) {
-        const fs::path path = item.path();
+        const fs::path& path = item.path();
         util::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (fd.get() < 0) continue; // removed meanwhile
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {

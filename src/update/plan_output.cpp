@@ -44,7 +44,7 @@ nlohmann::json toJson(const ComponentChange& change) {
 
 } // namespace
 
-std::string UpdatePlan::summary() const {
+std::string UpdatePlan::summary(SettingNames names) const {
     std::string out;
     for (const auto& report : branches) {
         out += headline(report) + "\n";
@@ -53,12 +53,15 @@ std::string UpdatePlan::summary() const {
         if (report.pastSupport) {
             out += "  security support ended " + util::formatDate(report.securitySupportUntil) +
                    (report.removed ? ": branch removed\n"
-                                   : ": past support (remove it with --prune)\n");
+                                   : ": past support (remove it with " +
+                                         std::string(names(Setting::Prune)) + ")\n");
         }
         if (!report.dropped.empty()) {
             appendList(out, "dropped, contained in the release", report.dropped);
         } else {
-            appendList(out, "contained in the release (drop with --drop-applied)",
+            appendList(out,
+                       "contained in the release (drop with " +
+                           std::string(names(Setting::DropApplied)) + ")",
                        report.alreadyApplied);
         }
         appendList(out, "no longer apply", report.failing);

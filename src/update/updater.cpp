@@ -75,15 +75,17 @@ std::vector<std::string> Planner::selectBranches(const recipe::RecipeSet& set) c
     for (const auto& name : request_.branches) {
         if (set.branches().count(name) == 0) {
             throw UsageError("no branch " + quote(name) + " in " + quote(set.directory().string()) +
-                             "; add it with --add-branch " + name);
+                             "; add it with " + mention(Setting::NewBranch) + " " + name);
         }
     }
     for (const auto& name : request_.addBranches) {
         if (!isBranchName(name)) {
-            throw UsageError("--add-branch " + quote(name) + ": a branch is X.Y, e.g. 4.20");
+            throw UsageError(mention(Setting::NewBranch) + " " + quote(name) +
+                             ": a branch is X.Y, e.g. 4.20");
         }
         if (set.branches().count(name) != 0) {
-            throw UsageError("--add-branch " + quote(name) + ": the branch already exists");
+            throw UsageError(mention(Setting::NewBranch) + " " + quote(name) +
+                             ": the branch already exists");
         }
     }
     std::vector<std::string> out = request_.branches;
@@ -190,7 +192,7 @@ recipe::BranchFile Planner::updateBranch(const recipe::RecipeSet& set, recipe::B
     updateComponents(set, verified, branch, report, trees);
     detail::checkUpstreamPatches(set, branch, trees, request_.dropApplied, report, context_);
     // Local patches are kept as they are; listing them validates their names.
-    const fs::path localDir = request_.recipesDir.parent_path() / "patches" / branch.branch;
+    const fs::path localDir = request_.layout.patches / branch.branch;
     for (const auto& patch : patch::listLocalPatches(localDir, branch.branch))
         report.localPatches.push_back(patch.name.fileName);
     return branch;
@@ -224,7 +226,7 @@ std::optional<std::string> readIfExists(const fs::path& path) {
 }
 
 UpdatePlan Planner::run() {
-    const auto set = recipe::RecipeSet::load(request_.recipesDir);
+    const auto set = recipe::RecipeSet::load(request_.layout);
     const auto today = request_.today.value_or(util::currentDate());
     std::map<std::string, recipe::BranchFile> result;
     for (const auto& [name, branch] : set.branches())
@@ -253,6 +255,7 @@ UpdatePlan Planner::run() {
         plan.branches.push_back(std::move(report));
     }
     std::vector<std::string> names;
+    names.reserve(result.size());
     for (const auto& [name, branch] : result)
         names.push_back(name);
     std::sort(names.begin(), names.end(), branchLess);

@@ -68,6 +68,7 @@ std::vector<Release> newestReleases(const std::vector<std::string>& tags) {
         if (!inserted && it->second.version < *version) it->second = {*version, tag};
     }
     std::vector<Release> out;
+    out.reserve(newest.size());
     for (auto& [branch, release] : newest)
         out.push_back(std::move(release));
     return out;

@@ -142,8 +142,8 @@ XsaImportResult planXsaImport(const Advisory& advisory, const fs::path& recipesD
     OrderedJson entry = entryFor(advisory, published, set.treeSource().name, old);
     for (const auto& name : branches) {
         if (set.branches().count(name) == 0) {
-            throw UsageError("--branch " + quote(name) + ": no such branch in " +
-                             quote(set.directory().string()));
+            throw UsageError(mention(Setting::AdvisoryBranch) + " " + quote(name) +
+                             ": no such branch in " + quote(set.directory().string()));
         }
         if (old.is_object() && old.contains("notApplicable") &&
             old["notApplicable"].contains(name)) {

@@ -44,7 +44,7 @@ std::string describeFailures(const std::vector<TaskFailure>& failures, const std
         try {
             std::rethrow_exception(failure.error);
         } catch (const Error& e) {
-            message += "\n- " + e.describe();
+            message += "\n- " + e.describeMentions();
         } catch (const std::exception& e) {
             message += "\n- " + std::string(e.what());
         } catch (...) {

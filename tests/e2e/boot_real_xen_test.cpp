@@ -110,7 +110,7 @@ TEST_CASE("boot::testBuild boots a real Xen build and checks xl info", "[.][real
         fs::remove_all(report.workDir);
     }
     SECTION("an init that exits without the marker fails") {
-        test::TempDir dir;
+        testing::TempDir dir;
         const auto request = customRequest(in, dir.path(), [](auto& entries) {
             replaceInit(entries, "#!/bin/busybox sh\necho dom0 up\n/bin/busybox reboot -f\n");
         });
@@ -121,7 +121,7 @@ TEST_CASE("boot::testBuild boots a real Xen build and checks xl info", "[.][real
         CHECK_THAT(report.describeFailure(), Catch::Contains((dir / "serial.log").string()));
     }
     SECTION("an initramfs without xl fails, saying so") {
-        test::TempDir dir;
+        testing::TempDir dir;
         const auto request = customRequest(in, dir.path(), [](auto& entries) {
             entries.erase(std::remove_if(entries.begin(), entries.end(),
                                          [](const auto& e) { return e.path == "usr/sbin/xl"; }),

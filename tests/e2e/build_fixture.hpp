@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 struct FakeUpstream {
     TempDir dir;
@@ -19,9 +19,9 @@ struct FakeUpstream {
     // `env`: assignments for make-fake-upstream.sh, e.g. "FAKE_XEN_EXTRA_FILES=600".
     explicit FakeUpstream(const std::string& env = "") {
         runOk(env + " bash " +
-              shellQuote(std::string(::xenbuild::test::sourceDir()) +
+              shellQuote(std::string(::xenbuild::testing::sourceDir()) +
                          "/tests/e2e/make-fake-upstream.sh") +
-              " " + shellQuote(root.string()) + " " + shellQuote(::xenbuild::test::sourceDir()));
+              " " + shellQuote(root.string()) + " " + shellQuote(::xenbuild::testing::sourceDir()));
     }
 
     // Adds a local patch for the 4.19 branch.
@@ -52,9 +52,10 @@ struct FakeUpstream {
         return runXenbuild(args + " 2>/dev/null");
     }
     CommandResult runXenbuild(const std::string& args) const {
-        return run("XENBUILD_TODAY=2026-11-21 " + shellQuote(::xenbuild::test::xenbuildBinary()) +
-                   " --recipes " + shellQuote(recipes.string()) + " --store " +
-                   shellQuote(store.string()) + " " + args);
+        return run("XENBUILD_TODAY=2026-11-21 " +
+                   shellQuote(::xenbuild::testing::xenbuildBinary()) + " --recipes " +
+                   shellQuote(recipes.string()) + " --store " + shellQuote(store.string()) + " " +
+                   args);
     }
 
     std::string hostProfileArg() const {
@@ -62,4 +63,4 @@ struct FakeUpstream {
     }
 };
 
-} // namespace xbtest
+} // namespace xenbuild::testing

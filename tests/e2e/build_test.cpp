@@ -2,6 +2,7 @@
 // checks, the cache, and what the sandbox forbids.
 
 #include "e2e/build_fixture.hpp"
+#include "support/files.hpp"
 #include "support/processes.hpp"
 #include "support/test_paths.hpp"
 #include "xenbuild/builder/pe.hpp"
@@ -15,14 +16,9 @@
 #include <fstream>
 #include <thread>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 
 namespace {
-
-std::string readText(const fs::path& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Store entries whose name ends with `suffix` (build outputs are named xen-4.19.0[-output]).
 std::size_t countEntries(const fs::path& store, const std::string& needle) {
@@ -78,8 +74,8 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
         CHECK(check["passed"] == true);
 
     // The local patches applied in order (0002 only applies on top of 0001).
-    CHECK(readText(upstream.root / "result" / "bin" / "xl").find("twice patched Xen 4.19.0") !=
-          std::string::npos);
+    CHECK(xenbuild::testing::readFile(upstream.root / "result" / "bin" / "xl")
+              .find("twice patched Xen 4.19.0") != std::string::npos);
     const fs::path boot = upstream.root / "result-boot";
     CHECK(xenbuild::builder::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
     CHECK(fs::exists(boot / "xen.gz"));
@@ -110,11 +106,15 @@ TEST_CASE("build: a standard build stages the internal components where Xen find
     INFO(built.output);
     REQUIRE(built.status == 0);
     const fs::path firmware = upstream.root / "result" / "lib" / "xen" / "boot";
-    CHECK(readText(firmware / "bios.bin") == "seabios component of the fake upstream\n");
-    CHECK(readText(firmware / "ovmf.bin") == "ovmf component of the fake upstream\n");
-    CHECK(readText(firmware / "qemu-system-i386") == "qemu component of the fake upstream\n");
+    CHECK(xenbuild::testing::readFile(firmware / "bios.bin") ==
+          "seabios component of the fake upstream\n");
+    CHECK(xenbuild::testing::readFile(firmware / "ovmf.bin") ==
+          "ovmf component of the fake upstream\n");
+    CHECK(xenbuild::testing::readFile(firmware / "qemu-system-i386") ==
+          "qemu component of the fake upstream\n");
     // iPXE went in as tools/firmware/etherboot/ipxe.tar.gz, which the tree unpacked.
-    CHECK(readText(firmware / "README") == "ipxe component of the fake upstream\n");
+    CHECK(xenbuild::testing::readFile(firmware / "README") ==
+          "ipxe component of the fake upstream\n");
 }
 
 TEST_CASE("build: network access inside the build fails", "[build][e2e][sandbox]") {
@@ -146,7 +146,7 @@ TEST_CASE("build: writes outside the build directory fail", "[build][e2e][sandbo
 TEST_CASE("build: a source with a wrong hash is refused and nothing is built", "[build][e2e]") {
     FakeUpstream upstream;
     const fs::path branch = upstream.recipes / "xen" / "4.19.json";
-    std::string text = readText(branch);
+    std::string text = xenbuild::testing::readFile(branch);
     const auto at = text.find("\"hash\": \"sha256-") + 16;
     text[at] = text[at] == 'A' ? 'B' : 'A';
     writeFile(branch, text);
@@ -162,14 +162,14 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
     FakeUpstream upstream;
     writeFile(upstream.root / "victim" / "keep.txt", "precious\n");
     const fs::path builder = upstream.recipes / "xen" / "builder.json";
-    std::string text = readText(builder);
+    std::string text = xenbuild::testing::readFile(builder);
     text.replace(text.find("\"tools/qemu-xen\""), 16, "\"../../../../victim\"");
     writeFile(builder, text);
     const auto built = upstream.xenbuild("build xen_4_19");
     CHECK(built.status == 1);
     CHECK(built.output.find("builder.json:87:18: schema violation at /sources/1/stageAt: "
                             "expected a path relative to the Xen tree") != std::string::npos);
-    CHECK(readText(upstream.root / "victim" / "keep.txt") == "precious\n");
+    CHECK(xenbuild::testing::readFile(upstream.root / "victim" / "keep.txt") == "precious\n");
 }
 
 TEST_CASE("build: a patch that does not apply names the patch, file and hunk", "[build][e2e]") {
@@ -200,7 +200,7 @@ TEST_CASE("build: an interrupted build stops every process and leaves nothing be
     FakeUpstream upstream;
     upstream.addHook("0003", "sleep", "sleep 300\n");
     const std::string command =
-        "echo $$ > build.pid; exec " + shellQuote(::xenbuild::test::xenbuildBinary()) +
+        "echo $$ > build.pid; exec " + shellQuote(::xenbuild::testing::xenbuildBinary()) +
         " --recipes recipes --store store build xen_4_19-slim " + upstream.hostProfileArg();
     const auto started =
         run("cd " + shellQuote(upstream.root.string()) + " && (sh -c " + shellQuote(command) +
@@ -209,19 +209,19 @@ TEST_CASE("build: an interrupted build stops every process and leaves nothing be
     bool hookRunning = false;
     for (int i = 0; i < 200 && !hookRunning; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        hookRunning = xenbuild::test::processWithTokenAlive("hooks/sleep.sh");
+        hookRunning = xenbuild::testing::processWithTokenAlive("hooks/sleep.sh");
     }
     REQUIRE(hookRunning);
     runOk("kill -INT $(cat " + shellQuote((upstream.root / "build.pid").string()) + ")");
     bool finished = false;
     for (int i = 0; i < 200 && !finished; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        finished =
-            fs::exists(upstream.root / "build.rc") && !readText(upstream.root / "build.rc").empty();
+        finished = fs::exists(upstream.root / "build.rc") &&
+                   !xenbuild::testing::readFile(upstream.root / "build.rc").empty();
     }
     REQUIRE(finished);
-    CHECK(readText(upstream.root / "build.rc") != "0\n");
-    CHECK(xenbuild::test::processWithTokenGone("hooks/sleep.sh"));
+    CHECK(xenbuild::testing::readFile(upstream.root / "build.rc") != "0\n");
+    CHECK(xenbuild::testing::processWithTokenGone("hooks/sleep.sh"));
     CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
     CHECK(countEntries(upstream.store / ".tmp", "build-") == 0);
 }

@@ -13,7 +13,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 using Catch::Matchers::Contains;
 using nlohmann::json;
 
@@ -40,10 +40,6 @@ struct BundleUpstream : FakeUpstream {
     std::string dirArg(const std::string& name) const { return shellQuote((root / name).string()); }
 };
 
-std::string readText(const fs::path& path) {
-    return xenbuild::util::readFile(path);
-}
-
 std::vector<std::string> fileNames(const fs::path& dir) {
     std::vector<std::string> names;
     for (const auto& entry : fs::directory_iterator(dir))
@@ -54,7 +50,7 @@ std::vector<std::string> fileNames(const fs::path& dir) {
 
 json statementOf(const fs::path& envelope) {
     return json::parse(*xenbuild::util::fromBase64(
-        json::parse(readText(envelope)).at("payload").get<std::string>()));
+        json::parse(readFile(envelope)).at("payload").get<std::string>()));
 }
 
 } // namespace
@@ -62,8 +58,8 @@ json statementOf(const fs::path& envelope) {
 TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same bytes",
           "[bundle][e2e]") {
     BundleUpstream upstream;
-    const auto& gpg = xenbuild::test::GpgFixture::instance();
-    const auto key = xenbuild::test::exportSecretKey(gpg.signer, upstream.root);
+    const auto& gpg = xenbuild::testing::GpgFixture::instance();
+    const auto key = xenbuild::testing::exportSecretKey(gpg.signer, upstream.root);
     const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
     INFO(built.output);
     REQUIRE(built.status == 0);
@@ -96,7 +92,7 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
     CHECK_THAT(unchecked.output, Contains("signatures not checked (give --key)"));
 
     // The SBOM names the advisory's patch as a security fix; the archives unpack into one root.
-    const auto sbom = json::parse(readText(dir / "xen-4.19.0.spdx.json"));
+    const auto sbom = json::parse(readFile(dir / "xen-4.19.0.spdx.json"));
     bool sawFix = false;
     for (const auto& package : sbom["packages"])
         if (package["SPDXID"] == "SPDXRef-Patch-XSA-999") {
@@ -126,10 +122,10 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
     CHECK(names.size() == 8);
     for (const auto& name : names) {
         INFO(name);
-        CHECK(readText(upstream.root / "a" / name) == readText(upstream.root / "b" / name));
+        CHECK(readFile(upstream.root / "a" / name) == readFile(upstream.root / "b" / name));
     }
-    CHECK(readText(upstream.root / "a" / "xen-4.19.0-out.tar.zst") ==
-          readText(dir / "xen-4.19.0-out.tar.zst"));
+    CHECK(readFile(upstream.root / "a" / "xen-4.19.0-out.tar.zst") ==
+          readFile(dir / "xen-4.19.0-out.tar.zst"));
     const auto plain = upstream.xenbuildStdout("bundle verify --json " + upstream.dirArg("a"));
     CHECK(plain.status == 0);
     CHECK(json::parse(plain.output)["signature"] == "unsigned");
@@ -141,8 +137,8 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
 
 TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
     BundleUpstream upstream;
-    const auto& gpg = xenbuild::test::GpgFixture::instance();
-    const auto key = xenbuild::test::exportSecretKey(gpg.signer, upstream.root);
+    const auto& gpg = xenbuild::testing::GpgFixture::instance();
+    const auto key = xenbuild::testing::exportSecretKey(gpg.signer, upstream.root);
     REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
     const fs::path dir = upstream.root / "bundle";
     REQUIRE(upstream
@@ -177,8 +173,8 @@ TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
 
 TEST_CASE("bundle verify: each tampering is named, exit 1", "[bundle][e2e]") {
     BundleUpstream upstream;
-    const auto& gpg = xenbuild::test::GpgFixture::instance();
-    const auto key = xenbuild::test::exportSecretKey(gpg.signer, upstream.root);
+    const auto& gpg = xenbuild::testing::GpgFixture::instance();
+    const auto key = xenbuild::testing::exportSecretKey(gpg.signer, upstream.root);
     REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
     const fs::path dir = upstream.root / "bundle";
     REQUIRE(upstream
@@ -191,7 +187,7 @@ TEST_CASE("bundle verify: each tampering is named, exit 1", "[bundle][e2e]") {
                                shellQuote(gpg.signer.publicKey.string());
 
     SECTION("an archive byte changed") {
-        std::string bytes = readText(boot);
+        std::string bytes = readFile(boot);
         bytes[100] = static_cast<char>(bytes[100] ^ 0x20);
         fs::remove(boot);
         writeFile(boot, bytes);
@@ -255,7 +251,7 @@ TEST_CASE("bundle: --override-source and --exclude-patch are in the SBOM and the
     SECTION("with them") {
         REQUIRE(upstream.xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) + options)
                     .status == 0);
-        const auto sbom = json::parse(readText(dir / "xen-4.19.0.spdx.json"));
+        const auto sbom = json::parse(readFile(dir / "xen-4.19.0.spdx.json"));
         const std::string comment = sbom["comment"];
         CHECK_THAT(comment,
                    Catch::Matchers::StartsWith("WARNING: this build deviates from its plan."));
@@ -274,7 +270,7 @@ TEST_CASE("bundle: --override-source and --exclude-patch are in the SBOM and the
         CHECK(upstream.xenbuild("bundle verify " + shellQuote(dir.string())).status == 0);
 
         // The SBOM validates against the official SPDX 2.3 schema.
-        const auto schema = fs::path(xenbuild::test::testDataDir()) / "spdx-2.3-schema.json";
+        const auto schema = fs::path(xenbuild::testing::testDataDir()) / "spdx-2.3-schema.json";
         const auto valid = run("ajv validate --spec=draft7 --strict=false --all-errors -s " +
                                shellQuote(schema.string()) + " -d " +
                                shellQuote((dir / "xen-4.19.0.spdx.json").string()) + " 2>&1");

@@ -1,14 +1,14 @@
 // End-to-end tests of `xenbuild list`, `eval` and `show`: the built binary runs in a temporary
 // directory holding a copy of the recipes (so paths in messages are the stable
 // "recipes/xen/..."), with XENBUILD_TODAY fixed so security-support columns do not rot.
-// Outputs and error messages are pinned by golden files (XENBUILD_ACCEPT=1 rewrites them).
+// Outputs and error messages are pinned by golden files (XENBUILD_UPDATE_GOLDENS=1 rewrites them).
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 namespace {
 

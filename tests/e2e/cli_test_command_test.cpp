@@ -1,11 +1,11 @@
 // `xenbuild test` without a build to test: it must say so and how to get one. (The boot itself
 // is tested on a real build under the real-xen label: tests/e2e/boot_real_xen_test.cpp.)
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 TEST_CASE("cli test refuses a package that has not been built", "[boot][e2e]") {
     test::TempDir dir;

@@ -4,6 +4,7 @@
 // point (util/fault_point.hpp), and a hook in the tree's make waits while a marker file exists.
 
 #include "e2e/build_fixture.hpp"
+#include "support/files.hpp"
 #include "support/processes.hpp"
 #include "support/spawn.hpp"
 #include "xenbuild/store/lock.hpp"
@@ -17,17 +18,12 @@
 #include <set>
 #include <thread>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 using Json = nlohmann::json;
 
 namespace {
 
 constexpr const char* kHookToken = "hooks/faultwait.sh"; // the hook's command line
-
-std::string readText(const fs::path& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // The standard build (five sources, a tarball, two patches, five outputs) of a fake upstream
 // whose xen tree is long enough to report checkout progress, with a make hook that waits while
@@ -78,7 +74,7 @@ bool waitStopped(const Process& process) {
 // True once `process` (still running) has written `text` to stderr; false on exit or timeout.
 bool waitForStderr(const Process& process, const std::string& text) {
     for (int i = 0; i < 600; ++i) {
-        if (readText(process.err).find(text) != std::string::npos) return true;
+        if (xenbuild::testing::readFile(process.err).find(text) != std::string::npos) return true;
         int status = 0;
         if (::waitpid(process.pid, &status, WNOHANG) == process.pid) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -88,7 +84,7 @@ bool waitForStderr(const Process& process, const std::string& text) {
 
 bool waitForHook(const Process& process) {
     for (int i = 0; i < 600; ++i) {
-        if (xenbuild::test::processWithTokenAlive(kHookToken)) return true;
+        if (xenbuild::testing::processWithTokenAlive(kHookToken)) return true;
         int status = 0;
         if (::waitpid(process.pid, &status, WNOHANG) == process.pid) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -225,7 +221,7 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
             victim.kill();
             CHECK(victim.wait() == 128 + SIGKILL);
             fs::remove(fixture.hold);
-            CHECK(xenbuild::test::processWithTokenGone(kHookToken)); // the sandbox died too
+            CHECK(xenbuild::testing::processWithTokenGone(kHookToken)); // the sandbox died too
         } else {
             const auto victim = fixture.startBuild(point);
             REQUIRE(waitStopped(victim));

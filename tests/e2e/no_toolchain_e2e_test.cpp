@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 using Catch::Contains;
 
 namespace {
@@ -17,7 +17,7 @@ namespace {
 CommandResult withoutToolchain(const FakeUpstream& upstream, const std::string& args) {
     return run("XENBUILD_TODAY=2026-11-21 PATH=/nonexistent /usr/bin/bwrap --dev-bind / / "
                "--tmpfs /usr/bin --tmpfs /usr/sbin -- " +
-               shellQuote(::xenbuild::test::xenbuildBinary()) + " --recipes " +
+               shellQuote(::xenbuild::testing::xenbuildBinary()) + " --recipes " +
                shellQuote(upstream.recipes.string()) + " --store " +
                shellQuote(upstream.store.string()) + " " + args + " 2>&1");
 }

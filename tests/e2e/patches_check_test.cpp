@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 
 namespace {
 

@@ -7,9 +7,9 @@
 
 #include <thread>
 
-using xbtest::runXenbuild;
-using xbtest::spawnXenbuild;
-using xbtest::TempDir;
+using xenbuild::testing::runXenbuild;
+using xenbuild::testing::spawnXenbuild;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
@@ -26,7 +26,7 @@ std::string bigBody(std::size_t size) {
 
 TEST_CASE("xenbuild prefetch --git prints the pin like nix-prefetch-git", "[e2e][prefetch]") {
     TempDir dir;
-    xbtest::GitFixture repo(dir / "upstream");
+    xenbuild::testing::GitFixture repo(dir / "upstream");
     const std::string store = (dir / "store").string();
     const auto result =
         runXenbuild(dir.path(), {"prefetch", "--git", repo.main.string(), "--rev", "v1.0",
@@ -85,7 +85,7 @@ TEST_CASE("xenbuild prefetch explains bad usage and offline misses", "[e2e][pref
 TEST_CASE("xenbuild prefetch killed mid-download leaves the store consistent", "[e2e][store]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::HttpServer server;
+    xenbuild::testing::HttpServer server;
     const std::string body = bigBody(8 * 1024 * 1024);
     server.serve("/big.bin", body);
     server.setSlow(64 * 1024, std::chrono::milliseconds(20));
@@ -117,7 +117,7 @@ TEST_CASE("xenbuild prefetch killed mid-download leaves the store consistent", "
 TEST_CASE("two xenbuild processes fetching the same source do the work once", "[e2e][store]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::HttpServer server;
+    xenbuild::testing::HttpServer server;
     const std::string body = bigBody(1024 * 1024);
     server.serve("/shared.tar", body);
     server.setSlow(64 * 1024, std::chrono::milliseconds(10));
@@ -140,7 +140,7 @@ TEST_CASE("two xenbuild processes fetching the same source do the work once", "[
 TEST_CASE("xenbuild store verify and gc", "[e2e][store]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::writeFile(dir / "files" / "a.patch", "patch a\n");
+    xenbuild::testing::writeFile(dir / "files" / "a.patch", "patch a\n");
     const auto fetched = runXenbuild(dir.path(), {"prefetch", "--url",
                                                   "file://" + (dir / "files" / "a.patch").string(),
                                                   "--json", "--store", store});
@@ -149,7 +149,7 @@ TEST_CASE("xenbuild store verify and gc", "[e2e][store]") {
     CHECK(runXenbuild(dir.path(), {"store", "verify", "--store", store}).status == 0);
 
     fs::permissions(path, fs::perms(0644));
-    xbtest::writeFile(path, "tampered\n");
+    xenbuild::testing::writeFile(path, "tampered\n");
     const auto verify = runXenbuild(dir.path(), {"store", "verify", "--store", store});
     CHECK(verify.status == 1);
     CHECK_THAT(verify.out, Catch::Contains(path.string() + ": content changed"));

@@ -13,8 +13,8 @@
 #include <chrono>
 #include <thread>
 
-using xbtest::runXenbuild;
-using xbtest::TempDir;
+using xenbuild::testing::runXenbuild;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,10 +26,11 @@ class GitDaemon {
     explicit GitDaemon(const fs::path& base) {
         port_ = freePort();
         const std::string pidFile = (base / "daemon.pid").string();
-        xbtest::runOk(
+        xenbuild::testing::runOk(
             "git daemon --detach --reuseaddr --listen=127.0.0.1 --port=" + std::to_string(port_) +
-            " --export-all --base-path=" + xbtest::shellQuote(base.string()) +
-            " --pid-file=" + xbtest::shellQuote(pidFile) + " " + xbtest::shellQuote(base.string()));
+            " --export-all --base-path=" + xenbuild::testing::shellQuote(base.string()) +
+            " --pid-file=" + xenbuild::testing::shellQuote(pidFile) + " " +
+            xenbuild::testing::shellQuote(base.string()));
         // --detach returns before the daemon has written its pid file.
         const auto written = [&] {
             std::error_code error;
@@ -38,7 +39,7 @@ class GitDaemon {
         };
         for (int i = 0; i < 100 && !written(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        pid_ = std::stoi(xbtest::runOk("cat " + xbtest::shellQuote(pidFile)));
+        pid_ = std::stoi(xenbuild::testing::runOk("cat " + xenbuild::testing::shellQuote(pidFile)));
         for (int i = 0; i < 100 && !accepting(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -90,7 +91,7 @@ TEST_CASE("xenbuild prefetch --git refuses tree entries that leave the store", "
     // ../../escaped from <store>/.tmp/<key>~new is <store>/escaped; the absolute name is
     // <dir>/abs-victim; ".GIT" would be a repository inside the tree.
     const std::string absolute = (dir / "abs-victim").string();
-    const std::string commit = xbtest::makeHostileRepo(
+    const std::string commit = xenbuild::testing::makeHostileRepo(
         repos / "evil.git", "tree(F, ('100644', b'../../escaped', B), ('100644', b'" + absolute +
                                 "', B), ('40000', b'.GIT', tree(('100644', b'config', B))))");
     const std::string store = (dir / "store").string();
@@ -125,10 +126,10 @@ TEST_CASE("xenbuild prefetch --git refuses tree entries that leave the store", "
 
 TEST_CASE("xenbuild --fetch-limit sets the fetch limits", "[e2e][prefetch]") {
     TempDir dir;
-    xbtest::writeFile(dir / "src" / "pkg-1.0" / "a", std::string(5000, 'a'));
-    xbtest::writeFile(dir / "src" / "pkg-1.0" / "b", "b\n");
-    xbtest::runOk("tar -C " + (dir / "src").string() + " -czf " + (dir / "pkg.tar.gz").string() +
-                  " pkg-1.0");
+    xenbuild::testing::writeFile(dir / "src" / "pkg-1.0" / "a", std::string(5000, 'a'));
+    xenbuild::testing::writeFile(dir / "src" / "pkg-1.0" / "b", "b\n");
+    xenbuild::testing::runOk("tar -C " + (dir / "src").string() + " -czf " +
+                             (dir / "pkg.tar.gz").string() + " pkg-1.0");
     const std::string url = "file://" + (dir / "pkg.tar.gz").string();
     const std::string store = (dir / "store").string();
     SECTION("too small") {

@@ -8,18 +8,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <iterator>
-
-using namespace xbtest;
+using namespace xenbuild::testing;
 using OrderedJson = nlohmann::ordered_json;
 
 namespace {
 
 OrderedJson readJson(const fs::path& path) {
-    std::ifstream in(path);
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return OrderedJson::parse(text, nullptr, true, true); // comments allowed
+    return OrderedJson::parse(readFile(path), nullptr, true, true); // comments allowed
 }
 
 void writeJson(const fs::path& path, const OrderedJson& value) {

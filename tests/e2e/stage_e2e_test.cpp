@@ -8,7 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using namespace xbtest;
+using namespace xenbuild::testing;
 
 namespace {
 
@@ -34,8 +34,8 @@ TEST_CASE("build: a source's links pointing outside are staged as links, nothing
           "[build][e2e][stage]") {
     FakeUpstream upstream;
     const fs::path tree = upstream.root / "override";
-    runOk("cp -a " + shellQuote(std::string(::xenbuild::test::testDataDir()) + "/fake-xen") + " " +
-          shellQuote(tree.string()));
+    runOk("cp -a " + shellQuote(std::string(::xenbuild::testing::testDataDir()) + "/fake-xen") +
+          " " + shellQuote(tree.string()));
     fs::create_symlink("/etc", tree / "evil");
     fs::create_symlink("../../outside", tree / "tools/escape");
     fs::create_symlink("escape", tree / "tools/escape-chain");
@@ -58,8 +58,8 @@ TEST_CASE("build: --rebuild reports a differing file that a link of the output p
     // file's name and hid the difference.
     FakeUpstream upstream;
     const fs::path tree = upstream.root / "override";
-    runOk("cp -a " + shellQuote(std::string(::xenbuild::test::testDataDir()) + "/fake-xen") + " " +
-          shellQuote(tree.string()));
+    runOk("cp -a " + shellQuote(std::string(::xenbuild::testing::testDataDir()) + "/fake-xen") +
+          " " + shellQuote(tree.string()));
     runOk("sed -i 's|^\\(\\t  -e efi_start -o \\$@ efi-stub.o\\)$|\\1\\n\\thead -c 16 /dev/urandom "
           ">> $@|' " +
           shellQuote((tree / "xen/Makefile").string()));

@@ -3,6 +3,7 @@
 // ignored, and a full store file system.
 
 #include "e2e/build_fixture.hpp"
+#include "support/files.hpp"
 #include "support/git_fixture.hpp"
 #include "support/small_fs.hpp"
 #include "support/spawn.hpp"
@@ -24,9 +25,9 @@
 #include <unistd.h>
 
 using Catch::Matchers::Contains;
-using xbtest::runXenbuild;
-using xbtest::spawnXenbuild;
-using xbtest::TempDir;
+using xenbuild::testing::runXenbuild;
+using xenbuild::testing::spawnXenbuild;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
@@ -58,11 +59,6 @@ std::string repairHint(const fs::path& entry) {
            "` to remove it, and the next prefetch or build makes it again";
 }
 
-std::string readText(const fs::path& path) {
-    std::ifstream in(path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // `flock FILE sleep 60` in a process group of its own (flock's child inherits the lock).
 pid_t holdLock(const fs::path& lockFile) {
     fs::create_directories(lockFile.parent_path());
@@ -80,7 +76,8 @@ pid_t holdLock(const fs::path& lockFile) {
     posix_spawnattr_destroy(&attributes);
     REQUIRE(rc == 0);
     for (int i = 0; i < 200; ++i) {
-        if (xbtest::run("/usr/bin/flock -n " + xbtest::shellQuote(lockFile.string()) + " true")
+        if (xenbuild::testing::run("/usr/bin/flock -n " +
+                                   xenbuild::testing::shellQuote(lockFile.string()) + " true")
                 .status != 0) {
             return pid;
         }
@@ -96,7 +93,8 @@ void killGroup(pid_t pid, const fs::path& lockFile) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     for (int i = 0; i < 500; ++i) {
-        if (xbtest::run("/usr/bin/flock -n " + xbtest::shellQuote(lockFile.string()) + " true")
+        if (xenbuild::testing::run("/usr/bin/flock -n " +
+                                   xenbuild::testing::shellQuote(lockFile.string()) + " true")
                 .status == 0) {
             return;
         }
@@ -111,7 +109,7 @@ TEST_CASE("prefetch refuses a changed store entry; store repair removes it",
           "[e2e][store][integrity]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::GitFixture repo(dir / "upstream");
+    xenbuild::testing::GitFixture repo(dir / "upstream");
     const auto fetched = runXenbuild(dir.path(), {"prefetch", "--git", repo.main.string(), "--rev",
                                                   "v1.0", "--json", "--store", store});
     REQUIRE(fetched.status == 0);
@@ -130,7 +128,7 @@ TEST_CASE("prefetch refuses a changed store entry; store repair removes it",
     }
     SECTION("a file added") {
         ::chmod(entry.c_str(), 0755);
-        xbtest::writeFile(entry / "added", "x");
+        xenbuild::testing::writeFile(entry / "added", "x");
         detail = "files and ";
     }
     SECTION("a file removed") {
@@ -173,7 +171,7 @@ TEST_CASE("prefetch refuses a changed store entry; store repair removes it",
 TEST_CASE("prefetch --check re-hashes what the fingerprint cannot see", "[e2e][store][integrity]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::writeFile(dir / "files" / "a.patch", "patch a\n");
+    xenbuild::testing::writeFile(dir / "files" / "a.patch", "patch a\n");
     const std::vector<std::string> args = {"prefetch",
                                            "--url",
                                            "file://" + (dir / "files" / "a.patch").string(),
@@ -192,7 +190,7 @@ TEST_CASE("prefetch --check re-hashes what the fingerprint cannot see", "[e2e][s
     const fs::path entry = dir / "store" / id;
     flipByte(entry);
     const fs::path metaPath = dir / "store" / ".meta" / (id + ".json");
-    auto meta = Json::parse(readText(metaPath));
+    auto meta = Json::parse(xenbuild::testing::readFile(metaPath));
     const auto now = xenbuild::store::fingerprintOf(entry);
     meta["fingerprint"] = {
         {"files", now.files}, {"bytes", now.bytes}, {"newest", now.newest}, {"digest", now.digest}};
@@ -208,7 +206,7 @@ TEST_CASE("prefetch --check re-hashes what the fingerprint cannot see", "[e2e][s
 
 TEST_CASE("build refuses changed sources and outputs; store repair lets it fetch and build again",
           "[e2e][store][integrity][build]") {
-    xbtest::FakeUpstream upstream;
+    xenbuild::testing::FakeUpstream upstream;
     const std::string build = "build xen_4_19-slim " + upstream.hostProfileArg();
     REQUIRE(upstream.xenbuild(build).status == 0);
     const auto paths = Json::parse(
@@ -274,7 +272,7 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
           "[e2e][store][lock]") {
     TempDir dir;
     const std::string store = (dir / "store").string();
-    xbtest::writeFile(dir / "files" / "a.patch", "patch a\n");
+    xenbuild::testing::writeFile(dir / "files" / "a.patch", "patch a\n");
     const auto hash = xenbuild::util::sha256("patch a\n");
     const std::vector<std::string> args = {
         "prefetch", "--url", "file://" + (dir / "files" / "a.patch").string(), "--hash", hash.sri(),
@@ -284,7 +282,7 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
     const fs::path lockFile = dir / "store" / ".locks" / (id + ".lock");
 
     SECTION("stale: left behind by a process that is gone") {
-        xbtest::writeFile(lockFile, "4194304\n");
+        xenbuild::testing::writeFile(lockFile, "4194304\n");
         const pid_t holder = holdLock(dir / "store" / ".locks" / "gc.lock");
         // Killed while holding gc.lock: the kernel released it.
         killGroup(holder, dir / "store" / ".locks" / "gc.lock");
@@ -300,7 +298,7 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
         std::string err;
         for (int i = 0; i < 500 && err.find("waiting") == std::string::npos; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            err = readText(waiter.err);
+            err = xenbuild::testing::readFile(waiter.err);
         }
         // The holder's command line is cut at 80 characters.
         CHECK_THAT(
@@ -320,7 +318,7 @@ TEST_CASE("a held lock makes prefetch wait and say so; a stale lock file does no
 TEST_CASE("a full store file system: clear error, nothing half-written, works after freeing space",
           "[e2e][store][diskfull]") {
     TempDir dir;
-    const xenbuild::test::SmallFileSystem small(dir / "small", "8m");
+    const xenbuild::testing::SmallFileSystem small(dir / "small", "8m");
     if (!small.skipReason().empty()) {
         WARN("skipped: " << small.skipReason());
         return;
@@ -328,12 +326,13 @@ TEST_CASE("a full store file system: clear error, nothing half-written, works af
     const fs::path& mountPoint = small.path();
     const std::string store = (mountPoint / "store").string();
     // 12 MiB that does not compress, as a file, a tarball and a git repository.
-    xbtest::runOk("mkdir -p " + xbtest::shellQuote((dir / "src" / "big").string()) +
-                  " && head -c 12582912 /dev/urandom > " +
-                  xbtest::shellQuote((dir / "src" / "big" / "big.bin").string()) + " && cd " +
-                  xbtest::shellQuote((dir / "src").string()) +
-                  " && tar czf big.tar.gz big && cd big && git init -q && git add -A && git "
-                  "commit -qm big");
+    xenbuild::testing::runOk(
+        "mkdir -p " + xenbuild::testing::shellQuote((dir / "src" / "big").string()) +
+        " && head -c 12582912 /dev/urandom > " +
+        xenbuild::testing::shellQuote((dir / "src" / "big" / "big.bin").string()) + " && cd " +
+        xenbuild::testing::shellQuote((dir / "src").string()) +
+        " && tar czf big.tar.gz big && cd big && git init -q && git add -A && git "
+        "commit -qm big");
     const std::string fileUrl = "file://" + (dir / "src" / "big" / "big.bin").string();
     const std::string tarUrl = "file://" + (dir / "src" / "big.tar.gz").string();
     const std::vector<std::vector<std::string>> commands = {

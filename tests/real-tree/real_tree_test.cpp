@@ -35,23 +35,23 @@ fs::path realTree() {
 TEST_CASE("real tree: staging and the tarball reproduce Debian's Xen tree exactly",
           "[.][real-tree-stage]") {
     const fs::path tree = realTree();
-    const auto listing = xbtest::listTree(tree);
+    const auto listing = xenbuild::testing::listTree(tree);
     std::size_t links = 0;
     for (const auto& [path, line] : listing)
         if (line.rfind("l ", 0) == 0) ++links;
     WARN(listing.size() << " entries, " << links << " symbolic links");
 
-    xbtest::TempDir tmp;
+    xenbuild::testing::TempDir tmp;
     const fs::path build = tmp / "build";
     fs::create_directory(build);
     builder::detail::copyTree(tree, build / "xen");
-    xbtest::requireSameTree(tree, build / "xen");
+    xenbuild::testing::requireSameTree(tree, build / "xen");
     // Nothing but the staged tree appeared.
-    REQUIRE(xbtest::listTree(build).size() == listing.size() + 1);
+    REQUIRE(xenbuild::testing::listTree(build).size() == listing.size() + 1);
 
     const fs::path file = tmp / "xen.tar.gz";
     builder::detail::writeTarball(build / "xen", "xen", file, 1700000000);
-    xbtest::requireTarballOf(file, "xen", tree, 1700000000);
+    xenbuild::testing::requireTarballOf(file, "xen", tree, 1700000000);
 }
 
 TEST_CASE("real tree: Debian's applied patches are detected as already applied",

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 // One command the builder ran, as the fake saw it.
 struct RanCommand {
@@ -212,4 +212,4 @@ class FakeFetcher final : public builder::Fetcher {
     std::vector<std::string> fetched_;
 };
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

@@ -1,8 +1,9 @@
 #pragma once
-// Small helpers shared by the store, fetch and e2e tests: temporary directories that clean up
-// after themselves (even when the store made them read-only), files, and shell commands run
-// with a clean PATH so that pyenv shims and the like never leak into tests.
+// Small helpers shared by the store, fetch and e2e tests: shell commands run with a clean PATH
+// so that pyenv shims and the like never leak into tests, and nix-hash. Temporary directories
+// and files come from temp_dir.hpp and files.hpp.
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "xenbuild/store/store.hpp"
 
@@ -16,24 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 namespace fs = std::filesystem;
-
-using TempDir = xenbuild::test::TempDir;
-
-inline void writeFile(const fs::path& path, const std::string& content, bool executable = false) {
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-    fs::permissions(path, executable ? fs::perms(0755) : fs::perms(0644));
-}
-
-inline std::string shellQuote(const std::string& text) {
-    std::string out = "'";
-    for (const char c : text)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
 
 struct CommandResult {
     int status = -1;
@@ -79,4 +65,4 @@ inline std::string nixHash(const fs::path& path) {
     return trim(runOk("nix-hash --type sha256 " + shellQuote(path.string())));
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

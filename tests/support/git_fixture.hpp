@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 struct GitFixture {
     fs::path root;
@@ -53,4 +53,4 @@ struct GitFixture {
     }
 };
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 // Makes a repository at `repo` whose master is one commit of the tree `root`, a Python
 // expression over blob(bytes), tree(*entries) with entries (mode, name bytes, object id), the
@@ -38,11 +38,11 @@ inline std::string makeHostileRepo(const fs::path& repo, const std::string& root
         "commit = git('commit-tree', root, '-m', 'hostile')\n"
         "git('update-ref', 'refs/heads/master', commit)\n"
         "print(commit)\n";
-    xbtest::runOk("git init -q " + xbtest::shellQuote(repo.string()));
-    xbtest::writeFile(repo.string() + ".py", script);
-    return xbtest::trim(xbtest::runOk("/usr/bin/python3 " +
-                                      xbtest::shellQuote(repo.string() + ".py") + " " +
-                                      xbtest::shellQuote(repo.string())));
+    xenbuild::testing::runOk("git init -q " + xenbuild::testing::shellQuote(repo.string()));
+    xenbuild::testing::writeFile(repo.string() + ".py", script);
+    return xenbuild::testing::trim(xenbuild::testing::runOk(
+        "/usr/bin/python3 " + xenbuild::testing::shellQuote(repo.string() + ".py") + " " +
+        xenbuild::testing::shellQuote(repo.string())));
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 class HttpServer {
   public:
@@ -171,4 +171,4 @@ class HttpServer {
     std::thread thread_;
 };
 
-} // namespace xbtest
+} // namespace xenbuild::testing

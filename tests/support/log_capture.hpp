@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 class StringSink final : public spdlog::sinks::base_sink<std::mutex> {
   public:
@@ -58,4 +58,4 @@ class LogCapture {
     std::shared_ptr<StringSink> sink_;
 };
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <string>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 class SmallFileSystem {
   public:
@@ -48,4 +48,4 @@ class SmallFileSystem {
     bool mounted_ = false;
 };
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

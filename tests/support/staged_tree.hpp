@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 inline void requireSameTree(const fs::path& source, const fs::path& staged) {
     const auto expected = listTree(source);
@@ -111,4 +111,4 @@ inline std::vector<std::pair<std::string, TarMember>> requireTarballOf(const fs:
     return members;
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -3,11 +3,11 @@
 // rather than passed as compile definitions, so that test objects are identical across work
 // trees and a compiler cache can share them.
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 const char* sourceDir();      // the source checkout
 const char* testDataDir();    // tests/data
 const char* goldenDir();      // tests/golden
 const char* xenbuildBinary(); // the built xenbuild executable
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 using TreeListing = std::map<std::string, std::string>;
 
@@ -52,8 +52,9 @@ inline TreeListing listTree(const fs::path& root) {
 
 // Makes the fixture tree at `dir` (which must not exist; its parent must).
 inline void makeLinkTree(const fs::path& dir) {
-    runOk("sh " + shellQuote(std::string(::xenbuild::test::testDataDir()) + "/make-link-tree.sh") +
-          " " + shellQuote(dir.string()));
+    runOk("sh " +
+          shellQuote(std::string(::xenbuild::testing::testDataDir()) + "/make-link-tree.sh") + " " +
+          shellQuote(dir.string()));
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

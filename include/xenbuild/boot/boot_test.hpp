@@ -5,6 +5,7 @@
 
 #include "xenbuild/boot/verdict.hpp"
 #include "xenbuild/builder/result.hpp"
+#include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/progress.hpp"
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,11 @@ struct Dom0Kernel {
     std::filesystem::path kernel;     // vmlinuz
     std::filesystem::path modulesDir; // holding the five Xen modules (dom0_image.hpp)
 };
+
+// Where the dom0 kernel and modules are: each path of `given` that is set, else the host
+// profile's dom0Kernel / dom0Modules, else where scripts/fetch-dom0-kernel.sh puts them
+// ($XDG_CACHE_HOME/xenbuild/dom0, else $HOME/.cache/xenbuild/dom0: vmlinuz, modules/).
+Dom0Kernel resolveDom0(const Dom0Kernel& given, const recipe::HostProfile& profile);
 
 struct BootOptions {
     std::chrono::seconds timeout{120};

@@ -32,7 +32,7 @@ struct KeyInputs {
 };
 
 // The inputs `options` give for builds into `store`: hashes each override directory. Throws
-// UsageError "--override-source NAME='DIR': not a directory".
+// UsageError "<source override> NAME='DIR': not a directory" (Setting::SourceOverride).
 KeyInputs keyInputs(const store::Store& store, const BuildOptions& options);
 
 // sha256 over the store directory, plan hash, toolchain hash and the other inputs (nix32).

@@ -33,7 +33,7 @@ class Builder {
   public:
     // Identifies the host toolchain (BuildError naming a missing program) and fetches into
     // the store with options.fetch.
-    Builder(store::Store& store, sandbox::Sandbox& sandbox, BuildOptions options,
+    Builder(store::Store& store, sandbox::Sandbox& sandbox, const BuildOptions& options,
             util::ProgressObserver& observer);
     // With the fetcher and toolchain given (tests use fakes).
     Builder(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher, Toolchain toolchain,
@@ -50,7 +50,7 @@ class Builder {
     // the plan's sources, patches and outputs are temporary gc roots from before they are
     // fetched until this Builder is destroyed (so the CLI can link the results first).
     // Several threads may build at once.
-    BuildResult build(const recipe::BuildPlan& plan);
+    BuildResult build(const recipe::BuildPlan& requested);
 
     const BuildOptions& options() const { return options_; }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,12 +54,12 @@ std::map<std::string, Advisory> advisoriesOf(const recipe::RecipeSet& recipes,
                                              const recipe::BuildPlan& plan);
 
 // The newest finished build of `plan` in `store` built with the key inputs of `options`
-// (source overrides, patch exclusions), with `advisories` for its patches. Throws BuildError
-// when there is none, when its record predates bundles (no toolchain or times), or when an
-// output is no longer in the store; StoreError for a corrupt output.
-BuildInfo findBuild(const store::Store& store, const recipe::BuildPlan& plan,
-                    const builder::BuildOptions& options,
-                    std::map<std::string, Advisory> advisories = {});
+// (source overrides, patch exclusions), with `advisories` for its patches; nullopt when there is
+// none. Throws BuildError when its record predates bundles (no toolchain or times) or an output
+// is no longer in the store; StoreError for a corrupt output.
+std::optional<BuildInfo> findBuild(const store::Store& store, const recipe::BuildPlan& plan,
+                                   const builder::BuildOptions& options,
+                                   std::map<std::string, Advisory> advisories = {});
 
 // The default SLSA builder id: names xenbuild run outside any CI system.
 inline constexpr const char* kDefaultBuilderId = "urn:xenbuild:builder:local";

@@ -4,6 +4,7 @@
 // Loading reads files; evaluation (evaluate.hpp) never touches the disk again.
 
 #include "xenbuild/recipe/json.hpp"
+#include "xenbuild/recipe/layout.hpp"
 #include "xenbuild/recipe/plan.hpp"
 
 #include <chrono>
@@ -94,9 +95,11 @@ struct PackageRef {
 
 class RecipeSet {
   public:
-    // Loads the package directory of `recipesDir` (its only subdirectory, named after the
-    // builder's pname: recipes/xen/*.json); local patches from `patchesDir` (default:
-    // <recipesDir>/../patches). Throws ParseError (file:line:column) or EvalError.
+    // Loads the package directory of <layout.recipes> (its only subdirectory, named after the
+    // builder's pname: recipes/xen/*.json) and the local patches of <layout.patches>. Throws
+    // ParseError (file:line:column) or EvalError.
+    static RecipeSet load(const RecipeLayout& layout);
+    // The same for RecipeLayout::beside(recipesDir), local patches from `patchesDir` if given.
     static RecipeSet load(const std::filesystem::path& recipesDir,
                           std::filesystem::path patchesDir = {});
 

@@ -7,7 +7,9 @@
 
 #include "xenbuild/fetch/options.hpp"
 #include "xenbuild/fetch/signature.hpp"
+#include "xenbuild/recipe/layout.hpp"
 #include "xenbuild/store/store.hpp"
+#include "xenbuild/util/error.hpp"
 #include "xenbuild/util/progress.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,7 +23,7 @@
 namespace xenbuild::update {
 
 struct UpdateRequest {
-    std::filesystem::path recipesDir;     // holds xen/<branch>.json, xen/patches.json
+    recipe::RecipeLayout layout;          // xen/<branch>.json, xen/patches.json; patches/
     std::vector<std::string> branches;    // limit to these existing branches (empty: all)
     std::vector<std::string> addBranches; // new branches "X.Y" to create
     bool prune = false;                   // remove branches past security support
@@ -63,7 +65,8 @@ struct UpdatePlan {
     std::string latest;                 // the branch marked latest afterwards
 
     // The summary for people, one line per fact.
-    std::string summary() const;
+    // Settings (pruning, dropping applied patches) are spelled by `names`.
+    std::string summary(SettingNames names = conceptName) const;
     nlohmann::json toJson() const;
     // Unified diffs of every file change (paths relative to the recipes' parent directory).
     std::string diff(const std::filesystem::path& base) const;

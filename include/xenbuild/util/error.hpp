@@ -5,25 +5,69 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace xenbuild {
 
+// The settings of the library's caller that a message can refer to: the input at fault, or the
+// one that changes the outcome. The library names them by concept (mention() in the message);
+// a front end spells them its own way: the CLI as its options ("--fetch-limit"), through
+// Error::describe() and spellSettings().
+enum class Setting {
+    RecipeDirectory, // where the recipes are
+    StoreDirectory,  // where the store is
+    Offline,         // offline mode (no network connection)
+    Mirror,          // a mirror rule FROM=TO
+    FetchLimit,      // a fetch limit NAME=VALUE
+    NoSandbox,       // building without the sandbox
+    BuildArgument,   // a builder parameter NAME=VALUE given by the user
+    SourceOverride,  // a local directory replacing a pinned source, NAME=DIR
+    ExcludedPatch,   // an upstream patch left out of a build
+    NewBranch,       // a branch to create (update)
+    AdvisoryBranch,  // a branch to import an advisory for, the others marked not applicable
+    Dom0Kernel,      // the dom0 kernel of the boot test
+    Dom0Modules,     // the directory of the dom0 modules of the boot test
+    Prune,           // removing branches past security support (update)
+    DropApplied,     // dropping patches a release contains (update)
+};
+
+// How a front end spells each setting.
+using SettingNames = std::string_view (*)(Setting);
+
+// The concept, as what() spells it: "the fetch limit", "offline mode", ...
+std::string_view conceptName(Setting setting);
+
+// The placeholder for `setting` in a message text.
+std::string mention(Setting setting);
+
+// `text` with every placeholder replaced by names(setting).
+std::string spellSettings(std::string_view text, SettingNames names = conceptName);
+
 class Error : public std::runtime_error {
   public:
-    explicit Error(const std::string& message) : std::runtime_error(message) {}
+    // `message` may mention settings; what() names their concepts.
+    explicit Error(const std::string& message)
+        : std::runtime_error(spellSettings(message)), message_(message) {}
 
     // Context is added innermost first as the exception travels outwards.
     void addTrace(std::string context) { trace_.push_back(std::move(context)); }
     const std::vector<std::string>& trace() const noexcept { return trace_; }
+    // The message with its settings still mentioned (what() spells their concepts).
+    const std::string& message() const noexcept { return message_; }
 
-    // The message with every trace line, outermost first, as the CLI prints it.
-    std::string describe() const;
+    // The message with every trace line, outermost first, settings spelled by `names` (the CLI
+    // passes its option names).
+    std::string describe(SettingNames names = conceptName) const;
+    // describe() with the settings still mentioned: for another error's message that quotes it.
+    std::string describeMentions() const;
 
   private:
+    std::string message_; // with the placeholders
     std::vector<std::string> trace_;
 };
 
+// NOLINTBEGIN(bugprone-macro-parentheses): the arguments are a class name and a base class.
 #define XENBUILD_DEFINE_ERROR(Name, Base)                                                          \
     class Name : public Base {                                                                     \
       public:                                                                                      \
@@ -44,6 +88,7 @@ XENBUILD_DEFINE_ERROR(SystemError, Error);    // an OS call failed (message name
 XENBUILD_DEFINE_ERROR(ArchiveError, Error);   // an archive cannot be read or written (libarchive)
 
 #undef XENBUILD_DEFINE_ERROR
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Throws SystemError "<what> '<path>': <strerror(errno)>" for the current errno.
 [[noreturn]] void throwSystemError(const std::string& what, const std::string& path);
@@ -67,7 +112,7 @@ decltype(auto) translateError(Fn&& fn) {
     try {
         return fn();
     } catch (const From& e) {
-        To translated(e.what());
+        To translated(e.message());
         for (const auto& context : e.trace())
             translated.addTrace(context);
         throw translated;

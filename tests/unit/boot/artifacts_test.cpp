@@ -18,7 +18,7 @@ void touch(const fs::path& path) {
     std::ofstream(path) << "x";
 }
 
-builder::BuildResult fakeResult(const test::TempDir& dir) {
+builder::BuildResult fakeResult(const testing::TempDir& dir) {
     builder::BuildResult result;
     result.plan = "xen_4_17";
     result.outputs = {{"out", dir / "out"}, {"boot", dir / "boot"}};
@@ -31,7 +31,7 @@ builder::BuildResult fakeResult(const test::TempDir& dir) {
 
 TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the install puts them",
           "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto result = fakeResult(dir);
     touch(dir / "boot/xen-4.17.5.gz");
     SECTION("xen-syms missing: what the builder must keep") {
@@ -60,7 +60,7 @@ TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the instal
 }
 
 TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     REQUIRE_THROWS_WITH(boot::findArtifacts(fakeResult(dir)),
                         "the boot output '" + (dir / "boot").string() +
                             "' holds neither xen nor xen.gz; the builder must keep the "
@@ -68,7 +68,7 @@ TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]")
 }
 
 TEST_CASE("boot::findTools names the missing tool", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     touch(dir / "sbin/xenstored");
     touch(dir / "lib/xen/bin/xen-init-dom0");
     touch(dir / "etc/xen/xl.conf");
@@ -84,7 +84,7 @@ TEST_CASE("boot::findTools names the missing tool", "[boot]") {
 }
 
 TEST_CASE("boot::findDom0Modules finds the five modules or says how to get them", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     for (const char* name : {"xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd"})
         touch(dir / (std::string(name) + ".ko"));
     REQUIRE_THROWS_WITH(boot::findDom0Modules(dir.path()),
@@ -108,11 +108,29 @@ TEST_CASE("boot::dom0InitScript loads the modules in order and prints the marker
 }
 
 TEST_CASE("boot::bootOnce says how to get QEMU when it is missing", "[boot]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     boot::BootOptions options;
     options.qemu = "no-such-qemu";
     util::NullProgress quiet;
     REQUIRE_THROWS_WITH(boot::bootOnce({}, dir.path(), options, quiet),
                         "'no-such-qemu' not found in '/usr/bin:/bin:/usr/sbin:/sbin'; install "
                         "qemu-system-x86 (scripts/install-deps.sh)");
+}
+
+TEST_CASE("boot::resolveDom0: given paths, else the host profile's, else the setup script's",
+          "[boot]") {
+    recipe::HostProfile profile;
+    const auto defaults = boot::resolveDom0({}, profile);
+    CHECK(defaults.kernel.filename() == "vmlinuz");
+    CHECK(defaults.kernel.parent_path().filename() == "dom0");
+    CHECK(defaults.modulesDir == defaults.kernel.parent_path() / "modules");
+
+    profile.paths = {{"dom0Kernel", "/profile/vmlinuz"}, {"dom0Modules", "/profile/modules"}};
+    const auto fromProfile = boot::resolveDom0({}, profile);
+    CHECK(fromProfile.kernel == "/profile/vmlinuz");
+    CHECK(fromProfile.modulesDir == "/profile/modules");
+
+    const auto given = boot::resolveDom0({"/given/vmlinuz", ""}, profile);
+    CHECK(given.kernel == "/given/vmlinuz");
+    CHECK(given.modulesDir == "/profile/modules");
 }

@@ -27,7 +27,7 @@ void gcc(std::vector<std::string> args) {
 }
 
 // A tools output shaped like Xen's: three programs needing libxentoy.so.1 from <out>/lib.
-boot::Dom0ImageSpec fakeSpec(const test::TempDir& dir) {
+boot::Dom0ImageSpec fakeSpec(const testing::TempDir& dir) {
     const fs::path out = dir / "out";
     for (const char* sub : {"lib/xen/bin", "sbin", "etc/xen", "modules"})
         fs::create_directories(out / sub);
@@ -65,7 +65,7 @@ std::vector<std::string> paths(const std::vector<boot::ArchiveEntry>& entries) {
 
 TEST_CASE("boot::dom0ImageEntries holds the tools and exactly the libraries they need",
           "[boot][initramfs]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     fs::create_directories(dir / "modules");
     const auto spec = fakeSpec(dir);
     const auto all = paths(boot::dom0ImageEntries(spec));
@@ -98,7 +98,7 @@ TEST_CASE("boot::dom0ImageEntries holds the tools and exactly the libraries they
 
 TEST_CASE("boot::dom0ImageEntries refuses a dynamic busybox and a missing library",
           "[boot][initramfs]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     fs::create_directories(dir / "modules");
     auto spec = fakeSpec(dir);
     SECTION("dynamic busybox") {

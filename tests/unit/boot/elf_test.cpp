@@ -26,7 +26,7 @@ void runOrFail(std::vector<std::string> argv) {
 
 // dir/lib/libfoo.so (soname libfoo.so.1, linked as libfoo.so.1) and dir/prog needing it through
 // the run path $ORIGIN/lib, with a fixed build-id.
-fs::path buildProgramWithLibrary(const test::TempDir& dir) {
+fs::path buildProgramWithLibrary(const testing::TempDir& dir) {
     fs::create_directories(dir / "lib");
     std::ofstream(dir / "foo.c") << "int foo(void) { return 42; }\n";
     std::ofstream(dir / "prog.c") << "int foo(void);\nint main(void) { return foo(); }\n";
@@ -42,7 +42,7 @@ fs::path buildProgramWithLibrary(const test::TempDir& dir) {
 
 TEST_CASE("boot::readElf reads the interpreter, needed libraries, run path and build-id",
           "[boot][elf]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto info = boot::readElf(buildProgramWithLibrary(dir));
     CHECK(info.is64);
     CHECK(info.machine == 62);
@@ -57,7 +57,7 @@ TEST_CASE("boot::readElf reads the interpreter, needed libraries, run path and b
 }
 
 TEST_CASE("boot::readElf reads a static program and a 32-bit image like xen", "[boot][elf]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     SECTION("static: no interpreter, nothing needed") {
         std::ofstream(dir / "s.c") << "int main(void) { return 0; }\n";
         runOrFail({"gcc", "-static", "-o", (dir / "s").string(), (dir / "s.c").string()});
@@ -93,7 +93,7 @@ TEST_CASE("boot::readElf reads a static program and a 32-bit image like xen", "[
 }
 
 TEST_CASE("boot::readElf rejects files that are not ELF or are truncated", "[boot][elf]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     std::ofstream(dir / "script") << "#!/bin/sh\necho hi\n";
     CHECK_FALSE(boot::isElf(dir / "script"));
     REQUIRE_THROWS_AS(boot::readElf(dir / "script"), ParseError);
@@ -112,7 +112,7 @@ TEST_CASE("boot::readElf rejects files that are not ELF or are truncated", "[boo
 
 TEST_CASE("boot::resolveLibraries follows DT_NEEDED through run paths and search dirs",
           "[boot][elf]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto program = buildProgramWithLibrary(dir);
     SECTION("found through $ORIGIN/lib, libc from the host") {
         const auto closure = boot::resolveLibraries({program}, boot::hostLibraryDirs());

@@ -1,3 +1,4 @@
+#include "support/files.hpp"
 #include "xenbuild/boot/initramfs.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/hash.hpp"
@@ -33,18 +34,11 @@ std::vector<ArchiveEntry> sampleEntries(const fs::path& source) {
             ArchiveEntry::symlink("bin/sh", "busybox"), ArchiveEntry::directory("proc", 0555)};
 }
 
-std::string readBytes(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream data;
-    data << in.rdbuf();
-    return data.str();
-}
-
 } // namespace
 
 TEST_CASE("boot::writeInitramfs writes a sorted newc cpio with fixed owners and times",
           "[boot][initramfs]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     std::ofstream(dir / "xl") << "not really xl\n";
     boot::writeInitramfs(sampleEntries(dir / "xl"), dir / "a.gz");
 
@@ -63,7 +57,7 @@ TEST_CASE("boot::writeInitramfs writes a sorted newc cpio with fixed owners and 
 }
 
 TEST_CASE("boot::writeInitramfs is reproducible", "[boot][initramfs]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     std::ofstream(dir / "xl") << "not really xl\n";
     boot::writeInitramfs(sampleEntries(dir / "xl"), dir / "a.gz");
     // Another order, another source mtime, another day: the same bytes.
@@ -71,15 +65,15 @@ TEST_CASE("boot::writeInitramfs is reproducible", "[boot][initramfs]") {
     std::reverse(entries.begin(), entries.end());
     fs::last_write_time(dir / "xl", fs::last_write_time(dir / "xl") - std::chrono::hours(48));
     boot::writeInitramfs(entries, dir / "b.gz");
-    const auto a = readBytes(dir / "a.gz");
-    CHECK(a == readBytes(dir / "b.gz"));
+    const auto a = xenbuild::testing::readFile(dir / "a.gz");
+    CHECK(a == xenbuild::testing::readFile(dir / "b.gz"));
     REQUIRE(a.size() > 10);
     CHECK(a.substr(4, 4) == std::string(4, '\0')); // no gzip timestamp
 }
 
 TEST_CASE("boot::writeInitramfs refuses bad entries and leaves nothing behind",
           "[boot][initramfs]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const fs::path out = dir / "x.gz";
     SECTION("a path given twice") {
         REQUIRE_THROWS_WITH(boot::writeInitramfs({ArchiveEntry::text("init", "a", 0755),

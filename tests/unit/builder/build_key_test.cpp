@@ -21,7 +21,7 @@ builder::KeyInputs someInputs() {
 
 TEST_CASE("builder::buildKey covers plan, toolchain, store and the other inputs",
           "[build][builder]") {
-    const auto plan = test::fakePlan();
+    const auto plan = testing::fakePlan();
     const auto toolchain = util::sha256("cc 12");
     const auto inputs = someInputs();
     const auto key = builder::buildKey(plan, toolchain, inputs);
@@ -30,7 +30,7 @@ TEST_CASE("builder::buildKey covers plan, toolchain, store and the other inputs"
 
     auto other = inputs;
     SECTION("the plan") {
-        CHECK(builder::buildKey(test::fakePlan("x", "9.9.1"), toolchain, inputs) != key);
+        CHECK(builder::buildKey(testing::fakePlan("x", "9.9.1"), toolchain, inputs) != key);
     }
     SECTION("the toolchain") {
         CHECK(builder::buildKey(plan, util::sha256("cc 13"), inputs) != key);
@@ -59,7 +59,7 @@ TEST_CASE("builder::buildKey covers plan, toolchain, store and the other inputs"
 }
 
 TEST_CASE("builder::buildKey keeps the keys of existing stores", "[build][builder]") {
-    const auto plan = test::fakePlan();
+    const auto plan = testing::fakePlan();
     const auto toolchain = util::sha256("cc 12");
     auto inputs = someInputs();
     inputs.sourceOverrides["xen"] = util::sha256("tree");
@@ -73,18 +73,18 @@ TEST_CASE("builder::buildKey keeps the keys of existing stores", "[build][builde
 }
 
 TEST_CASE("builder::planKey is the build key without the toolchain", "[build][builder]") {
-    const auto plan = test::fakePlan();
+    const auto plan = testing::fakePlan();
     auto inputs = someInputs();
     const auto key = builder::planKey(plan, inputs);
     CHECK(key != builder::buildKey(plan, util::sha256("cc 12"), inputs));
-    CHECK(builder::planKey(test::fakePlan("x", "9.9.1"), inputs) != key);
+    CHECK(builder::planKey(testing::fakePlan("x", "9.9.1"), inputs) != key);
     inputs.excludedPatches = {"XSA-1"};
     CHECK(builder::planKey(plan, inputs) != key);
 }
 
 TEST_CASE("builder::keyInputs hashes overrides and refuses a missing directory",
           "[build][builder]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto store = store::Store::open(dir / "store");
     builder::BuildOptions options;
     options.sourceOverrides["xen"] = dir / "store";
@@ -92,20 +92,20 @@ TEST_CASE("builder::keyInputs hashes overrides and refuses a missing directory",
     CHECK(inputs.storeDir == store.dir());
     CHECK(inputs.sourceOverrides.count("xen") == 1);
     options.sourceOverrides["xen"] = dir / "missing";
-    REQUIRE_THROWS_WITH(builder::keyInputs(store, options), "--override-source xen='" +
+    REQUIRE_THROWS_WITH(builder::keyInputs(store, options), "source override xen='" +
                                                                 (dir / "missing").string() +
                                                                 "': not a directory");
 }
 
 TEST_CASE("builder::effectivePlan leaves excluded patches out", "[build][builder]") {
-    auto plan = test::fakePlan();
-    plan.patches.push_back(test::patch("XSA-458", false));
+    auto plan = testing::fakePlan();
+    plan.patches.push_back(testing::patch("XSA-458", false));
     CHECK(builder::effectivePlan(plan, {"0001-xl.patch"}).patches.size() == 2);
     const auto local = builder::effectivePlan(plan, {"all"}).patches;
     REQUIRE(local.size() == 2);
     CHECK(local[1].id == "0002-xl.patch");
     REQUIRE_THROWS_AS(builder::effectivePlan(plan, {"XSA-999"}), UsageError);
     REQUIRE_THROWS_WITH(builder::effectivePlan(plan, {"XSA-999"}),
-                        "--exclude-patch 'XSA-999': 'xen_9_9' has no such patch (its patches: "
+                        "excluded patch 'XSA-999': 'xen_9_9' has no such patch (its patches: "
                         "0001-xl.patch, 0002-xl.patch, XSA-458)");
 }

@@ -5,6 +5,7 @@
 // both outputs, as `make dist` would.
 
 #include "support/builder_fakes.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/store/store.hpp"
@@ -13,14 +14,13 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 namespace fs = std::filesystem;
 
@@ -61,11 +61,6 @@ class EventLog final : public util::ProgressObserver {
     mutable std::mutex mutex_;
     std::vector<util::ProgressEvent> events_;
 };
-
-inline std::string readText(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 inline std::string replaceLine(const std::string& file, const std::string& from,
                                const std::string& to) {
@@ -168,7 +163,7 @@ struct BuilderFixture {
             }
             const fs::path install = "dist/install";
             run.write(install / fs::path(run.spec.env.at("OUT")).relative_path() / "bin" / "xl",
-                      readText(run.cwd / "tools" / "xl" / "xl.c"));
+                      readFile(run.cwd / "tools" / "xl" / "xl.c"));
             run.write(install / fs::path(run.spec.env.at("BOOT")).relative_path() / "xen.gz",
                       hypervisor);
             return 0;
@@ -192,4 +187,4 @@ struct BuilderFixture {
     }
 };
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

@@ -9,8 +9,8 @@
 
 using namespace xenbuild;
 namespace fs = std::filesystem;
-using test::BuilderFixture;
-using test::FakeSandbox;
+using testing::BuilderFixture;
+using testing::FakeSandbox;
 using Kind = util::ProgressEvent::Kind;
 using Catch::Contains;
 using Catch::StartsWith;
@@ -40,10 +40,10 @@ TEST_CASE("builder::Builder stages the xen tree first, then the other sources wh
     bool configured = false;
     f.sandbox.on("./configure", [&](FakeSandbox::Run& run) {
         // qemu replaced the checkout the xen tree shipped at its place.
-        CHECK(test::readText(run.cwd / "tools/qemu-xen-dir/VERSION") == "qemu 9\n");
+        CHECK(testing::readFile(run.cwd / "tools/qemu-xen-dir/VERSION") == "qemu 9\n");
         CHECK_FALSE(fs::exists(run.cwd / "tools/qemu-xen-dir/stale"));
         // The series applied in order before configure, and ipxe went in as a tarball.
-        CHECK(test::readText(run.cwd / "tools/xl/xl.c") == "twice patched xl 9.9.0\n");
+        CHECK(testing::readFile(run.cwd / "tools/xl/xl.c") == "twice patched xl 9.9.0\n");
         CHECK(fs::is_regular_file(run.cwd / "tools/firmware/etherboot/ipxe.tar.gz"));
         configured = true;
         return 0;
@@ -68,13 +68,13 @@ TEST_CASE("builder::Builder stages the xen tree first, then the other sources wh
     CHECK(result.sandboxMode == "off");
     REQUIRE(result.outputs.size() == 2);
     CHECK(result.outputs[0].path == outputs[0].path);
-    CHECK(test::readText(outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
-    CHECK(test::readText(outputs[1].path / "xen.gz") == "xen\n");
+    CHECK(testing::readFile(outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
+    CHECK(testing::readFile(outputs[1].path / "xen.gz") == "xen\n");
     CHECK(f.store.lookupId(outputs[1].path.filename().string()));
     CHECK(builder::OutputIndex(f.store).result(result.key));
     // The build directory is gone, the log kept what make printed.
     CHECK_FALSE(fs::exists(f.store.dir() / ".tmp" / ("build-" + result.key)));
-    CHECK_THAT(test::readText(result.log), Contains("  CC      common/sched/core.o"));
+    CHECK_THAT(testing::readFile(result.log), Contains("  CC      common/sched/core.o"));
 }
 
 TEST_CASE("builder::Builder applies the patch series in plan order", "[build][builder]") {
@@ -86,11 +86,11 @@ TEST_CASE("builder::Builder applies the patch series in plan order", "[build][bu
         CHECK(result.patches[1].id == "0002-xl.patch");
         CHECK(result.patches[0].status == "clean");
         CHECK(result.patches[1].status == "clean");
-        CHECK(test::readText(result.outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
+        CHECK(testing::readFile(result.outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
     }
     SECTION("reversed, the second patch finds nothing to change and the build stops") {
         std::swap(f.plan.patches[0], f.plan.patches[1]);
-        f.plan = test::rehashed(f.plan);
+        f.plan = testing::rehashed(f.plan);
         auto builder = f.makeBuilder();
         CHECK_THAT(describeError<PatchError>([&] { builder->build(f.plan); }),
                    StartsWith("while building 'xen_9_9':\n  ") && Contains("0002-xl.patch"));
@@ -114,7 +114,7 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
     }
     SECTION("a patch does not apply") {
         f.fetcher.addPatch("0002-xl.patch",
-                           test::replaceLine("tools/xl/xl.c", "no such line", "x"));
+                           testing::replaceLine("tools/xl/xl.c", "no such line", "x"));
         CHECK_THAT(describeError<PatchError>([&] { builder->build(f.plan); }),
                    Contains("0002-xl.patch"));
         CHECK(f.sandbox.commands().empty());
@@ -131,7 +131,7 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
     }
     SECTION("make fails") {
         f.plan.env["FAKE_MAKE_FAILS"] = "1";
-        f.plan = test::rehashed(f.plan);
+        f.plan = testing::rehashed(f.plan);
         const auto failedLog = builder::OutputIndex(f.store).logPath(builder->buildKey(f.plan));
         CHECK(describeError<BuildError>([&] { builder->build(f.plan); }) ==
               "while building 'xen_9_9':\n  make failed: 'make -j2 dist' exited with status 2 "
@@ -139,7 +139,7 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
               "error: expected ';'\nfull log: " +
                   failedLog.string());
         // The log of the failed build is the package's latest.
-        CHECK_THAT(test::readText(builder::latestLogPath(f.store, "xen_9_9")),
+        CHECK_THAT(testing::readFile(builder::latestLogPath(f.store, "xen_9_9")),
                    Contains("core.c:1: error: expected ';'"));
     }
     SECTION("make installs nothing") {
@@ -149,7 +149,7 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
     }
     SECTION("a check fails") {
         f.plan.checks = {{.params = recipe::Pe32PlusParams{.path = "${outputs.boot}/xen.efi"}}};
-        f.plan = test::rehashed(f.plan);
+        f.plan = testing::rehashed(f.plan);
         CHECK_THAT(describeError<BuildError>([&] { builder->build(f.plan); }),
                    StartsWith("while building 'xen_9_9':\n  the build's outputs fail their "
                               "checks:\n  pe32plus: 'xen.efi' was not built ("));
@@ -163,11 +163,11 @@ TEST_CASE("builder::Builder keeps a failed build's directory with keepFailed", "
     BuilderFixture f;
     f.options.keepFailed = true;
     f.plan.env["FAKE_MAKE_FAILS"] = "1";
-    f.plan = test::rehashed(f.plan);
+    f.plan = testing::rehashed(f.plan);
     auto builder = f.makeBuilder();
     CHECK_THROWS_AS(builder->build(f.plan), BuildError);
     const auto buildDir = f.store.dir() / ".tmp" / ("build-" + builder->buildKey(f.plan));
-    CHECK(test::readText(buildDir / "xen/tools/xl/xl.c") == "twice patched xl 9.9.0\n");
+    CHECK(testing::readFile(buildDir / "xen/tools/xl/xl.c") == "twice patched xl 9.9.0\n");
     CHECK_FALSE(f.store.lookupId(builder->outputPaths(f.plan)[0].path.filename().string()));
 }
 
@@ -185,7 +185,7 @@ TEST_CASE("builder::Builder reuses a finished build: no fetch, no command", "[bu
     CHECK(second.output("boot")->path == first.output("boot")->path);
     CHECK(second.patches.size() == 2);
     // The record says which toolchain built the outputs, and when (bundles report both).
-    CHECK(second.toolchain.versions == test::fakeToolchain().versions);
+    CHECK(second.toolchain.versions == testing::fakeToolchain().versions);
     REQUIRE(first.startedAt);
     REQUIRE(first.finishedAt);
     CHECK(*first.startedAt <= *first.finishedAt);
@@ -198,7 +198,7 @@ TEST_CASE("builder::Builder reuses a finished build: no fetch, no command", "[bu
     CHECK(finished[1].text == "cached");
 
     SECTION("another toolchain is another key: built again") {
-        const auto other = f.makeBuilder(f.options, test::fakeToolchain("fake cc 2.0"));
+        const auto other = f.makeBuilder(f.options, testing::fakeToolchain("fake cc 2.0"));
         const auto rebuilt = other->build(f.plan);
         CHECK_FALSE(rebuilt.cached);
         CHECK(rebuilt.key != first.key);
@@ -227,7 +227,7 @@ TEST_CASE("builder::Builder with rebuild builds again and reports differing file
         const auto again = f.makeBuilder()->build(f.plan);
         CHECK(again.differingFiles == std::vector<std::string>{"boot: xen.gz"});
         // The store keeps the first output: entries never change.
-        CHECK(test::readText(first.outputs[1].path / "xen.gz") == "xen\n");
+        CHECK(testing::readFile(first.outputs[1].path / "xen.gz") == "xen\n");
     }
     CHECK(f.sandbox.commands().size() == 4);
     CHECK(f.fetcher.fetchedPlans().size() == 2);

@@ -25,7 +25,7 @@ builder::BuildResult resultOf(const std::string& plan, const std::string& key) {
 
 TEST_CASE("builder::OutputIndex finds the newest result of a plan and of a package",
           "[build][builder]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto store = store::Store::open(dir / "store");
     const builder::OutputIndex index(store);
     const std::string keyA(52, 'a');
@@ -55,10 +55,10 @@ TEST_CASE("builder::OutputIndex finds the newest result of a plan and of a packa
 }
 
 TEST_CASE("builder::OutputIndex names output paths and logs", "[build][builder]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto store = store::Store::open(dir / "store");
     const builder::OutputIndex index(store);
-    const auto plan = test::fakePlan();
+    const auto plan = testing::fakePlan();
     const std::string key(52, 'k');
     const auto outputs = index.outputPaths(plan, key);
     REQUIRE(outputs.size() == 2);
@@ -68,6 +68,6 @@ TEST_CASE("builder::OutputIndex names output paths and logs", "[build][builder]"
 
     const auto log = index.startLog(key, plan.name);
     CHECK(log == store.dir() / "logs" / (key + ".log"));
-    CHECK(test::readText(index.latestLogPath(plan.name)) ==
+    CHECK(testing::readFile(index.latestLogPath(plan.name)) ==
           "xenbuild: building xen_9_9 (key " + key + ")\n");
 }

@@ -27,7 +27,7 @@ void runOrFail(std::vector<std::string> argv) {
 }
 
 // Links a trivial program with GNU ld for `emulation`, as the fast end-to-end tests do.
-fs::path linkTiny(const test::TempDir& dir, const std::string& emulation) {
+fs::path linkTiny(const testing::TempDir& dir, const std::string& emulation) {
     const bool pe32plus = emulation == "i386pep";
     const fs::path source = dir / "t.s";
     std::ofstream(source) << ".globl _start\n_start:\n ret\n";
@@ -43,7 +43,7 @@ fs::path linkTiny(const test::TempDir& dir, const std::string& emulation) {
 
 TEST_CASE("builder::inspectPe recognises a PE32+ x86-64 image made by ld -mi386pep",
           "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     const auto image = builder::inspectPe(linkTiny(dir, "i386pep"));
     CHECK(image.isPe);
     CHECK(image.machine == 0x8664);
@@ -55,7 +55,7 @@ TEST_CASE("builder::inspectPe recognises a PE32+ x86-64 image made by ld -mi386p
 }
 
 TEST_CASE("builder::inspectPe rejects files that are not PE32+ x86-64", "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     SECTION("PE32 for i386") {
         const auto image = builder::inspectPe(linkTiny(dir, "i386pe"));
         CHECK(image.isPe);
@@ -91,7 +91,7 @@ TEST_CASE("builder::probePeLinker reads the emulations of ld -V", "[build][pe]")
     CHECK(linker.version.rfind("GNU ld", 0) == 0);
     CHECK_NOTHROW(builder::requirePeLinker("ld", kCleanEnv));
 
-    test::TempDir dir;
+    testing::TempDir dir;
     const fs::path fakeLd = dir / "ld";
     std::ofstream(fakeLd)
         << "#!/bin/sh\necho 'GNU ld (fake) 2.40'\necho '  Supported emulations:'\n"
@@ -118,7 +118,7 @@ TEST_CASE("builder::findXenVersion reads the banner and the EFI loader string", 
 }
 
 TEST_CASE("builder::hypervisorVersion reads a gzipped hypervisor", "[build][pe]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     std::ofstream(dir / "xen") << std::string("\x7f"
                                               "ELF\0\0 Xen 4.17.5\n\0",
                                               20);

@@ -9,17 +9,17 @@
 using namespace xenbuild;
 using Catch::Contains;
 using Catch::StartsWith;
-using test::BuilderFixture;
+using testing::BuilderFixture;
 
 namespace {
 
 std::vector<recipe::BuildPlan> threePlans(const std::vector<std::string>& failing) {
     std::vector<recipe::BuildPlan> plans;
     for (const auto& [name, version] : {std::pair{"a", "9.9.1"}, {"b", "9.9.2"}, {"c", "9.9.3"}}) {
-        auto plan = test::fakePlan(name, version);
+        auto plan = testing::fakePlan(name, version);
         if (std::find(failing.begin(), failing.end(), name) != failing.end())
             plan.env["FAKE_MAKE_FAILS"] = "1";
-        plans.push_back(test::rehashed(plan));
+        plans.push_back(testing::rehashed(plan));
     }
     return plans;
 }
@@ -63,8 +63,8 @@ TEST_CASE("builder::Scheduler passes a single failure on as it is", "[build][bui
     BuilderFixture f;
     auto builder = f.makeBuilder();
     auto plans = threePlans({});
-    plans[1].patches.push_back(test::patch("0003-missing.patch"));
-    plans[1] = test::rehashed(plans[1]);
+    plans[1].patches.push_back(testing::patch("0003-missing.patch"));
+    plans[1] = testing::rehashed(plans[1]);
 
     const auto scheduled = builder::Scheduler(*builder, 2).run(plans);
     CHECK(scheduled.results[0]);
@@ -81,7 +81,7 @@ TEST_CASE("builder::Scheduler passes a single failure on as it is", "[build][bui
 TEST_CASE("builder::Scheduler starts no build once interrupted", "[build][builder]") {
     BuilderFixture f;
     auto builder = f.makeBuilder();
-    f.sandbox.on("make", [&](test::FakeSandbox::Run&) {
+    f.sandbox.on("make", [&](testing::FakeSandbox::Run&) {
         f.cancel = true; // Ctrl-C during the first package's make
         return -1;
     });

@@ -23,8 +23,8 @@
 #include <memory>
 
 using namespace xenbuild;
-using xbtest::TempDir;
-using xbtest::TreeListing;
+using xenbuild::testing::TempDir;
+using xenbuild::testing::TreeListing;
 
 namespace {
 
@@ -38,14 +38,14 @@ struct Layout {
     fs::path outside = tmp / "outside";
     fs::path build = tmp / "work" / "build";
     Layout() {
-        xbtest::makeLinkTree(src);
-        xbtest::writeFile(outside / "file", "outside\n");
+        xenbuild::testing::makeLinkTree(src);
+        xenbuild::testing::writeFile(outside / "file", "outside\n");
         fs::create_directories(build);
     }
     // Everything in the temporary directory except what is under `except`.
     TreeListing everythingBut(const fs::path& except) const {
         const std::string prefix = except.lexically_relative(tmp.path()).generic_string();
-        auto listing = xbtest::listTree(tmp.path());
+        auto listing = xenbuild::testing::listTree(tmp.path());
         std::erase_if(listing, [&](const auto& item) {
             return item.first == prefix || item.first.rfind(prefix + "/", 0) == 0;
         });
@@ -79,7 +79,7 @@ TEST_CASE("builder::copyTree copies every entry exactly, links as links", "[buil
     const fs::path staged = layout.build / "xen";
     builder::detail::copyTree(layout.src, staged);
 
-    xbtest::requireSameTree(layout.src, staged);
+    xenbuild::testing::requireSameTree(layout.src, staged);
     // Nothing was created or changed outside the destination (the ../.. links and evil -> /etc
     // included), and nothing in the fixture itself.
     REQUIRE(layout.everythingBut(staged) == before);
@@ -113,14 +113,14 @@ TEST_CASE("builder::copyTree stages a read-only store entry exactly", "[build][s
     request.name = "xen";
     request.lockKey = "stage-test";
     const auto entry = store.add(request, [&](const fs::path& dest, const fs::path&) {
-        xbtest::runOk("cp -a " + xbtest::shellQuote(layout.src.string()) + " " +
-                      xbtest::shellQuote(dest.string()));
+        xenbuild::testing::runOk("cp -a " + xenbuild::testing::shellQuote(layout.src.string()) +
+                                 " " + xenbuild::testing::shellQuote(dest.string()));
         return std::string();
     });
     const auto before = layout.everythingBut(layout.build / "xen");
     builder::detail::copyTree(entry.path, layout.build / "xen");
-    xbtest::requireSameTree(entry.path, layout.build / "xen");
-    xbtest::requireSameTree(layout.src, layout.build / "xen");
+    xenbuild::testing::requireSameTree(entry.path, layout.build / "xen");
+    xenbuild::testing::requireSameTree(layout.src, layout.build / "xen");
     REQUIRE(layout.everythingBut(layout.build / "xen") == before);
     // Staged files are writable (patches apply to them), executables stay executable.
     REQUIRE((modeOf(layout.build / "xen/scripts/run.sh") & 0777) == 0755);
@@ -131,20 +131,20 @@ TEST_CASE("builder::copyTree never writes through a link at the destination", "[
     Layout layout;
     const fs::path staged = layout.build / "xen";
     fs::create_directory_symlink(layout.outside, staged);
-    const auto before = xbtest::listTree(layout.outside);
+    const auto before = xenbuild::testing::listTree(layout.outside);
     REQUIRE_THROWS_WITH(builder::detail::copyTree(layout.src, staged),
                         "cannot create directory '" + staged.string() + "': File exists");
-    REQUIRE(xbtest::listTree(layout.outside) == before);
+    REQUIRE(xenbuild::testing::listTree(layout.outside) == before);
 }
 
 TEST_CASE("builder::copyTree skips .git entries of an override", "[build][stage]") {
     TempDir tmp;
-    xbtest::writeFile(tmp / "src/README", "readme\n");
-    xbtest::writeFile(tmp / "src/.git/HEAD", "ref: refs/heads/main\n");
-    xbtest::writeFile(tmp / "src/sub/.git", "gitdir: ../../.git/modules/sub\n");
-    xbtest::writeFile(tmp / "src/sub/file", "file\n");
+    xenbuild::testing::writeFile(tmp / "src/README", "readme\n");
+    xenbuild::testing::writeFile(tmp / "src/.git/HEAD", "ref: refs/heads/main\n");
+    xenbuild::testing::writeFile(tmp / "src/sub/.git", "gitdir: ../../.git/modules/sub\n");
+    xenbuild::testing::writeFile(tmp / "src/sub/file", "file\n");
     builder::detail::copyTree(tmp / "src", tmp / "dst");
-    REQUIRE(xbtest::listTree(tmp / "dst") ==
+    REQUIRE(xenbuild::testing::listTree(tmp / "dst") ==
             TreeListing{{"README", "f - " + util::sha256("readme\n").hex()},
                         {"sub", "d"},
                         {"sub/file", "f - " + util::sha256("file\n").hex()}});
@@ -152,7 +152,7 @@ TEST_CASE("builder::copyTree skips .git entries of an override", "[build][stage]
 
 TEST_CASE("builder::copyTree refuses FIFOs, sockets and devices, naming them", "[build][stage]") {
     TempDir tmp;
-    xbtest::writeFile(tmp / "src/README", "readme\n");
+    xenbuild::testing::writeFile(tmp / "src/README", "readme\n");
     fs::create_directories(tmp / "src/dir");
     const std::string rule =
         "; a source tree may hold only directories, regular files and symbolic links";
@@ -221,7 +221,7 @@ TEST_CASE("builder::writeTarball packs links as symlink members", "[build][stage
     const fs::path file = layout.tmp / "ipxe.tar.gz";
     builder::detail::writeTarball(staged, "ipxe", file, 1700000000);
 
-    const auto members = xbtest::requireTarballOf(file, "ipxe", layout.src, 1700000000);
+    const auto members = xenbuild::testing::requireTarballOf(file, "ipxe", layout.src, 1700000000);
 
     SECTION("the riscv link is a link member") {
         const auto found = std::find_if(members.begin(), members.end(), [](const auto& m) {
@@ -233,9 +233,10 @@ TEST_CASE("builder::writeTarball packs links as symlink members", "[build][stage
     }
     SECTION("unpacked by tar, it is the source tree") {
         fs::create_directories(layout.tmp / "x");
-        xbtest::runOk("tar -xzf " + xbtest::shellQuote(file.string()) + " -C " +
-                      xbtest::shellQuote((layout.tmp / "x").string()) + " 2>&1");
-        xbtest::requireSameTree(layout.src, layout.tmp / "x/ipxe");
+        xenbuild::testing::runOk(
+            "tar -xzf " + xenbuild::testing::shellQuote(file.string()) + " -C " +
+            xenbuild::testing::shellQuote((layout.tmp / "x").string()) + " 2>&1");
+        xenbuild::testing::requireSameTree(layout.src, layout.tmp / "x/ipxe");
     }
     SECTION("reproducibly") {
         const fs::path again = layout.tmp / "again.tar.gz";
@@ -253,6 +254,7 @@ TEST_CASE("builder::writeTarball never writes through a link", "[build][stage]")
     REQUIRE_THROWS_WITH(builder::detail::writeTarball(staged, "ipxe", file, 0),
                         "cannot create tarball '" + file.string() +
                             "': Too many levels of symbolic links");
-    REQUIRE(xbtest::trim(xbtest::runOk(
-                "cat " + xbtest::shellQuote((layout.outside / "file").string()))) == "outside");
+    REQUIRE(xenbuild::testing::trim(xenbuild::testing::runOk(
+                "cat " + xenbuild::testing::shellQuote((layout.outside / "file").string()))) ==
+            "outside");
 }

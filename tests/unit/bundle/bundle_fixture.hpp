@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <string>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 inline std::string fakeRev(char digit) {
     return std::string(40, digit);
@@ -45,7 +45,7 @@ struct BundleFixture : BuilderFixture {
         sandbox.on("make", [](FakeSandbox::Run& run) {
             const fs::path install = "dist/install";
             const fs::path out = install / fs::path(run.spec.env.at("OUT")).relative_path();
-            run.write(out / "bin" / "xl", readText(run.cwd / "tools" / "xl" / "xl.c"));
+            run.write(out / "bin" / "xl", readFile(run.cwd / "tools" / "xl" / "xl.c"));
             fs::permissions(run.cwd / out / "bin" / "xl", fs::perms::owner_exec,
                             fs::perm_options::add);
             run.write(out / "lib" / "libxen.so.9.9", "library\n");
@@ -60,9 +60,11 @@ struct BundleFixture : BuilderFixture {
     // Builds the plan with `with` and finds the build as `xenbuild bundle` does.
     bundle::BuildInfo built(const builder::BuildOptions& with) {
         makeBuilder(with)->build(plan);
-        return bundle::findBuild(store, plan, with, advisories);
+        auto found = bundle::findBuild(store, plan, with, advisories);
+        REQUIRE(found);
+        return std::move(*found);
     }
     bundle::BuildInfo built() { return built(options); }
 };
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

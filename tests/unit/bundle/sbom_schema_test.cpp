@@ -15,20 +15,22 @@ namespace fs = std::filesystem;
 namespace {
 
 // ajv's verdict on `document` (written to `dir`): its status and output.
-xbtest::CommandResult validate(const nlohmann::json& document, const fs::path& dir) {
+xenbuild::testing::CommandResult validate(const nlohmann::json& document, const fs::path& dir) {
     const fs::path file = dir / "sbom.json";
-    xbtest::writeFile(file, document.dump(2));
-    const fs::path schema = fs::path(test::testDataDir()) / "spdx-2.3-schema.json";
-    return xbtest::run("ajv validate --spec=draft7 --strict=false --all-errors --errors=text -s " +
-                       xbtest::shellQuote(schema.string()) + " -d " +
-                       xbtest::shellQuote(file.string()) + " 2>&1");
+    xenbuild::testing::writeFile(file, document.dump(2));
+    const fs::path schema = fs::path(testing::testDataDir()) / "spdx-2.3-schema.json";
+    return xenbuild::testing::run(
+        "ajv validate --spec=draft7 --strict=false --all-errors --errors=text -s " +
+        xenbuild::testing::shellQuote(schema.string()) + " -d " +
+        xenbuild::testing::shellQuote(file.string()) + " 2>&1");
 }
 
 } // namespace
 
 TEST_CASE("bundle::spdxDocument validates against the SPDX 2.3 schema", "[bundle][sbom]") {
-    REQUIRE(xbtest::run("command -v ajv").status == 0); // scripts/install-deps.sh installs it
-    test::BundleFixture f;
+    REQUIRE(xenbuild::testing::run("command -v ajv").status ==
+            0); // scripts/install-deps.sh installs it
+    testing::BundleFixture f;
     const std::vector<bundle::BundleFile> archives{{.name = "xen-9.9.0-out.tar.zst",
                                                     .role = "archive",
                                                     .sha256 = util::sha256("o"),
@@ -45,7 +47,7 @@ TEST_CASE("bundle::spdxDocument validates against the SPDX 2.3 schema", "[bundle
     }
     SECTION("a build with a source override and an excluded patch") {
         const fs::path tree = f.dir / "local-qemu";
-        xbtest::writeFile(tree / "VERSION", "qemu local\n");
+        xenbuild::testing::writeFile(tree / "VERSION", "qemu local\n");
         auto with = f.options;
         with.sourceOverrides["qemu"] = tree;
         with.excludedPatches = {"XSA-999"};

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using xbtest::TempDir;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -23,8 +23,9 @@ fs::path makeTar(const TempDir& dir, const std::string& name, const std::string&
                                "    t.addfile(i)\n"
                                "with tarfile.open('" +
                                out.string() + "', 'w:gz') as t:\n" + entries;
-    xbtest::writeFile(dir / (name + ".py"), script);
-    xbtest::runOk("/usr/bin/python3 " + xbtest::shellQuote((dir / (name + ".py")).string()));
+    xenbuild::testing::writeFile(dir / (name + ".py"), script);
+    xenbuild::testing::runOk("/usr/bin/python3 " +
+                             xenbuild::testing::shellQuote((dir / (name + ".py")).string()));
     return out;
 }
 
@@ -42,7 +43,7 @@ TEST_CASE("fetch::extractArchive unpacks files, executables, symlinks and hard l
                              "    special(t, 'pkg-1.0/hard', tarfile.LNKTYPE, 'pkg-1.0/README')\n");
     SECTION("stripping the top-level directory") {
         fetch::extractArchive(tar, dir / "out", true);
-        CHECK(xbtest::runOk("cat " + (dir / "out" / "hard").string()) == "hello\n");
+        CHECK(xenbuild::testing::runOk("cat " + (dir / "out" / "hard").string()) == "hello\n");
         CHECK(fs::read_symlink(dir / "out" / "bin" / "up") == "../README");
         CHECK((fs::status(dir / "out" / "bin" / "run").permissions() & fs::perms::owner_exec) !=
               fs::perms::none);
@@ -106,7 +107,7 @@ TEST_CASE("fetch::extractArchive wants one top-level directory when stripping",
 
 TEST_CASE("fetch::extractArchive names a corrupt archive", "[fetch][archive]") {
     TempDir dir;
-    xbtest::writeFile(dir / "bad.tar.gz", "this is not an archive");
+    xenbuild::testing::writeFile(dir / "bad.tar.gz", "this is not an archive");
     REQUIRE_THROWS_WITH(fetch::extractArchive(dir / "bad.tar.gz", dir / "out", false),
                         Catch::Contains("bad.tar.gz'"));
 }
@@ -204,10 +205,11 @@ TEST_CASE("fetch::extractArchive stops at the entry, size and ratio limits", "[f
         const auto tar =
             makeTar(dir, "many.tar.gz", "    for i in range(5): reg(t, 'pkg/f%d' % i)\n");
         limits.entries = 4;
-        REQUIRE_THROWS_WITH(fetch::extractArchive(tar, dir / "out", true, limits, url),
-                            "refusing to unpack '" + url +
-                                "': it has more than 4 entries (the entry limit); if that is "
-                                "expected, raise the limit with --fetch-limit entries=NUMBER");
+        REQUIRE_THROWS_WITH(
+            fetch::extractArchive(tar, dir / "out", true, limits, url),
+            "refusing to unpack '" + url +
+                "': it has more than 4 entries (the entry limit); if that is "
+                "expected, raise the limit with the fetch-limit setting entries=NUMBER");
         limits.entries = 5;
         CHECK_NOTHROW(fetch::extractArchive(tar, dir / "out", true, limits, url));
     }
@@ -219,7 +221,7 @@ TEST_CASE("fetch::extractArchive stops at the entry, size and ratio limits", "[f
         REQUIRE_THROWS_WITH(fetch::extractArchive(tar, dir / "out", false, limits, url),
                             "refusing to unpack '" + url +
                                 "': it unpacks to more than 2 KiB (the unpacked size limit); if "
-                                "that is expected, raise the limit with --fetch-limit "
+                                "that is expected, raise the limit with the fetch-limit setting "
                                 "unpacked=SIZE");
         CHECK_FALSE(fs::exists(dir / "out"));
         limits.unpackedBytes = 3000;
@@ -244,7 +246,7 @@ TEST_CASE("fetch::extractArchive stops at the entry, size and ratio limits", "[f
                                             "': it unpacks to more than 1 MiB, 200 times its own "
                                             "size of ") &&
                                 Catch::Contains("(a decompression bomb?); if that is expected, "
-                                                "raise the limit with --fetch-limit "
+                                                "raise the limit with the fetch-limit setting "
                                                 "ratio=NUMBER"));
         CHECK_FALSE(fs::exists(dir / "out"));
         limits.ratio = 0;
@@ -261,12 +263,12 @@ TEST_CASE("fetch::extractArchive accepts members rooted at ./", "[fetch][archive
                              "    special(t, './xen-4.19/link', tarfile.SYMTYPE, './README')\n"
                              "    reg(t, './xen-4.19/tools/run', b'#!/bin/sh\\n', 0o755)\n");
     fetch::extractArchive(tar, dir / "out", true);
-    CHECK(xbtest::runOk("cat " + (dir / "out" / "link").string()) == "hello\n");
+    CHECK(xenbuild::testing::runOk("cat " + (dir / "out" / "link").string()) == "hello\n");
     CHECK(fs::is_regular_file(dir / "out" / "tools" / "run"));
     // tar(1) writes "./" first when given a directory: the same layout.
-    xbtest::writeFile(dir / "src" / "xen-4.19" / "README", "hi\n");
-    xbtest::runOk("tar -C " + (dir / "src").string() + " -czf " + (dir / "dot2.tar.gz").string() +
-                  " .");
+    xenbuild::testing::writeFile(dir / "src" / "xen-4.19" / "README", "hi\n");
+    xenbuild::testing::runOk("tar -C " + (dir / "src").string() + " -czf " +
+                             (dir / "dot2.tar.gz").string() + " .");
     fetch::extractArchive(dir / "dot2.tar.gz", dir / "out2", true);
     CHECK(fs::is_regular_file(dir / "out2" / "README"));
 }

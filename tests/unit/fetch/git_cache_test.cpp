@@ -7,8 +7,8 @@
 
 using namespace xenbuild;
 using Catch::Matchers::Contains;
-using xbtest::GitFixture;
-using xbtest::TempDir;
+using xenbuild::testing::GitFixture;
+using xenbuild::testing::TempDir;
 
 TEST_CASE("fetch::listRemoteRefs lists refs and peels annotated tags", "[fetch][git]") {
     TempDir dir;

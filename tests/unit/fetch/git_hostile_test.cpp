@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using xbtest::makeHostileRepo;
-using xbtest::TempDir;
+using xenbuild::testing::makeHostileRepo;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -125,9 +125,9 @@ TEST_CASE("fetch::fetchGit refuses hostile trees from its git cache too", "[fetc
 TEST_CASE("fetch::fetchGit refuses .gitmodules paths that are not plain relative paths",
           "[fetch][git]") {
     TempDir dir;
-    xbtest::GitFixture upstream(dir / "upstream");
-    const std::string sub = xbtest::trim(
-        xbtest::runOk("git -C " + xbtest::shellQuote(upstream.sub.string()) + " rev-parse HEAD"));
+    xenbuild::testing::GitFixture upstream(dir / "upstream");
+    const std::string sub = xenbuild::testing::trim(xenbuild::testing::runOk(
+        "git -C " + xenbuild::testing::shellQuote(upstream.sub.string()) + " rev-parse HEAD"));
     struct Path {
         const char* path;
         const char* why;
@@ -162,7 +162,7 @@ TEST_CASE("fetch::fetchGit refuses .gitmodules paths that are not plain relative
 
 TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") {
     TempDir dir;
-    xbtest::GitFixture repo(dir / "upstream");
+    xenbuild::testing::GitFixture repo(dir / "upstream");
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
     fetch::GitRequest request{
@@ -174,7 +174,7 @@ TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") 
                             Catch::Contains("refusing to check out '" + repo.sub.string() + "'") &&
                                 Catch::Contains("more than 12 files and directories (the entry "
                                                 "limit); if that is expected, raise the limit "
-                                                "with --fetch-limit entries=NUMBER"));
+                                                "with the fetch-limit setting entries=NUMBER"));
         options.limits.entries = 14;
         CHECK(fetch::fetchGit(store, request, options, quiet).rev == repo.v1);
     }
@@ -183,7 +183,7 @@ TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") 
         REQUIRE_THROWS_WITH(fetch::fetchGit(store, request, options, quiet),
                             Catch::Contains("its files add up to more than 20 bytes (the "
                                             "unpacked size limit)") &&
-                                Catch::Contains("--fetch-limit unpacked=SIZE"));
+                                Catch::Contains("the fetch-limit setting unpacked=SIZE"));
     }
     SECTION("the download into the git cache") {
         options.cacheLocalGit = true;
@@ -192,7 +192,7 @@ TEST_CASE("fetch::fetchGit stops at the entry and size limits", "[fetch][git]") 
                             Catch::Contains("cannot fetch '" + repo.main.string() +
                                             "': it sends more than the download limit of "
                                             "100 bytes") &&
-                                Catch::Contains("--fetch-limit download=SIZE"));
+                                Catch::Contains("the fetch-limit setting download=SIZE"));
     }
     CHECK(fs::is_empty(dir / "store" / ".tmp"));
 }

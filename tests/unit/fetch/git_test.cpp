@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using xbtest::GitFixture;
-using xbtest::TempDir;
+using xenbuild::testing::GitFixture;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -102,7 +102,7 @@ TEST_CASE("fetch::fetchGit in offline mode names what is missing", "[fetch][git]
     REQUIRE_THROWS_WITH(fetch::fetchGit(store, remote, options, quiet),
                         Catch::Contains("offline mode") &&
                             Catch::Contains("'https://xenbits.invalid/git-http/qemu-xen.git'") &&
-                            Catch::Contains("--mirror"));
+                            Catch::Contains("the mirror rule"));
     CHECK(store.list().empty());
 }
 

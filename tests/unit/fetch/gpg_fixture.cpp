@@ -1,4 +1,5 @@
 #include "unit/fetch/gpg_fixture.hpp"
+#include "support/files.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -9,16 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 namespace {
-
-std::vector<char*> cStrings(std::vector<std::string>& strings) {
-    std::vector<char*> result;
-    for (auto& s : strings)
-        result.push_back(s.data());
-    result.push_back(nullptr);
-    return result;
-}
 
 std::string fingerprintOf(const std::string& colons) {
     // The first "fpr" record after "pub" is the primary key's fingerprint.
@@ -33,42 +26,6 @@ std::string fingerprintOf(const std::string& colons) {
 
 } // namespace
 
-CommandResult runCommand(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& env) {
-    TempDir capture;
-    const std::string outPath = (capture.path() / "out").string();
-    const std::string errPath = (capture.path() / "err").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, outPath.c_str(), O_WRONLY | O_CREAT, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, errPath.c_str(), O_WRONLY | O_CREAT, 0600);
-    std::vector<std::string> args = argv;
-    std::vector<std::string> envs = env;
-    auto cArgs = cStrings(args);
-    auto cEnv = cStrings(envs);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, cArgs[0], &actions, nullptr, cArgs.data(), cEnv.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot run " + argv[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readText(outPath), readText(errPath)};
-}
-
-std::string readText(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void writeText(const std::filesystem::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
 const GpgFixture& GpgFixture::instance() {
     static const GpgFixture fixture; // test support only: one key set per test run
     return fixture;
@@ -78,7 +35,7 @@ GpgFixture::GpgFixture() : home_(dir_.path() / "g") {
     std::filesystem::create_directory(home_);
     std::filesystem::permissions(home_, std::filesystem::perms::owner_all);
     pastSigner_ = dir_.path() / "gpg-2020";
-    writeText(pastSigner_, "#!/bin/sh\nexec /usr/bin/gpg --faked-system-time 20200101T120000 "
+    writeFile(pastSigner_, "#!/bin/sh\nexec /usr/bin/gpg --faked-system-time 20200101T120000 "
                            "\"$@\"\n");
     std::filesystem::permissions(pastSigner_, std::filesystem::perms::owner_all);
 
@@ -91,15 +48,16 @@ GpgFixture::GpgFixture() : home_(dir_.path() / "g") {
     old = generate("Old Signer <old@example.org>", past, "never");
     revoked = generate("Revoked Signer <revoked@example.org>", {}, "never");
     // gpg stores a revocation certificate per new key; its armor line is escaped with ':'.
-    std::string cert = readText(home_ / "openpgp-revocs.d" / (revoked.fingerprint + ".rev"));
+    std::string cert =
+        xenbuild::testing::readFile(home_ / "openpgp-revocs.d" / (revoked.fingerprint + ".rev"));
     const auto armor = cert.find(":-----BEGIN PGP PUBLIC KEY BLOCK-----");
     cert = cert.substr(armor + 1);
     revocation = dir_.path() / "revoked.rev";
-    writeText(revocation, cert);
+    writeFile(revocation, cert);
 }
 
 GpgFixture::~GpgFixture() {
-    runCommand({"/usr/bin/gpgconf", "--homedir", home_.string(), "--kill", "all"}, env());
+    runProgram({"/usr/bin/gpgconf", "--homedir", home_.string(), "--kill", "all"}, env());
 }
 
 TestKey GpgFixture::generate(const std::string& name, const std::vector<std::string>& options,
@@ -133,7 +91,7 @@ std::string GpgFixture::gpg(std::vector<std::string> args) const {
     std::vector<std::string> argv{"/usr/bin/gpg",    "--batch",  "--quiet",      "--yes",
                                   "--pinentry-mode", "loopback", "--passphrase", ""};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto result = runCommand(argv, env());
+    auto result = runProgram(argv, env());
     if (result.status != 0) throw std::runtime_error("gpg failed: " + result.err);
     return result.out;
 }
@@ -142,7 +100,7 @@ std::string GpgFixture::git(const std::filesystem::path& repo,
                             std::vector<std::string> args) const {
     std::vector<std::string> argv{"/usr/bin/git", "-C", repo.string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto result = runCommand(argv, env());
+    auto result = runProgram(argv, env());
     if (result.status != 0) throw std::runtime_error("git failed: " + result.err);
     return result.out;
 }
@@ -150,28 +108,28 @@ std::string GpgFixture::git(const std::filesystem::path& repo,
 std::string GpgFixture::detachSign(const TestKey& key, const std::string& data,
                                    const std::vector<std::string>& extra) const {
     TempDir work;
-    writeText(work.path() / "data", data);
+    writeFile(work.path() / "data", data);
     std::vector<std::string> args{"--armor", "--local-user", key.fingerprint};
     args.insert(args.end(), extra.begin(), extra.end());
     args.insert(args.end(), {"--output", (work.path() / "sig").string(), "--detach-sign",
                              (work.path() / "data").string()});
     gpg(args);
-    return readText(work.path() / "sig");
+    return xenbuild::testing::readFile(work.path() / "sig");
 }
 
 std::string GpgFixture::clearSign(const TestKey& key, const std::string& text) const {
     TempDir work;
-    writeText(work.path() / "text", text);
+    writeFile(work.path() / "text", text);
     gpg({"--local-user", key.fingerprint, "--output", (work.path() / "signed").string(),
          "--clearsign", (work.path() / "text").string()});
-    return readText(work.path() / "signed");
+    return xenbuild::testing::readFile(work.path() / "signed");
 }
 
 void makeRepo(const GpgFixture& gpg, const std::filesystem::path& repo) {
     gpg.git(repo, {"init", "-q", "-b", "main"});
-    writeText(repo / "README", "Xen-shaped test tree\n");
+    writeFile(repo / "README", "Xen-shaped test tree\n");
     gpg.git(repo, {"add", "README"});
     gpg.git(repo, {"commit", "-q", "-m", "Initial commit"});
 }
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

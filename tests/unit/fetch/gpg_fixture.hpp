@@ -2,25 +2,15 @@
 // Test support for signature tests: running gpg and git with a clean environment, and a set of
 // ed25519 test keys generated once per test binary run under a short private GNUPGHOME.
 
+#include "support/files.hpp"
+#include "support/processes.hpp"
 #include "support/temp_dir.hpp"
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace xenbuild::test {
-
-struct CommandResult {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-// Runs argv[0] (an absolute path) with exactly `env`, stdin from /dev/null.
-CommandResult runCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env);
-
-std::string readText(const std::filesystem::path& path);
-void writeText(const std::filesystem::path& path, const std::string& text);
+namespace xenbuild::testing {
 
 struct TestKey {
     std::string fingerprint;         // primary key
@@ -70,4 +60,4 @@ class GpgFixture {
 // A git repository with one commit, for tag tests.
 void makeRepo(const GpgFixture& gpg, const std::filesystem::path& repo);
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using xbtest::HttpServer;
-using xbtest::TempDir;
+using xenbuild::testing::HttpServer;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -44,7 +44,7 @@ TEST_CASE("fetch::downloadFile retries transient failures", "[fetch][http]") {
     server.serve("/flaky", "content");
     server.failFirst("/flaky", 2);
     fetch::downloadFile(server.url("/flaky"), dir / "flaky", fastRetries(), false, {});
-    CHECK(xbtest::runOk("cat " + (dir / "flaky").string()) == "content");
+    CHECK(xenbuild::testing::runOk("cat " + (dir / "flaky").string()) == "content");
     CHECK(server.requests("/flaky") == 3);
 }
 
@@ -97,7 +97,7 @@ TEST_CASE("fetch::fetchUrl stores a patch by flat hash and verifies it", "[fetch
         CHECK(server.requests("/xsa/xsa460.patch") == 0);
     }
     SECTION("offline through a file:// mirror") {
-        xbtest::writeFile(dir / "mirror" / "xsa" / "xsa460.patch", patchText());
+        xenbuild::testing::writeFile(dir / "mirror" / "xsa" / "xsa460.patch", patchText());
         fetch::FetchOptions options;
         options.offline = true;
         options.mirrors.add(server.url("/") + "=file://" + (dir / "mirror").string() + "/");
@@ -108,17 +108,17 @@ TEST_CASE("fetch::fetchUrl stores a patch by flat hash and verifies it", "[fetch
 
 TEST_CASE("fetch::fetchUrl unpacks a tarball and hashes the tree", "[fetch][http]") {
     TempDir dir;
-    xbtest::writeFile(dir / "src" / "pkg-1.0" / "README", "hello\n");
-    xbtest::writeFile(dir / "src" / "pkg-1.0" / "configure", "#!/bin/sh\n", true);
-    xbtest::runOk("tar -C " + (dir / "src").string() + " -czf " + (dir / "pkg.tar.gz").string() +
-                  " pkg-1.0");
+    xenbuild::testing::writeFile(dir / "src" / "pkg-1.0" / "README", "hello\n");
+    xenbuild::testing::writeFile(dir / "src" / "pkg-1.0" / "configure", "#!/bin/sh\n", true);
+    xenbuild::testing::runOk("tar -C " + (dir / "src").string() + " -czf " +
+                             (dir / "pkg.tar.gz").string() + " pkg-1.0");
     HttpServer server;
-    server.serve("/pkg.tar.gz", xbtest::runOk("cat " + (dir / "pkg.tar.gz").string()));
+    server.serve("/pkg.tar.gz", xenbuild::testing::runOk("cat " + (dir / "pkg.tar.gz").string()));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
     fetch::UrlRequest request{.url = server.url("/pkg.tar.gz"), .unpack = true};
     const auto result = fetch::fetchUrl(store, request, {}, quiet);
-    CHECK(result.hash.hex() == xbtest::nixHash(dir / "src" / "pkg-1.0"));
+    CHECK(result.hash.hex() == xenbuild::testing::nixHash(dir / "src" / "pkg-1.0"));
     CHECK(fs::exists(result.path / "configure"));
     CHECK(result.path.filename().string().ends_with("-pkg")); // archive suffix dropped
 }
@@ -129,7 +129,7 @@ TEST_CASE("fetch::downloadFile stops at the download limit", "[fetch][http]") {
     fetch::FetchLimits limits;
     limits.downloadBytes = 1 << 20;
     const std::string tail = "': it is larger than the download limit of 1 MiB; if that is "
-                             "expected, raise the limit with --fetch-limit download=SIZE";
+                             "expected, raise the limit with the fetch-limit setting download=SIZE";
     SECTION("an endless body") {
         server.serveEndless("/endless");
         REQUIRE_THROWS_WITH(fetch::downloadFile(server.url("/endless"), dir / "e", fastRetries(),
@@ -183,12 +183,12 @@ TEST_CASE("fetch::downloadFile explains oversized response headers", "[fetch][ht
 TEST_CASE("fetch::fetchUrl names the URL in unpacking errors and applies the limits",
           "[fetch][http]") {
     TempDir dir;
-    xbtest::writeFile(dir / "src" / "a" / "x", "x\n");
-    xbtest::writeFile(dir / "src" / "b" / "y", "y\n");
-    xbtest::runOk("tar -C " + (dir / "src").string() + " -czf " + (dir / "two.tar.gz").string() +
-                  " a b");
+    xenbuild::testing::writeFile(dir / "src" / "a" / "x", "x\n");
+    xenbuild::testing::writeFile(dir / "src" / "b" / "y", "y\n");
+    xenbuild::testing::runOk("tar -C " + (dir / "src").string() + " -czf " +
+                             (dir / "two.tar.gz").string() + " a b");
     HttpServer server;
-    server.serve("/two.tar.gz", xbtest::runOk("cat " + (dir / "two.tar.gz").string()));
+    server.serve("/two.tar.gz", xenbuild::testing::runOk("cat " + (dir / "two.tar.gz").string()));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
     fetch::UrlRequest request{.url = server.url("/two.tar.gz"), .unpack = true};

@@ -25,14 +25,14 @@ TEST_CASE("fetch::Mirrors rejects malformed rules", "[fetch][mirrors]") {
 }
 
 TEST_CASE("fetch::Mirrors::loadFile reads a config file", "[fetch][mirrors]") {
-    xbtest::TempDir dir;
-    xbtest::writeFile(dir / "mirrors", "# local copies\n\nhttps://a/ = file:///a/\n"
-                                       "https://b/ file:///b/\n");
+    xenbuild::testing::TempDir dir;
+    xenbuild::testing::writeFile(dir / "mirrors", "# local copies\n\nhttps://a/ = file:///a/\n"
+                                                  "https://b/ file:///b/\n");
     Mirrors mirrors;
     mirrors.loadFile(dir / "mirrors");
     CHECK(mirrors.rewrite("https://a/x") == "file:///a/x");
     CHECK(mirrors.rewrite("https://b/y") == "file:///b/y");
     mirrors.loadFile(dir / "absent", true);
-    xbtest::writeFile(dir / "bad", "ok=fine\nbroken\n");
+    xenbuild::testing::writeFile(dir / "bad", "ok=fine\nbroken\n");
     REQUIRE_THROWS_WITH(mirrors.loadFile(dir / "bad"), Catch::Contains("bad:2: invalid mirror"));
 }

@@ -8,8 +8,8 @@
 #include <mutex>
 
 using namespace xenbuild;
-using xbtest::GitFixture;
-using xbtest::TempDir;
+using xenbuild::testing::GitFixture;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -32,9 +32,9 @@ struct Recorder final : util::ProgressObserver {
 
 util::Hash subHash(const GitFixture& repo) {
     const fs::path clone = repo.root / "sub-expected";
-    xbtest::runOk("git clone -q " + repo.sub.string() + " " + clone.string() + " && rm -rf " +
-                  (clone / ".git").string());
-    return util::Hash::parse(xbtest::nixHash(clone));
+    xenbuild::testing::runOk("git clone -q " + repo.sub.string() + " " + clone.string() +
+                             " && rm -rf " + (clone / ".git").string());
+    return util::Hash::parse(xenbuild::testing::nixHash(clone));
 }
 
 const std::string patchText = "--- a/README\n+++ b/README\n@@ -1 +1 @@\n-hello\n+patched\n";
@@ -65,7 +65,7 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
           "[fetch][prefetch]") {
     TempDir dir;
     GitFixture repo(dir / "upstream");
-    xbtest::HttpServer server;
+    xenbuild::testing::HttpServer server;
     server.serve("/xsa1.patch", patchText);
     const auto plan = makePlan(repo, server.url("/xsa1.patch"));
     auto store = store::Store::open(dir / "store");
@@ -99,7 +99,7 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
 TEST_CASE("fetch::prefetchPlan reports failures with the source and plan", "[fetch][prefetch]") {
     TempDir dir;
     GitFixture repo(dir / "upstream");
-    xbtest::HttpServer server;
+    xenbuild::testing::HttpServer server;
     server.serve("/xsa1.patch", patchText);
     auto plan = makePlan(repo, server.url("/xsa1.patch"));
     auto store = store::Store::open(dir / "store");

@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <string>
 
-namespace xenbuild::test {
+namespace xenbuild::testing {
 
 // The armored secret key of `key` (no passphrase) in `dir`/<fingerprint>.sec.asc.
 inline std::filesystem::path exportSecretKey(const TestKey& key, const std::filesystem::path& dir) {
     const auto file = dir / (key.fingerprint + ".sec.asc");
-    writeText(file,
+    writeFile(file,
               GpgFixture::instance().gpg({"--armor", "--export-secret-keys", key.fingerprint}));
     return file;
 }
 
-} // namespace xenbuild::test
+} // namespace xenbuild::testing

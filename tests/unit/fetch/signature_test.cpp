@@ -12,18 +12,18 @@ using Catch::Matchers::Contains;
 using xenbuild::SignatureError;
 using xenbuild::fetch::kXenSigningKeyFingerprint;
 using xenbuild::fetch::SignatureVerifier;
-using xenbuild::test::GpgFixture;
+using xenbuild::testing::GpgFixture;
 
 namespace {
 
 const std::filesystem::path kXenKey =
-    std::filesystem::path(::xenbuild::test::sourceDir()) / xenbuild::fetch::kXenSigningKeyFile;
+    std::filesystem::path(::xenbuild::testing::sourceDir()) / xenbuild::fetch::kXenSigningKeyFile;
 const std::filesystem::path kAdvisory =
-    std::filesystem::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
+    std::filesystem::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
 
 const std::string kData = "object 0123\ntype commit\ntag RELEASE-4.19.0\n\nXen 4.19.0\n";
 
-SignatureVerifier trusting(const xenbuild::test::TestKey& key,
+SignatureVerifier trusting(const xenbuild::testing::TestKey& key,
                            std::vector<std::filesystem::path> extraFiles = {}) {
     extraFiles.insert(extraFiles.begin(), key.publicKey);
     return SignatureVerifier(extraFiles, key.fingerprint);
@@ -41,7 +41,7 @@ TEST_CASE("fetch::SignatureVerifier verifies the real XSA-458 advisory with the 
           "[fetch][signature]") {
     const SignatureVerifier verifier({kXenKey}, kXenSigningKeyFingerprint);
     const auto verified =
-        verifier.verifyClearsigned(xenbuild::test::readText(kAdvisory), "XSA-458 advisory");
+        verifier.verifyClearsigned(xenbuild::testing::readFile(kAdvisory), "XSA-458 advisory");
     CHECK(verified.signature.fingerprint == "23E3222C145F4475FA8060A783FE14C957E82BD9");
     CHECK(verified.signature.signingFingerprint == "23E3222C145F4475FA8060A783FE14C957E82BD9");
     CHECK(verified.signature.uid == "Xen.org Xen tree code signing (signatures on the xen "
@@ -152,7 +152,7 @@ TEST_CASE("fetch::SignatureVerifier::verifyDetached refuses what it cannot trust
 TEST_CASE("fetch::SignatureVerifier::verifyClearsigned refuses altered messages",
           "[fetch][signature]") {
     const SignatureVerifier verifier({kXenKey}, kXenSigningKeyFingerprint);
-    const std::string advisory = xenbuild::test::readText(kAdvisory);
+    const std::string advisory = xenbuild::testing::readFile(kAdvisory);
 
     SECTION("one word changed") {
         const auto tampered = replaceOnce(advisory, "Jan Beulich", "Jan Beulick");
@@ -194,7 +194,7 @@ TEST_CASE("fetch::SignatureVerifier keeps a private keyring and needs no gpg-age
         CHECK(home.string().size() < 40);
         CHECK(std::filesystem::exists(home / "pubring.kbx"));
         // Verifying needs no daemon: no gpg-agent or dirmngr socket appears in the keyring.
-        verifier.verifyClearsigned(xenbuild::test::readText(kAdvisory), "advisory");
+        verifier.verifyClearsigned(xenbuild::testing::readFile(kAdvisory), "advisory");
         for (const auto& entry : std::filesystem::directory_iterator(home))
             CHECK_FALSE(entry.is_socket());
         REQUIRE(!home.empty());
@@ -206,7 +206,7 @@ TEST_CASE("fetch::SignatureVerifier keeps a private keyring and needs no gpg-age
 
 TEST_CASE("fetch::SignatureVerifier serves several threads at once", "[fetch][signature]") {
     const SignatureVerifier verifier({kXenKey}, kXenSigningKeyFingerprint);
-    const std::string advisory = xenbuild::test::readText(kAdvisory);
+    const std::string advisory = xenbuild::testing::readFile(kAdvisory);
     std::vector<std::string> results(4);
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < results.size(); ++i)

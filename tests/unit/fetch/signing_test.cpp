@@ -16,13 +16,13 @@ using Catch::Matchers::StartsWith;
 using xenbuild::SignatureError;
 using xenbuild::fetch::SignatureVerifier;
 using xenbuild::fetch::Signer;
-using xenbuild::test::GpgFixture;
+using xenbuild::testing::GpgFixture;
 
 TEST_CASE("fetch::Signer signs what SignatureVerifier accepts for the key's public half",
           "[fetch][signature][signing]") {
     const auto& gpg = GpgFixture::instance();
-    xenbuild::test::TempDir dir;
-    const auto secret = xenbuild::test::exportSecretKey(gpg.signer, dir.path());
+    xenbuild::testing::TempDir dir;
+    const auto secret = xenbuild::testing::exportSecretKey(gpg.signer, dir.path());
     const Signer signer(secret);
     CHECK(signer.fingerprint() == gpg.signer.fingerprint);
     CHECK(signer.uid() == "Xen Test Signer <signer@example.org>");
@@ -50,7 +50,7 @@ TEST_CASE("fetch::Signer signs what SignatureVerifier accepts for the key's publ
 
 TEST_CASE("fetch::Signer refuses key files it cannot sign with", "[fetch][signature][signing]") {
     const auto& gpg = GpgFixture::instance();
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     SECTION("a public key") {
         CHECK_THROWS_MATCHES(Signer(gpg.signer.publicKey), SignatureError,
                              Catch::Message("key file '" + gpg.signer.publicKey.string() +
@@ -59,15 +59,16 @@ TEST_CASE("fetch::Signer refuses key files it cannot sign with", "[fetch][signat
     }
     SECTION("two secret keys") {
         const auto both = dir.path() / "both.asc";
-        xenbuild::test::writeText(both, gpg.gpg({"--armor", "--export-secret-keys",
-                                                 gpg.signer.fingerprint, gpg.other.fingerprint}));
+        xenbuild::testing::writeFile(both,
+                                     gpg.gpg({"--armor", "--export-secret-keys",
+                                              gpg.signer.fingerprint, gpg.other.fingerprint}));
         CHECK_THROWS_MATCHES(Signer(both), SignatureError,
                              Catch::Message("key file '" + both.string() +
                                             "' holds 2 secret keys; give a file with the one key "
                                             "to sign with"));
     }
     SECTION("an expired key") {
-        const auto secret = xenbuild::test::exportSecretKey(gpg.expired, dir.path());
+        const auto secret = xenbuild::testing::exportSecretKey(gpg.expired, dir.path());
         CHECK_THROWS_WITH(Signer(secret), Contains("has EXPIRED: it cannot sign"));
     }
     SECTION("no key file") {
@@ -78,10 +79,10 @@ TEST_CASE("fetch::Signer refuses key files it cannot sign with", "[fetch][signat
 TEST_CASE("fetch::SignatureVerifier::trustingKeyFile wants exactly one key",
           "[fetch][signature][signing]") {
     const auto& gpg = GpgFixture::instance();
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     const auto both = dir.path() / "both.asc";
-    xenbuild::test::writeText(both, xenbuild::test::readText(gpg.signer.publicKey) +
-                                        xenbuild::test::readText(gpg.other.publicKey));
+    xenbuild::testing::writeFile(both, xenbuild::testing::readFile(gpg.signer.publicKey) +
+                                           xenbuild::testing::readFile(gpg.other.publicKey));
     CHECK_THROWS_MATCHES(SignatureVerifier::trustingKeyFile(both), SignatureError,
                          Catch::Message("key file '" + both.string() +
                                         "' holds 2 public keys; give a file with the one key to "
@@ -90,7 +91,7 @@ TEST_CASE("fetch::SignatureVerifier::trustingKeyFile wants exactly one key",
 
 TEST_CASE("fetch::Signer signs with a passphrase-protected key given its passphrase",
           "[fetch][signature][signing]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     const auto home = dir.path() / "g";
     std::filesystem::create_directory(home);
     std::filesystem::permissions(home, std::filesystem::perms::owner_all);
@@ -101,17 +102,17 @@ TEST_CASE("fetch::Signer signs with a passphrase-protected key given its passphr
                                       "--yes",        "--pinentry-mode", "loopback",
                                       "--passphrase", "secret words"};
         argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = xenbuild::test::runCommand(argv, env);
+        const auto result = xenbuild::testing::runProgram(argv, env);
         REQUIRE(result.status == 0);
         return result.out;
     };
     gpg({"--quick-gen-key", "Protected <protected@example.org>", "ed25519", "sign", "never"});
     const auto key = dir.path() / "protected.sec.asc";
-    xenbuild::test::writeText(key,
-                              gpg({"--armor", "--export-secret-keys", "protected@example.org"}));
+    xenbuild::testing::writeFile(key,
+                                 gpg({"--armor", "--export-secret-keys", "protected@example.org"}));
     const auto pub = dir.path() / "protected.asc";
-    xenbuild::test::writeText(pub, gpg({"--armor", "--export", "protected@example.org"}));
-    xenbuild::test::runCommand({"/usr/bin/gpgconf", "--kill", "all"}, env);
+    xenbuild::testing::writeFile(pub, gpg({"--armor", "--export", "protected@example.org"}));
+    xenbuild::testing::runProgram({"/usr/bin/gpgconf", "--kill", "all"}, env);
 
     const Signer signer(key, "secret words");
     const auto signature = signer.signDetached("data", true, "the data");

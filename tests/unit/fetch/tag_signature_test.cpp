@@ -11,8 +11,8 @@ using xenbuild::SignatureError;
 using xenbuild::fetch::SignatureVerifier;
 using xenbuild::fetch::splitTagObject;
 using xenbuild::fetch::verifyTagObject;
-using xenbuild::test::GpgFixture;
-using xenbuild::test::TempDir;
+using xenbuild::testing::GpgFixture;
+using xenbuild::testing::TempDir;
 
 namespace {
 
@@ -20,13 +20,13 @@ namespace {
 struct Repo {
     const GpgFixture& keys = GpgFixture::instance();
     TempDir dir;
-    Repo() { xenbuild::test::makeRepo(keys, dir.path()); }
+    Repo() { xenbuild::testing::makeRepo(keys, dir.path()); }
 
     std::string head() const {
         auto id = keys.git(dir.path(), {"rev-parse", "HEAD"});
         return id.substr(0, id.find('\n'));
     }
-    void signedTag(const std::string& name, const xenbuild::test::TestKey& key,
+    void signedTag(const std::string& name, const xenbuild::testing::TestKey& key,
                    const std::vector<std::string>& config = {}) const {
         std::vector<std::string> args = config;
         args.insert(args.end(), {"tag", "-s", "-u", key.fingerprint, "-m", "Xen " + name, name});
@@ -37,7 +37,7 @@ struct Repo {
     }
 };
 
-SignatureVerifier trusting(const xenbuild::test::TestKey& key,
+SignatureVerifier trusting(const xenbuild::testing::TestKey& key,
                            std::vector<std::filesystem::path> extraFiles = {}) {
     extraFiles.insert(extraFiles.begin(), key.publicKey);
     return SignatureVerifier(extraFiles, key.fingerprint);

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::patch;
-using xenbuild::patch::testing::numberedLines;
-using xenbuild::patch::testing::TempTree;
+using xenbuild::testing::numberedLines;
+using xenbuild::testing::TempDir;
 
 namespace {
 
@@ -29,16 +29,16 @@ std::string with5Replaced(const std::string& text) {
     return out;
 }
 
-PatchReport applyText(const TempTree& tree, const std::string& text, unsigned fuzz = 0,
+PatchReport applyText(const TempDir& tree, const std::string& text, unsigned fuzz = 0,
                       bool dryRun = false) {
-    return applyPatch(parsePatch(text, "test.patch"), tree.root(),
+    return applyPatch(parsePatch(text, "test.patch"), tree.path(),
                       ApplyOptions{.fuzz = fuzz, .dryRun = dryRun});
 }
 
 } // namespace
 
 TEST_CASE("patch::applyPatch applies a clean patch", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/foo.c", numberedLines(1, 10));
     const PatchReport report = applyText(tree, kLine5Patch);
     CHECK(report.status == PatchStatus::Clean);
@@ -50,7 +50,7 @@ TEST_CASE("patch::applyPatch applies a clean patch", "[patch][apply]") {
 }
 
 TEST_CASE("patch::applyPatch finds moved code at an offset", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     const std::string original = "extra a\nextra b\nextra c\n" + numberedLines(1, 10);
     tree.write("xen/foo.c", original);
     const PatchReport report = applyText(tree, kLine5Patch);
@@ -60,7 +60,7 @@ TEST_CASE("patch::applyPatch finds moved code at an offset", "[patch][apply]") {
     CHECK(tree.read("xen/foo.c") == with5Replaced(original));
 
     SECTION("and before the expected line") {
-        TempTree shorter;
+        TempDir shorter;
         shorter.write("xen/foo.c", numberedLines(2, 10));
         const PatchReport r = applyText(shorter, kLine5Patch);
         CHECK(r.summary() == "offset -1");
@@ -68,7 +68,7 @@ TEST_CASE("patch::applyPatch finds moved code at an offset", "[patch][apply]") {
 }
 
 TEST_CASE("patch::applyPatch uses fuzz only within the allowance", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     // The first context line differs: fuzz 1 ignores it.
     std::string original = numberedLines(1, 10);
     original.replace(original.find("line 2\n"), 6, "line two");
@@ -90,7 +90,7 @@ TEST_CASE("patch::applyPatch uses fuzz only within the allowance", "[patch][appl
         CHECK(tree.read("xen/foo.c") == original);
     }
     SECTION("a changed line next to the change needs more fuzz than allowed") {
-        TempTree near;
+        TempDir near;
         std::string text = numberedLines(1, 10);
         text.replace(text.find("line 4\n"), 6, "line four");
         near.write("xen/foo.c", text);
@@ -102,7 +102,7 @@ TEST_CASE("patch::applyPatch uses fuzz only within the allowance", "[patch][appl
 }
 
 TEST_CASE("patch::applyPatch reports an already applied patch", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/foo.c", numberedLines(1, 10));
     REQUIRE(applyText(tree, kLine5Patch).status == PatchStatus::Clean);
     const std::string once = tree.read("xen/foo.c");
@@ -114,7 +114,7 @@ TEST_CASE("patch::applyPatch reports an already applied patch", "[patch][apply]"
 
 TEST_CASE("patch::applyPatch is atomic: a failing hunk leaves every file untouched",
           "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/a.c", numberedLines(1, 10));
     tree.write("xen/foo.c", numberedLines(1, 20));
     const std::string text = "--- a/xen/a.c\n+++ b/xen/a.c\n@@ -1,2 +1,2 @@\n-line 1\n+LINE 1\n"
@@ -136,7 +136,7 @@ TEST_CASE("patch::applyPatch is atomic: a failing hunk leaves every file untouch
 }
 
 TEST_CASE("patch::applyPatch with dryRun writes nothing", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/foo.c", numberedLines(1, 10));
     const PatchReport report = applyText(tree, kLine5Patch, 0, true);
     CHECK(report.status == PatchStatus::Clean);
@@ -145,7 +145,7 @@ TEST_CASE("patch::applyPatch with dryRun writes nothing", "[patch][apply]") {
 
 TEST_CASE("patch::applyPatch creates a file from a plain diff without /dev/null",
           "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     const std::string text = "--- a/docs/new.txt\n+++ b/docs/new.txt\n@@ -0,0 +1,2 @@\n+one\n"
                              "+two\n";
     CHECK(applyText(tree, text).summary() == "clean");
@@ -154,7 +154,7 @@ TEST_CASE("patch::applyPatch creates a file from a plain diff without /dev/null"
 }
 
 TEST_CASE("patch::applyPatch reports missing and existing files", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     CHECK(applyText(tree, kLine5Patch).summary() == "failed: file 'xen/foo.c' does not exist");
     tree.write("new.txt", "already here\n");
     CHECK(applyText(tree, "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1 @@\n+hello\n").summary() ==
@@ -162,13 +162,13 @@ TEST_CASE("patch::applyPatch reports missing and existing files", "[patch][apply
 }
 
 TEST_CASE("patch::applyPatch refuses paths escaping the tree", "[patch][apply]") {
-    TempTree outside;
+    TempDir outside;
     outside.write("victim.c", numberedLines(1, 10));
-    TempTree tree;
+    TempDir tree;
     const std::string body = "@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n-line 5\n+LINE 5\n"
                              " line 6\n line 7\n line 8\n";
     SECTION("..") {
-        const std::string rel = "../" + outside.root().filename().string() + "/victim.c";
+        const std::string rel = "../" + outside.path().filename().string() + "/victim.c";
         REQUIRE_THROWS_WITH(applyText(tree, "--- a/" + rel + "\n+++ b/" + rel + "\n" + body),
                             "refusing path '" + rel + "': '..' would leave the project tree");
     }
@@ -179,7 +179,7 @@ TEST_CASE("patch::applyPatch refuses paths escaping the tree", "[patch][apply]")
                                 "': patch paths must be relative to the project tree");
     }
     SECTION("through a symbolic link") {
-        std::filesystem::create_directory_symlink(outside.root(), tree / "link");
+        std::filesystem::create_directory_symlink(outside.path(), tree / "link");
         REQUIRE_THROWS_WITH(applyText(tree, "--- a/link/victim.c\n+++ b/link/victim.c\n" + body),
                             "refusing path 'link/victim.c': symbolic link 'link' leads outside "
                             "the project tree");
@@ -205,8 +205,8 @@ TEST_CASE("patch::applyPatch refuses paths escaping the tree", "[patch][apply]")
 // leading outside passed the check, and the dry run said "clean" where applying failed.
 TEST_CASE("patch::applyPatch follows dangling symbolic links before trusting them",
           "[patch][apply]") {
-    TempTree outside;
-    TempTree tree;
+    TempDir outside;
+    TempDir tree;
     const std::string create = "--- /dev/null\n+++ b/link/new.c\n@@ -0,0 +1 @@\n+x\n";
     SECTION("leading outside") {
         std::filesystem::create_directory_symlink(outside / "missing", tree / "link");
@@ -215,7 +215,7 @@ TEST_CASE("patch::applyPatch follows dangling symbolic links before trusting the
                                 "refusing path 'link/new.c': symbolic link 'link' leads outside "
                                 "the project tree");
         }
-        CHECK(std::filesystem::is_empty(outside.root()));
+        CHECK(std::filesystem::is_empty(outside.path()));
     }
     SECTION("leading inside, through another dangling link") {
         std::filesystem::create_directory_symlink("alias", tree / "link");
@@ -235,7 +235,7 @@ TEST_CASE("patch::applyPatch follows dangling symbolic links before trusting the
 
 TEST_CASE("patch::applyPatch handles git creations, deletions, renames and modes",
           "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("old.txt", "bye\n");
     tree.write("src/a.c", "a\n");
     tree.write("run", "#!/bin/sh\n");
@@ -274,7 +274,7 @@ TEST_CASE("patch::applyPatch handles git creations, deletions, renames and modes
 }
 
 TEST_CASE("patch::applyPatch keeps the mode of patched files", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/foo.c", numberedLines(1, 10));
     std::filesystem::permissions(tree / "xen/foo.c", std::filesystem::perms(0750));
     applyText(tree, kLine5Patch);
@@ -282,7 +282,7 @@ TEST_CASE("patch::applyPatch keeps the mode of patched files", "[patch][apply]")
 }
 
 TEST_CASE("patch::applyPatch never leaves setuid, setgid or sticky bits", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("tool", "#!/bin/sh\n");
     std::filesystem::permissions(tree / "tool", std::filesystem::perms(0644));
     tree.write("run", "#!/bin/sh\n");
@@ -314,17 +314,17 @@ TEST_CASE("patch::applyPatch never leaves setuid, setgid or sticky bits", "[patc
     CHECK(tree.read("xen/foo.c") == with5Replaced(numberedLines(1, 10)));
 
     SECTION("in a series too") {
-        TempTree patches;
+        TempDir patches;
         patches.write("suid.patch", "diff --git a/run b/run\nold mode 100777\nnew mode 107755\n");
         const auto reports =
-            applySeries({PatchJob{"SUID", patches / "suid.patch", tree.root(), 0}}, {});
+            applySeries({PatchJob{"SUID", patches / "suid.patch", tree.path(), 0}}, {});
         REQUIRE(reports.at(0).status == PatchStatus::Clean);
         CHECK(tree.mode("run") == 0755U);
     }
 }
 
 TEST_CASE("patch::applyPatch handles a missing newline at the end of a file", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("f", "one\ntwo");
     SECTION("adding the newline") {
         applyText(tree, "--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n one\n-two\n\\ No newline at end of "
@@ -345,7 +345,7 @@ TEST_CASE("patch::applyPatch handles a missing newline at the end of a file", "[
 }
 
 TEST_CASE("patch::applyPatch keeps CRLF lines intact", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("win.bat", "@echo off\r\nset A=1\r\nset B=2\r\n");
     const PatchReport report =
         applyText(tree, "--- a/win.bat\n+++ b/win.bat\n@@ -1,3 +1,3 @@\n @echo off\r\n-set A=1\r\n"
@@ -360,7 +360,7 @@ TEST_CASE("patch::applyPatch keeps CRLF lines intact", "[patch][apply]") {
 }
 
 TEST_CASE("patch::applyPatch survives absurd hunk headers", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("f", numberedLines(1, 10));
     const PatchReport report =
         applyText(tree, "--- a/f\n+++ b/f\n@@ -9223372036854775000,3 +9223372036854775000,3 @@\n"
@@ -372,7 +372,7 @@ TEST_CASE("patch::applyPatch survives absurd hunk headers", "[patch][apply]") {
 }
 
 TEST_CASE("patch::PatchReport::toJson describes every hunk", "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("xen/foo.c", "extra\n" + numberedLines(1, 10));
     const PatchReport report = applyText(tree, kLine5Patch);
     CHECK(report.toJson() == nlohmann::json::parse(R"({
@@ -385,7 +385,7 @@ TEST_CASE("patch::PatchReport::toJson describes every hunk", "[patch][apply]") {
 
 TEST_CASE("patch::applyPatch never writes a file where a directory is or must be",
           "[patch][apply]") {
-    TempTree tree;
+    TempDir tree;
     tree.write("tools/script.sh", "echo hi\n");
     tree.write("README", "Xen\n");
     const std::string create = "--- /dev/null\n+++ b/NAME\n@@ -0,0 +1 @@\n+new\n";

@@ -227,7 +227,7 @@ TEST_CASE("patch::parsePatch and applyPatch fail cleanly on mangled patches", "[
                               "@@ -0,0 +1 @@\n"
                               "+new\n";
     const std::string alphabet = " -+@\\\n\"/abx0123,";
-    xenbuild::patch::testing::TempTree tree;
+    xenbuild::testing::TempDir tree;
     tree.write("x.c", "a\nb\nd\n");
     std::mt19937 rng(7);
     int parsed = 0;

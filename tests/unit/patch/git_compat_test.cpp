@@ -12,15 +12,15 @@
 #include <map>
 
 using namespace xenbuild::patch;
-using xenbuild::patch::testing::numberedLines;
-using xenbuild::patch::testing::TempTree;
+using xenbuild::testing::numberedLines;
+using xenbuild::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-void git(const TempTree& repo, const std::string& args) {
+void git(const TempDir& repo, const std::string& args) {
     const std::string command =
-        "cd '" + repo.root().string() +
+        "cd '" + repo.path().string() +
         "' && export PATH=/usr/bin:/bin HOME=/nonexistent GIT_CONFIG_NOSYSTEM=1 "
         "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t "
         "GIT_COMMITTER_EMAIL=t@example.org && " +
@@ -29,11 +29,11 @@ void git(const TempTree& repo, const std::string& args) {
 }
 
 // Relative path -> (mode, content) of every file outside .git.
-std::map<std::string, std::pair<unsigned, std::string>> snapshot(const TempTree& tree) {
+std::map<std::string, std::pair<unsigned, std::string>> snapshot(const TempDir& tree) {
     std::map<std::string, std::pair<unsigned, std::string>> files;
-    for (auto it = fs::recursive_directory_iterator(tree.root());
+    for (auto it = fs::recursive_directory_iterator(tree.path());
          it != fs::recursive_directory_iterator(); ++it) {
-        const std::string rel = fs::relative(it->path(), tree.root()).string();
+        const std::string rel = fs::relative(it->path(), tree.path()).string();
         if (rel == ".git") {
             it.disable_recursion_pending();
             continue;
@@ -43,7 +43,7 @@ std::map<std::string, std::pair<unsigned, std::string>> snapshot(const TempTree&
     return files;
 }
 
-void writeOriginal(const TempTree& tree) {
+void writeOriginal(const TempDir& tree) {
     tree.write("xen/common/sched.c", numberedLines(1, 80));
     tree.write("xen/old.c", "old\n");
     tree.write("tools/move me.c", numberedLines(1, 30, "moved "));
@@ -52,7 +52,7 @@ void writeOriginal(const TempTree& tree) {
     tree.write("docs/tail.txt", "first\nlast");
 }
 
-void change(const TempTree& tree) {
+void change(const TempDir& tree) {
     std::string sched = numberedLines(1, 80);
     sched.replace(sched.find("line 10\n"), 8, "LINE 10\n");
     sched.replace(sched.find("line 60\n"), 8, "line 60\nadded after 60\n");
@@ -72,8 +72,8 @@ void change(const TempTree& tree) {
 } // namespace
 
 TEST_CASE("patch::applyPatch reproduces a git format-patch commit", "[patch][git]") {
-    TempTree repo;
-    TempTree copy;
+    TempDir repo;
+    TempDir copy;
     writeOriginal(repo);
     writeOriginal(copy);
     for (const auto& rel : {"xen/common/sched.c", "xen/old.c", "tools/move me.c", "tools/run.sh",
@@ -83,13 +83,13 @@ TEST_CASE("patch::applyPatch reproduces a git format-patch commit", "[patch][git
     }
     git(repo, "git init -q . && git add -A && git commit -qm base");
     change(repo);
-    TempTree out;
+    TempDir out;
     git(repo, "git add -A && git commit -qm change && git format-patch -M -1 --stdout > '" +
                   (out / "change.patch").string() + "'");
     const Patch patch = readPatch(out / "change.patch");
 
-    const PatchReport report = applyPatch(patch, copy.root(), ApplyOptions{});
+    const PatchReport report = applyPatch(patch, copy.path(), ApplyOptions{});
     CHECK(report.summary() == "clean");
     CHECK(snapshot(copy) == snapshot(repo));
-    CHECK(applyPatch(patch, copy.root(), ApplyOptions{}).summary() == "already applied");
+    CHECK(applyPatch(patch, copy.path(), ApplyOptions{}).summary() == "already applied");
 }

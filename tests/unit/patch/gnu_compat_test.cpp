@@ -14,8 +14,8 @@
 #include <random>
 
 using namespace xenbuild::patch;
-using xenbuild::patch::testing::numberedLines;
-using xenbuild::patch::testing::TempTree;
+using xenbuild::testing::numberedLines;
+using xenbuild::testing::TempDir;
 
 namespace {
 
@@ -58,11 +58,11 @@ std::vector<Variant> variants() {
     };
 }
 
-bool gnuPatch(const TempTree& tree, const std::filesystem::path& patchFile, unsigned fuzz,
+bool gnuPatch(const TempDir& tree, const std::filesystem::path& patchFile, unsigned fuzz,
               bool dryRun) {
     const std::string command = "/usr/bin/patch -p1 -f -s --no-backup-if-mismatch -r - -F " +
                                 std::to_string(fuzz) + (dryRun ? " --dry-run" : "") + " -d '" +
-                                tree.root().string() + "' -i '" + patchFile.string() +
+                                tree.path().string() + "' -i '" + patchFile.string() +
                                 "' >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
 }
@@ -71,18 +71,18 @@ bool gnuPatch(const TempTree& tree, const std::filesystem::path& patchFile, unsi
 
 TEST_CASE("patch::applyPatch agrees with GNU patch -p1", "[patch][gnu]") {
     REQUIRE(std::filesystem::exists("/usr/bin/patch")); // Debian package "patch"
-    TempTree patches;
+    TempDir patches;
     patches.write("case.patch", kPatch);
     const Patch patch = readPatch(patches / "case.patch");
     for (const Variant& variant : variants()) {
         for (unsigned fuzz = 0; fuzz <= 2; ++fuzz) {
             INFO(variant.name << ", fuzz " << fuzz);
-            TempTree ours;
-            TempTree gnu;
+            TempDir ours;
+            TempDir gnu;
             ours.write("src/file.c", variant.content);
             gnu.write("src/file.c", variant.content);
             const bool gnuApplies = gnuPatch(gnu, patches / "case.patch", fuzz, true);
-            const PatchReport report = applyPatch(patch, ours.root(), ApplyOptions{.fuzz = fuzz});
+            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{.fuzz = fuzz});
             const bool oursApplies = report.status != PatchStatus::Failed &&
                                      report.status != PatchStatus::AlreadyApplied;
             CHECK(oursApplies == gnuApplies);
@@ -145,22 +145,22 @@ TEST_CASE("patch::applyPatch agrees with GNU patch on random edits", "[patch][gn
     for (unsigned seed = 1; seed <= 25; ++seed) {
         std::mt19937 rng(seed);
         const auto original = randomLines(rng, 60);
-        TempTree work;
+        TempDir work;
         work.write("old/f", join(original));
         work.write("new/f", join(mutate(rng, original, 4, "patch")));
-        const std::string diff = "cd '" + work.root().string() +
+        const std::string diff = "cd '" + work.path().string() +
                                  "' && /usr/bin/diff -u --label a/f --label b/f old/f new/f > p";
         REQUIRE(std::system(diff.c_str()) != 0); // 1: the files differ
         const Patch patch = readPatch(work / "p");
         const std::string target = join(mutate(rng, original, 3, "drift"));
         for (unsigned fuzz = 0; fuzz <= 2; ++fuzz) {
             INFO("seed " << seed << ", fuzz " << fuzz);
-            TempTree ours;
-            TempTree gnu;
+            TempDir ours;
+            TempDir gnu;
             ours.write("f", target);
             gnu.write("f", target);
             const bool gnuApplies = gnuPatch(gnu, work / "p", fuzz, true);
-            const PatchReport report = applyPatch(patch, ours.root(), ApplyOptions{.fuzz = fuzz});
+            const PatchReport report = applyPatch(patch, ours.path(), ApplyOptions{.fuzz = fuzz});
             const bool oursApplies = report.status != PatchStatus::Failed &&
                                      report.status != PatchStatus::AlreadyApplied;
             CHECK(oursApplies == gnuApplies);

@@ -8,7 +8,7 @@
 using namespace xenbuild::patch;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
-using xenbuild::patch::testing::TempTree;
+using xenbuild::testing::TempDir;
 
 TEST_CASE("patch::parseLocalPatchName splits a well-formed name", "[patch][local]") {
     const LocalPatchName name = parseLocalPatchName("0012-xen-fix-gcc13-Build-4.19.patch", "4.19");
@@ -43,12 +43,12 @@ TEST_CASE("patch::parseLocalPatchName rejects misnamed files quoting the spec", 
 }
 
 TEST_CASE("patch::listLocalPatches sorts by number and checks every file", "[patch][local]") {
-    TempTree dir;
+    TempDir dir;
     dir.write("0010-qemu-later-4.19.patch", "");
     dir.write("0002-xen-first-4.19.patch", "");
     dir.write(".0003-xen-editor-swap.swp", "");
     SECTION("sorted by number") {
-        const auto patches = listLocalPatches(dir.root(), "4.19");
+        const auto patches = listLocalPatches(dir.path(), "4.19");
         REQUIRE(patches.size() == 2);
         CHECK(patches[0].name.fileName == "0002-xen-first-4.19.patch");
         CHECK(patches[0].path == dir / "0002-xen-first-4.19.patch");
@@ -56,19 +56,19 @@ TEST_CASE("patch::listLocalPatches sorts by number and checks every file", "[pat
     }
     SECTION("a duplicate number is an error") {
         dir.write("0002-seabios-second-4.19.patch", "");
-        REQUIRE_THROWS_WITH(listLocalPatches(dir.root(), "4.19"),
+        REQUIRE_THROWS_WITH(listLocalPatches(dir.path(), "4.19"),
                             "local patches '0002-seabios-second-4.19.patch' and "
                             "'0002-xen-first-4.19.patch' in '" +
-                                dir.root().string() +
+                                dir.path().string() +
                                 "' share the number 0002; give each patch its own number");
     }
     SECTION("a misnamed file is an error naming the directory") {
         dir.write("README", "");
         try {
-            listLocalPatches(dir.root(), "4.19");
+            listLocalPatches(dir.path(), "4.19");
             FAIL("no exception");
         } catch (const xenbuild::PatchError& e) {
-            CHECK_THAT(e.describe(), Contains("in '" + dir.root().string() + "':\n  " +
+            CHECK_THAT(e.describe(), Contains("in '" + dir.path().string() + "':\n  " +
                                               "misnamed local patch 'README'"));
         }
     }

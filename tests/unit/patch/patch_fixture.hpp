@@ -1,49 +1,11 @@
 #pragma once
-// Helpers for the patch tests: a temporary tree removed afterwards, and file shortcuts.
+// Helpers for the patch tests: numbered lines (temporary trees are support/temp_dir.hpp's).
 
-#include "xenbuild/util/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
 #include <string>
-#include <sys/stat.h>
 
-namespace xenbuild::patch::testing {
-
-class TempTree {
-  public:
-    const std::filesystem::path& root() const { return dir_.path(); }
-    std::filesystem::path operator/(const std::string& rel) const { return root() / rel; }
-
-    void write(const std::string& rel, const std::string& content) const {
-        const auto path = root() / rel;
-        std::filesystem::create_directories(path.parent_path());
-        std::ofstream(path, std::ios::binary) << content;
-    }
-
-    std::string read(const std::string& rel) const {
-        std::ifstream in(root() / rel, std::ios::binary);
-        if (!in) throw std::runtime_error("missing file " + rel);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-    bool exists(const std::string& rel) const {
-        return std::filesystem::exists(std::filesystem::symlink_status(root() / rel));
-    }
-
-    unsigned mode(const std::string& rel) const {
-        struct stat st {};
-        ::stat((root() / rel).c_str(), &st);
-        return st.st_mode & 07777U;
-    }
-
-  private:
-    util::TempDir dir_{"xb-patch-"};
-};
+namespace xenbuild::testing {
 
 // "line 1\n" ... "line n\n"
 inline std::string numberedLines(int from, int to, const std::string& stem = "line ") {
@@ -53,4 +15,4 @@ inline std::string numberedLines(int from, int to, const std::string& stem = "li
     return text;
 }
 
-} // namespace xenbuild::patch::testing
+} // namespace xenbuild::testing

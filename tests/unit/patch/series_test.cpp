@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::patch;
-using xenbuild::patch::testing::numberedLines;
-using xenbuild::patch::testing::TempTree;
+using xenbuild::testing::numberedLines;
+using xenbuild::testing::TempDir;
 
 namespace {
 
@@ -19,9 +19,9 @@ const std::string kQemu = "diff --git a/hw/xen.c b/hw/xen.c\n--- a/hw/xen.c\n+++
                           "@@ -1 +1 @@\n-qemu\n+QEMU\n";
 
 struct Fixture {
-    TempTree patches;
-    TempTree xen;
-    TempTree qemu;
+    TempDir patches;
+    TempDir xen;
+    TempDir qemu;
 
     Fixture() {
         patches.write("1.patch", kFirst);
@@ -31,8 +31,8 @@ struct Fixture {
         qemu.write("hw/xen.c", "qemu\n");
     }
 
-    PatchJob job(const std::string& id, const std::string& file, const TempTree& root) const {
-        return PatchJob{id, patches / file, root.root(), 0};
+    PatchJob job(const std::string& id, const std::string& file, const TempDir& root) const {
+        return PatchJob{id, patches / file, root.path(), 0};
     }
 
     std::vector<PatchJob> inOrder() const {
@@ -123,7 +123,7 @@ TEST_CASE("patch::applySeries adds the patch to the trace of errors", "[patch][s
         FAIL("no exception");
     } catch (const xenbuild::PatchError& e) {
         CHECK(e.describe() == "while applying patch 'BAD' (" + (f.patches / "bad.patch").string() +
-                                  ") to '" + f.xen.root().string() + "':\n  " +
+                                  ") to '" + f.xen.path().string() + "':\n  " +
                                   (f.patches / "bad.patch").string() +
                                   ": no file changes found (not a unified diff)");
     }
@@ -183,14 +183,14 @@ TEST_CASE("patch::applySeries: a dry run and the run agree on files against dire
         return text;
     };
     const auto run = [](const std::vector<std::string>& texts, bool dryRun) {
-        TempTree patches;
-        TempTree tree;
+        TempDir patches;
+        TempDir tree;
         tree.write("old", "gone\n");
         std::vector<PatchJob> jobs;
         for (std::size_t i = 0; i < texts.size(); ++i) {
             const std::string name = std::to_string(i) + ".patch";
             patches.write(name, texts[i]);
-            jobs.push_back(PatchJob{"P" + std::to_string(i), patches / name, tree.root(), 0});
+            jobs.push_back(PatchJob{"P" + std::to_string(i), patches / name, tree.path(), 0});
         }
         SeriesOptions options;
         options.dryRun = dryRun;

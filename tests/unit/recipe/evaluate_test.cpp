@@ -2,7 +2,7 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,7 +15,7 @@ using xenbuild::UsageError;
 namespace {
 
 const RecipeSet& checkedInRecipes() {
-    static const RecipeSet set = RecipeSet::load(xenbuild::test::sourceRecipes());
+    static const RecipeSet set = RecipeSet::load(xenbuild::testing::sourceRecipes());
     return set;
 }
 
@@ -202,9 +202,10 @@ TEST_CASE("recipe::evaluate applies typed overrides", "[recipe]") {
     CHECK(hasFlag(stub.configureFlags, "--enable-stubdom"));
 
     REQUIRE_THROWS_AS(evaluate(set, "xen_4_19", {{"withEFI", "no"}}, today), EvalError);
-    REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {{"hostQEMU", "qemu"}}, today),
-                        Catch::Contains("--arg hostQEMU=qemu: expected an absolute path, got "
-                                        "'qemu'"));
+    REQUIRE_THROWS_WITH(
+        evaluate(set, "xen_4_19", {{"hostQEMU", "qemu"}}, today),
+        Catch::Contains("build argument hostQEMU=qemu: expected an absolute path, got "
+                        "'qemu'"));
     REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {{"withEfi", "true"}}, today),
                         Catch::Contains("unknown parameter 'withEfi'; did you mean 'withEFI'?"));
 }

@@ -7,7 +7,7 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 namespace fs = std::filesystem;
 
 namespace {

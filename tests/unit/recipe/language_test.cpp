@@ -6,14 +6,14 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 namespace fs = std::filesystem;
 
 namespace {

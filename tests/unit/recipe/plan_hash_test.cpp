@@ -3,7 +3,7 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,7 +11,7 @@
 #include <set>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 namespace {
 

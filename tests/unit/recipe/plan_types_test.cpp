@@ -6,12 +6,12 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 namespace {
 

@@ -2,12 +2,12 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::recipe;
-namespace test = xenbuild::test;
+namespace test = xenbuild::testing;
 
 TEST_CASE("recipe::RecipeSet::load appends local patches after upstream ones", "[recipe]") {
     test::TempDir dir;

@@ -2,7 +2,7 @@
 #include "xenbuild/recipe/schema.hpp"
 #include "xenbuild/util/error.hpp"
 
-#include "recipe_support.hpp"
+#include "support/recipes.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -17,8 +17,8 @@ void validate(const std::string& text) {
 } // namespace
 
 TEST_CASE("recipe::loadRecipeSchema enforces the published docs/recipe.schema.json", "[recipe]") {
-    const auto published = xenbuild::test::readFile(
-        std::filesystem::path(::xenbuild::test::sourceDir()) / "docs" / "recipe.schema.json");
+    const auto published = xenbuild::testing::readFile(
+        std::filesystem::path(::xenbuild::testing::sourceDir()) / "docs" / "recipe.schema.json");
     // CMake embeds the file at configure time; a stale build would enforce another schema.
     CHECK(std::string(recipeSchemaText()) == published);
 }
@@ -75,7 +75,7 @@ TEST_CASE("recipe::Schema::validate names file, line, column and JSON pointer", 
 TEST_CASE("recipe::Schema::validate accepts every checked-in recipe file", "[recipe]") {
     const auto schema = loadRecipeSchema();
     for (const auto& entry :
-         std::filesystem::directory_iterator(xenbuild::test::sourceRecipes() / "xen")) {
+         std::filesystem::directory_iterator(xenbuild::testing::sourceRecipes() / "xen")) {
         INFO(entry.path().string());
         CHECK_NOTHROW(schema.validate(loadJsonFile(entry.path())));
     }

@@ -36,7 +36,7 @@ TEST_CASE("sandbox::Sandbox::run inside a process that gets killed", "[.][sandbo
 
 TEST_CASE("sandbox::Sandbox::run dies with xenbuild", "[sandbox]") {
     const std::string token = "xb-sandbox-orphan-" + std::to_string(::getpid());
-    test::TempDir tmp;
+    testing::TempDir tmp;
     util::ProcessSpec spec;
     spec.argv = {std::filesystem::read_symlink("/proc/self/exe").string(), "[sandbox-orphan]"};
     spec.env = util::Environment{
@@ -46,7 +46,7 @@ TEST_CASE("sandbox::Sandbox::run dies with xenbuild", "[sandbox]") {
     spec.onSpawn = [&](int pid) { child = pid; };
     spec.onLine = [&](util::OutputStream, std::string_view line) {
         if (line == "ready" && !killed) {
-            CHECK(test::processWithTokenAlive(token));
+            CHECK(testing::processWithTokenAlive(token));
             ::kill(child, SIGKILL); // only "xenbuild", not its children
             killed = true;
         }
@@ -54,5 +54,5 @@ TEST_CASE("sandbox::Sandbox::run dies with xenbuild", "[sandbox]") {
     const auto result = util::runProcess(spec);
     REQUIRE(killed);
     CHECK(result.signal == SIGKILL);
-    CHECK(test::processWithTokenGone(token));
+    CHECK(testing::processWithTokenGone(token));
 }

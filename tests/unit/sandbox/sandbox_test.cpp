@@ -1,3 +1,4 @@
+#include "support/files.hpp"
 #include "xenbuild/sandbox/sandbox.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/interrupt.hpp"
@@ -26,7 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Fixture {
-    test::TempDir tmp;
+    testing::TempDir tmp;
     fs::path work = tmp / "work";
     fs::path out = tmp / "out";
     fs::path outside = tmp / "outside";
@@ -47,13 +48,6 @@ struct Fixture {
 
 sandbox::RunResult run(Mode mode, const RunSpec& spec) {
     return sandbox::makeSandbox(mode)->run(spec, {});
-}
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 // A TCP listener on 127.0.0.1 of the host; returns its port.
@@ -99,8 +93,8 @@ TEST_CASE("sandbox::Sandbox::run writes only to the work and output directories"
     };
     CHECK(probe(f.work / "built"));
     CHECK(probe(f.out / "installed"));
-    CHECK(readFile(f.work / "built") == "x\n");
-    CHECK(readFile(f.out / "installed") == "x\n");
+    CHECK(xenbuild::testing::readFile(f.work / "built") == "x\n");
+    CHECK(xenbuild::testing::readFile(f.out / "installed") == "x\n");
     probe(f.outside / "escaped");
     CHECK_FALSE(fs::exists(f.outside / "escaped"));
     CHECK_FALSE(probe("/usr/xenbuild-escaped"));
@@ -190,7 +184,7 @@ TEST_CASE("sandbox::Sandbox::run reports a failure with the last output lines", 
     CHECK(result.describeFailure({"make", "-j2"}) ==
           "'make -j2' exited with status 3; last output lines:\n"
           "  line36\n  line37\n  line38\n  line39\n  line40");
-    const std::string log = readFile(spec.logFile);
+    const std::string log = xenbuild::testing::readFile(spec.logFile);
     CHECK(log.rfind("line1\nline2\n", 0) == 0);
     CHECK(log.find("line40\nxenbuild: command exited with status 3 (sandbox namespaces)\n") !=
           std::string::npos);
@@ -210,11 +204,11 @@ TEST_CASE("sandbox::Sandbox::run kills every process on timeout", "[sandbox]") {
         CHECK_FALSE(result.success());
         if (mode == Mode::Namespaces) {
             // The pid namespace is gone before run() returns.
-            CHECK_FALSE(test::processWithTokenAlive(token));
-        } else if (test::processWithTokenAlive(token)) {
+            CHECK_FALSE(testing::processWithTokenAlive(token));
+        } else if (testing::processWithTokenAlive(token)) {
             // Documented limit of --sandbox=off: a process that leaves the process group
             // survives. Clean it up so the test leaves nothing behind.
-            test::killProcessesWithToken(token);
+            testing::killProcessesWithToken(token);
         }
     }
 }
@@ -230,19 +224,19 @@ TEST_CASE("sandbox::Sandbox::run tears everything down when cancelled", "[sandbo
                                 if (line == "ready") cancel = true;
                             });
     CHECK(result.process.cancelled);
-    CHECK_FALSE(test::processWithTokenAlive(token));
+    CHECK_FALSE(testing::processWithTokenAlive(token));
 }
 
 TEST_CASE("sandbox::makeSandbox refuses with the reason when namespaces are unavailable",
           "[sandbox]") {
-    test::TempDir tmp;
+    testing::TempDir tmp;
     sandbox::SandboxConfig config;
     SECTION("bubblewrap missing") {
         config.bwrap = tmp / "bwrap";
         REQUIRE_THROWS_WITH(sandbox::makeSandbox(Mode::Namespaces, config),
                             "bubblewrap '" + config.bwrap.string() +
                                 "' is not installed: install the Debian package 'bubblewrap', "
-                                "or build without isolation with --sandbox=off");
+                                "or build without isolation with the sandbox off");
     }
     SECTION("namespaces refused") {
         config.bwrap = tmp / "bwrap";
@@ -253,7 +247,7 @@ TEST_CASE("sandbox::makeSandbox refuses with the reason when namespaces are unav
         REQUIRE_THROWS_WITH(sandbox::makeSandbox(Mode::Namespaces, config),
                             Catch::Contains("bubblewrap exited with status 1: bwrap: No "
                                             "permissions to creating new namespace") &&
-                                Catch::Contains("--sandbox=off"));
+                                Catch::Contains("with the sandbox off"));
     }
     SECTION("off needs nothing") {
         config.bwrap = tmp / "bwrap";
@@ -281,7 +275,7 @@ TEST_CASE("sandbox::Sandbox::run tears everything down on SIGINT", "[sandbox]") 
                                 });
         CHECK(result.process.cancelled);
         CHECK(guard.signal() == SIGINT);
-        CHECK_FALSE(test::processWithTokenAlive(token));
+        CHECK_FALSE(testing::processWithTokenAlive(token));
     }
     SECTION("off: the build itself interrupts xenbuild") {
         auto spec = f.spec("kill -INT " + std::to_string(::getpid()) + "; sleep 600");
@@ -328,7 +322,7 @@ TEST_CASE("sandbox::Sandbox::run can mount the work directory at a fixed path", 
     spec.workDirInside = "/build";
     const auto result = run(Mode::Namespaces, spec);
     CHECK(result.lastLines == std::vector<std::string>{"/build", "/build"});
-    CHECK(readFile(f.work / "made-inside") == "x\n");
+    CHECK(xenbuild::testing::readFile(f.work / "made-inside") == "x\n");
     // Without namespaces the directory cannot move: the command runs at the host path.
     CHECK(run(Mode::Off, spec).lastLines.at(0) == f.work.string());
 }

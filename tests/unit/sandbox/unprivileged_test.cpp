@@ -28,7 +28,7 @@ sandbox::RunResult runIn(const fs::path& work, const std::string& script) {
 
 TEST_CASE("sandbox::Sandbox::run as an unprivileged user", "[.][sandbox-unprivileged]") {
     REQUIRE(::geteuid() != 0);
-    test::TempDir tmp;
+    testing::TempDir tmp;
     CHECK(runIn(tmp.path(), "echo x > built").success());
     CHECK(fs::exists(tmp / "built"));
     CHECK(runIn(tmp.path(), "cat /proc/sys/kernel/hostname").lastLines ==

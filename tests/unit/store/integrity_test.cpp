@@ -29,9 +29,9 @@
 
 using namespace xenbuild;
 using Catch::Matchers::Contains;
-using xbtest::LogCapture;
-using xbtest::TempDir;
-using xbtest::writeFile;
+using xenbuild::testing::LogCapture;
+using xenbuild::testing::TempDir;
+using xenbuild::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
@@ -469,7 +469,7 @@ TEST_CASE("store::FileLock: leftover lock files do not block, held locks are wai
 TEST_CASE("a full store file system gives a clear error and leaves nothing behind",
           "[store][diskfull]") {
     TempDir dir;
-    const xenbuild::test::SmallFileSystem tmpfs(dir / "small", "2m");
+    const xenbuild::testing::SmallFileSystem tmpfs(dir / "small", "2m");
     if (!tmpfs.skipReason().empty()) {
         WARN("skipped: " << tmpfs.skipReason());
         return;
@@ -488,13 +488,13 @@ TEST_CASE("a full store file system gives a clear error and leaves nothing behin
         if (!out) throwSystemError("cannot write", (dest / "big.bin").string());
         return std::string();
     };
-    CHECK_THROWS_WITH(store.add(request, producer),
-                      Contains("no space left on device for the store '" +
-                               (mountPoint / "store").string() +
-                               "' while fetching source 'big' from 'file:///upstream/big'") &&
-                          Contains("Free space (e.g. `xenbuild store gc`) or use a store on a "
-                                   "larger file system (--store DIR), then run the command "
-                                   "again"));
+    CHECK_THROWS_WITH(
+        store.add(request, producer),
+        Contains("no space left on device for the store '" + (mountPoint / "store").string() +
+                 "' while fetching source 'big' from 'file:///upstream/big'") &&
+            Contains("Free space (e.g. `xenbuild store gc`) or use a store on a "
+                     "larger file system (the store directory setting DIR), then run the command "
+                     "again"));
     CHECK(fs::is_empty(mountPoint / "store" / ".tmp"));
     util::NullProgress quiet;
     CHECK(store.verify(quiet).empty());

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-using xbtest::TempDir;
-using xbtest::writeFile;
 using xenbuild::store::narHash;
+using xenbuild::testing::TempDir;
+using xenbuild::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
@@ -45,21 +45,22 @@ TEST_CASE("store::narHash agrees with nix-hash on generated trees", "[store][nar
     TempDir dir;
     const fs::path root = dir / "tree";
     makeOddTree(root);
-    CHECK(narHash(root).hex() == xbtest::nixHash(root));
+    CHECK(narHash(root).hex() == xenbuild::testing::nixHash(root));
     SECTION("a single regular file") {
-        CHECK(narHash(root / "a.txt").hex() == xbtest::nixHash(root / "a.txt"));
+        CHECK(narHash(root / "a.txt").hex() == xenbuild::testing::nixHash(root / "a.txt"));
     }
     SECTION("an executable file") {
-        CHECK(narHash(root / "bin" / "run.sh").hex() == xbtest::nixHash(root / "bin" / "run.sh"));
+        CHECK(narHash(root / "bin" / "run.sh").hex() ==
+              xenbuild::testing::nixHash(root / "bin" / "run.sh"));
     }
     SECTION("an empty directory") {
-        CHECK(narHash(root / "emptydir").hex() == xbtest::nixHash(root / "emptydir"));
+        CHECK(narHash(root / "emptydir").hex() == xenbuild::testing::nixHash(root / "emptydir"));
     }
     SECTION("the executable bit changes the hash") {
         const auto before = narHash(root);
         fs::permissions(root / "a.txt", fs::perms(0755));
         CHECK(narHash(root) != before);
-        CHECK(narHash(root).hex() == xbtest::nixHash(root));
+        CHECK(narHash(root).hex() == xenbuild::testing::nixHash(root));
     }
 }
 
@@ -69,7 +70,7 @@ TEST_CASE("store::narHash matches the Nix manual vector", "[store][nar]") {
     TempDir dir;
     writeFile(dir / "hello" / "world", "hello\n");
     const auto hash = narHash(dir / "hello");
-    CHECK(hash.hex() == xbtest::nixHash(dir / "hello"));
+    CHECK(hash.hex() == xenbuild::testing::nixHash(dir / "hello"));
     CHECK(hash.hex() == "8f0cc90ca175c067cebf9f54ab79573fb6b699009ae4e72562e31c60748d6d07");
 }
 

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 using namespace xenbuild;
-using xbtest::TempDir;
-using xbtest::writeFile;
+using xenbuild::testing::TempDir;
+using xenbuild::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {

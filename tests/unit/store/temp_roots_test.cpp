@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;
-using xbtest::TempDir;
-using xbtest::writeFile;
+using xenbuild::testing::TempDir;
+using xenbuild::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {

@@ -10,7 +10,7 @@
 
 using xenbuild::SignatureError;
 using xenbuild::fetch::SignatureVerifier;
-using xenbuild::test::GpgFixture;
+using xenbuild::testing::GpgFixture;
 using xenbuild::update::normaliseTitle;
 using xenbuild::update::parseAdvisoryText;
 using xenbuild::update::readAdvisory;
@@ -19,10 +19,10 @@ using xenbuild::update::readAdvisoryFile;
 namespace {
 
 const std::filesystem::path kAdvisory =
-    std::filesystem::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
+    std::filesystem::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
 
 SignatureVerifier xenVerifier() {
-    return xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir());
+    return xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir());
 }
 
 // From xen-pins.json, patches.XSA-458.description.
@@ -90,7 +90,7 @@ TEST_CASE("update::readAdvisoryFile reads the real XSA-458 advisory", "[update][
 }
 
 TEST_CASE("update::readAdvisory refuses an advisory it cannot trust", "[update][advisory]") {
-    const std::string text = xenbuild::test::readText(kAdvisory);
+    const std::string text = xenbuild::testing::readFile(kAdvisory);
     const auto verifier = xenVerifier();
 
     SECTION("one word changed") {
@@ -195,7 +195,7 @@ TEST_CASE("update::normaliseTitle capitalises plain first words only", "[update]
 TEST_CASE("update::readAdvisory names a digest conflict and refuses SHA-1 signatures",
           "[update][advisory]") {
     SECTION("'Hash: SHA1' put on an advisory signed over SHA256") {
-        std::string text = xenbuild::test::readText(kAdvisory);
+        std::string text = xenbuild::testing::readFile(kAdvisory);
         text.replace(text.find("Hash: SHA256"), 12, "Hash: SHA1");
         REQUIRE_THROWS_AS(readAdvisory(text, xenVerifier(), "xsa-458.txt"), SignatureError);
         REQUIRE_THROWS_WITH(readAdvisory(text, xenVerifier(), "xsa-458.txt"),
@@ -205,12 +205,12 @@ TEST_CASE("update::readAdvisory names a digest conflict and refuses SHA-1 signat
     }
     SECTION("an advisory really signed over SHA-1, which gpg would accept") {
         const auto& keys = GpgFixture::instance();
-        xenbuild::test::TempDir work;
-        xenbuild::test::writeText(work.path() / "text", kSynthetic);
+        xenbuild::testing::TempDir work;
+        xenbuild::testing::writeFile(work.path() / "text", kSynthetic);
         keys.gpg({"--local-user", keys.signer.fingerprint, "--digest-algo", "SHA1", "--output",
                   (work.path() / "signed").string(), "--clearsign",
                   (work.path() / "text").string()});
-        const std::string signedText = xenbuild::test::readText(work.path() / "signed");
+        const std::string signedText = xenbuild::testing::readFile(work.path() / "signed");
         REQUIRE(signedText.find("\nHash: SHA1\n") != std::string::npos);
         const SignatureVerifier verifier({keys.signer.publicKey}, keys.signer.fingerprint);
         REQUIRE_THROWS_WITH(readAdvisory(signedText, verifier, "x"),
@@ -227,7 +227,7 @@ TEST_CASE("update::readAdvisory names a digest conflict and refuses SHA-1 signat
 
 TEST_CASE("update::readAdvisoryFile says what the path is when it is not a file",
           "[update][advisory]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     const auto verifier = xenVerifier();
     SECTION("a directory") {
         REQUIRE_THROWS_WITH(readAdvisoryFile(dir.path(), verifier),
@@ -250,7 +250,8 @@ TEST_CASE("update::readAdvisoryFile says what the path is when it is not a file"
     }
     SECTION("larger than an advisory can be") {
         const auto big = dir.path() / "advisory-458.txt";
-        xenbuild::test::writeText(big, std::string(xenbuild::update::kMaxAdvisoryBytes + 1, 'x'));
+        xenbuild::testing::writeFile(big,
+                                     std::string(xenbuild::update::kMaxAdvisoryBytes + 1, 'x'));
         REQUIRE_THROWS_WITH(readAdvisoryFile(big, verifier),
                             "advisory '" + big.string() + "' is larger than the limit of 1 MiB");
     }

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 using Catch::Matchers::Contains;
-using xbtest::Upstream;
-using xbtest::XenRelease;
+using xenbuild::testing::Upstream;
+using xenbuild::testing::XenRelease;
 using xenbuild::update::UpdatePlan;
 using xenbuild::update::UpdateRequest;
 
@@ -29,7 +29,7 @@ struct Runner {
     xenbuild::util::NullProgress progress;
 
     UpdatePlan plan(UpdateRequest request = {}) {
-        request.recipesDir = upstream.recipes;
+        request.layout = xenbuild::recipe::RecipeLayout::beside(upstream.recipes);
         if (!request.today) request.today = xenbuild::util::parseDate("2026-11-21");
         return xenbuild::update::planUpdate(request, {store, options, verifier, progress});
     }
@@ -54,15 +54,16 @@ const xenbuild::recipe::SourceEntry& source(const xenbuild::recipe::BranchFile& 
 }
 
 std::string head(const Upstream& upstream, const std::string& repo, const std::string& rev) {
-    return xbtest::trim(upstream.keys.git(upstream.repo(repo), {"rev-parse", rev + "^{commit}"}));
+    return xenbuild::testing::trim(
+        upstream.keys.git(upstream.repo(repo), {"rev-parse", rev + "^{commit}"}));
 }
 
 } // namespace
 
 TEST_CASE("update::planUpdate pins the newest signed release and its components", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
-    const auto r1 = xbtest::standardRelease(upstream, "4.19.1");
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
+    const auto r1 = xenbuild::testing::standardRelease(upstream, "4.19.1");
     const std::string xenCommit = upstream.release(r1);
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
@@ -83,12 +84,13 @@ TEST_CASE("update::planUpdate pins the newest signed release and its components"
     CHECK(xenbuild::util::formatDate(file.support.securitySupportUntil) == "2030-01-01");
     // Hashes are the NAR hashes of the checkouts (nix-prefetch-git's).
     const auto checkout = upstream.dir / "check-qemu";
-    xbtest::runOk("git clone -q " + xbtest::shellQuote(upstream.repo("qemu").string()) + " " +
-                  xbtest::shellQuote(checkout.string()) + " && cd " +
-                  xbtest::shellQuote(checkout.string()) + " && git checkout -q qemu-xen-4.19.1 " +
-                  "&& rm -rf .git");
+    xenbuild::testing::runOk("git clone -q " +
+                             xenbuild::testing::shellQuote(upstream.repo("qemu").string()) + " " +
+                             xenbuild::testing::shellQuote(checkout.string()) + " && cd " +
+                             xenbuild::testing::shellQuote(checkout.string()) +
+                             " && git checkout -q qemu-xen-4.19.1 " + "&& rm -rf .git");
     CHECK(xenbuild::util::Hash::parse(source(file, "qemu").hash).hex() ==
-          xbtest::nixHash(checkout));
+          xenbuild::testing::nixHash(checkout));
     REQUIRE(plan.branches.size() == 1);
     CHECK(plan.branches[0].oldVersion == "4.19.0");
     CHECK(plan.branches[0].newVersion == "4.19.1");
@@ -97,7 +99,7 @@ TEST_CASE("update::planUpdate pins the newest signed release and its components"
 
 TEST_CASE("update::planUpdate is idempotent and keeps hashes of unchanged components", "[update]") {
     Upstream upstream;
-    const auto r0 = xbtest::standardRelease(upstream, "4.19.0");
+    const auto r0 = xenbuild::testing::standardRelease(upstream, "4.19.0");
     upstream.release(r0);
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
@@ -111,7 +113,7 @@ TEST_CASE("update::planUpdate is idempotent and keeps hashes of unchanged compon
         CHECK_THAT(plan.summary(), Contains("recipes are up to date"));
     }
     SECTION("a new point release: same ovmf commit is not fetched again") {
-        auto r1 = xbtest::standardRelease(upstream, "4.19.1");
+        auto r1 = xenbuild::testing::standardRelease(upstream, "4.19.1");
         r1.ovmfCommit = r0.ovmfCommit;
         upstream.release(r1);
         // ovmf is pinned by commit id and unchanged: it must not be needed any more.
@@ -137,9 +139,9 @@ TEST_CASE("update::planUpdate orders versions numerically and ignores release ca
           "[update]") {
     Upstream upstream;
     for (const char* version : {"4.17.9", "4.17.10", "4.9.4"})
-        upstream.release(xbtest::standardRelease(upstream, version));
+        upstream.release(xenbuild::testing::standardRelease(upstream, version));
     // A release candidate after the newest release, and a non-release tag.
-    auto rc = xbtest::standardRelease(upstream, "4.17.11");
+    auto rc = xenbuild::testing::standardRelease(upstream, "4.17.11");
     upstream.release(rc);
     upstream.keys.git(upstream.repo("xen"), {"tag", "-d", "RELEASE-4.17.11"});
     upstream.keys.git(upstream.repo("xen"), {"tag", "-s", "-u", upstream.keys.signer.fingerprint,
@@ -157,11 +159,11 @@ TEST_CASE("update::planUpdate orders versions numerically and ignores release ca
 
 TEST_CASE("update::planUpdate adds branches and reports or prunes unsupported ones", "[update]") {
     Upstream upstream;
-    auto old = xbtest::standardRelease(upstream, "4.16.6");
+    auto old = xenbuild::testing::standardRelease(upstream, "4.16.6");
     old.securityUntil = "2025-11-01";
     upstream.release(old);
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
-    upstream.release(xbtest::standardRelease(upstream, "4.20.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.20.0"));
     upstream.seedBranch("4.16", "4.16.5");
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
@@ -200,12 +202,12 @@ TEST_CASE("update::planUpdate adds branches and reports or prunes unsupported on
 
 TEST_CASE("update::planUpdate refuses tags it cannot trust and writes nothing", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
     const auto before = upstream.snapshot();
-    auto bad = xbtest::standardRelease(upstream, "4.19.1");
+    auto bad = xenbuild::testing::standardRelease(upstream, "4.19.1");
     std::string expected;
     SECTION("unsigned") {
         bad.signing = XenRelease::Signing::Unsigned;
@@ -233,15 +235,15 @@ TEST_CASE("update::planUpdate refuses tags it cannot trust and writes nothing", 
 
 TEST_CASE("update::planUpdate refuses a tampered tag object", "[update]") {
     Upstream upstream;
-    const auto r = xbtest::standardRelease(upstream, "4.19.0");
+    const auto r = xenbuild::testing::standardRelease(upstream, "4.19.0");
     upstream.release(r);
     upstream.seedBranch("4.19", "4.19.0");
     // Re-create the tag with an edited message but the original signature.
     const fs::path xen = upstream.repo("xen");
     std::string raw = upstream.keys.git(xen, {"cat-file", "tag", "RELEASE-4.19.0"});
     raw.replace(raw.find("Xen 4.19.0"), 10, "Xen 4.19.X");
-    xbtest::writeFile(upstream.dir / "tag", raw);
-    const std::string id = xbtest::trim(upstream.keys.git(
+    xenbuild::testing::writeFile(upstream.dir / "tag", raw);
+    const std::string id = xenbuild::testing::trim(upstream.keys.git(
         xen, {"hash-object", "-t", "tag", "-w", (upstream.dir / "tag").string()}));
     upstream.keys.git(xen, {"update-ref", "refs/tags/RELEASE-4.19.0", id});
     Runner runner(upstream);
@@ -252,7 +254,7 @@ TEST_CASE("update::planUpdate refuses a tampered tag object", "[update]") {
 
 TEST_CASE("update::planUpdate names a missing component tag", "[update]") {
     Upstream upstream;
-    auto r = xbtest::standardRelease(upstream, "4.19.0");
+    auto r = xenbuild::testing::standardRelease(upstream, "4.19.0");
     r.qemuTag = "qemu-xen-4.19.99";
     upstream.release(r);
     upstream.seedBranch("4.19", "4.19.0");
@@ -274,7 +276,7 @@ TEST_CASE("update::planUpdate reports upstream patches the release contains", "[
     upstream.addUpstreamPatch("XSA-900", 900, "xsa900.patch",
                               "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
                               "+int fix = 1;\n");
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
@@ -285,7 +287,7 @@ TEST_CASE("update::planUpdate reports upstream patches the release contains", "[
             .appliesTo("4.19");
     };
     CHECK(appliesTo419());
-    auto fixed = xbtest::standardRelease(upstream, "4.19.1");
+    auto fixed = xenbuild::testing::standardRelease(upstream, "4.19.1");
     fixed.fixFile = "int fix = 1;\n";
     upstream.release(fixed);
 
@@ -296,7 +298,7 @@ TEST_CASE("update::planUpdate reports upstream patches the release contains", "[
         CHECK(plan.branches[0].alreadyApplied == std::vector<std::string>{"XSA-900"});
         CHECK(appliesTo419());
         CHECK(upstream.readRecipe("patches.json") == patches);
-        CHECK_THAT(plan.summary(), Contains("drop with --drop-applied"));
+        CHECK_THAT(plan.summary(), Contains("drop with the drop-applied setting"));
     }
     SECTION("marked not applicable in patches.json with --drop-applied") {
         UpdateRequest request;
@@ -314,7 +316,7 @@ TEST_CASE("update::planUpdate reports upstream patches the release contains", "[
 
 TEST_CASE("update::UpdatePlan::diff shows the change without writing", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     const auto before = upstream.snapshot();
@@ -328,7 +330,7 @@ TEST_CASE("update::UpdatePlan::diff shows the change without writing", "[update]
 
 TEST_CASE("update::verifyRecipes checks each xen rev against its signed tag", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
     runner.update();
@@ -360,7 +362,7 @@ TEST_CASE("update::verifyRecipes checks each xen rev against its signed tag", "[
 
 TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours offline", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     upstream.setSourceUrls("https://upstream.invalid/git/");
     Runner runner(upstream);
@@ -386,12 +388,12 @@ TEST_CASE("update::planUpdate reaches https URLs through mirrors and honours off
 
 TEST_CASE("update::planUpdate keeps local patches and validates their names", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
     upstream.seedBranch("4.19", "4.19.0");
     const fs::path local = upstream.dir / "patches" / "4.19";
-    xbtest::writeFile(local / "0001-xen-fix-build-4.19.patch",
-                      "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
-                      "+int fix = 2;\n");
+    xenbuild::testing::writeFile(local / "0001-xen-fix-build-4.19.patch",
+                                 "--- a/xen/fix.c\n+++ b/xen/fix.c\n@@ -1 +1 @@\n-int fix = 0;\n"
+                                 "+int fix = 2;\n");
     Runner runner(upstream);
     const auto plan = runner.update();
     REQUIRE(plan.branches.size() == 1);
@@ -399,7 +401,7 @@ TEST_CASE("update::planUpdate keeps local patches and validates their names", "[
           std::vector<std::string>{"0001-xen-fix-build-4.19.patch"});
     CHECK(fs::exists(local / "0001-xen-fix-build-4.19.patch"));
 
-    xbtest::writeFile(local / "fix.patch", "");
+    xenbuild::testing::writeFile(local / "fix.patch", "");
     const auto before = upstream.snapshot();
     CHECK_THROWS_WITH(runner.update(), Contains("fix.patch"));
     CHECK(upstream.snapshot() == before);
@@ -407,8 +409,8 @@ TEST_CASE("update::planUpdate keeps local patches and validates their names", "[
 
 TEST_CASE("update::planUpdate updates only the branches asked for", "[update]") {
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.17.1"));
-    upstream.release(xbtest::standardRelease(upstream, "4.19.1"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.17.1"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.1"));
     upstream.seedBranch("4.17", "4.17.0");
     upstream.seedBranch("4.19", "4.19.0");
     Runner runner(upstream);
@@ -428,15 +430,15 @@ TEST_CASE("update::planUpdate keeps the pins of sources no release pins", "[upda
     // A component the recipes add (builder.json and the branch file only) that Xen's Config.mk
     // does not name: updates keep its pin, a new branch takes the newest branch's.
     Upstream upstream;
-    upstream.release(xbtest::standardRelease(upstream, "4.19.0"));
-    upstream.release(xbtest::standardRelease(upstream, "4.20.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.19.0"));
+    upstream.release(xenbuild::testing::standardRelease(upstream, "4.20.0"));
     upstream.seedBranch("4.19", "4.19.0");
     auto builder = nlohmann::json::parse(upstream.readRecipe("builder.json"));
     builder["sources"].push_back({{"name", "vgabios"},
                                   {"url", "file:///nowhere/vgabios"},
                                   {"stageAt", "tools/firmware/vgabios"},
                                   {"stageAs", "tree"}});
-    xbtest::writeFile(upstream.recipes / "xen" / "builder.json", builder.dump(2));
+    xenbuild::testing::writeFile(upstream.recipes / "xen" / "builder.json", builder.dump(2));
     auto file = branchFile(upstream, "4.19");
     const xenbuild::recipe::SourceEntry pin{std::string(40, 'a'), "v1",
                                             "sha256-" + std::string(43, 'B') + "="};

@@ -1,4 +1,5 @@
 #include "unit/update/upstream_fixture.hpp"
+#include "support/files.hpp"
 #include "support/test_paths.hpp"
 
 #include "xenbuild/recipe/branch_file.hpp"
@@ -9,20 +10,13 @@
 #include <fstream>
 #include <sstream>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 namespace {
 
 const std::string kZeros(40, '0');
 const std::string kZeroHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes" / "xen";
-
-std::string readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+const fs::path kProjectRecipes = fs::path(::xenbuild::testing::sourceDir()) / "recipes" / "xen";
 
 std::string configMk(const XenRelease& r) {
     return "# Xen's Config.mk (abridged)\n"
@@ -57,7 +51,7 @@ std::string supportMd(const XenRelease& r) {
 } // namespace
 
 Upstream::Upstream()
-    : keys(xenbuild::test::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
+    : keys(xenbuild::testing::GpgFixture::instance()), git(dir / "git"), recipes(dir / "recipes"),
       store(dir / "store") {
     fs::create_directories(recipes / "xen");
     for (const char* file : {"variants.json", "host-profile.json"})
@@ -132,7 +126,7 @@ void Upstream::seedBranch(const std::string& branch, const std::string& version)
 
 void Upstream::setSourceUrls(const std::string& urlPrefix) {
     auto builder =
-        nlohmann::json::parse(readAll(kProjectRecipes / "builder.json"), nullptr, true, true);
+        nlohmann::json::parse(readFile(kProjectRecipes / "builder.json"), nullptr, true, true);
     for (auto& source : builder["sources"]) {
         const auto name = source["name"].get<std::string>();
         source["url"] = urlPrefix.empty() ? url(name) : urlPrefix + name;
@@ -156,7 +150,7 @@ void Upstream::addUpstreamPatch(const std::string& id, int xsa, const std::strin
 }
 
 void Upstream::writePatchesFile() const {
-    const std::string text = readAll(kProjectRecipes / "patches.json");
+    const std::string text = readFile(kProjectRecipes / "patches.json");
     const auto brace = text.find('{');
     auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
     body["patches"] = nlohmann::ordered_json::array(); // the project's are fetched from the net
@@ -166,13 +160,13 @@ void Upstream::writePatchesFile() const {
 }
 
 std::string Upstream::readRecipe(const std::string& name) const {
-    return readAll(recipes / "xen" / name);
+    return readFile(recipes / "xen" / name);
 }
 
 std::map<std::string, std::string> Upstream::snapshot() const {
     std::map<std::string, std::string> files;
     for (const auto& entry : fs::directory_iterator(recipes / "xen"))
-        files[entry.path().filename().string()] = readAll(entry.path());
+        files[entry.path().filename().string()] = readFile(entry.path());
     return files;
 }
 
@@ -192,4 +186,4 @@ XenRelease standardRelease(Upstream& upstream, const std::string& version) {
     return r;
 }
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace xbtest {
+namespace xenbuild::testing {
 
 struct XenRelease {
     std::string version;    // "4.19.1"
@@ -30,7 +30,7 @@ class Upstream {
   public:
     Upstream();
 
-    const xenbuild::test::GpgFixture& keys;
+    const xenbuild::testing::GpgFixture& keys;
     TempDir dir;
     fs::path git;     // dir/git
     fs::path recipes; // dir/recipes (xen/*.json)
@@ -65,4 +65,4 @@ class Upstream {
 // A minimal valid release on top of the standard components: qemu-xen-<version>, rel-1.16.3.
 XenRelease standardRelease(Upstream& upstream, const std::string& version);
 
-} // namespace xbtest
+} // namespace xenbuild::testing

@@ -1,3 +1,4 @@
+#include "support/files.hpp"
 #include "support/test_paths.hpp"
 #include "xenbuild/update/xsa_import.hpp"
 
@@ -22,24 +23,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kProjectRecipes = fs::path(::xenbuild::test::sourceDir()) / "recipes";
-const fs::path kAdvisory = fs::path(::xenbuild::test::testDataDir()) / "xsa-458-advisory.txt";
-
-std::string readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+const fs::path kProjectRecipes = fs::path(::xenbuild::testing::sourceDir()) / "recipes";
+const fs::path kAdvisory = fs::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
 
 // A copy of the project's recipes whose XSA-458 entry is outdated (title, hash and CVEs).
 struct Recipes {
-    xbtest::TempDir dir;
+    xenbuild::testing::TempDir dir;
     fs::path recipes = dir / "recipes";
     Recipes() {
         fs::create_directories(recipes);
         fs::copy(kProjectRecipes / "xen", recipes / "xen");
-        const std::string text = readAll(recipes / "xen" / "patches.json");
+        const std::string text = xenbuild::testing::readFile(recipes / "xen" / "patches.json");
         const auto brace = text.find('{');
         auto body = nlohmann::ordered_json::parse(text.substr(brace), nullptr, true, true);
         auto& entry = body["patches"][3];
@@ -47,7 +41,7 @@ struct Recipes {
         entry["title"] = "Old title";
         entry["sha256"] = std::string(64, '0');
         entry["cves"] = nlohmann::json::array();
-        xbtest::writeFile(patches(), text.substr(0, brace) + body.dump(2) + "\n");
+        xenbuild::testing::writeFile(patches(), text.substr(0, brace) + body.dump(2) + "\n");
     }
     fs::path patches() const { return recipes / "xen" / "patches.json"; }
 };
@@ -77,13 +71,14 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
           "[update][xsa]") {
     Recipes copy;
     const auto advisory = readAdvisoryFile(
-        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()));
+        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()));
     const auto result = planXsaImport(advisory, copy.recipes, {});
     CHECK(result.id == "XSA-458");
     CHECK_FALSE(result.added);
     writeFileChanges(result.files);
     // Byte-identical to the hand-checked file: same place, same facts, same formatting.
-    CHECK(readAll(copy.patches()) == readAll(kProjectRecipes / "xen" / "patches.json"));
+    CHECK(xenbuild::testing::readFile(copy.patches()) ==
+          xenbuild::testing::readFile(kProjectRecipes / "xen" / "patches.json"));
     const auto set = xenbuild::recipe::RecipeSet::load(copy.recipes);
     const auto& entry = set.patches().at("XSA-458");
     CHECK(entry.xsa == 458);
@@ -97,17 +92,17 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
 
 TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is planned",
           "[update][xsa]") {
-    std::string text = readAll(kAdvisory);
+    std::string text = xenbuild::testing::readFile(kAdvisory);
     text.replace(text.find("22dd1071"), 8, "33dd1071");
-    CHECK_THROWS_AS(readAdvisory(text,
-                                 xenbuild::fetch::xenProjectVerifier(::xenbuild::test::sourceDir()),
-                                 "tampered"),
-                    xenbuild::SignatureError);
+    CHECK_THROWS_AS(
+        readAdvisory(text, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()),
+                     "tampered"),
+        xenbuild::SignatureError);
 }
 
 TEST_CASE("update::planXsaImport adds a new XSA for every branch or for the ones asked",
           "[update][xsa]") {
-    const auto& keys = xenbuild::test::GpgFixture::instance();
+    const auto& keys = xenbuild::testing::GpgFixture::instance();
     const xenbuild::fetch::SignatureVerifier verifier{{keys.signer.publicKey},
                                                       keys.signer.fingerprint};
     const auto advisory = readAdvisory(keys.clearSign(keys.signer, kAdvisoryText), verifier, "a");
@@ -141,7 +136,7 @@ TEST_CASE("update::planXsaImport adds a new XSA for every branch or for the ones
     }
     SECTION("an unknown branch is refused and nothing changes") {
         CHECK_THROWS_WITH(planXsaImport(advisory, copy.recipes, {"4.99"}),
-                          Contains("--branch '4.99': no such branch"));
+                          Contains("advisory branch '4.99': no such branch"));
     }
     SECTION("a branch the patch is marked not applicable to is refused") {
         REQUIRE(planXsaImport(advisory, copy.recipes, {"4.19"}).added);
@@ -152,7 +147,7 @@ TEST_CASE("update::planXsaImport adds a new XSA for every branch or for the ones
 }
 
 TEST_CASE("update::withNotApplicable marks patches in place", "[update][xsa]") {
-    const std::string text = readAll(kProjectRecipes / "xen" / "patches.json");
+    const std::string text = xenbuild::testing::readFile(kProjectRecipes / "xen" / "patches.json");
     const auto marked =
         xenbuild::update::withNotApplicable(text, "patches.json", {{"XSA-462", "4.19", "why"}});
     CHECK(marked.find("\"4.19\": \"why\"") != std::string::npos);

@@ -3,9 +3,9 @@
 #include "xenbuild/util/fd.hpp"
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/hash.hpp"
-#include "xenbuild/util/temp_dir.hpp"
 
 #include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -54,8 +54,8 @@ void writeSample(const fs::path& output, Format format, const fs::path& source) 
 } // namespace
 
 TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[util][archive]") {
-    util::TempDir dir;
-    xbtest::writeFile(dir / "run", std::string(100000, 'r'));
+    testing::TempDir dir;
+    xenbuild::testing::writeFile(dir / "run", std::string(100000, 'r'));
     for (const auto format : {Format::TarGz, Format::CpioGz, Format::TarZst}) {
         const bool tar = format != Format::CpioGz;
         const fs::path file = dir / (format == Format::TarGz    ? "a.tar.gz"
@@ -88,8 +88,8 @@ TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[ut
 }
 
 TEST_CASE("util::ArchiveWriter is reproducible", "[util][archive]") {
-    util::TempDir dir;
-    xbtest::writeFile(dir / "run", "#!/bin/sh\n");
+    testing::TempDir dir;
+    xenbuild::testing::writeFile(dir / "run", "#!/bin/sh\n");
     for (const auto format : {Format::TarGz, Format::CpioGz, Format::TarZst}) {
         writeSample(dir / "a.gz", format, dir / "run");
         fs::last_write_time(dir / "run", fs::file_time_type::clock::now() - std::chrono::hours(5));
@@ -106,10 +106,10 @@ TEST_CASE("util::ArchiveWriter is reproducible", "[util][archive]") {
 }
 
 TEST_CASE("util::ArchiveReader reads hard links and what tar(1) wrote", "[util][archive]") {
-    util::TempDir dir;
-    xbtest::writeFile(dir / "src" / "a", "data");
-    xbtest::runOk("cd " + xbtest::shellQuote((dir / "src").string()) +
-                  " && ln a b && tar -czf ../t.tar.gz a b");
+    testing::TempDir dir;
+    xenbuild::testing::writeFile(dir / "src" / "a", "data");
+    xenbuild::testing::runOk("cd " + xenbuild::testing::shellQuote((dir / "src").string()) +
+                             " && ln a b && tar -czf ../t.tar.gz a b");
     const auto members = readAll(dir / "t.tar.gz");
     REQUIRE(members.size() == 2);
     CHECK(members[0].content == "data");
@@ -118,9 +118,9 @@ TEST_CASE("util::ArchiveReader reads hard links and what tar(1) wrote", "[util][
 }
 
 TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     SECTION("not an archive") {
-        xbtest::writeFile(dir / "bad.tar.gz", "this is not an archive");
+        xenbuild::testing::writeFile(dir / "bad.tar.gz", "this is not an archive");
         REQUIRE_THROWS_MATCHES(util::ArchiveReader(dir / "bad.tar.gz", "https://example/x.tgz"),
                                ArchiveError,
                                Catch::Message("cannot open archive 'https://example/x.tgz': "
@@ -133,9 +133,9 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
             Catch::Message("cannot open archive '" + path + "': Failed to open '" + path + "'"));
     }
     SECTION("cut short in a member's data") {
-        xbtest::writeFile(dir / "src" / "big", std::string(200000, 'b'));
-        xbtest::runOk("cd " + xbtest::shellQuote((dir / "src").string()) +
-                      " && tar -cf ../t.tar big && head -c 20000 ../t.tar > ../cut.tar");
+        xenbuild::testing::writeFile(dir / "src" / "big", std::string(200000, 'b'));
+        xenbuild::testing::runOk("cd " + xenbuild::testing::shellQuote((dir / "src").string()) +
+                                 " && tar -cf ../t.tar big && head -c 20000 ../t.tar > ../cut.tar");
         auto readCut = [&] {
             util::ArchiveReader reader(dir / "cut.tar", "cut");
             REQUIRE(reader.next());
@@ -148,7 +148,7 @@ TEST_CASE("util::ArchiveReader names the archive it cannot read", "[util][archiv
 }
 
 TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     SECTION("a source that cannot be read") {
         const util::Fd out(
             ::open((dir / "a.tar.gz").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
@@ -159,7 +159,7 @@ TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]"
             Catch::Message("cannot read '" + dir.path().string() + "': Is a directory"));
     }
     SECTION("an output that cannot be written") {
-        xbtest::writeFile(dir / "ro", "");
+        xenbuild::testing::writeFile(dir / "ro", "");
         const util::Fd out(::open((dir / "ro").c_str(), O_RDONLY | O_CLOEXEC));
         auto write = [&] {
             util::ArchiveWriter writer(out.get(), Format::CpioGz, "initramfs");
@@ -172,9 +172,9 @@ TEST_CASE("util::ArchiveWriter names what it could not write", "[util][archive]"
 }
 
 TEST_CASE("util::gunzipFile decompresses a gzip file", "[util][archive]") {
-    util::TempDir dir;
-    xbtest::writeFile(dir / "xen", std::string(70000, 'x') + "Xen 4.19.1\n");
-    xbtest::runOk("gzip -k " + xbtest::shellQuote((dir / "xen").string()));
+    testing::TempDir dir;
+    xenbuild::testing::writeFile(dir / "xen", std::string(70000, 'x') + "Xen 4.19.1\n");
+    xenbuild::testing::runOk("gzip -k " + xenbuild::testing::shellQuote((dir / "xen").string()));
     CHECK(util::gunzipFile(dir / "xen.gz") == util::readFile(dir / "xen"));
     // Cut short: the gzip header is right, the stream ends early.
     fs::copy_file(dir / "xen.gz", dir / "bad.gz");

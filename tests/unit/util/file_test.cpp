@@ -23,7 +23,7 @@ void write(const fs::path& path, const std::string& text) {
 } // namespace
 
 TEST_CASE("util::readRegularFile reads a regular file whole, through links", "[util][file]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     write(dir / "a.json", std::string("{\0}\n", 4));
     CHECK(readRegularFile(dir / "a.json", {}) == std::string("{\0}\n", 4));
     fs::create_symlink("a.json", dir / "link.json");
@@ -34,7 +34,7 @@ TEST_CASE("util::readRegularFile reads a regular file whole, through links", "[u
 
 TEST_CASE("util::readRegularFile refuses what is not a regular file, without blocking",
           "[util][file]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     const std::string base = dir.path().string();
     SECTION("missing") {
         REQUIRE_THROWS_MATCHES(readRegularFile(dir / "no.json", {"recipe file"}), SystemError,
@@ -78,7 +78,7 @@ TEST_CASE("util::readRegularFile refuses what is not a regular file, without blo
 }
 
 TEST_CASE("util::readRegularFile refuses files over the limit", "[util][file]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     write(dir / "big", std::string(17, 'x'));
     REQUIRE_THROWS_WITH(readRegularFile(dir / "big", {"advisory", 16}),
                         "advisory '" + dir.path().string() +

@@ -4,7 +4,8 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
 #include "xenbuild/util/file.hpp"
-#include "xenbuild/util/temp_dir.hpp"
+
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -43,7 +44,7 @@ extern "C" void countSignal(int) {
 } // namespace
 
 TEST_CASE("util::readFile reads a file whole, or says why not", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     const std::string content("binary\0data\n", 12);
     write(dir / "a", content);
     CHECK(util::readFile(dir / "a") == content);
@@ -104,7 +105,7 @@ TEST_CASE("util::writeAll writes everything through partial and interrupted writ
 }
 
 TEST_CASE("util::writeAll names the file it could not write", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     write(dir / "ro", "");
     const util::Fd fd(::open((dir / "ro").c_str(), O_RDONLY | O_CLOEXEC));
     REQUIRE(fd.valid());
@@ -116,7 +117,7 @@ TEST_CASE("util::writeAll names the file it could not write", "[util][io]") {
 }
 
 TEST_CASE("util::writeFileAtomic replaces a file whole", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     const fs::path target = dir / "meta.json";
     util::writeFileAtomic(target, "first\n");
     CHECK(util::readFile(target) == "first\n");
@@ -127,7 +128,7 @@ TEST_CASE("util::writeFileAtomic replaces a file whole", "[util][io]") {
 }
 
 TEST_CASE("util::writeFileAtomic leaves no temporary behind when it fails", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     SECTION("the rename fails: a directory is in the way") {
         fs::create_directories(dir / "taken" / "child");
         REQUIRE_THROWS_AS(util::writeFileAtomic(dir / "taken", "x"), SystemError);
@@ -148,7 +149,7 @@ TEST_CASE("util::writeFileAtomic leaves no temporary behind when it fails", "[ut
 }
 
 TEST_CASE("util::removeReadOnly removes read-only trees and never follows links", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     write(dir / "outside", "keep");
     const fs::path tree = dir / "tree";
     fs::create_directories(tree / "sub");
@@ -168,7 +169,7 @@ TEST_CASE("util::removeReadOnly removes read-only trees and never follows links"
 }
 
 TEST_CASE("util::Fd closes what it holds, once", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     write(dir / "f", "");
     int raw = ::open((dir / "f").c_str(), O_RDONLY | O_CLOEXEC);
     {
@@ -186,7 +187,7 @@ TEST_CASE("util::Fd closes what it holds, once", "[util][io]") {
 }
 
 TEST_CASE("util::readChunks hands over everything up to the end, or says why not", "[util][io]") {
-    util::TempDir dir;
+    testing::TempDir dir;
     std::string content(300000, '\0');
     for (std::size_t i = 0; i < content.size(); ++i)
         content[i] = static_cast<char>(i % 253);

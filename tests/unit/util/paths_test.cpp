@@ -28,7 +28,7 @@ TEST_CASE("util::relativePathProblem accepts plain relative paths only", "[util]
 }
 
 TEST_CASE("util::confinementProblem refuses a path through a symbolic link", "[util][paths]") {
-    xenbuild::test::TempDir dir;
+    xenbuild::testing::TempDir dir;
     fs::create_directories(dir / "tree/tools");
     fs::create_directory_symlink("/tmp", dir / "tree/escape");
     const fs::path root = dir / "tree";

@@ -59,7 +59,7 @@ TEST_CASE("util::runProcess streams lines, including an unterminated last one", 
 }
 
 TEST_CASE("util::runProcess uses exactly the given environment and directory", "[util][process]") {
-    test::TempDir dir;
+    testing::TempDir dir;
     ProcessSpec spec;
     spec.argv = {"env"};
     spec.env = util::Environment{{"PATH", "/usr/bin:/bin"}, {"ONLY", "this"}};
@@ -98,7 +98,7 @@ TEST_CASE("util::runProcess kills the whole process group on timeout", "[util][p
     CHECK(result.timedOut);
     CHECK_FALSE(result.success());
     CHECK(result.describeStatus().rfind("timed out after ", 0) == 0);
-    CHECK(test::processWithTokenGone(token));
+    CHECK(testing::processWithTokenGone(token));
 }
 
 TEST_CASE("util::runProcess stops when cancelled", "[util][process]") {
@@ -112,5 +112,5 @@ TEST_CASE("util::runProcess stops when cancelled", "[util][process]") {
     const auto result = runProcess(spec);
     CHECK(result.cancelled);
     CHECK(result.describeStatus() == "interrupted");
-    CHECK(test::processWithTokenGone(token));
+    CHECK(testing::processWithTokenGone(token));
 }
