@@ -209,8 +209,7 @@ BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys,
     return result;
 }
 
-void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys,
-                        BuildResult& result) {
+void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, BuildResult& result) {
     const std::string& key = keys.key;
     const auto started = std::chrono::steady_clock::now();
     const std::string activity = "build " + plan.name;

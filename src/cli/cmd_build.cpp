@@ -152,11 +152,13 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
         ->type_name("ID");
     command->add_option("--timeout", args->timeoutSeconds, "Stop a build step after SECONDS");
     command->add_flag("--json", args->json, "Print the build results as JSON");
-    command->add_option("--report", args->report,
-                        "Write a JSON report of every package to FILE (docs/reports.md)")
+    command
+        ->add_option("--report", args->report,
+                     "Write a JSON report of every package to FILE (docs/reports.md)")
         ->type_name("FILE");
-    command->add_option("--junit", args->junit,
-                        "Write a JUnit XML report (a test case per build and check) to FILE")
+    command
+        ->add_option("--junit", args->junit,
+                     "Write a JUnit XML report (a test case per build and check) to FILE")
         ->type_name("FILE");
     command->add_flag("--check", args->check,
                       "Re-hash the store entries the build uses (default: compare sizes and "

@@ -199,11 +199,13 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
         ->add_option("--exclude-patch", args->excludedPatches,
                      "The patches the package was built without")
         ->type_name("ID");
-    command->add_option("--report", args->report,
-                        "Write a JSON report of the package and its boot test to FILE")
+    command
+        ->add_option("--report", args->report,
+                     "Write a JSON report of the package and its boot test to FILE")
         ->type_name("FILE");
-    command->add_option("--junit", args->junit,
-                        "Write a JUnit XML report (the build's checks and the boot test) to FILE")
+    command
+        ->add_option("--junit", args->junit,
+                     "Write a JUnit XML report (the build's checks and the boot test) to FILE")
         ->type_name("FILE");
     command->callback([args, &global] { runTest(*args, global); });
 }

@@ -16,7 +16,9 @@ namespace xenbuild::cli {
 
 namespace {
 
-std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string firstLine(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
 
 std::string seconds3(double seconds) {
     char buffer[32];
@@ -66,14 +68,30 @@ std::string xmlEscape(std::string_view text, bool inAttribute = false) {
         }
         ++i;
         switch (c) {
-        case '&': escaped += "&amp;"; break;
-        case '<': escaped += "&lt;"; break;
-        case '>': escaped += "&gt;"; break;
-        case '"': escaped += "&quot;"; break;
-        case '\'': escaped += "&apos;"; break;
-        case '\n': escaped += inAttribute ? "&#10;" : "\n"; break;
-        case '\t': escaped += inAttribute ? "&#9;" : "\t"; break;
-        case '\r': escaped += "&#13;"; break;
+        case '&':
+            escaped += "&amp;";
+            break;
+        case '<':
+            escaped += "&lt;";
+            break;
+        case '>':
+            escaped += "&gt;";
+            break;
+        case '"':
+            escaped += "&quot;";
+            break;
+        case '\'':
+            escaped += "&apos;";
+            break;
+        case '\n':
+            escaped += inAttribute ? "&#10;" : "\n";
+            break;
+        case '\t':
+            escaped += inAttribute ? "&#9;" : "\t";
+            break;
+        case '\r':
+            escaped += "&#13;";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
                 escaped += '?';
@@ -99,8 +117,8 @@ nlohmann::json packageJson(const PackageReport& package) {
     json["key"] = result.key;
     json["seconds"] = package.seconds;
     // A cached result's step times are those of the build that made it, not of this run.
-    json["phases"] = package.status == "cached" ? std::map<std::string, double>{}
-                                                : result.stepSeconds;
+    json["phases"] =
+        package.status == "cached" ? std::map<std::string, double>{} : result.stepSeconds;
     json["outputs"] = nlohmann::json::object();
     for (const auto& output : result.outputs)
         json["outputs"][output.name] = output.path.string();
