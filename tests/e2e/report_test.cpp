@@ -82,8 +82,8 @@ TEST_CASE("report: two packages, one built and one cached, each with its entry",
     CHECK(slim["phases"].empty()); // nothing ran in this run
     CHECK(standard["status"] == "built");
     CHECK(standard["cached"] == false);
-    for (const char* phase : {"fetch", "stage", "patch", "configure", "make", "install", "check",
-                              "commit"}) {
+    for (const char* phase :
+         {"fetch", "stage", "patch", "configure", "make", "install", "check", "commit"}) {
         INFO(phase);
         CHECK(standard["phases"].contains(phase));
     }
@@ -117,8 +117,9 @@ TEST_CASE("report: a failing package next to a good one: both reported, the good
     FakeUpstream upstream;
     const Reports reports(upstream);
     // The standard build stages QEMU's tree at tools/qemu-xen; the slim one does not.
-    upstream.addHook("0003", "standard",
-                     "if [ -d qemu-xen ]; then echo 'HOOK: the standard build fails'; exit 1; fi\n");
+    upstream.addHook(
+        "0003", "standard",
+        "if [ -d qemu-xen ]; then echo 'HOOK: the standard build fails'; exit 1; fi\n");
     const auto built = upstream.xenbuild("build xen_4_19 xen_4_19-slim " +
                                          upstream.hostProfileArg() + reports.args());
     INFO(built.output);
@@ -197,9 +198,10 @@ TEST_CASE("report: xenbuild test reports the boot test as a test case, also when
             upstream.xenbuild("test xen_4_19-slim " + upstream.hostProfileArg() + reports.args());
         CHECK(tested.status == 1);
         const auto report = reports.report();
-    const auto& slim = entry(report, "xen_4_19-slim");
+        const auto& slim = entry(report, "xen_4_19-slim");
         CHECK(slim["status"] == "failed");
-        CHECK_THAT(slim["error"].get<std::string>(), StartsWith("'xen_4_19-slim' has not been built"));
+        CHECK_THAT(slim["error"].get<std::string>(),
+                   StartsWith("'xen_4_19-slim' has not been built"));
         CHECK(validateJUnit(reports.junit).status == 0);
         CHECK_THAT(reports.xml(),
                    Contains("<failure type=\"build\" message=\"&apos;xen_4_19-slim&apos; has not "
@@ -230,9 +232,9 @@ TEST_CASE("report: xenbuild test reports the boot test as a test case, also when
 TEST_CASE("report: a report that cannot be written fails the command after the build",
           "[report][build][e2e]") {
     FakeUpstream upstream;
-    const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg() +
-                                         " --report " +
-                                         shellQuote((upstream.root / "no" / "r.json").string()));
+    const auto built =
+        upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg() + " --report " +
+                          shellQuote((upstream.root / "no" / "r.json").string()));
     CHECK(built.status == 1);
     CHECK_THAT(built.output, Contains("while writing the report '" +
                                       (upstream.root / "no" / "r.json").string() + "'"));
@@ -240,9 +242,10 @@ TEST_CASE("report: a report that cannot be written fails the command after the b
 
 TEST_CASE("cli: usage errors exit with status 2, failures with 1", "[report][cli][e2e]") {
     FakeUpstream upstream;
-    for (const char* usage : {"build", "build xen_4_19-slim --no-such-option",
-                              "build xen_4_19-slim --jobs many", "test", "no-such-command",
-                              "build xen_4_19-slim --sandbox maybe", "build xen_4_19-slim --report"}) {
+    for (const char* usage :
+         {"build", "build xen_4_19-slim --no-such-option", "build xen_4_19-slim --jobs many",
+          "test", "no-such-command", "build xen_4_19-slim --sandbox maybe",
+          "build xen_4_19-slim --report"}) {
         INFO(usage);
         const auto result = upstream.xenbuild(usage);
         INFO(result.output);
