@@ -46,6 +46,9 @@ struct BuildResult {
     // "check", "commit"): the next build of the package shows them as expected times.
     std::map<std::string, double> stepSeconds;
     std::vector<std::string> differingFiles; // --rebuild: output files whose content changed
+    // Of a failed build (Builder::build's `attempt`): the step that was running when it failed
+    // ("fetch", "configure", "make", "check", ...). Empty for a build that succeeded.
+    std::string failedStep;
 
     const OutputInfo* output(const std::string& name) const;
     nlohmann::json toJson() const;
