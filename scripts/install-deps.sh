@@ -39,6 +39,8 @@ packages=(
   # fuzzing (scripts/fuzz.sh: clang with libFuzzer) and the schema validator's conformance test
   # against the official JSON Schema Test Suite (docs/schema.md)
   clang libfuzzer-14-dev json-schema-test-suite
+  # xmllint: the tests validate `--junit` reports against the Jenkins JUnit schema
+  libxml2-utils
   # npm, for the validators the tests run (below)
   nodejs npm
   # docs/bundle.md checks a bundle by hand with jq (and the tests do)

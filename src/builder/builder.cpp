@@ -66,9 +66,16 @@ std::vector<OutputInfo> Builder::outputPaths(const recipe::BuildPlan& plan) cons
     return index_.outputPaths(plan, buildKey(plan));
 }
 
-BuildResult Builder::build(const recipe::BuildPlan& requested) {
+BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* attempt) {
+    if (attempt != nullptr) attempt->plan = requested.name;
     const recipe::BuildPlan plan = effectivePlan(requested, options_.excludedPatches);
     const BuildKeys keys{buildKey(plan), planKey(plan, keyInputs_)};
+    if (attempt != nullptr) {
+        attempt->key = keys.key;
+        attempt->excludedPatches = options_.excludedPatches;
+        for (const auto& [name, dir] : options_.sourceOverrides)
+            attempt->sourceOverrides[name] = dir;
+    }
     return withContext("while building " + quote(plan.name), [&] {
         auto lock = lockBuild(store_, plan.name, keys.key, observer_);
         protectFromGc(plan);
@@ -81,7 +88,7 @@ BuildResult Builder::build(const recipe::BuildPlan& requested) {
                 return *cached;
             }
         }
-        return executor_.run(plan, keys);
+        return executor_.run(plan, keys, attempt);
     });
 }
 

@@ -140,6 +140,7 @@ class StepTimes {
     ~StepTimes() { stop(); }
     void start(std::string step) {
         stop();
+        result_.failedStep = step; // until the build succeeds: the step running
         step_ = std::move(step);
         started_ = std::chrono::steady_clock::now();
     }
@@ -184,7 +185,19 @@ FetchedInputs Executor::fetchInputs(const recipe::BuildPlan& plan) {
     return fetched;
 }
 
-BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys) {
+BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys,
+                          BuildResult* attempt) {
+    BuildResult result;
+    try {
+        runSteps(plan, keys, result);
+    } catch (...) {
+        if (attempt != nullptr) *attempt = result;
+        throw;
+    }
+    return result;
+}
+
+void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, BuildResult& result) {
     const std::string& key = keys.key;
     const auto started = std::chrono::steady_clock::now();
     const auto now = [] {
@@ -193,7 +206,6 @@ BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys) 
     const std::string activity = "build " + plan.name;
     // The package's newest build, read before this one replaces it: expected step times.
     const auto previous = index_.newestOfPackage(plan.name);
-    BuildResult result;
     StepTimes times(result);
     auto step = [&](const std::string& name, const std::string& text) {
         checkCancelled(text);
@@ -277,6 +289,7 @@ BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys) 
     commitOutputs(plan, key, staged, finalPaths, result);
     util::faultPoint("build:committed");
     times.stop();
+    result.failedStep.clear();
 
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -285,7 +298,6 @@ BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys) 
     util::faultPoint("build:recorded");
     succeeded = true;
     observer_.onEvent({Event::Kind::Finished, activity, "built " + plan.name, 0, 0, ""});
-    return result;
 }
 
 } // namespace xenbuild::builder

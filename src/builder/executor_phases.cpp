@@ -125,6 +125,7 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         make.push_back(target);
 
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
+        result.failedStep = phase; // until the build succeeds: the step running
         checkCancelled(std::string("running ") + phase);
         util::faultPoint(std::string("build:") + phase);
         Event started{Event::Kind::Started, activity, std::string("running ") + phase, 0, 0, ""};

@@ -5,6 +5,7 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
+#include "cli/report.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/builder/builder.hpp"
 #include "xenbuild/builder/scheduler.hpp"
@@ -34,6 +35,8 @@ struct BuildArgs {
     unsigned timeoutSeconds = 0;
     bool json = false;
     bool check = false;
+    std::string report; // --report FILE.json
+    std::string junit;  // --junit FILE.xml
 };
 
 builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
@@ -83,10 +86,21 @@ void runBuild(const BuildArgs& args, const GlobalOptions& global) {
     BuildView view(global, makeProgressView(global));
     // SIGINT/SIGTERM set the flag; the sandbox then tears every process of the builds down.
     util::InterruptGuard interrupt;
+    RunReport report{.command = "build", .timestamp = utcTimestamp(), .packages = {}};
     builder::Builder builder(store, *sandbox, buildOptions(args, global, interrupt.flag()), view);
 
     const auto scheduled = builder::Scheduler(builder, args.jobs).run(plans);
     const auto& results = scheduled.results;
+    // The reports first: a CI system needs them most when a build failed.
+    std::vector<std::exception_ptr> errors(plans.size());
+    for (const auto& failure : scheduled.failures)
+        errors[failure.index] = failure.error;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        report.packages.push_back(packageReport(plans[i],
+                                                results[i] ? *results[i] : scheduled.attempts[i],
+                                                scheduled.seconds[i], errors[i]));
+    }
+    writeReports(report, args.report, args.junit);
 
     Output output(global, args.json);
     nlohmann::json json = nlohmann::json::array();
@@ -138,6 +152,14 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
         ->type_name("ID");
     command->add_option("--timeout", args->timeoutSeconds, "Stop a build step after SECONDS");
     command->add_flag("--json", args->json, "Print the build results as JSON");
+    command
+        ->add_option("--report", args->report,
+                     "Write a JSON report of every package to FILE (docs/reports.md)")
+        ->type_name("FILE");
+    command
+        ->add_option("--junit", args->junit,
+                     "Write a JUnit XML report (a test case per build and check) to FILE")
+        ->type_name("FILE");
     command->add_flag("--check", args->check,
                       "Re-hash the store entries the build uses (default: compare sizes and "
                       "times)");

@@ -5,6 +5,7 @@
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
+#include "cli/report.hpp"
 #include "cli/source_overrides.hpp"
 #include "xenbuild/boot/boot_test.hpp"
 #include "xenbuild/builder/builder.hpp"
@@ -34,6 +35,8 @@ struct TestArgs {
     std::vector<std::string> overrides; // NAME=DIR, as given to `build`
     bool skipInapplicable = false;
     std::vector<std::string> excludedPatches;
+    std::string report; // --report FILE.json
+    std::string junit;  // --junit FILE.xml
 };
 
 builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
@@ -73,13 +76,51 @@ void printReport(Output& output, const boot::BootReport& report, const std::stri
     if (report.kept) output.line("  work dir: " + report.workDir.string());
 }
 
-void runTest(const TestArgs& args, const GlobalOptions& global) {
-    const auto set = loadRecipes(global);
-    const auto evalOptions = evalOptionsFrom(args.eval);
-    const auto plan = recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptions);
-    auto store = openStore(global);
-    const auto result = cachedBuild(args, store, plan);
+// The --report and --junit files of a test: the package as found in the store (or why not),
+// and a "boot test" test case.
+void writeTestReports(const TestArgs& args, const recipe::BuildPlan& plan,
+                      const std::optional<builder::BuildResult>& found,
+                      const std::optional<boot::BootReport>& booted, double seconds,
+                      const std::exception_ptr& error) {
+    if (args.report.empty() && args.junit.empty()) return;
+    RunReport report{.command = "test", .timestamp = utcTimestamp(), .packages = {}};
+    if (!found) {
+        builder::BuildResult attempt;
+        attempt.plan = plan.name;
+        report.packages.push_back(packageReport(plan, attempt, seconds, error));
+    } else {
+        auto package = packageReport(plan, *found, seconds, nullptr);
+        package.status = "cached";         // found in the store, not built
+        package.tests.front().seconds = 0; // likewise
+        ReportTest test{.name = "boot test", .seconds = booted ? booted->seconds : seconds};
+        if (booted) {
+            package.bootTest = booted->toJson();
+            for (const auto& line : booted->verdict.lastLines)
+                test.output += line + "\n";
+        }
+        if (error) {
+            package.status = "failed";
+            package.result.failedStep = "boot test";
+            package.error = describeError(error);
+            package.logTail = test.output;
+            test.passed = false;
+            test.message = errorSummary(error);
+            test.text = package.error;
+        }
+        package.tests.push_back(std::move(test));
+        report.packages.push_back(std::move(package));
+    }
+    writeReports(report, args.report, args.junit);
+}
 
+// Finds the build of `plan` (into `found`), boots it (the report into `boot`), prints the report;
+// throws when either fails.
+void testPlan(const TestArgs& args, const GlobalOptions& global, const recipe::RecipeSet& set,
+              const recipe::EvalOptions& evalOptions, const recipe::BuildPlan& plan,
+              std::optional<builder::BuildResult>& found, std::optional<boot::BootReport>& booted) {
+    auto store = openStore(global);
+    found = cachedBuild(args, store, plan);
+    const auto& result = *found;
     boot::BootOptions options;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
     options.keep = args.keep;
@@ -89,12 +130,13 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
     options.cancel = &interrupt.flag();
     // Boot steps as plain lines on stderr ("boot: booting ... under QEMU"), nothing with -q.
     const auto view = makeEventLines(global);
-    const auto report = withContext("while boot-testing " + quote(plan.name), [&] {
+    booted = withContext("while boot-testing " + quote(plan.name), [&] {
         const auto& profile =
             evalOptions.hostProfile ? *evalOptions.hostProfile : set.hostProfile();
         const auto dom0 = boot::resolveDom0({args.dom0Kernel, args.dom0Modules}, profile);
         return boot::testBuild(result, plan.version, dom0, options, *view);
     });
+    const auto& report = *booted;
     Output output(global, args.json);
     if (args.json) {
         auto json = report.toJson();
@@ -104,6 +146,25 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
         printReport(output, report, plan.name);
     }
     if (!report.verdict.passed) throw BuildError(report.describeFailure());
+}
+
+void runTest(const TestArgs& args, const GlobalOptions& global) {
+    const auto set = loadRecipes(global);
+    const auto evalOptions = evalOptionsFrom(args.eval);
+    const auto plan = recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptions);
+    const auto started = std::chrono::steady_clock::now();
+    const auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
+    std::optional<builder::BuildResult> found;
+    std::optional<boot::BootReport> booted;
+    try {
+        testPlan(args, global, set, evalOptions, plan, found, booted);
+    } catch (...) {
+        writeTestReports(args, plan, found, booted, elapsed(), std::current_exception());
+        throw;
+    }
+    writeTestReports(args, plan, found, booted, elapsed(), nullptr);
 }
 
 } // namespace
@@ -138,6 +199,14 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
         ->add_option("--exclude-patch", args->excludedPatches,
                      "The patches the package was built without")
         ->type_name("ID");
+    command
+        ->add_option("--report", args->report,
+                     "Write a JSON report of the package and its boot test to FILE")
+        ->type_name("FILE");
+    command
+        ->add_option("--junit", args->junit,
+                     "Write a JUnit XML report (the build's checks and the boot test) to FILE")
+        ->type_name("FILE");
     command->callback([args, &global] { runTest(*args, global); });
 }
 

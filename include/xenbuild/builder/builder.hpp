@@ -49,8 +49,9 @@ class Builder {
     // One build of a key runs at a time across processes (the others wait, then reuse it), and
     // the plan's sources, patches and outputs are temporary gc roots from before they are
     // fetched until this Builder is destroyed (so the CLI can link the results first).
-    // Several threads may build at once.
-    BuildResult build(const recipe::BuildPlan& requested);
+    // Several threads may build at once. When it throws and `attempt` is given, *attempt gets
+    // what the build got done (Executor::run), at least the plan's name.
+    BuildResult build(const recipe::BuildPlan& requested, BuildResult* attempt = nullptr);
 
     const BuildOptions& options() const { return options_; }
 

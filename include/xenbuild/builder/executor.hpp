@@ -49,9 +49,13 @@ class Executor {
     // The caller holds the build's lock. Throws the step's error (BuildError, FetchError,
     // PatchError, SandboxError) with context; then nothing has entered the store and the build
     // directory is gone (kept with keepFailed). Checks options.cancel between steps.
-    BuildResult run(const recipe::BuildPlan& plan, const BuildKeys& keys);
+    // When it throws and `attempt` is given, *attempt gets what the build got done: plan, key,
+    // log, the steps' times, the checks run, and the failedStep.
+    BuildResult run(const recipe::BuildPlan& plan, const BuildKeys& keys,
+                    BuildResult* attempt = nullptr);
 
   private:
+    void runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, BuildResult& result);
     FetchedInputs fetchInputs(const recipe::BuildPlan& plan);
     void runCommands(const recipe::BuildPlan& plan, const std::filesystem::path& srcDir,
                      const std::map<std::string, std::filesystem::path>& finalPaths,

@@ -55,6 +55,9 @@ struct BuildResult {
     Toolchain toolchain;
     std::optional<std::chrono::sys_seconds> startedAt;
     std::optional<std::chrono::sys_seconds> finishedAt;
+    // Of a failed build (Builder::build's `attempt`): the step that was running when it failed
+    // ("fetch", "configure", "make", "check", ...). Empty for a build that succeeded.
+    std::string failedStep;
 
     const OutputInfo* output(const std::string& name) const;
     nlohmann::json toJson() const;

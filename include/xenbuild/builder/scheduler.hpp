@@ -13,6 +13,10 @@ namespace xenbuild::builder {
 struct ScheduledBuilds {
     std::vector<std::optional<BuildResult>> results; // plan order; nullopt where it failed
     std::vector<util::TaskFailure> failures;         // plan order (index into the plans)
+    // Plan order: what each failed build got done (Builder::build's `attempt`); where the build
+    // succeeded, only its plan and key (`results` has the rest).
+    std::vector<BuildResult> attempts;
+    std::vector<double> seconds; // plan order: how long each package took in this run
 
     // Nothing when every build succeeded; a single failure as it is; several as one
     // BuildError "<n> builds failed:\n- <each error with its trace>".

@@ -59,6 +59,32 @@ TEST_CASE("builder::Scheduler builds every plan and reports every failure", "[bu
     CHECK(f.fetcher.fetchedPlans().size() == 3);
 }
 
+TEST_CASE("builder::Scheduler keeps what each failed build got done, and every build's time",
+          "[build][builder][report]") {
+    BuilderFixture f;
+    auto builder = f.makeBuilder();
+    const auto plans = threePlans({"a"});
+
+    const auto scheduled = builder::Scheduler(*builder, 2).run(plans);
+
+    REQUIRE(scheduled.attempts.size() == 3);
+    REQUIRE(scheduled.seconds.size() == 3);
+    const auto& failed = scheduled.attempts[0];
+    CHECK(failed.plan == "a");
+    CHECK(failed.key == builder->buildKey(plans[0]));
+    CHECK(failed.failedStep == "make");
+    CHECK(failed.outputs.empty());
+    CHECK(failed.checks.empty());
+    CHECK(failed.stepSeconds.count("configure") == 1);
+    CHECK(failed.stepSeconds.count("make") == 1);
+    CHECK(std::filesystem::exists(failed.log));
+    REQUIRE(scheduled.results[1]);
+    CHECK(scheduled.results[1]->failedStep.empty()); // a build that succeeded has none
+    CHECK(scheduled.attempts[1].plan == "b");
+    for (const double seconds : scheduled.seconds)
+        CHECK(seconds > 0);
+}
+
 TEST_CASE("builder::Scheduler passes a single failure on as it is", "[build][builder]") {
     BuilderFixture f;
     auto builder = f.makeBuilder();
