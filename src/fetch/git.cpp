@@ -35,12 +35,30 @@ namespace xenbuild::fetch::detail {
 
 namespace {
 
+// The object a revision names: a reference looked up as `git rev-parse` would, else any other
+// revision expression. References are resolved here rather than by git_revparse_single: libgit2
+// 1.5's revparse leaks the reference when the object it points to cannot be read (a damaged
+// pack), which the sanitizer build reported.
+int lookupRevision(git_object** out, git_repository* repo, const std::string& candidate) {
+    git_reference* rawRef = nullptr;
+    const int rc = git_reference_dwim(&rawRef, repo, candidate.c_str());
+    // Not a reference (or not a reference name at all, as `v1.0^{commit}`): an expression.
+    if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) {
+        return git_revparse_single(out, repo, candidate.c_str());
+    }
+    if (rc != 0) return rc;
+    const Reference ref(rawRef);
+    const git_oid* target = git_reference_target(ref.get());
+    if (target == nullptr) return git_revparse_single(out, repo, candidate.c_str());
+    return git_object_lookup(out, repo, target, GIT_OBJECT_ANY);
+}
+
 std::optional<git_oid> findCommit(git_repository* repo, const std::string& rev) {
     std::vector<std::string> candidates = {rev};
     if (!isCommitId(rev)) candidates = {"refs/tags/" + rev, "refs/heads/" + rev, rev};
     for (const auto& candidate : candidates) {
         git_object* raw = nullptr;
-        if (const int rc = git_revparse_single(&raw, repo, candidate.c_str()); rc != 0) {
+        if (const int rc = lookupRevision(&raw, repo, candidate); rc != 0) {
             // Not there (fetch it), unless the repository's data is damaged.
             if (rc == GIT_ERROR && lastErrorIsDataError()) {
                 check(rc, "cannot read revision " + quote(rev) + " of", git_repository_path(repo));
