@@ -41,8 +41,21 @@ packages=(
   clang libfuzzer-14-dev json-schema-test-suite
   # xmllint: the tests validate `--junit` reports against the Jenkins JUnit schema
   libxml2-utils
+  # npm, for the validators the tests run (below)
+  nodejs npm
+  # docs/bundle.md checks a bundle by hand with jq (and the tests do)
+  jq
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+
+# Validators from npm, pinned: ajv-cli checks bundle SBOMs against the official SPDX 2.3 schema
+# (tests/data/spdx-2.3-schema.json, docs/bundle.md).
+npm_tools=(ajv-cli@5.0.0)
+for tool in "${npm_tools[@]}"; do
+  if ! npm ls -g --depth=0 "$tool" >/dev/null 2>&1; then
+    $SUDO npm install -g --no-audit --no-fund "$tool"
+  fi
+done
 
 if [ "${XENBUILD_SKIP_XEN_BUILD_DEPS:-0}" != 1 ]; then
   $SUDO apt-get build-dep -y -qq xen/bookworm

@@ -4,6 +4,8 @@
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <charconv>
+
 namespace fs = std::filesystem;
 
 namespace xenbuild::builder {
@@ -75,6 +77,19 @@ recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan,
         }
     }
     return effective;
+}
+
+std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
+    const auto found = plan.env.find("SOURCE_DATE_EPOCH");
+    if (found == plan.env.end()) return 0;
+    const std::string& text = found->second;
+    std::int64_t seconds = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc{} || end != text.data() + text.size()) {
+        throw BuildError("the plan's SOURCE_DATE_EPOCH " + quote(text) +
+                         " is not a number of seconds");
+    }
+    return seconds;
 }
 
 std::string outputName(const recipe::BuildPlan& plan, const std::string& output) {

@@ -55,8 +55,8 @@ Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox,
     : store_(store), options_(withDefaults(std::move(options))), observer_(observer),
       ownFetcher_(std::move(ownFetcher)), toolchain_(std::move(toolchain)),
       keyInputs_(keyInputs(store, options_)), index_(store),
-      executor_(store, sandbox, fetcher != nullptr ? *fetcher : *ownFetcher_, options_, observer,
-                progressTick) {}
+      executor_(store, sandbox, fetcher != nullptr ? *fetcher : *ownFetcher_, toolchain_, options_,
+                observer, progressTick) {}
 
 std::string Builder::buildKey(const recipe::BuildPlan& plan) const {
     return builder::buildKey(plan, toolchain_.hash, keyInputs_);

@@ -4,6 +4,7 @@
 
 #include "install_layout.hpp"
 #include "stage.hpp"
+#include "xenbuild/builder/build_key.hpp"
 #include "xenbuild/patch/apply.hpp"
 #include "xenbuild/patch/series.hpp"
 #include "xenbuild/store/store.hpp"
@@ -12,7 +13,6 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/paths.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -47,19 +47,6 @@ fs::path confinedStagePath(const fs::path& srcDir, const recipe::SourcePin& sour
                          quote(source.stageAt) + ": the path " + problem);
     }
     return source.stageAt.empty() ? srcDir : srcDir / source.stageAt;
-}
-
-std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan) {
-    const auto found = plan.env.find("SOURCE_DATE_EPOCH");
-    if (found == plan.env.end()) return 0;
-    const std::string& text = found->second;
-    std::int64_t seconds = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (error != std::errc{} || end != text.data() + text.size()) {
-        throw BuildError("the plan's SOURCE_DATE_EPOCH " + quote(text) +
-                         " is not a number of seconds");
-    }
-    return seconds;
 }
 
 // Passes fetch events on and offers the start, the first progress report and the end of each
@@ -173,10 +160,11 @@ class StepTimes {
 } // namespace
 
 Executor::Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
-                   BuildOptions options, util::ProgressObserver& observer,
+                   Toolchain toolchain, BuildOptions options, util::ProgressObserver& observer,
                    std::chrono::milliseconds progressTick)
-    : store_(store), sandbox_(sandbox), fetcher_(fetcher), options_(std::move(options)),
-      observer_(observer), progressTick_(progressTick), index_(store) {}
+    : store_(store), sandbox_(sandbox), fetcher_(fetcher), toolchain_(std::move(toolchain)),
+      options_(std::move(options)), observer_(observer), progressTick_(progressTick),
+      index_(store) {}
 
 void Executor::checkCancelled(const std::string& step) const {
     if (options_.cancel != nullptr && options_.cancel->load()) {
@@ -212,6 +200,9 @@ BuildResult Executor::run(const recipe::BuildPlan& plan, const BuildKeys& keys,
 void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, BuildResult& result) {
     const std::string& key = keys.key;
     const auto started = std::chrono::steady_clock::now();
+    const auto now = [] {
+        return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    };
     const std::string activity = "build " + plan.name;
     // The package's newest build, read before this one replaces it: expected step times.
     const auto previous = index_.newestOfPackage(plan.name);
@@ -223,6 +214,8 @@ void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, Bu
     };
     result.plan = plan.name;
     result.key = key;
+    result.toolchain = toolchain_;
+    result.startedAt = now();
     result.sandboxMode = sandbox::toString(sandbox_.mode());
     result.log = index_.logPath(key);
     for (const auto& [name, dir] : options_.sourceOverrides)
@@ -300,6 +293,7 @@ void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, Bu
 
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.finishedAt = now();
     index_.record(result, keys.planKey);
     util::faultPoint("build:recorded");
     succeeded = true;

@@ -1,6 +1,7 @@
 #include "record.hpp"
 
 #include "xenbuild/builder/output_index.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <fstream>
@@ -42,6 +43,9 @@ nlohmann::json BuildResult::toJson() const {
     json["seconds"] = seconds;
     if (!stepSeconds.empty()) json["stepSeconds"] = stepSeconds;
     if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
+    if (!toolchain.versions.empty()) json["toolchain"] = toolchain.toJson();
+    if (startedAt) json["startedAt"] = util::formatTimestamp(*startedAt);
+    if (finishedAt) json["finishedAt"] = util::formatTimestamp(*finishedAt);
     return json;
 }
 
@@ -73,6 +77,28 @@ void linkLatestLog(const store::Store& store, const std::string& key, const std:
     fs::rename(temporary, link);
 }
 
+namespace {
+
+std::optional<std::chrono::sys_seconds> timestampOf(const nlohmann::json& json,
+                                                    const std::string& key) {
+    if (!json.contains(key)) return std::nullopt;
+    return util::parseTimestamp(json.at(key).get<std::string>());
+}
+
+Toolchain toolchainFromJson(const nlohmann::json& json) {
+    Toolchain toolchain;
+    for (const auto& [name, value] : json.items()) {
+        if (name == "hash") {
+            toolchain.hash = util::Hash::parse(value.get<std::string>());
+        } else {
+            toolchain.versions[name] = value.get<std::string>();
+        }
+    }
+    return toolchain;
+}
+
+} // namespace
+
 BuildResult resultFromJson(const nlohmann::json& json) {
     BuildResult result;
     result.plan = json.at("plan").get<std::string>();
@@ -96,6 +122,9 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.log = json.at("log").get<std::string>();
     result.seconds = json.value("seconds", 0.0);
     result.stepSeconds = json.value("stepSeconds", std::map<std::string, double>{});
+    if (json.contains("toolchain")) result.toolchain = toolchainFromJson(json.at("toolchain"));
+    result.startedAt = timestampOf(json, "startedAt");
+    result.finishedAt = timestampOf(json, "finishedAt");
     return result;
 }
 
@@ -105,7 +134,9 @@ std::optional<BuildResult> readRecord(const store::Store& store, const std::stri
     try {
         return resultFromJson(nlohmann::json::parse(in));
     } catch (const nlohmann::json::exception&) {
-        return std::nullopt; // an unreadable record is no cache hit; the build runs again
+        return std::nullopt;      // an unreadable record is no cache hit; the build runs again
+    } catch (const ParseError&) { // a damaged toolchain hash
+        return std::nullopt;      // an unreadable record is no cache hit; the build runs again
     }
 }
 

@@ -12,6 +12,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerBuild(app, global);
     registerPatches(app, global);
     registerTest(app, global);
+    registerBundle(app, global);
     registerLog(app, global);
     registerStore(app, global);
     registerHash(app, global);

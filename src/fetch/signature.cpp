@@ -1,57 +1,26 @@
-// OpenPGP verification through gpgme, against a private temporary keyring.
-//
-// The keyring lives in a fresh 0700 directory under a short temp path (gpg's socket paths are
-// limited to about 108 bytes) and is handed to gpg through gpgme_ctx_set_engine_info, so the
-// process environment and the user's ~/.gnupg are never touched. Its gpg.conf forbids starting
-// gpg-agent or dirmngr: importing public keys and verifying need neither. Should a daemon run
-// anyway, it is stopped with `gpgconf --homedir DIR --kill all` before the directory goes.
+// OpenPGP verification through gpgme, against a private temporary keyring (gpgme_support.hpp):
+// importing public keys and verifying need neither gpg-agent nor dirmngr.
 
 #include "xenbuild/fetch/signature.hpp"
 
+#include "gpgme_support.hpp"
 #include "xenbuild/util/error.hpp"
-#include "xenbuild/util/file.hpp"
-#include "xenbuild/util/temp_dir.hpp"
-
-#include <fcntl.h>
-#include <gpgme.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstdlib>
 #include <ctime>
-#include <fstream>
-#include <mutex>
-#include <sstream>
-#include <thread>
 
 namespace xenbuild::fetch {
 namespace {
 
-// Library initialisation only; holds no option of any kind.
-void initGpgme() {
-    static std::once_flag once;
-    std::call_once(once, [] { gpgme_check_version(nullptr); });
-}
-
-struct ContextDeleter {
-    void operator()(gpgme_ctx_t ctx) const noexcept { gpgme_release(ctx); }
-};
-struct DataDeleter {
-    void operator()(gpgme_data_t data) const noexcept { gpgme_data_release(data); }
-};
-struct KeyDeleter {
-    void operator()(gpgme_key_t key) const noexcept { gpgme_key_unref(key); }
-};
-using ContextPtr = std::unique_ptr<gpgme_context, ContextDeleter>;
-using DataPtr = std::unique_ptr<gpgme_data, DataDeleter>;
-using KeyPtr = std::unique_ptr<_gpgme_key, KeyDeleter>;
-
-[[noreturn]] void throwGpgme(const std::string& what, gpgme_error_t err) {
-    throw SignatureError(what + ": " + gpgme_strerror(err));
-}
+using detail::ContextPtr;
+using detail::DataPtr;
+using detail::keyName;
+using detail::KeyPtr;
+using detail::memoryData;
+using detail::throwGpgme;
+using detail::uidOf;
 
 std::string formatTime(unsigned long seconds) {
     const auto t = static_cast<std::time_t>(seconds);
@@ -62,103 +31,10 @@ std::string formatTime(unsigned long seconds) {
     return buffer.data();
 }
 
-std::filesystem::path shortTempBase() {
-    // gpg refuses homedirs whose socket paths would be too long, so only a short TMPDIR is used.
-    const char* tmp = std::getenv("TMPDIR");
-    if (tmp != nullptr && tmp[0] == '/' && std::string_view(tmp).size() <= 48) return tmp;
-    return "/tmp";
-}
-
-// Runs `gpgconf --homedir DIR --kill all` when gpg left a daemon socket in DIR.
-void stopDaemons(const std::filesystem::path& home) noexcept {
-    std::error_code ec;
-    bool hasSocket = false;
-    for (const auto& entry : std::filesystem::directory_iterator(home, ec))
-        hasSocket = hasSocket || entry.is_socket(ec);
-    const char* gpgconf = gpgme_get_dirinfo("gpgconf-name");
-    if (!hasSocket || gpgconf == nullptr) return;
-    const std::string homeText = home.string();
-    std::array<const char*, 6> argv{gpgconf,  "--homedir", homeText.c_str(),
-                                    "--kill", "all",       nullptr};
-    std::array<const char*, 2> envp{"PATH=/usr/bin:/bin", nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = 0;
-    // posix_spawn's argv/envp are char* const[] for C compatibility; they are not modified.
-    if (posix_spawn(&pid, gpgconf, &actions, nullptr, const_cast<char* const*>(argv.data()),
-                    const_cast<char* const*>(envp.data())) == 0) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-}
-
-// gpgme double-forks gpg, so a gpg process may still be finishing (closing its trustdb, dropping
-// lock files) after gpgme has returned its result. Removal is retried until the directory is
-// gone, for at most about a second.
-void removeWhenSettled(const std::filesystem::path& dir) noexcept {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-        if (!std::filesystem::exists(dir, ec)) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-}
-
-// The private keyring directory: a util::TempDir (0700), removed with everything in it once
-// gpg has let go of it.
-class TempHome {
-  public:
-    TempHome() {
-        std::ofstream conf(dir_ / "gpg.conf");
-        conf << "no-autostart\nno-auto-key-retrieve\nno-auto-check-trustdb\n";
-        if (!conf) throwSystemError("cannot write", (dir_ / "gpg.conf").string());
-    }
-    ~TempHome() {
-        stopDaemons(dir_.path());
-        removeWhenSettled(dir_.path());
-    }
-    TempHome(const TempHome&) = delete;
-    TempHome& operator=(const TempHome&) = delete;
-    const std::filesystem::path& path() const noexcept { return dir_.path(); }
-
-  private:
-    util::TempDir dir_{"xb-", shortTempBase()};
-};
-
-DataPtr memoryData(std::string_view bytes, const std::string& what) {
-    gpgme_data_t data = nullptr;
-    if (auto err = gpgme_data_new_from_mem(&data, bytes.data(), bytes.size(), 0))
-        throwGpgme("cannot buffer " + what, err);
-    return DataPtr(data);
-}
-
-std::string drain(gpgme_data_t data) {
-    gpgme_data_seek(data, 0, SEEK_SET);
-    std::string text;
-    std::array<char, 8192> buffer{};
-    for (;;) {
-        const auto n = gpgme_data_read(data, buffer.data(), buffer.size());
-        if (n <= 0) break;
-        text.append(buffer.data(), static_cast<std::size_t>(n));
-    }
-    return text;
-}
-
 bool isHex(std::string_view text) {
     for (char c : text)
         if (std::isxdigit(static_cast<unsigned char>(c)) == 0) return false;
     return true;
-}
-
-std::string keyName(const char* fpr) {
-    return quote(fpr != nullptr ? fpr : "(unknown)");
-}
-
-std::string uidOf(gpgme_key_t key) {
-    return key->uids != nullptr && key->uids->uid != nullptr ? key->uids->uid : "";
 }
 
 // How many lines of `text` start with `marker`.
@@ -220,7 +96,7 @@ std::string normaliseFingerprint(std::string_view fingerprint) {
 }
 
 struct SignatureVerifier::Impl {
-    TempHome home;
+    detail::TempHome home;
     std::string trusted;
 
     ContextPtr newContext() const;
@@ -234,39 +110,12 @@ struct SignatureVerifier::Impl {
 };
 
 ContextPtr SignatureVerifier::Impl::newContext() const {
-    gpgme_ctx_t raw = nullptr;
-    if (auto err = gpgme_new(&raw)) throwGpgme("cannot create a gpgme context", err);
-    ContextPtr ctx(raw);
-    const std::string dir = home.path().string();
-    if (auto err = gpgme_set_protocol(raw, GPGME_PROTOCOL_OpenPGP))
-        throwGpgme("gpgme has no OpenPGP engine (is gpg installed?)", err);
-    if (auto err = gpgme_ctx_set_engine_info(raw, GPGME_PROTOCOL_OpenPGP, nullptr, dir.c_str()))
-        throwGpgme("cannot use keyring directory " + quote(dir), err);
-    gpgme_set_offline(raw, 1);
-    return ctx;
+    return detail::newContext(home);
 }
 
 void SignatureVerifier::Impl::importKeys(const std::filesystem::path& file) const {
-    const std::string what = "key file " + quote(file.string());
-    const std::string armored =
-        util::readRegularFile(file, {.what = "key file", .maxBytes = 16 * util::kMiB});
     auto ctx = newContext();
-    auto data = memoryData(armored, what);
-    if (auto err = gpgme_op_import(ctx.get(), data.get())) throwGpgme("cannot import " + what, err);
-    gpgme_import_result_t result = gpgme_op_import_result(ctx.get());
-    if (result == nullptr || (result->considered == 0 && result->new_revocations == 0))
-        throw SignatureError("cannot import " + what +
-                             ": it holds no OpenPGP public key or revocation certificate");
-    const bool changedNothing = result->imported == 0 && result->unchanged == 0 &&
-                                result->new_revocations == 0 && result->new_signatures == 0 &&
-                                result->new_sub_keys == 0 && result->new_user_ids == 0;
-    if (changedNothing)
-        throw SignatureError("nothing could be imported from " + what +
-                             " (list a revocation certificate after the key it revokes)");
-    for (auto status = result->imports; status != nullptr; status = status->next)
-        if (status->result != GPG_ERR_NO_ERROR)
-            throwGpgme("cannot import key " + keyName(status->fpr) + " from " + what,
-                       status->result);
+    detail::importKeyFile(ctx.get(), file, "key file " + quote(file.string()));
 }
 
 KeyPtr SignatureVerifier::Impl::findKey(gpgme_ctx_t ctx, const char* fpr) const {
@@ -358,13 +207,37 @@ SignatureVerifier::Impl::accept(gpgme_ctx_t ctx, const std::string& what,
 
 SignatureVerifier::SignatureVerifier(const std::vector<std::filesystem::path>& keyFiles,
                                      std::string_view trustedFingerprint) {
-    initGpgme();
+    detail::initGpgme();
     std::string trusted = normaliseFingerprint(trustedFingerprint);
     impl_ = std::make_unique<Impl>();
     impl_->trusted = std::move(trusted);
     for (const auto& file : keyFiles)
         impl_->importKeys(file);
     impl_->requireTrustedKey(keyFiles);
+}
+
+SignatureVerifier::SignatureVerifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SignatureVerifier SignatureVerifier::trustingKeyFile(const std::filesystem::path& keyFile) {
+    detail::initGpgme();
+    auto impl = std::make_unique<Impl>();
+    impl->importKeys(keyFile);
+    auto ctx = impl->newContext();
+    if (auto err = gpgme_op_keylist_start(ctx.get(), nullptr, 0))
+        throwGpgme("cannot list the keys of " + quote(keyFile.string()), err);
+    std::vector<std::string> fingerprints;
+    gpgme_key_t key = nullptr;
+    while (gpgme_op_keylist_next(ctx.get(), &key) == GPG_ERR_NO_ERROR) {
+        const KeyPtr owned(key);
+        if (owned->fpr != nullptr) fingerprints.emplace_back(owned->fpr);
+    }
+    gpgme_op_keylist_end(ctx.get());
+    if (fingerprints.size() != 1)
+        throw SignatureError("key file " + quote(keyFile.string()) + " holds " +
+                             std::to_string(fingerprints.size()) +
+                             " public keys; give a file with the one key to trust");
+    impl->trusted = normaliseFingerprint(fingerprints.front());
+    return SignatureVerifier(std::move(impl));
 }
 
 SignatureVerifier xenProjectVerifier(const std::filesystem::path& dataDir) {
@@ -416,16 +289,14 @@ VerifiedText SignatureVerifier::verifyClearsigned(std::string_view message,
         throw SignatureError(what + " has unsigned text after its signature block");
     auto ctx = impl_->newContext();
     auto sigData = memoryData(message, what);
-    gpgme_data_t plainRaw = nullptr;
-    if (auto err = gpgme_data_new(&plainRaw)) throwGpgme("cannot buffer " + what, err);
-    DataPtr plain(plainRaw);
+    DataPtr plain = detail::outputData(what);
     if (auto err = gpgme_op_verify(ctx.get(), sigData.get(), nullptr, plain.get())) {
         if (gpgme_err_code(err) == GPG_ERR_NO_DATA)
             throw SignatureError(what + " is not signed: no valid OpenPGP signature found");
         throwGpgme("cannot verify the signature of " + what, err);
     }
     SignatureInfo info = impl_->accept(ctx.get(), what, armourHashes(message.substr(start)));
-    return VerifiedText{drain(plain.get()), std::move(info)};
+    return VerifiedText{detail::drain(plain.get()), std::move(info)};
 }
 
 } // namespace xenbuild::fetch

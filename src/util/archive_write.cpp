@@ -75,8 +75,12 @@ ArchiveWriter::ArchiveWriter(int fd, Format format, std::string label, std::int6
     if (a == nullptr) impl_->check(ARCHIVE_FATAL);
     impl_->check(format == Format::CpioGz ? archive_write_set_format_cpio_newc(a)
                                           : archive_write_set_format_pax_restricted(a));
-    impl_->check(archive_write_add_filter_gzip(a));
-    impl_->check(archive_write_set_filter_option(a, "gzip", "timestamp", nullptr));
+    if (format == Format::TarZst) {
+        impl_->check(archive_write_add_filter_zstd(a));
+    } else {
+        impl_->check(archive_write_add_filter_gzip(a));
+        impl_->check(archive_write_set_filter_option(a, "gzip", "timestamp", nullptr));
+    }
     impl_->check(archive_write_set_bytes_in_last_block(a, 1));
     impl_->check(archive_write_open_fd(a, fd));
 }

@@ -68,6 +68,34 @@ std::string formatDate(const std::chrono::year_month_day& date) {
     return text;
 }
 
+std::string formatTimestamp(std::chrono::sys_seconds time) {
+    const auto day = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::hh_mm_ss clock{time - day};
+    char text[16];
+    std::snprintf(text, sizeof text, "T%02d:%02d:%02dZ", static_cast<int>(clock.hours().count()),
+                  static_cast<int>(clock.minutes().count()),
+                  static_cast<int>(clock.seconds().count()));
+    return formatDate(std::chrono::year_month_day{day}) + text;
+}
+
+std::optional<std::chrono::sys_seconds> parseTimestamp(std::string_view text) {
+    if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+        text[19] != 'Z')
+        return std::nullopt;
+    const auto date = parseDate(text.substr(0, 10));
+    if (!date) return std::nullopt;
+    int parts[3] = {0, 0, 0};
+    for (std::size_t i = 0; i < 3; ++i) {
+        const char high = text[11 + 3 * i];
+        const char low = text[12 + 3 * i];
+        if (high < '0' || high > '9' || low < '0' || low > '9') return std::nullopt;
+        parts[i] = (high - '0') * 10 + (low - '0');
+    }
+    if (parts[0] > 23 || parts[1] > 59 || parts[2] > 59) return std::nullopt;
+    return std::chrono::sys_days{*date} + std::chrono::hours{parts[0]} +
+           std::chrono::minutes{parts[1]} + std::chrono::seconds{parts[2]};
+}
+
 std::chrono::year_month_day currentDate() {
     return std::chrono::year_month_day{
         std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};

@@ -62,22 +62,10 @@ std::optional<Hash> parseNix32(std::string_view text) {
 
 std::optional<Hash> parseBase64(std::string_view text) {
     if (text.size() != 44 || text[43] != '=') return std::nullopt;
-    std::vector<std::uint8_t> out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : text.substr(0, 43)) {
-        const auto value = base64Alphabet.find(c);
-        if (value == std::string_view::npos) return std::nullopt;
-        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>((buffer >> bits) & 0xff));
-        }
-    }
-    if (out.size() != Hash::size) return std::nullopt;
+    const auto out = fromBase64(text);
+    if (!out || out->size() != Hash::size) return std::nullopt;
     Hash hash;
-    std::copy(out.begin(), out.end(), hash.bytes.begin());
+    std::copy(out->begin(), out->end(), hash.bytes.begin());
     return hash;
 }
 
@@ -88,6 +76,27 @@ std::optional<Hash> parseBare(std::string_view text) {
 }
 
 } // namespace
+
+std::optional<std::string> fromBase64(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    const std::size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : text.substr(0, text.size() - padding)) {
+        const auto value = base64Alphabet.find(c);
+        if (value == std::string_view::npos || c == '=') return std::nullopt;
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    if ((buffer & ((1U << bits) - 1)) != 0) return std::nullopt; // bits past the data are 0
+    return out;
+}
 
 std::string toHex(const std::uint8_t* data, std::size_t length) {
     static constexpr char digits[] = "0123456789abcdef";

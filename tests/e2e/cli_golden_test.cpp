@@ -53,6 +53,8 @@ TEST_CASE("cli --help of every command", "[e2e][cli]") {
         {"patches", "list"},
         {"patches", "check"},
         {"test"},
+        {"bundle"},
+        {"bundle", "verify"},
         {"log"},
         {"store"},
         {"store", "ls"},

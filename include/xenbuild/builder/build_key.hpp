@@ -9,6 +9,7 @@
 #include "xenbuild/recipe/plan.hpp"
 #include "xenbuild/util/hash.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -46,6 +47,11 @@ std::string planKey(const recipe::BuildPlan& plan, const KeyInputs& inputs);
 // naming the plan's patches for an id it does not have.
 recipe::BuildPlan effectivePlan(const recipe::BuildPlan& plan,
                                 const std::vector<std::string>& excludedPatches);
+
+// The plan's SOURCE_DATE_EPOCH in seconds (0 when its environment sets none): the time of
+// everything the build packs (tarball sources, bundle archives). Throws BuildError when it is
+// not a number.
+std::int64_t sourceDateEpoch(const recipe::BuildPlan& plan);
 
 // The store name of an output: "xen-4.19.0" for "out", "xen-4.19.0-boot" for "boot".
 std::string outputName(const recipe::BuildPlan& plan, const std::string& output);

@@ -14,6 +14,7 @@
 #include "xenbuild/builder/options.hpp"
 #include "xenbuild/builder/output_index.hpp"
 #include "xenbuild/builder/result.hpp"
+#include "xenbuild/builder/toolchain.hpp"
 #include "xenbuild/recipe/plan.hpp"
 #include "xenbuild/sandbox/sandbox.hpp"
 #include "xenbuild/util/progress.hpp"
@@ -37,10 +38,11 @@ struct BuildKeys {
 
 class Executor {
   public:
-    // options.cores must be set (not 0). `progressTick`: how often the Progress events of a
-    // running command repeat without output (0: only on output lines).
-    Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher, BuildOptions options,
-             util::ProgressObserver& observer,
+    // options.cores must be set (not 0). `toolchain`: the one the build key covers, recorded
+    // with the result. `progressTick`: how often the Progress events of a running command repeat
+    // without output (0: only on output lines).
+    Executor(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher, Toolchain toolchain,
+             BuildOptions options, util::ProgressObserver& observer,
              std::chrono::milliseconds progressTick = std::chrono::seconds(1));
 
     // Builds `plan` (its patch exclusions already applied) into the outputs of `keys.key`.
@@ -71,6 +73,7 @@ class Executor {
     store::Store& store_;
     sandbox::Sandbox& sandbox_;
     Fetcher& fetcher_;
+    Toolchain toolchain_;
     BuildOptions options_;
     util::ProgressObserver& observer_;
     std::chrono::milliseconds progressTick_;

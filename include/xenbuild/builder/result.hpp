@@ -2,10 +2,14 @@
 // What a build produced, as `xenbuild build --json` prints it and the build record keeps it
 // (<store>/builds/<key>.json, see output_index.hpp).
 
+#include "xenbuild/builder/toolchain.hpp"
+
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +50,11 @@ struct BuildResult {
     // "check", "commit"): the next build of the package shows them as expected times.
     std::map<std::string, double> stepSeconds;
     std::vector<std::string> differingFiles; // --rebuild: output files whose content changed
+    // The toolchain that built the outputs, and when the build started and finished (UTC):
+    // what a bundle's SBOM and provenance report. Empty in records older than them.
+    Toolchain toolchain;
+    std::optional<std::chrono::sys_seconds> startedAt;
+    std::optional<std::chrono::sys_seconds> finishedAt;
     // Of a failed build (Builder::build's `attempt`): the step that was running when it failed
     // ("fetch", "configure", "make", "check", ...). Empty for a build that succeeded.
     std::string failedStep;

@@ -47,6 +47,10 @@ class SignatureVerifier {
     // no imported key has `trustedFingerprint` (40 hex digits, spaces and case ignored).
     SignatureVerifier(const std::vector<std::filesystem::path>& keyFiles,
                       std::string_view trustedFingerprint);
+    // Trusts the one primary key that `keyFile` (an armored public key) holds: for what that
+    // key signs, whoever it is (`xenbuild bundle verify --key`). Throws SignatureError when the
+    // file cannot be read or imported, or holds no key or more than one.
+    static SignatureVerifier trustingKeyFile(const std::filesystem::path& keyFile);
     ~SignatureVerifier(); // removes the keyring (and stops any gpg daemon started for it)
     SignatureVerifier(const SignatureVerifier&) = delete;
     SignatureVerifier& operator=(const SignatureVerifier&) = delete;
@@ -68,6 +72,7 @@ class SignatureVerifier {
 
   private:
     struct Impl;
+    explicit SignatureVerifier(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
 

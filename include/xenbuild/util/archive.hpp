@@ -59,12 +59,13 @@ class ArchiveReader {
 
 // Writes a byte-for-byte reproducible archive: members in the order they are added (callers add
 // them in a fixed, sorted order), owner 0:0, one modification time for all, no device numbers,
-// and no timestamp in the gzip header.
+// and no timestamp in the gzip header (zstd frames carry none).
 class ArchiveWriter {
   public:
     enum class Format {
         TarGz,  // POSIX tar (pax restricted: ustar, extended headers only where needed), gzip
         CpioGz, // newc cpio, what Linux unpacks as an initramfs, gzip; inodes numbered from 1
+        TarZst, // the same tar, zstd (level 3, one thread: the zstd tool's defaults)
     };
 
     // Writes to `fd`, which stays open and owned by the caller; `label` names the output in

@@ -24,4 +24,11 @@ std::string formatDate(const std::chrono::year_month_day& date);
 // Today in UTC.
 std::chrono::year_month_day currentDate();
 
+// A moment in UTC to the second, written as RFC 3339 / ISO 8601 with a Z: "2024-02-29T13:05:09Z"
+// (build records, SBOMs, provenance).
+std::string formatTimestamp(std::chrono::sys_seconds time);
+
+// "2024-02-29T13:05:09Z" -> that moment; nullopt for any other form or a day that does not exist.
+std::optional<std::chrono::sys_seconds> parseTimestamp(std::string_view text);
+
 } // namespace xenbuild::util

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,5 +57,7 @@ Hash sha256File(const std::filesystem::path& path);
 std::string toHex(const std::uint8_t* data, std::size_t length);
 std::string toNix32(const std::uint8_t* data, std::size_t length);
 std::string toBase64(const std::uint8_t* data, std::size_t length);
+// The bytes of padded standard base64 (RFC 4648 section 4); nullopt for anything else.
+std::optional<std::string> fromBase64(std::string_view text);
 
 } // namespace xenbuild::util

@@ -184,6 +184,13 @@ TEST_CASE("builder::Builder reuses a finished build: no fetch, no command", "[bu
     REQUIRE(second.outputs.size() == 2);
     CHECK(second.output("boot")->path == first.output("boot")->path);
     CHECK(second.patches.size() == 2);
+    // The record says which toolchain built the outputs, and when (bundles report both).
+    CHECK(second.toolchain.versions == testing::fakeToolchain().versions);
+    REQUIRE(first.startedAt);
+    REQUIRE(first.finishedAt);
+    CHECK(*first.startedAt <= *first.finishedAt);
+    CHECK(second.startedAt == first.startedAt);
+    CHECK(second.finishedAt == first.finishedAt);
     CHECK(f.sandbox.commands().size() == 2);
     CHECK(f.fetcher.fetchedPlans() == std::vector<std::string>{"xen_9_9"});
     const auto finished = f.events.of(Kind::Finished, "build xen_9_9");

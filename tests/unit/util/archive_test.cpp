@@ -56,12 +56,15 @@ void writeSample(const fs::path& output, Format format, const fs::path& source) 
 TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[util][archive]") {
     testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "run", std::string(100000, 'r'));
-    for (const auto format : {Format::TarGz, Format::CpioGz}) {
-        const fs::path file = dir / (format == Format::TarGz ? "a.tar.gz" : "a.cpio.gz");
+    for (const auto format : {Format::TarGz, Format::CpioGz, Format::TarZst}) {
+        const bool tar = format != Format::CpioGz;
+        const fs::path file = dir / (format == Format::TarGz    ? "a.tar.gz"
+                                     : format == Format::TarZst ? "a.tar.zst"
+                                                                : "a.cpio.gz");
         writeSample(file, format, dir / "run");
         const auto members = readAll(file);
         REQUIRE(members.size() == 4);
-        CHECK(members[0].member.path == (format == Format::TarGz ? "pkg/" : "pkg")); // tar's way
+        CHECK(members[0].member.path == (tar ? "pkg/" : "pkg")); // tar's way
         CHECK(members[0].member.type == Type::Directory);
         CHECK(members[0].member.perm == 0755);
         CHECK(members[1].member.path == "pkg/README");
@@ -87,14 +90,18 @@ TEST_CASE("util::ArchiveWriter writes what util::ArchiveReader reads back", "[ut
 TEST_CASE("util::ArchiveWriter is reproducible", "[util][archive]") {
     testing::TempDir dir;
     xenbuild::testing::writeFile(dir / "run", "#!/bin/sh\n");
-    for (const auto format : {Format::TarGz, Format::CpioGz}) {
+    for (const auto format : {Format::TarGz, Format::CpioGz, Format::TarZst}) {
         writeSample(dir / "a.gz", format, dir / "run");
         fs::last_write_time(dir / "run", fs::file_time_type::clock::now() - std::chrono::hours(5));
         writeSample(dir / "b.gz", format, dir / "run");
         const std::string a = util::readFile(dir / "a.gz");
         CHECK(a == util::readFile(dir / "b.gz"));
         REQUIRE(a.size() > 10);
-        CHECK(a.substr(4, 4) == std::string(4, '\0')); // no gzip timestamp
+        if (format == Format::TarZst) {
+            CHECK(a.substr(0, 4) == "\x28\xb5\x2f\xfd"); // a zstd frame
+        } else {
+            CHECK(a.substr(4, 4) == std::string(4, '\0')); // no gzip timestamp
+        }
     }
 }
 

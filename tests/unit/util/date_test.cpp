@@ -53,3 +53,15 @@ TEST_CASE("util::currentDate is a valid day", "[util][date]") {
     CHECK(today >= year_month_day{year{2024}, January, day{1}});
     CHECK(parseDate(formatDate(today)) == today);
 }
+
+TEST_CASE("util::formatTimestamp and parseTimestamp write and read RFC 3339 UTC seconds",
+          "[util][date]") {
+    namespace util = xenbuild::util;
+    const sys_seconds moment = sys_days{2024y / February / 29} + 13h + 5min + 9s;
+    CHECK(util::formatTimestamp(moment) == "2024-02-29T13:05:09Z");
+    CHECK(util::parseTimestamp("2024-02-29T13:05:09Z") == moment);
+    CHECK(util::formatTimestamp(sys_seconds{seconds{0}}) == "1970-01-01T00:00:00Z");
+    for (const char* bad : {"2024-02-30T00:00:00Z", "2024-02-29T24:00:00Z", "2024-02-29 13:05:09Z",
+                            "2024-02-29T13:05:09", "2024-02-29T13:05:09+01:00", ""})
+        CHECK_FALSE(util::parseTimestamp(bad));
+}

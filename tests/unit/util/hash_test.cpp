@@ -49,3 +49,14 @@ TEST_CASE("util::Hash::parse rejects malformed text with the text quoted", "[uti
     // A 52-character string with a letter outside Nix's alphabet ('e' is excluded).
     REQUIRE_THROWS_AS(Hash::parse(std::string(52, 'e')), xenbuild::ParseError);
 }
+
+TEST_CASE("util::fromBase64 reads what toBase64 writes and nothing else", "[util][hash]") {
+    const std::vector<std::string> samples{
+        "", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\x00\x10", 3)};
+    for (const auto& bytes : samples)
+        CHECK(xenbuild::util::fromBase64(xenbuild::util::toBase64(
+                  reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size())) == bytes);
+    CHECK(xenbuild::util::fromBase64("Zm9vYmFy") == std::string("foobar"));
+    for (const char* bad : {"Zm9", "Zm9v YmFy", "Zm=v", "Zg=A", "Zh==", "====", "Zm9v!"})
+        CHECK_FALSE(xenbuild::util::fromBase64(bad));
+}
