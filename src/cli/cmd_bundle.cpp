@@ -26,9 +26,7 @@ struct BundleArgs {
     std::string signKey;
     std::string passphraseFile;
     std::string builderId = bundle::kDefaultBuilderId;
-    std::vector<std::string> overrides; // NAME=DIR, as given to `build`
-    bool skipInapplicable = false;
-    std::vector<std::string> excludedPatches;
+    BuiltWithArgs builtWith;
     bool json = false;
 };
 
@@ -56,10 +54,7 @@ void runBundle(const BundleArgs& args, const GlobalOptions& global) {
     const auto plan =
         recipe::evaluate(set, args.package, overridesFrom(args.eval), evalOptionsFrom(args.eval));
     const auto store = openStore(global);
-    builder::BuildOptions options;
-    options.sourceOverrides = parseSourceOverrides(args.overrides);
-    options.skipInapplicablePatches = args.skipInapplicable;
-    options.excludedPatches = args.excludedPatches;
+    const auto options = buildOptionsFrom(args.builtWith);
     const auto build = bundle::findBuild(store, plan, options, bundle::advisoriesOf(set, plan));
     if (!build) {
         throw BuildError(quote(plan.name) + " has not been built in the store " +
@@ -178,16 +173,7 @@ void registerBundle(CLI::App& app, GlobalOptions& global) {
         ->type_name("URI")
         ->default_str(bundle::kDefaultBuilderId);
     addEvalOptions(*command, args->eval);
-    command
-        ->add_option("--override-source", args->overrides,
-                     "The source overrides the package was built with")
-        ->type_name("NAME=DIR");
-    command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
-                      "The package was built with --skip-inapplicable-patches");
-    command
-        ->add_option("--exclude-patch", args->excludedPatches,
-                     "The patches the package was built without")
-        ->type_name("ID");
+    addBuiltWithOptions(*command, args->builtWith);
     command->add_flag("--json", args->json, "Print the bundle's files as JSON");
 
     auto verifyArgs = std::make_shared<VerifyArgs>();

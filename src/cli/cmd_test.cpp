@@ -32,19 +32,14 @@ struct TestArgs {
     std::string dom0Modules;
     std::string busybox = "/bin/busybox";
     std::string workDir;
-    std::vector<std::string> overrides; // NAME=DIR, as given to `build`
-    bool skipInapplicable = false;
-    std::vector<std::string> excludedPatches;
+    BuiltWithArgs builtWith;
     std::string report; // --report FILE.json
     std::string junit;  // --junit FILE.xml
 };
 
 builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
                                  const recipe::BuildPlan& plan) {
-    builder::BuildOptions options;
-    options.sourceOverrides = parseSourceOverrides(args.overrides);
-    options.skipInapplicablePatches = args.skipInapplicable;
-    options.excludedPatches = args.excludedPatches;
+    const auto options = buildOptionsFrom(args.builtWith);
     // Through the output index: no compiler needed to test a build.
     auto result = builder::findNewestResult(store, plan, options);
     const std::string hint = "; run `xenbuild build " + args.package +
@@ -189,16 +184,7 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
         ->default_val("/bin/busybox");
     command->add_option("--work-dir", args->workDir,
                         "Boot in this directory (default: a new temporary one)");
-    command
-        ->add_option("--override-source", args->overrides,
-                     "The source overrides the package was built with")
-        ->type_name("NAME=DIR");
-    command->add_flag("--skip-inapplicable-patches", args->skipInapplicable,
-                      "The package was built with --skip-inapplicable-patches");
-    command
-        ->add_option("--exclude-patch", args->excludedPatches,
-                     "The patches the package was built without")
-        ->type_name("ID");
+    addBuiltWithOptions(*command, args->builtWith);
     command
         ->add_option("--report", args->report,
                      "Write a JSON report of the package and its boot test to FILE")

@@ -18,4 +18,25 @@ parseSourceOverrides(const std::vector<std::string>& items) {
     return overrides;
 }
 
+void addBuiltWithOptions(CLI::App& command, BuiltWithArgs& args) {
+    command
+        .add_option("--override-source", args.overrides,
+                    "The source overrides the package was built with")
+        ->type_name("NAME=DIR");
+    command.add_flag("--skip-inapplicable-patches", args.skipInapplicable,
+                     "The package was built with --skip-inapplicable-patches");
+    command
+        .add_option("--exclude-patch", args.excludedPatches,
+                    "The patches the package was built without")
+        ->type_name("ID");
+}
+
+builder::BuildOptions buildOptionsFrom(const BuiltWithArgs& args) {
+    builder::BuildOptions options;
+    options.sourceOverrides = parseSourceOverrides(args.overrides);
+    options.skipInapplicablePatches = args.skipInapplicable;
+    options.excludedPatches = args.excludedPatches;
+    return options;
+}
+
 } // namespace xenbuild::cli
