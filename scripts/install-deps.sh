@@ -41,12 +41,16 @@ packages=(
   clang libfuzzer-14-dev json-schema-test-suite
   # xmllint: the tests validate `--junit` reports against the Jenkins JUnit schema
   libxml2-utils
-  # npm, for the validators the tests run (below)
-  nodejs npm
   # docs/bundle.md checks a bundle by hand with jq (and the tests do)
   jq
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+
+# npm, for the validators the tests run: the machine's own Node.js and npm where it has them (this
+# image's nodesource nodejs bundles npm and conflicts with Debian's npm package), else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 
 # Validators from npm, pinned: ajv-cli checks bundle SBOMs against the official SPDX 2.3 schema
 # (tests/data/spdx-2.3-schema.json, docs/bundle.md).
