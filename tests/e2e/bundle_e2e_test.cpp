@@ -38,15 +38,18 @@ struct BundleUpstream : FakeUpstream {
     }
 
     std::string dirArg(const std::string& name) const { return shellQuote((root / name).string()); }
-};
 
-std::vector<std::string> fileNames(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
+    // Builds xen_4_19-slim and writes its bundle, signed with `signer`'s key, to root/bundle.
+    fs::path buildAndBundleSigned(const xenbuild::testing::TestKey& signer) {
+        const auto key = xenbuild::testing::exportSecretKey(signer, root);
+        REQUIRE(xenbuild("build xen_4_19-slim " + hostProfileArg()).status == 0);
+        const fs::path bundle = root / "bundle";
+        REQUIRE(xenbuild("bundle xen_4_19-slim -o " + shellQuote(bundle.string()) + " --sign-key " +
+                         shellQuote(key.string()) + " " + hostProfileArg())
+                    .status == 0);
+        return bundle;
+    }
+};
 
 json statementOf(const fs::path& envelope) {
     return json::parse(*xenbuild::util::fromBase64(
@@ -138,13 +141,7 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
 TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
     BundleUpstream upstream;
     const auto& gpg = xenbuild::testing::GpgFixture::instance();
-    const auto key = xenbuild::testing::exportSecretKey(gpg.signer, upstream.root);
-    REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
-    const fs::path dir = upstream.root / "bundle";
-    REQUIRE(upstream
-                .xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) + " --sign-key " +
-                          shellQuote(key.string()) + " " + upstream.hostProfileArg())
-                .status == 0);
+    const fs::path dir = upstream.buildAndBundleSigned(gpg.signer);
 
     // docs/bundle.md "By hand", with a keyring of the release key only.
     const auto home = upstream.root / "g";
@@ -174,13 +171,7 @@ TEST_CASE("bundle: verify by hand with sha256sum and gpg", "[bundle][e2e]") {
 TEST_CASE("bundle verify: each tampering is named, exit 1", "[bundle][e2e]") {
     BundleUpstream upstream;
     const auto& gpg = xenbuild::testing::GpgFixture::instance();
-    const auto key = xenbuild::testing::exportSecretKey(gpg.signer, upstream.root);
-    REQUIRE(upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg()).status == 0);
-    const fs::path dir = upstream.root / "bundle";
-    REQUIRE(upstream
-                .xenbuild("bundle xen_4_19-slim -o " + shellQuote(dir.string()) + " --sign-key " +
-                          shellQuote(key.string()) + " " + upstream.hostProfileArg())
-                .status == 0);
+    const fs::path dir = upstream.buildAndBundleSigned(gpg.signer);
     const fs::path boot = dir / "xen-4.19.0-boot.tar.zst";
     const std::string bootDigest = xenbuild::util::sha256File(boot).hex();
     const std::string verify = "bundle verify " + shellQuote(dir.string()) + " --key " +

@@ -1,12 +1,15 @@
 #pragma once
-// The test suite's file helpers: the one readFile, writeFile and editFile, and shell quoting.
+// The test suite's file helpers: the one readFile, writeFile and editFile, a directory's names,
+// and shell quoting.
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace xenbuild::testing {
 
@@ -34,6 +37,15 @@ inline void editFile(const fs::path& path, const std::string& from, const std::s
     REQUIRE(at != std::string::npos);
     text.replace(at, from.size(), to);
     writeFile(path, text);
+}
+
+// The names of a directory's entries, sorted.
+inline std::vector<std::string> fileNames(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 inline std::string shellQuote(const std::string& text) {

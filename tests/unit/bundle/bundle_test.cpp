@@ -2,6 +2,7 @@
 // of a bundle, the archives' members, reproducibility, SBOM and provenance contents, and every
 // kind of tampering verify reports.
 
+#include "support/files.hpp"
 #include "support/fixtures.hpp"
 #include "unit/bundle/bundle_fixture.hpp"
 #include "unit/fetch/gpg_fixture.hpp"
@@ -24,6 +25,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using xenbuild::testing::fileNames;
+
 struct Member {
     std::string path;
     util::ArchiveMember::Type type;
@@ -45,14 +48,6 @@ std::vector<Member> members(const fs::path& archive) {
         out.push_back(std::move(read));
     }
     return out;
-}
-
-std::vector<std::string> fileNames(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir))
-        names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
 }
 
 json readJson(const fs::path& path) {
