@@ -54,7 +54,9 @@ void installLogger(const GlobalOptions& global) {
 }
 
 int reportError(const xenbuild::Error& error) {
-    std::cerr << "error: " << error.describe(xenbuild::cli::optionName) << '\n';
+    // Control characters that came with hostile input and were not quoted are escaped here.
+    std::cerr << "error: "
+              << xenbuild::escapeControl(error.describe(xenbuild::cli::optionName), "\n\t") << '\n';
     return dynamic_cast<const xenbuild::UsageError*>(&error) != nullptr ? 2 : 1;
 }
 

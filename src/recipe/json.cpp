@@ -430,7 +430,13 @@ Position JsonDocument::keyPositionOf(const std::string& pointer) const {
 }
 
 std::string JsonDocument::describeAt(Position position, const std::string& message) const {
-    const auto [line, offset] = excerptAround(lineAt(text, position.line), position.column);
+    auto [line, offset] = excerptAround(lineAt(text, position.line), position.column);
+    // One byte for one byte, so that the caret still points at the column: a control character
+    // of a hostile file must not reach the terminal.
+    std::replace_if(
+        line.begin(), line.end(),
+        [](char c) { return c != '\t' && (static_cast<unsigned char>(c) < 0x20 || c == 0x7f); },
+        '?');
     std::string caret;
     for (std::size_t i = 0; i < offset && i < line.size(); ++i) {
         caret.push_back(line[i] == '\t' ? '\t' : ' ');

@@ -61,9 +61,11 @@ std::string spellSettings(std::string_view text, SettingNames names) {
         const auto end = start == std::string_view::npos ? start : text.find(kMentionEnd, start);
         if (end == std::string_view::npos) break;
         const auto digits = text.substr(start + 1, end - start - 1);
+        // At most two digits: text from hostile input may hold the markers around anything (a
+        // long digit run overflowed here, found by the json fuzz target).
         int index = 0;
         bool valid = !digits.empty() && digits.size() <= 2;
-        for (const char c : digits) {
+        for (const char c : valid ? digits : std::string_view{}) {
             valid = valid && c >= '0' && c <= '9';
             index = index * 10 + (c - '0');
         }
@@ -97,8 +99,25 @@ void throwSystemError(const std::string& what, const std::string& path) {
     throw SystemError(what + " " + quote(path) + ": " + std::strerror(saved));
 }
 
+std::string escapeControl(std::string_view text, std::string_view keep) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte >= 0x20 && byte != 0x7f) || keep.find(c) != std::string_view::npos) {
+            out.push_back(c);
+            continue;
+        }
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\x";
+        out.push_back(hex[byte >> 4]);
+        out.push_back(hex[byte & 0xf]);
+    }
+    return out;
+}
+
 std::string quote(const std::string& value) {
-    return "'" + value + "'";
+    return "'" + escapeControl(value) + "'";
 }
 
 } // namespace xenbuild

@@ -119,7 +119,12 @@ decltype(auto) translateError(Fn&& fn) {
     }
 }
 
-// Quotes a user-provided value for messages: 'value'.
+// `text` with every control character (below 0x20, and 0x7f) except those in `keep` written as
+// `\xHH`: text from hostile input (names, recipe lines, advisories) must not reach a terminal as
+// escape sequences, nor forge the markers of mention().
+std::string escapeControl(std::string_view text, std::string_view keep = {});
+
+// `value` in single quotes, control characters escaped (escapeControl).
 std::string quote(const std::string& value);
 
 } // namespace xenbuild

@@ -75,6 +75,16 @@ TEST_CASE("recipe::parseJson reports errors at file:line:column with a caret", "
         REQUIRE_THROWS_WITH(parseJson("", "r.json"),
                             "r.json:1:1: expected a JSON value, got end of file\n  \n  ^");
     }
+    SECTION("control characters of the file never reach the terminal") {
+        // An escape sequence, and the markers of a setting mention (found by the fuzzer: a long
+        // digit run between them overflowed).
+        REQUIRE_THROWS_WITH(parseJson("[\x1b[2J, \x1e"
+                                      "99999999999\x1f]",
+                                      "r.json"),
+                            "r.json:1:2: expected a JSON value, got control character\n"
+                            "  [?[2J, ?99999999999?]\n"
+                            "   ^");
+    }
 }
 
 TEST_CASE("recipe::parseJson rejects pathological nesting without crashing", "[recipe]") {

@@ -38,5 +38,17 @@ TEST_CASE("Error: messages name settings by concept, a front end spells them its
                                     "b\x1e"
                                     "1");
         CHECK(spellSettings("plain") == "plain");
+        const std::string digits = "x\x1e" + std::string(40, '9') + "\x1f";
+        CHECK(spellSettings(digits) == digits);
     }
+}
+
+TEST_CASE("quote and escapeControl keep control characters of hostile input off the terminal",
+          "[util]") {
+    CHECK(quote("plain name") == "'plain name'");
+    CHECK(quote("a\x1b[31mb\nc\x7f") == "'a\\x1b[31mb\\x0ac\\x7f'");
+    CHECK(quote("\x1e"
+                "1\x1f") == "'\\x1e1\\x1f'"); // cannot forge a mention
+    CHECK(escapeControl("line\n\tnext\r", "\n\t") == "line\n\tnext\\x0d");
+    CHECK(escapeControl("caf\xc3\xa9") == "caf\xc3\xa9"); // UTF-8 is kept
 }
