@@ -160,16 +160,17 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
 }
 
 void Executor::runChecks(const recipe::BuildPlan& plan,
-                         const std::map<std::string, fs::path>& staged,
-                         const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+                         const std::map<std::string, fs::path>& staged, BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
-    const detail::CheckContext context{staged, finalPaths};
+    const detail::CheckContext context{staged};
     std::string failures;
-    for (const auto& check : plan.checks) {
-        auto outcome = detail::runCheck(check, context);
+    auto note = [&](CheckResult outcome) {
         if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
         result.checks.push_back(std::move(outcome));
-    }
+    };
+    for (const auto& check : plan.checks)
+        note(detail::runCheck(check, context));
+    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir()));
     std::ofstream log(result.log, std::ios::app);
     for (const auto& check : result.checks) {
         log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "
