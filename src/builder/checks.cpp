@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <regex>
 
 namespace fs = std::filesystem;
@@ -165,6 +166,7 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
     for (const auto& output : outputs) {
         const fs::path& root = staged.at(output);
         if (!fs::exists(fs::symlink_status(root))) continue;
+        std::vector<std::string> found; // sorted per output: the message is the same every time
         for (auto it = fs::recursive_directory_iterator(root);
              it != fs::recursive_directory_iterator(); ++it) {
             const auto status = it->symlink_status();
@@ -177,10 +179,11 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
                 continue;
             }
             ++files;
-            if (mentions)
-                offenders.push_back(it->path().lexically_relative(root).string() + " (" + output +
-                                    ")");
+            if (mentions) found.push_back(it->path().lexically_relative(root).string());
         }
+        std::sort(found.begin(), found.end());
+        for (const auto& path : found)
+            offenders.push_back(path + " (" + output + ")");
     }
     CheckResult result{.kind = "relocatable", .passed = offenders.empty(), .detail = ""};
     if (offenders.empty()) {
