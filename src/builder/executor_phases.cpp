@@ -82,7 +82,8 @@ double expectedSeconds(const BuildResult* previous, const std::string& step) {
 }
 
 // Host files the plan names (slim builds' firmware and QEMU paths from the host profile) must
-// be visible in the sandbox, read-only; /usr already is.
+// be visible in the sandbox, read-only; /usr already is (and is the default install prefix, a
+// path of the target host that no build reads).
 std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
     std::vector<fs::path> dirs;
     for (const auto& [name, value] : plan.args) {
@@ -90,7 +91,7 @@ std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
         if (text == nullptr) continue;
         const fs::path path = *text;
         std::error_code error;
-        if (!path.is_absolute() || !fs::exists(path, error) ||
+        if (!path.is_absolute() || !fs::exists(path, error) || path == "/usr" ||
             path.string().rfind("/usr/", 0) == 0) {
             continue;
         }

@@ -17,10 +17,10 @@ namespace {
 
 // `xenbuild build --json` of the upstream's slim package into `store`: the one result.
 nlohmann::json buildInto(const FakeUpstream& upstream, const fs::path& store) {
-    const auto built = run("XENBUILD_TODAY=2026-11-21 " + shellQuote(xenbuildBinary()) +
-                           " --recipes " + shellQuote(upstream.recipes.string()) + " --store " +
-                           shellQuote(store.string()) + " build xen_4_19-slim --json " +
-                           upstream.hostProfileArg() + " 2>/dev/null");
+    const auto built =
+        run("XENBUILD_TODAY=2026-11-21 " + shellQuote(xenbuildBinary()) + " --recipes " +
+            shellQuote(upstream.recipes.string()) + " --store " + shellQuote(store.string()) +
+            " build xen_4_19-slim --json " + upstream.hostProfileArg() + " 2>/dev/null");
     INFO(built.output);
     REQUIRE(built.status == 0);
     const auto results = nlohmann::json::parse(built.output);

@@ -66,9 +66,8 @@ TEST_CASE("builder::splitInstallRoot refuses what it cannot split", "[builder]")
     const fs::path root = dir / "install";
     const auto staged = stagedIn(dir.path());
     SECTION("nothing installed") {
-        REQUIRE_THROWS_WITH(
-            builder::detail::splitInstallRoot(root, kOutputs, kPaths, staged),
-            "the build installed nothing: '" + root.string() + "' does not exist");
+        REQUIRE_THROWS_WITH(builder::detail::splitInstallRoot(root, kOutputs, kPaths, staged),
+                            "the build installed nothing: '" + root.string() + "' does not exist");
     }
     SECTION("a link on the way to an output's path") {
         testing::writeFile(dir / "elsewhere/pkgconfig/host.pc", "host\n");
@@ -83,8 +82,7 @@ TEST_CASE("builder::splitInstallRoot refuses what it cannot split", "[builder]")
     }
 }
 
-TEST_CASE("builder::checkNoStoreReferences names the files that mention the store",
-          "[builder]") {
+TEST_CASE("builder::checkNoStoreReferences names the files that mention the store", "[builder]") {
     testing::TempDir dir;
     const fs::path store = dir / "store";
     const auto staged = stagedIn(dir.path());
