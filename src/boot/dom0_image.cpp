@@ -81,9 +81,8 @@ ToolFiles findTools(const fs::path& root) {
     const fs::path& prefix = tools.prefix;
     tools.xl = root / prefix / "sbin/xl";
     tools.xenstored = findOne(root, "xenstored", {prefix / "sbin/xenstored"});
-    tools.xenInitDom0 =
-        findOne(root, "xen-init-dom0",
-                {prefix / "lib/xen/bin/xen-init-dom0", prefix / "libexec/xen/bin/xen-init-dom0"});
+    // Xen's LIBEXEC_BIN on Linux: ${libexecdir}/xen/bin with libexecdir ${exec_prefix}/lib.
+    tools.xenInitDom0 = findOne(root, "xen-init-dom0", {prefix / "lib/xen/bin/xen-init-dom0"});
     tools.xlConf = findOne(root, "xl.conf", {"etc/xen/xl.conf", prefix / "etc/xen/xl.conf"});
     for (const char* dir : {"lib", "lib64"}) {
         std::error_code ec;

@@ -140,17 +140,27 @@ std::string substituteOutputs(const std::string& text,
 
 namespace {
 
-// Whether the file at `path` contains `needle`, read in chunks (a match may straddle two).
-bool fileContains(const fs::path& path, const std::string& needle) {
+bool containsAny(std::string_view text, const std::vector<std::string>& needles) {
+    return std::any_of(needles.begin(), needles.end(), [&](const std::string& needle) {
+        return text.find(needle) != std::string_view::npos;
+    });
+}
+
+// Whether the file at `path` contains one of `needles` (not empty), read in chunks (a match may
+// straddle two).
+bool fileContains(const fs::path& path, const std::vector<std::string>& needles) {
     const util::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) throwSystemError("cannot open", path.string());
+    std::size_t longest = 0;
+    for (const auto& needle : needles)
+        longest = std::max(longest, needle.size());
     std::string window; // the end of the previous chunk, then the new one
     bool found = false;
     util::readChunks(fd.get(), path, [&](std::string_view chunk) {
         if (found) return;
         window.append(chunk);
-        found = window.find(needle) != std::string::npos;
-        if (window.size() >= needle.size()) window.erase(0, window.size() - (needle.size() - 1));
+        found = containsAny(window, needles);
+        if (window.size() >= longest) window.erase(0, window.size() - (longest - 1));
     });
     return found;
 }
@@ -160,7 +170,11 @@ bool fileContains(const fs::path& path, const std::string& needle) {
 CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged,
                                    const std::vector<std::string>& outputs,
                                    const fs::path& storeDir) {
-    const std::string needle = storeDir.lexically_normal().string() + "/";
+    // The store as given and with its links resolved (what a build outside the sandbox sees).
+    std::vector<std::string> needles = {storeDir.lexically_normal().string() + "/"};
+    std::error_code error;
+    const auto resolved = fs::weakly_canonical(storeDir, error).string() + "/";
+    if (!error && resolved != needles.front()) needles.push_back(resolved);
     std::vector<std::string> offenders;
     std::size_t files = 0;
     for (const auto& output : outputs) {
@@ -172,9 +186,9 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
             const auto status = it->symlink_status();
             bool mentions = false;
             if (fs::is_symlink(status)) {
-                mentions = fs::read_symlink(it->path()).string().find(needle) != std::string::npos;
+                mentions = containsAny(fs::read_symlink(it->path()).string(), needles);
             } else if (fs::is_regular_file(status)) {
-                mentions = fileContains(it->path(), needle);
+                mentions = fileContains(it->path(), needles);
             } else {
                 continue;
             }

@@ -25,8 +25,9 @@ std::string substituteOutputs(const std::string& text,
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context);
 
 // The builder's own check, run on every build (kind "relocatable"): no file of the staged
-// `outputs` (plan order), nor the target of a symbolic link, mentions `storeDir` followed by
-// '/', which also covers the build directory (<store>/.tmp/build-<key>) and every store path.
+// `outputs` (plan order), nor the target of a symbolic link, mentions `storeDir` (as given, or
+// with its links resolved) followed by '/', which also covers the build directory
+// (<store>/.tmp/build-<key>) and every store path.
 // Outputs hold the target host's paths only, so the same build is the same bytes in every
 // store (the build key leaves the store out). A failure names the files (up to five) and the
 // outputs holding them.

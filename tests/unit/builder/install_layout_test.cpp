@@ -112,6 +112,16 @@ TEST_CASE("builder::checkNoStoreReferences names the files that mention the stor
         CHECK_FALSE(found.passed);
         CHECK_THAT(found.detail, Catch::StartsWith("boot/xen.gz (boot) mentions the store"));
     }
+    SECTION("the store through a link, resolved") {
+        fs::create_directories(dir / "real-store");
+        fs::create_symlink(dir / "real-store", dir / "linked-store");
+        testing::writeFile(staged.at("out") / "usr/lib/libx.so", (dir / "real-store/x").string());
+        const auto found =
+            builder::detail::checkNoStoreReferences(staged, kOutputs, dir / "linked-store");
+        CHECK_FALSE(found.passed);
+        CHECK_THAT(found.detail, Catch::StartsWith("usr/lib/libx.so (out) mentions the store '" +
+                                                   (dir / "linked-store").string() + "'"));
+    }
     SECTION("the store's name without a path below it is no reference") {
         testing::writeFile(staged.at("man") / "usr/share/man/x.1", store.string() + "-other\n");
         CHECK(builder::detail::checkNoStoreReferences(staged, kOutputs, store).passed);
