@@ -203,9 +203,13 @@ BuildArtifacts findArtifacts(const builder::BuildResult& result) {
     const fs::path& out = outputPath(result, "out");
     BuildArtifacts artifacts;
     artifacts.tools = out;
-    auto hypervisor = firstExisting({boot / "xen", boot / "xen.gz"});
-    if (!hypervisor) {
-        for (const auto& item : fs::directory_iterator(boot)) {
+    // Both hold their install paths: the hypervisor in /boot, xen-syms in Xen's DEBUG_DIR
+    // (<prefix>/lib/debug) unless the build keeps it in /boot.
+    const fs::path bootDir = boot / "boot";
+    auto hypervisor = firstExisting({bootDir / "xen", bootDir / "xen.gz"});
+    std::error_code ec;
+    if (!hypervisor && fs::is_directory(bootDir, ec)) {
+        for (const auto& item : fs::directory_iterator(bootDir)) {
             const auto name = item.path().filename().string();
             if (name.rfind("xen-", 0) == 0 && item.path().extension() == ".gz") {
                 hypervisor = item.path();
@@ -215,17 +219,22 @@ BuildArtifacts findArtifacts(const builder::BuildResult& result) {
     }
     if (!hypervisor) {
         throw BuildError("the boot output " + quote(boot.string()) +
-                         " holds neither xen nor xen.gz; the builder must keep the hypervisor");
+                         " holds neither boot/xen nor boot/xen.gz; the builder must keep the "
+                         "hypervisor (a build made before xenbuild installed at the target "
+                         "host's paths has it at the top: build it again)");
     }
     artifacts.hypervisor = *hypervisor;
-    // configure's DEBUG_DIR is <prefix>/lib/debug; xen/'s own default is /usr/lib/debug.
-    auto syms = firstExisting({boot / "xen-syms"});
-    if (!syms) syms = findXenSymsUnder(out / "lib/debug");
-    if (!syms) syms = findXenSymsUnder(out / "usr/lib/debug");
+    fs::path prefix = "usr";
+    try {
+        prefix = toolsPrefix(out);
+    } catch (const BuildError&) { // findTools says what is wrong with the tools
+    }
+    const fs::path debugDir = out / prefix / "lib/debug";
+    auto syms = firstExisting({bootDir / "xen-syms"});
+    if (!syms) syms = findXenSymsUnder(debugDir);
     if (!syms) {
-        throw BuildError("no xen-syms in " + quote(boot.string()) + ", " +
-                         quote((out / "lib/debug").string()) + " or " +
-                         quote((out / "usr/lib/debug").string()) +
+        throw BuildError("no xen-syms in " + quote(bootDir.string()) + " or " +
+                         quote(debugDir.string()) +
                          "; the builder must keep xen-syms for the expected build-id");
     }
     artifacts.xenSyms = *syms;

@@ -1,7 +1,6 @@
 #include "xenbuild/builder/build_key.hpp"
 
 #include "xenbuild/store/nar.hpp"
-#include "xenbuild/store/store.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <charconv>
@@ -25,9 +24,8 @@ std::string inputsText(const KeyInputs& inputs) {
 
 } // namespace
 
-KeyInputs keyInputs(const store::Store& store, const BuildOptions& options) {
+KeyInputs keyInputs(const BuildOptions& options) {
     KeyInputs inputs;
-    inputs.storeDir = store.dir();
     for (const auto& [name, dir] : options.sourceOverrides) {
         if (!fs::is_directory(dir)) {
             throw UsageError(mention(Setting::SourceOverride) + " " + name + "=" +
@@ -43,16 +41,15 @@ KeyInputs keyInputs(const store::Store& store, const BuildOptions& options) {
 std::string buildKey(const recipe::BuildPlan& plan, const util::Hash& toolchain,
                      const KeyInputs& inputs) {
     util::Sha256 hasher;
-    hasher.update("xenbuild-build-v1\nstore=" + inputs.storeDir.string() +
-                  "\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain.sri() + "\n");
+    hasher.update("xenbuild-build-v2\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain.sri() +
+                  "\n");
     hasher.update(inputsText(inputs));
     return hasher.finish().nix32();
 }
 
 std::string planKey(const recipe::BuildPlan& plan, const KeyInputs& inputs) {
     util::Sha256 hasher;
-    hasher.update("xenbuild-plan-v1\nstore=" + inputs.storeDir.string() +
-                  "\nplan=" + plan.hash.sri() + "\n");
+    hasher.update("xenbuild-plan-v2\nplan=" + plan.hash.sri() + "\n");
     hasher.update(inputsText(inputs));
     return hasher.finish().nix32();
 }

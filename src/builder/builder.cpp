@@ -55,7 +55,7 @@ Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox,
                  std::chrono::milliseconds progressTick)
     : store_(store), options_(withDefaults(std::move(options))), observer_(observer),
       ownFetcher_(std::move(ownFetcher)), toolchain_(std::move(toolchain)),
-      keyInputs_(keyInputs(store, options_)), index_(store),
+      keyInputs_(keyInputs(options_)), index_(store),
       executor_(store, sandbox, fetcher != nullptr ? *fetcher : *ownFetcher_, toolchain_, options_,
                 observer, progressTick) {}
 
@@ -107,7 +107,7 @@ void Builder::protectFromGc(const recipe::BuildPlan& plan) {
 std::optional<BuildResult> findNewestResult(const store::Store& store,
                                             const recipe::BuildPlan& plan,
                                             const BuildOptions& options) {
-    const KeyInputs inputs = keyInputs(store, options);
+    const KeyInputs inputs = keyInputs(options);
     const OutputIndex index(store);
     if (auto newest = index.newest(planKey(plan, inputs))) return newest;
     // A record written before the index: found by the build key, if there is a toolchain.
@@ -120,7 +120,7 @@ std::optional<BuildResult> findNewestResult(const store::Store& store,
 
 PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan& plan,
                               const BuildOptions& options) {
-    const KeyInputs inputs = keyInputs(store, options);
+    const KeyInputs inputs = keyInputs(options);
     const OutputIndex index(store);
     if (const auto newest = index.newest(planKey(plan, inputs))) {
         PlannedOutputs planned; // in plan order (a record lists them by name)

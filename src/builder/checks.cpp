@@ -4,8 +4,13 @@
 #include "xenbuild/builder/toolchain.hpp"
 #include "xenbuild/builder/xen_version.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/fd.hpp"
+#include "xenbuild/util/file.hpp"
 #include "xenbuild/util/process.hpp"
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <regex>
 
 namespace fs = std::filesystem;
@@ -57,19 +62,20 @@ std::string pkgConfig(const fs::path& dir, const std::string& module,
 }
 
 // A module resolves when pkg-config finds it, its version looks like one, and its prefix is
-// the store path of one of the plan's outputs (not /usr/local or the build directory).
+// the one the build was configured with (the target host's, e.g. /usr: not /usr/local, the
+// build directory or a store path).
 std::string checkModule(const fs::path& dir, const std::string& module,
-                        const CheckContext& context) {
+                        const std::string& expectedPrefix) {
     static const std::regex versionPattern(R"(\d+(\.\d+)+)");
     const std::string version = pkgConfig(dir, module, {"--modversion"});
     if (!std::regex_match(version, versionPattern)) {
         return module + ": odd version " + quote(version);
     }
     const std::string prefix = pkgConfig(dir, module, {"--variable=prefix"});
-    for (const auto& [name, path] : context.final) {
-        if (fs::path(prefix).lexically_normal() == path.lexically_normal()) return {};
+    if (fs::path(prefix).lexically_normal() == fs::path(expectedPrefix).lexically_normal()) {
+        return {};
     }
-    return module + ": prefix " + quote(prefix) + " is not an output of the build";
+    return module + ": prefix " + quote(prefix) + ", the build's is " + quote(expectedPrefix);
 }
 
 CheckResult checkPkgConfig(const recipe::PkgConfigParams& params, const CheckContext& context) {
@@ -78,7 +84,7 @@ CheckResult checkPkgConfig(const recipe::PkgConfigParams& params, const CheckCon
     std::vector<std::string> problems;
     for (const auto& module : modules) {
         try {
-            if (auto problem = checkModule(dir, module, context); !problem.empty()) {
+            if (auto problem = checkModule(dir, module, params.prefix); !problem.empty()) {
                 problems.push_back(problem);
             }
         } catch (const BuildError& error) {
@@ -130,6 +136,85 @@ std::string substituteOutputs(const std::string& text,
         position = end + 1;
     }
     return result + text.substr(position);
+}
+
+namespace {
+
+bool containsAny(std::string_view text, const std::vector<std::string>& needles) {
+    return std::any_of(needles.begin(), needles.end(), [&](const std::string& needle) {
+        return text.find(needle) != std::string_view::npos;
+    });
+}
+
+// Whether the file at `path` contains one of `needles` (not empty), read in chunks (a match may
+// straddle two).
+bool fileContains(const fs::path& path, const std::vector<std::string>& needles) {
+    const util::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) throwSystemError("cannot open", path.string());
+    std::size_t longest = 0;
+    for (const auto& needle : needles)
+        longest = std::max(longest, needle.size());
+    std::string window; // the end of the previous chunk, then the new one
+    bool found = false;
+    util::readChunks(fd.get(), path, [&](std::string_view chunk) {
+        if (found) return;
+        window.append(chunk);
+        found = containsAny(window, needles);
+        if (window.size() >= longest) window.erase(0, window.size() - (longest - 1));
+    });
+    return found;
+}
+
+} // namespace
+
+CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged,
+                                   const std::vector<std::string>& outputs,
+                                   const fs::path& storeDir) {
+    // The store as given and with its links resolved (what a build outside the sandbox sees).
+    std::vector<std::string> needles = {storeDir.lexically_normal().string() + "/"};
+    std::error_code error;
+    const auto resolved = fs::weakly_canonical(storeDir, error).string() + "/";
+    if (!error && resolved != needles.front()) needles.push_back(resolved);
+    std::vector<std::string> offenders;
+    std::size_t files = 0;
+    for (const auto& output : outputs) {
+        const fs::path& root = staged.at(output);
+        if (!fs::exists(fs::symlink_status(root))) continue;
+        std::vector<std::string> found; // sorted per output: the message is the same every time
+        for (auto it = fs::recursive_directory_iterator(root);
+             it != fs::recursive_directory_iterator(); ++it) {
+            const auto status = it->symlink_status();
+            bool mentions = false;
+            if (fs::is_symlink(status)) {
+                mentions = containsAny(fs::read_symlink(it->path()).string(), needles);
+            } else if (fs::is_regular_file(status)) {
+                mentions = fileContains(it->path(), needles);
+            } else {
+                continue;
+            }
+            ++files;
+            if (mentions) found.push_back(it->path().lexically_relative(root).string());
+        }
+        std::sort(found.begin(), found.end());
+        for (const auto& path : found)
+            offenders.push_back(path + " (" + output + ")");
+    }
+    CheckResult result{.kind = "relocatable", .passed = offenders.empty(), .detail = ""};
+    if (offenders.empty()) {
+        result.detail = "none of " + std::to_string(files) + " files mentions the store " +
+                        quote(storeDir.string());
+        return result;
+    }
+    std::string listed;
+    for (std::size_t i = 0; i < offenders.size() && i < 5; ++i)
+        listed += (i == 0 ? "" : ", ") + offenders[i];
+    if (offenders.size() > 5) listed += " and " + std::to_string(offenders.size() - 5) + " more";
+    result.detail = listed + (offenders.size() == 1 ? " mentions" : " mention") + " the store " +
+                    quote(storeDir.string()) +
+                    ": outputs must hold the target host's paths only (install through "
+                    "DESTDIR with FHS prefixes, never ${outputs.<name>} in configure or make "
+                    "flags)";
+    return result;
 }
 
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {

@@ -12,10 +12,8 @@
 namespace xenbuild::builder::detail {
 
 struct CheckContext {
-    // Output name -> where it is staged now, and where it will live in the store (the paths
-    // the build baked in, e.g. pkg-config prefixes).
+    // Output name -> where it is staged now (holding its install paths: <boot>/boot/xen.gz).
     std::map<std::string, std::filesystem::path> staged;
-    std::map<std::string, std::filesystem::path> final;
 };
 
 // Replaces ${outputs.<name>} in `text` with the paths of `outputs`. Throws BuildError for an
@@ -25,5 +23,16 @@ std::string substituteOutputs(const std::string& text,
 
 // Runs one check; never throws for a failing check (the result says why).
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context);
+
+// The builder's own check, run on every build (kind "relocatable"): no file of the staged
+// `outputs` (plan order), nor the target of a symbolic link, mentions `storeDir` (as given, or
+// with its links resolved) followed by '/', which also covers the build directory
+// (<store>/.tmp/build-<key>) and every store path.
+// Outputs hold the target host's paths only, so the same build is the same bytes in every
+// store (the build key leaves the store out). A failure names the files (up to five) and the
+// outputs holding them.
+CheckResult checkNoStoreReferences(const std::map<std::string, std::filesystem::path>& staged,
+                                   const std::vector<std::string>& outputs,
+                                   const std::filesystem::path& storeDir);
 
 } // namespace xenbuild::builder::detail

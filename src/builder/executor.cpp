@@ -275,10 +275,10 @@ void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, Bu
     std::map<std::string, fs::path> staged;
     for (const auto& [name, path] : finalPaths)
         staged[name] = paths.stagedOut / name;
-    detail::splitInstallRoot(paths.installRoot, finalPaths, staged);
+    detail::splitInstallRoot(paths.installRoot, plan.outputs, plan.outputPaths, staged);
     util::faultPoint("build:installed");
     times.start("check");
-    runChecks(plan, staged, finalPaths, result);
+    runChecks(plan, staged, result);
     util::faultPoint("build:checked");
     checkCancelled("committing the outputs");
     times.start("commit");

@@ -82,7 +82,8 @@ double expectedSeconds(const BuildResult* previous, const std::string& step) {
 }
 
 // Host files the plan names (slim builds' firmware and QEMU paths from the host profile) must
-// be visible in the sandbox, read-only; /usr already is.
+// be visible in the sandbox, read-only; /usr already is (and is the default install prefix, a
+// path of the target host that no build reads).
 std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
     std::vector<fs::path> dirs;
     for (const auto& [name, value] : plan.args) {
@@ -90,7 +91,7 @@ std::vector<fs::path> hostPathsOf(const recipe::BuildPlan& plan) {
         if (text == nullptr) continue;
         const fs::path path = *text;
         std::error_code error;
-        if (!path.is_absolute() || !fs::exists(path, error) ||
+        if (!path.is_absolute() || !fs::exists(path, error) || path == "/usr" ||
             path.string().rfind("/usr/", 0) == 0) {
             continue;
         }
@@ -160,16 +161,17 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
 }
 
 void Executor::runChecks(const recipe::BuildPlan& plan,
-                         const std::map<std::string, fs::path>& staged,
-                         const std::map<std::string, fs::path>& finalPaths, BuildResult& result) {
+                         const std::map<std::string, fs::path>& staged, BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
-    const detail::CheckContext context{staged, finalPaths};
+    const detail::CheckContext context{staged};
     std::string failures;
-    for (const auto& check : plan.checks) {
-        auto outcome = detail::runCheck(check, context);
+    auto note = [&](CheckResult outcome) {
         if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
         result.checks.push_back(std::move(outcome));
-    }
+    };
+    for (const auto& check : plan.checks)
+        note(detail::runCheck(check, context));
+    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir()));
     std::ofstream log(result.log, std::ios::app);
     for (const auto& check : result.checks) {
         log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "

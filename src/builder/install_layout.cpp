@@ -1,6 +1,9 @@
 #include "install_layout.hpp"
 
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/paths.hpp"
+
+#include <algorithm>
 
 namespace fs = std::filesystem;
 
@@ -8,24 +11,14 @@ namespace xenbuild::builder::detail {
 
 namespace {
 
-fs::path underRoot(const fs::path& root, const fs::path& absolute) {
-    return root / absolute.relative_path();
-}
-
-// Removes empty directories bottom-up; returns true if `dir` itself was removed.
-bool pruneEmpty(const fs::path& dir) {
-    bool empty = true;
-    for (const auto& item : fs::directory_iterator(dir)) {
-        if (item.is_symlink()) {
-            empty = false;
-        } else if (item.is_directory()) {
-            if (!pruneEmpty(item.path())) empty = false;
-        } else {
-            empty = false;
-        }
+// Removes `dir` and its parents up to (not including) `root` while they are empty.
+void removeEmptyParents(fs::path dir, const fs::path& root) {
+    std::error_code error;
+    while (dir != root && dir.string().size() > root.string().size() &&
+           fs::is_directory(fs::symlink_status(dir, error)) && fs::is_empty(dir, error)) {
+        fs::remove(dir, error);
+        dir = dir.parent_path();
     }
-    if (empty) fs::remove(dir);
-    return empty;
 }
 
 } // namespace
@@ -48,38 +41,52 @@ void mergeMove(const fs::path& from, const fs::path& to) {
     fs::remove(from);
 }
 
-std::vector<std::string> splitInstallRoot(const fs::path& installRoot,
-                                          const std::map<std::string, fs::path>& finalPaths,
-                                          const std::map<std::string, fs::path>& staged) {
+void splitInstallRoot(const fs::path& installRoot, const std::vector<std::string>& outputs,
+                      const std::map<std::string, std::vector<std::string>>& outputPaths,
+                      const std::map<std::string, fs::path>& staged) {
     if (!fs::is_directory(installRoot)) {
         throw BuildError("the build installed nothing: " + quote(installRoot.string()) +
                          " does not exist");
     }
-    for (const auto& [name, finalPath] : finalPaths) {
-        const fs::path installed = underRoot(installRoot, finalPath);
-        if (fs::exists(fs::symlink_status(installed))) {
-            mergeMove(installed, staged.at(name));
-        } else {
+    // Longest install path first, so that a path nested in another output's goes to its own.
+    std::vector<std::pair<std::string, std::string>> claims; // path, output
+    for (const auto& [output, paths] : outputPaths) {
+        if (staged.count(output) == 0) {
+            throw BuildError("the plan's outputPaths name " + quote(output) +
+                             ", which is not one of its outputs");
+        }
+        for (const auto& path : paths)
+            claims.emplace_back(path, output);
+    }
+    std::sort(claims.begin(), claims.end(), [](const auto& a, const auto& b) {
+        return a.first.size() != b.first.size() ? a.first.size() > b.first.size() : a < b;
+    });
+    for (const auto& name : outputs)
+        fs::create_directories(staged.at(name).parent_path());
+    for (const auto& [path, output] : claims) {
+        const fs::path relative = fs::path(path).relative_path();
+        // A link in the install root (usr/lib64 -> lib) must not carry the move elsewhere.
+        if (const auto problem = util::confinementProblem(installRoot, relative.string());
+            !problem.empty()) {
+            throw BuildError("install: cannot take " + quote(path) + " for the " + output +
+                             " output: the path " + problem);
+        }
+        const fs::path installed = installRoot / relative;
+        if (!fs::exists(fs::symlink_status(installed))) continue;
+        mergeMove(installed, staged.at(output) / relative);
+        removeEmptyParents(installed.parent_path(), installRoot);
+    }
+    for (const auto& name : outputs) {
+        if (name != outputs.front() && !fs::exists(staged.at(name))) {
             fs::create_directories(staged.at(name));
         }
     }
-    std::vector<std::string> extras;
-    if (!fs::exists(installRoot) || pruneEmpty(installRoot)) return extras;
-    for (const auto& item : fs::directory_iterator(installRoot)) {
-        const std::string top = item.path().filename().string();
-        const bool toBoot = top == "boot" && staged.count("boot") != 0;
-        const fs::path& target = staged.at(toBoot ? "boot" : "out");
-        extras.push_back(top);
-        if (toBoot) {
-            for (const auto& child : fs::directory_iterator(item.path())) {
-                mergeMove(child.path(), target / child.path().filename());
-            }
-            fs::remove_all(item.path());
-        } else {
-            mergeMove(item.path(), target / top);
-        }
+    const fs::path& rest = staged.at(outputs.front());
+    if (fs::exists(installRoot)) {
+        mergeMove(installRoot, rest);
+    } else {
+        fs::create_directories(rest);
     }
-    return extras;
 }
 
 } // namespace xenbuild::builder::detail

@@ -8,16 +8,19 @@
 
 namespace xenbuild::builder::detail {
 
-// `finalPaths`: output name -> its store path (the prefix configure was given).
-// `staged`: output name -> an empty, not yet existing directory to fill.
-// Files under installRoot/<final path of X> go to staged[X]. What Xen installs outside the
-// prefixes (/etc, /var, /lib/systemd, ...) goes into the "out" output at the same relative
-// path; /boot goes into "boot" when there is one. Returns the relative paths that were moved
-// into "out" that way, for the log. Throws BuildError on a file that two outputs claim.
-std::vector<std::string>
-splitInstallRoot(const std::filesystem::path& installRoot,
-                 const std::map<std::string, std::filesystem::path>& finalPaths,
-                 const std::map<std::string, std::filesystem::path>& staged);
+// Splits the install root (DESTDIR, holding the target host's paths: /usr/sbin/xl,
+// /boot/xen.gz, ...) into the outputs. `outputs`: the plan's outputs, the first taking whatever
+// no other output claims. `outputPaths`: output -> the absolute install paths it takes (the
+// plan's outputPaths). `staged`: output name -> an empty, not yet existing directory to fill.
+// Each file keeps its install path inside its output (<staged boot>/boot/xen.gz); when paths
+// of two outputs nest, the longer one wins. Every output directory is created, empty if
+// nothing was installed for it; directories that a move left empty are removed, the others
+// (empty ones make installed too, such as /var/lib/xen) are kept. Throws BuildError when
+// nothing was installed.
+void splitInstallRoot(const std::filesystem::path& installRoot,
+                      const std::vector<std::string>& outputs,
+                      const std::map<std::string, std::vector<std::string>>& outputPaths,
+                      const std::map<std::string, std::filesystem::path>& staged);
 
 // Moves the tree `from` into `to`, merging directories that exist on both sides. Throws
 // BuildError when a non-directory exists on both sides.

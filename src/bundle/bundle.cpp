@@ -92,7 +92,7 @@ std::map<std::string, Advisory> advisoriesOf(const recipe::RecipeSet& recipes,
 std::optional<BuildInfo> findBuild(const store::Store& store, const recipe::BuildPlan& plan,
                                    const builder::BuildOptions& options,
                                    std::map<std::string, Advisory> advisories) {
-    const auto inputs = builder::keyInputs(store, options);
+    const auto inputs = builder::keyInputs(options);
     const builder::OutputIndex index(store);
     auto result = index.newest(builder::planKey(plan, inputs));
     if (!result) return std::nullopt;

@@ -4,6 +4,7 @@
 #include "meta.hpp"
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/paths.hpp"
 #include "xenbuild/util/suggest.hpp"
 
 namespace xenbuild::recipe {
@@ -22,12 +23,12 @@ ParamValue convertOverride(const RecipeSet& set, const Parameter& p, const std::
         if (text == "true") return true;
         if (text == "false") return false;
     } else if (p.type == ParamType::Path) {
-        if (!text.empty() && text[0] == '/') return text;
+        if (util::absolutePathProblem(text).empty()) return text;
     } else {
         return text;
     }
     const std::string expected =
-        p.type == ParamType::Bool ? "a bool (true or false)" : "an absolute path";
+        p.type == ParamType::Bool ? "a bool (true or false)" : "an absolute, normalised path";
     const auto& doc = set.builder();
     const Position at = doc.positionOf(appendPointer("/parameters", p.name));
     throw EvalError(mention(Setting::BuildArgument) + " " + p.name + "=" + text + ": expected " +
@@ -142,8 +143,9 @@ Check checkOf(const detail::EvalContext& ctx, const nlohmann::json& kindName,
     case CheckKind::Pe32Plus:
         return Check{.params = Pe32PlusParams{.path = path}};
     case CheckKind::PkgConfig:
-        return Check{
-            .params = PkgConfigParams{.path = path, .modules = ctx.stringsAt(params + "/modules")}};
+        return Check{.params = PkgConfigParams{.path = path,
+                                               .modules = ctx.stringsAt(params + "/modules"),
+                                               .prefix = ctx.stringAt(params + "/prefix")}};
     case CheckKind::HypervisorVersion:
         break;
     }
@@ -164,6 +166,31 @@ std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
         checks.push_back(checkOf(ctx, spec.at("kind"), pointer));
     }
     return checks;
+}
+
+// outputPaths, interpolated: absolute, normalised, each claimed by one output only.
+std::map<std::string, std::vector<std::string>> collectOutputPaths(const detail::EvalContext& ctx) {
+    std::map<std::string, std::vector<std::string>> result;
+    if (!ctx.doc.value.contains("outputPaths")) return result;
+    std::map<std::string, std::string> claimedBy;
+    for (const auto& [output, paths] : ctx.doc.value.at("outputPaths").items()) {
+        const std::string pointer = appendPointer("/outputPaths", output);
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            const std::string at = pointer + "/" + std::to_string(i);
+            const std::string path = ctx.interpolate(paths[i].get<std::string>(), at);
+            if (const auto problem = util::absolutePathProblem(path); !problem.empty()) {
+                throw EvalError(
+                    ctx.doc.describeAt(at, "the install path " + quote(path) + " " + problem));
+            }
+            if (const auto [it, added] = claimedBy.emplace(path, output); !added) {
+                throw EvalError(ctx.doc.describeAt(
+                    at, "the install path " + quote(path) + " is claimed by the outputs " +
+                            quote(it->second) + " and " + quote(output)));
+            }
+            result[output].push_back(path);
+        }
+    }
+    return result;
 }
 
 std::map<std::string, std::string> buildEnv(const detail::EvalContext& ctx) {
@@ -230,6 +257,7 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         }
         plan.env = buildEnv(ctx);
         plan.outputs = ctx.outputs;
+        plan.outputPaths = collectOutputPaths(ctx);
         plan.checks = collectChecks(ctx);
         plan.meta = detail::renderMeta(set, branch, ctx, plan.patches,
                                        options.today.value_or(util::currentDate()));

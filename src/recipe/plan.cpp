@@ -80,7 +80,7 @@ nlohmann::json Check::paramsJson() const {
     struct ToJson {
         nlohmann::json operator()(const Pe32PlusParams& p) const { return {{"path", p.path}}; }
         nlohmann::json operator()(const PkgConfigParams& p) const {
-            return {{"path", p.path}, {"modules", p.modules}};
+            return {{"path", p.path}, {"modules", p.modules}, {"prefix", p.prefix}};
         }
         nlohmann::json operator()(const HypervisorVersionParams& p) const {
             return {{"path", p.path}, {"version", p.version}};
@@ -92,7 +92,8 @@ nlohmann::json Check::paramsJson() const {
 namespace {
 
 // Bumped whenever the meaning of a plan changes, so old and new plans never share a hash.
-constexpr const char* planFormat = "xenbuild-plan-1";
+// 2: outputs hold install (FHS) paths, split by outputPaths.
+constexpr const char* planFormat = "xenbuild-plan-2";
 
 nlohmann::json sourceJson(const SourcePin& source) {
     return {{"url", source.url},
@@ -157,6 +158,7 @@ nlohmann::json buildFields(const BuildPlan& plan) {
             {"makeTargets", plan.makeTargets},
             {"env", plan.env},
             {"outputs", plan.outputs},
+            {"outputPaths", plan.outputPaths},
             {"checks", checksJson(plan.checks)}};
 }
 

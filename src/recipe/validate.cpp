@@ -3,6 +3,7 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace xenbuild::recipe::detail {
@@ -61,8 +62,30 @@ void checkOutputs(const JsonDocument& doc) {
     }
 }
 
-// "${outputs.<name>}" optionally followed by "/" and a plain relative path (whether the output
-// exists is for interpolation to say, with its suggestions).
+bool isPathParameter(const JsonDocument& doc, const std::string& name) {
+    const auto& parameters = doc.value.at("parameters");
+    const auto it = parameters.find(name);
+    return it != parameters.end() && it->at("type") == "path";
+}
+
+// A leading "${name}" of `text` must name a path parameter (its value is an absolute,
+// normalised path, so what follows stays a plain path); returns the rest of `text`.
+std::string afterPathParameter(const JsonDocument& doc, const std::string& pointer,
+                               const std::string& text, const std::string& what) {
+    if (text.rfind("${", 0) != 0) return text;
+    const auto close = text.find('}');
+    const std::string name = text.substr(2, close - 2);
+    if (!isPathParameter(doc, name)) {
+        failAt(doc, pointer,
+               what + " may only continue with a path parameter, and " + quote(name) +
+                   " is not one (declare it with \"type\": \"path\")");
+    }
+    return text.substr(close + 1);
+}
+
+// "${outputs.<name>}", optionally a path parameter ("${prefix}"), then optionally "/" and a
+// plain relative path (whether the output exists is for interpolation to say, with its
+// suggestions).
 void checkOutputPath(const JsonDocument& doc, const std::string& pointer, const std::string& text) {
     static const std::string open = "${outputs.";
     const auto close = text.find('}');
@@ -70,13 +93,15 @@ void checkOutputPath(const JsonDocument& doc, const std::string& pointer, const 
         failAt(doc, pointer,
                "a check path must start with ${outputs.<output>}, got " + quoteShort(text));
     }
-    const std::string rest = text.substr(close + 1);
+    const std::string output = text.substr(0, close + 1);
+    const std::string rest =
+        afterPathParameter(doc, pointer, text.substr(close + 1), "a check path after " + output);
     if (rest.empty()) return;
     const auto problem = rest[0] == '/' ? util::relativePathProblem(rest.substr(1))
                                         : std::string("does not continue with '/'");
     if (!problem.empty()) {
         failAt(doc, pointer,
-               "the path after " + text.substr(0, close + 1) + " " + problem +
+               "the path after " + output + " " + problem +
                    " (a check reads only inside the outputs)");
     }
 }
@@ -92,13 +117,39 @@ void checkCheckPaths(const JsonDocument& doc) {
     }
 }
 
+// Each key of outputPaths is an output other than the first (which takes the rest); each path
+// starts with '/' or a path parameter.
+void checkOutputPaths(const JsonDocument& doc) {
+    if (!doc.value.contains("outputPaths")) return;
+    const auto& outputs = doc.value.at("outputs");
+    for (const auto& [name, paths] : doc.value.at("outputPaths").items()) {
+        const std::string pointer = appendPointer("/outputPaths", name);
+        if (std::find(outputs.begin(), outputs.end(), name) == outputs.end()) {
+            failAt(doc, pointer,
+                   "outputPaths names " + quote(name) + ", which is not one of the outputs");
+        }
+        if (name == outputs[0]) {
+            failAt(doc, pointer,
+                   "the first output " + quote(name) +
+                       " takes every install path no other output claims: it has no "
+                       "outputPaths");
+        }
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            afterPathParameter(doc, pointer + "/" + std::to_string(i), paths[i].get<std::string>(),
+                               "an install path");
+        }
+    }
+}
+
 void checkParameters(const JsonDocument& doc) {
     for (const auto& [name, spec] : doc.value.at("parameters").items()) {
         const auto it = spec.find("default");
-        if (spec.at("type") == "path" && it != spec.end() && it->is_string() &&
-            it->get<std::string>().rfind('/', 0) != 0) {
+        if (spec.at("type") != "path" || it == spec.end() || !it->is_string()) continue;
+        if (const auto problem = util::absolutePathProblem(it->get<std::string>());
+            !problem.empty()) {
             failAt(doc, appendPointer("/parameters", name) + "/default",
-                   "default of path parameter " + quote(name) + " must be an absolute path");
+                   "default of path parameter " + quote(name) + " " + problem +
+                       " (a path parameter is absolute and normalised)");
         }
     }
 }
@@ -132,6 +183,7 @@ void checkBuilder(const JsonDocument& builder) {
     checkSources(builder);
     checkOutputs(builder);
     checkCheckPaths(builder);
+    checkOutputPaths(builder);
 }
 
 } // namespace xenbuild::recipe::detail

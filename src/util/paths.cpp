@@ -29,6 +29,12 @@ std::string relativePathProblem(std::string_view relative) {
     }
 }
 
+std::string absolutePathProblem(std::string_view absolute) {
+    if (absolute.empty() || absolute.front() != '/') return "is not an absolute path";
+    if (absolute == "/") return "is '/'; it must name a directory below it";
+    return relativePathProblem(absolute.substr(1));
+}
+
 std::string confinementProblem(const std::filesystem::path& root, std::string_view relative) {
     if (relative.empty()) return "";
     if (auto problem = relativePathProblem(relative); !problem.empty()) return problem;

@@ -69,20 +69,29 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
     const auto& result = results[0];
     CHECK(result["cached"] == false);
     CHECK(result["sandbox"] == "namespaces");
-    CHECK(result["checks"].size() == 3);
+    REQUIRE(result["checks"].size() == 4);
     for (const auto& check : result["checks"])
         CHECK(check["passed"] == true);
+    CHECK(result["checks"][3]["kind"] == "relocatable");
 
-    // The local patches applied in order (0002 only applies on top of 0001).
-    CHECK(xenbuild::testing::readFile(upstream.root / "result" / "bin" / "xl")
+    // The local patches applied in order (0002 only applies on top of 0001). Each output
+    // holds its files at their install paths on the target host.
+    CHECK(xenbuild::testing::readFile(upstream.root / "result" / "usr" / "sbin" / "xl")
               .find("twice patched Xen 4.19.0") != std::string::npos);
-    const fs::path boot = upstream.root / "result-boot";
+    CHECK(fs::is_regular_file(upstream.root / "result" / "etc" / "xen" / "xl.conf"));
+    CHECK(fs::is_directory(upstream.root / "result" / "var" / "lib" / "xen" / "dump"));
+    const fs::path boot = upstream.root / "result-boot" / "boot";
     CHECK(xenbuild::builder::inspectPe(boot / "xen.efi").isPe32PlusX86_64());
     CHECK(fs::exists(boot / "xen.gz"));
-    CHECK(fs::exists(upstream.root / "result-dev" / "lib" / "pkgconfig" / "xenlight.pc"));
-    CHECK(fs::exists(upstream.root / "result-man" / "share" / "man" / "man1" / "xl.1"));
+    const fs::path pkgconfig = upstream.root / "result-dev" / "usr" / "lib" / "pkgconfig";
+    CHECK(xenbuild::testing::readFile(pkgconfig / "xenlight.pc").starts_with("prefix=/usr\n"));
+    CHECK(fs::exists(upstream.root / "result-dev" / "usr" / "include" / "xenctrl.h"));
+    CHECK(fs::exists(upstream.root / "result-man" / "usr" / "share" / "man" / "man1" / "xl.1"));
+    CHECK(fs::exists(upstream.root / "result-doc" / "usr" / "share" / "doc" / "xen" / "README"));
+    CHECK_FALSE(fs::exists(upstream.root / "result" / "usr" / "include"));
+    CHECK_FALSE(fs::exists(upstream.root / "result" / "boot"));
     // Slim: no internal firmware was built.
-    CHECK_FALSE(fs::exists(upstream.root / "result" / "lib" / "xen" / "boot" / "bios.bin"));
+    CHECK_FALSE(fs::exists(upstream.root / "result" / "usr" / "lib" / "xen" / "boot" / "bios.bin"));
 
     const auto second =
         upstream.xenbuildStdout("build xen_4_19-slim --json " + upstream.hostProfileArg());
@@ -105,7 +114,7 @@ TEST_CASE("build: a standard build stages the internal components where Xen find
         upstream.xenbuild("build xen_4_19 -o " + shellQuote((upstream.root / "result").string()));
     INFO(built.output);
     REQUIRE(built.status == 0);
-    const fs::path firmware = upstream.root / "result" / "lib" / "xen" / "boot";
+    const fs::path firmware = upstream.root / "result" / "usr" / "lib" / "xen" / "boot";
     CHECK(xenbuild::testing::readFile(firmware / "bios.bin") ==
           "seabios component of the fake upstream\n");
     CHECK(xenbuild::testing::readFile(firmware / "ovmf.bin") ==
@@ -167,7 +176,7 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
     writeFile(builder, text);
     const auto built = upstream.xenbuild("build xen_4_19");
     CHECK(built.status == 1);
-    CHECK(built.output.find("builder.json:87:18: schema violation at /sources/1/stageAt: "
+    CHECK(built.output.find("builder.json:92:18: schema violation at /sources/1/stageAt: "
                             "expected a path relative to the Xen tree") != std::string::npos);
     CHECK(xenbuild::testing::readFile(upstream.root / "victim" / "keep.txt") == "precious\n");
 }

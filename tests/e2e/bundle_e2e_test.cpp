@@ -104,6 +104,8 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
                   "security fix: XSA-999 fixes CVE-2099-1001, CVE-2099-1002");
         }
     CHECK(sawFix);
+    // Unpacked into an empty root, the archives give the installed system at its FHS paths,
+    // and nothing in it mentions the store.
     const auto root = upstream.root / "root";
     fs::create_directories(root);
     for (const auto& name : fileNames(dir))
@@ -111,8 +113,19 @@ TEST_CASE("bundle: build, bundle, verify; two bundles of one build are the same 
             REQUIRE(run("tar -C " + shellQuote(root.string()) + " -x -f " +
                         shellQuote((dir / name).string()))
                         .status == 0);
-    CHECK(fs::exists(root / "xen.efi"));
-    CHECK(fs::exists(root / "bin" / "xl"));
+    CHECK(fs::is_regular_file(root / "usr/sbin/xl"));
+    CHECK(fs::is_regular_file(root / "boot/xen.efi"));
+    CHECK(fs::is_regular_file(root / "boot/xen.gz"));
+    CHECK(fs::is_regular_file(root / "etc/xen/xl.conf"));
+    CHECK(fs::is_directory(root / "var/lib/xen/dump"));
+    CHECK(fs::is_regular_file(root / "usr/include/xenctrl.h"));
+    CHECK(fs::is_regular_file(root / "usr/lib/pkgconfig/xenlight.pc"));
+    CHECK(fs::is_regular_file(root / "usr/share/man/man1/xl.1"));
+    CHECK(fs::is_regular_file(root / "usr/share/doc/xen/README"));
+    CHECK(readFile(root / "usr/lib/pkgconfig/xenlight.pc").starts_with("prefix=/usr\n"));
+    CHECK(run("grep -rlF " + shellQuote(upstream.store.string() + "/") + " " +
+              shellQuote(root.string()))
+              .status == 1);
 
     // Two unsigned bundles of the build: the same bytes.
     for (const char* name : {"a", "b"})

@@ -66,7 +66,7 @@ TEST_CASE("store path, log and test work without a compiler", "[build][e2e]") {
     CHECK(tested.status == 1);
     CHECK_THAT(tested.output, Contains("error: while boot-testing 'xen_4_19-slim':\n  no "
                                        "xen-syms in '" +
-                                       boot + "'"));
+                                       boot + "/boot'"));
 }
 
 TEST_CASE("build: step lines give the time the package's last build took", "[build][e2e]") {

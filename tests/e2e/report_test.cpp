@@ -92,7 +92,7 @@ TEST_CASE("report: two packages, one built and one cached, each with its entry",
         CHECK((*item)["key"].get<std::string>().size() == 52);
         CHECK((*item)["outputs"].size() == 5);
         CHECK(fs::is_directory((*item)["outputs"]["boot"].get<std::string>()));
-        CHECK((*item)["checks"].size() == 3);
+        CHECK((*item)["checks"].size() == 4); // the recipe's three and "relocatable"
         CHECK((*item)["excludedPatches"].empty());
         CHECK((*item)["sourceOverrides"].empty());
         CHECK_FALSE((*item).contains("error"));
@@ -105,8 +105,8 @@ TEST_CASE("report: two packages, one built and one cached, each with its entry",
     INFO(reports.xml());
     CHECK(valid.status == 0);
     const auto xml = reports.xml();
-    CHECK_THAT(xml, Contains("<testsuites name=\"xenbuild build\" tests=\"8\" failures=\"0\""));
-    CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19\" tests=\"4\" failures=\"0\""));
+    CHECK_THAT(xml, Contains("<testsuites name=\"xenbuild build\" tests=\"10\" failures=\"0\""));
+    CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19\" tests=\"5\" failures=\"0\""));
     CHECK_THAT(xml, Contains("<testcase name=\"check pkg-config\" classname=\"xen_4_19-slim\""));
     CHECK_THAT(xml, Contains("<property name=\"status\" value=\"cached\"/>"));
 }
@@ -144,7 +144,7 @@ TEST_CASE("report: a failing package next to a good one: both reported, the good
 
     CHECK(validateJUnit(reports.junit).status == 0);
     const auto xml = reports.xml();
-    CHECK_THAT(xml, Contains("<testsuites name=\"xenbuild build\" tests=\"5\" failures=\"1\""));
+    CHECK_THAT(xml, Contains("<testsuites name=\"xenbuild build\" tests=\"6\" failures=\"1\""));
     CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19\" tests=\"1\" failures=\"1\""));
     CHECK_THAT(xml, Contains("<failure type=\"build\" message=\"make failed: "));
     CHECK_THAT(xml, Contains("HOOK: the standard build fails\n"));
@@ -172,7 +172,7 @@ TEST_CASE("report: a failing check is a JUnit failure with its text", "[report][
     const auto& slim = entry(report, "xen_4_19-slim");
     CHECK(slim["status"] == "failed");
     CHECK(slim["failedStep"] == "check");
-    REQUIRE(slim["checks"].size() == 3);
+    REQUIRE(slim["checks"].size() == 4);
     CHECK(slim["checks"][1]["kind"] == "pkg-config");
     CHECK(slim["checks"][1]["passed"] == false);
 
@@ -180,7 +180,7 @@ TEST_CASE("report: a failing check is a JUnit failure with its text", "[report][
     INFO(reports.xml());
     CHECK(valid.status == 0);
     const auto xml = reports.xml();
-    CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19-slim\" tests=\"4\" failures=\"1\""));
+    CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19-slim\" tests=\"5\" failures=\"1\""));
     // The build's own test case passes: the failure is the check's.
     CHECK_THAT(xml, Contains("<testcase name=\"build\" classname=\"xen_4_19-slim\""));
     CHECK_THAT(xml, Contains("<testcase name=\"check pe32plus\" classname=\"xen_4_19-slim\" "));
@@ -223,7 +223,7 @@ TEST_CASE("report: xenbuild test reports the boot test as a test case, also when
                    StartsWith("while boot-testing 'xen_4_19-slim':\n  no xen-syms in "));
         CHECK(validateJUnit(reports.junit).status == 0);
         const auto xml = reports.xml();
-        CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19-slim\" tests=\"5\" failures=\"1\""));
+        CHECK_THAT(xml, Contains("<testsuite name=\"xen_4_19-slim\" tests=\"6\" failures=\"1\""));
         CHECK_THAT(xml, Contains("<testcase name=\"check hypervisor-version\""));
         CHECK_THAT(xml, Contains("<failure type=\"boot test\" message=\"no xen-syms in "));
     }

@@ -53,7 +53,7 @@ TEST_CASE("build: a source's links pointing outside are staged as links, nothing
 
 TEST_CASE("build: --rebuild reports a differing file that a link of the output points to",
           "[build][e2e][stage]") {
-    // xen.efi -> xen-4.19.0.efi in the boot output; the EFI binary differs on every build.
+    // boot/xen.efi -> xen-4.19.0.efi in the boot output; the EFI binary differs on every build.
     // Digests computed through fs::relative once keyed the link's target text under the
     // file's name and hid the difference.
     FakeUpstream upstream;
@@ -71,5 +71,5 @@ TEST_CASE("build: --rebuild reports a differing file that a link of the output p
     REQUIRE(again.status == 0);
     const auto result = nlohmann::json::parse(again.output)[0];
     REQUIRE(result.contains("differingFiles"));
-    CHECK(result["differingFiles"] == nlohmann::json::array({"boot: xen-4.19.0.efi"}));
+    CHECK(result["differingFiles"] == nlohmann::json::array({"boot: boot/xen-4.19.0.efi"}));
 }

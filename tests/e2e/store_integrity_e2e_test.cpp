@@ -221,7 +221,7 @@ TEST_CASE("build refuses changed sources and outputs; store repair lets it fetch
             output = item["path"].get<std::string>();
     }
     REQUIRE(fs::exists(source / "tools" / "Makefile"));
-    REQUIRE(fs::exists(output / "bin" / "xl"));
+    REQUIRE(fs::exists(output / "usr" / "sbin" / "xl"));
     CHECK(upstream.xenbuild(build + " --check").status == 0);
 
     SECTION("a changed source") {
@@ -240,7 +240,7 @@ TEST_CASE("build refuses changed sources and outputs; store repair lets it fetch
         CHECK(fs::exists(source / "tools" / "Makefile"));
     }
     SECTION("a changed output of a cached build") {
-        flipByte(output / "bin" / "xl");
+        flipByte(output / "usr" / "sbin" / "xl");
         const auto refused = upstream.xenbuild(build);
         CHECK(refused.status == 1);
         CHECK_THAT(refused.output,
@@ -249,7 +249,7 @@ TEST_CASE("build refuses changed sources and outputs; store repair lets it fetch
         const auto rebuilt = upstream.xenbuildStdout(build + " --json");
         REQUIRE(rebuilt.status == 0);
         CHECK(Json::parse(rebuilt.output)[0]["cached"] == false);
-        CHECK(fs::exists(output / "bin" / "xl"));
+        CHECK(fs::exists(output / "usr" / "sbin" / "xl"));
     }
     CHECK(upstream.xenbuild("store verify").status == 0);
 }

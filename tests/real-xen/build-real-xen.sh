@@ -26,23 +26,25 @@ result = json.load(open(sys.argv[1]))[0]
 assert result["sandbox"] == "namespaces", result["sandbox"]
 assert result["excludedPatches"] == ["all"], result["excludedPatches"]
 checks = {c["kind"]: c for c in result["checks"]}
-for kind in ("pe32plus", "pkg-config", "hypervisor-version"):
+for kind in ("pe32plus", "pkg-config", "hypervisor-version", "relocatable"):
     assert checks[kind]["passed"], checks[kind]
     print(f"check {kind}: {checks[kind]['detail']}")
 PY
 
-boot="$work/result-boot"
+# Each output holds its files at their install paths on the target host.
+boot="$work/result-boot/boot"
 [ -f "$boot/xen.gz" ] || fail "xen.gz is missing from $boot"
 [ -f "$boot/xen.efi" ] || fail "xen.efi is missing from $boot"
 objdump -f "$boot/xen.efi" | grep -q 'file format pei-x86-64' || fail "xen.efi is not PE32+ x86-64"
 zcat "$boot/xen.gz" > "$work/xen"   # no pipe into grep -q: pipefail would see zcat's SIGPIPE
 grep -aq 'Xen 4.17.5' "$work/xen" || fail "xen.gz does not carry version 4.17.5"
 for tool in xl xenstored; do
-  [ -x "$work/result/sbin/$tool" ] || fail "$tool is missing from the out output"
+  [ -x "$work/result/usr/sbin/$tool" ] || fail "$tool is missing from the out output"
 done
-count=$(ls "$work/result-dev/lib/pkgconfig/"*.pc | wc -l)
+[ -f "$work/result/etc/xen/xl.conf" ] || fail "xl.conf is missing from the out output's /etc"
+count=$(ls "$work/result-dev/usr/lib/pkgconfig/"*.pc | wc -l)
 [ "$count" -ge 15 ] || fail "only $count pkg-config files in the dev output"
-PKG_CONFIG_PATH="$work/result-dev/lib/pkgconfig" pkg-config --modversion xenlight | grep -q '^4\.17' ||
+PKG_CONFIG_LIBDIR="$work/result-dev/usr/lib/pkgconfig" pkg-config --modversion xenlight | grep -q '^4\.17' ||
   fail "xenlight.pc does not resolve to 4.17"
 
 # A second build is served from the cache.

@@ -10,9 +10,10 @@ result=$2
 install=$tree/dist/install
 [ -x "$install/usr/sbin/xl" ] || { echo "error: $install/usr/sbin/xl missing: build the tree first" >&2; exit 1; }
 rm -rf "$result" "$result-boot"
-mkdir -p "$result" "$result-boot"
-for dir in sbin bin lib; do ln -s "$install/usr/$dir" "$result/$dir"; done
+mkdir -p "$result" "$result-boot/boot"
+# Outputs hold their files at their install paths (docs/recipe-format.md).
+ln -s "$install/usr" "$result/usr"
 ln -s "$install/etc" "$result/etc"
-ln -s "$tree/xen/xen.gz" "$result-boot/xen.gz"
-ln -s "$tree/xen/xen-syms" "$result-boot/xen-syms"
+ln -s "$tree/xen/xen.gz" "$result-boot/boot/xen.gz"
+ln -s "$tree/xen/xen-syms" "$result-boot/boot/xen-syms"
 echo "$result"

@@ -21,14 +21,14 @@ namespace xenbuild::boot {
 
 // What the test takes from a build.
 struct BuildArtifacts {
-    std::filesystem::path hypervisor; // boot/xen (uncompressed) or boot/xen.gz
+    std::filesystem::path hypervisor; // <boot>/boot/xen (uncompressed) or <boot>/boot/xen.gz
     std::filesystem::path xenSyms;    // the expected build-id's source (or the hypervisor)
     std::filesystem::path tools;      // the `out` output
 };
 
-// Finds them in a build result: the hypervisor in the `boot` output (xen, else xen.gz, else
-// xen-<version>.gz), xen-syms in `boot` or under out/lib/debug or out/usr/lib/debug
-// (xen-syms-<version>). Throws
+// Finds them in a build result, at their install paths: the hypervisor in the `boot` output's
+// boot/ (xen, else xen.gz, else xen-<version>.gz), xen-syms there too or in out's
+// <prefix>/lib/debug (xen-syms-<version>; the prefix is where out has sbin/xl). Throws
 // BuildError saying what the builder must keep when something is missing.
 BuildArtifacts findArtifacts(const builder::BuildResult& result);
 

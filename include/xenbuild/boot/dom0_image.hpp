@@ -17,15 +17,24 @@ namespace xenbuild::boot {
 inline constexpr std::array<const char*, 5> kDom0Modules = {"xen-evtchn", "xen-gntdev",
                                                             "xen-gntalloc", "xen-privcmd", "xenfs"};
 
-// Where the tools of a build are, inside its `out` output (or any prefix holding sbin/ or
-// usr/sbin/, such as Xen's dist/install).
+// Where the tools of a build are, inside its `out` output (or Xen's dist/install): at their
+// install paths (FHS), below the prefix the build was configured with.
 struct ToolFiles {
-    std::filesystem::path xl;
-    std::filesystem::path xenstored;
-    std::filesystem::path xenInitDom0;
-    std::filesystem::path xlConf;
-    std::vector<std::filesystem::path> libraryDirs; // searched before the host's
+    std::filesystem::path root;        // the output: what the paths below are relative to
+    std::filesystem::path prefix;      // relative to root: "usr" for --prefix=/usr
+    std::filesystem::path xl;          // <prefix>/sbin/xl
+    std::filesystem::path xenstored;   // <prefix>/sbin/xenstored
+    std::filesystem::path xenInitDom0; // <prefix>/lib/xen/bin/xen-init-dom0 (Xen's LIBEXEC_BIN)
+    std::filesystem::path xlConf;      // etc/xen/xl.conf (sysconfdir is /etc)
+    std::vector<std::filesystem::path>
+        libraryDirs; // <prefix>/lib, <prefix>/lib64: before the host's
 };
+
+// The install prefix of the tools in `toolsRoot`, relative to it: the directory holding
+// sbin/xl ("usr", "usr/local", "opt/xen"; at most three levels down, "usr" first). Throws
+// BuildError naming the output when there is none, and saying to build again when the output
+// has the layout of builds older than FHS outputs (sbin/xl at its top).
+std::filesystem::path toolsPrefix(const std::filesystem::path& toolsRoot);
 
 // Throws BuildError naming the missing file, the places looked at and the output.
 ToolFiles findTools(const std::filesystem::path& toolsRoot);
@@ -42,11 +51,15 @@ struct Dom0ImageSpec {
     std::vector<std::filesystem::path> hostLibraryDirs;
 };
 
-// The /init script for `moduleNames` (file names without .ko, in load order).
-std::string dom0InitScript(const std::vector<std::string>& moduleNames);
+// The /init script for `moduleNames` (file names without .ko, in load order), running the tools
+// installed below `prefix` (absolute in the image, e.g. /usr).
+std::string dom0InitScript(const std::vector<std::string>& moduleNames,
+                           const std::filesystem::path& prefix = "/usr");
 
-// Every entry of the initramfs (unsorted; writeInitramfs sorts). Throws BuildError when busybox
-// is not static or a library cannot be found.
+// Every entry of the initramfs (unsorted; writeInitramfs sorts): the tools, their
+// configuration and the libraries of the output at their install paths (usr/sbin/xl,
+// usr/lib/libxenlight.so.4.19, etc/xen/xl.conf), the host's libraries in usr/lib. Throws
+// BuildError when busybox is not static or a library cannot be found.
 std::vector<ArchiveEntry> dom0ImageEntries(const Dom0ImageSpec& spec);
 
 } // namespace xenbuild::boot

@@ -1,9 +1,11 @@
 #pragma once
 // The build key: what a build's outputs are addressed by. Outputs are input-addressed: their
-// store ids derive from the key, so they are known before building, baked into the configure
-// prefixes, and a second build of the same key is a cache hit (docs/store.md). The key is a
-// pure function of the plan, the host toolchain's identity and the build's other inputs (the
-// store directory, source overrides, patch exclusions); nothing here fetches, builds or probes.
+// store ids derive from the key, and a second build of the same key is a cache hit
+// (docs/store.md). The key is a pure function of the plan, the host toolchain's identity and
+// the build's other inputs (source overrides, patch exclusions); nothing here fetches, builds
+// or probes. The store directory is not among them: builds install at the target host's paths
+// (FHS, through DESTDIR), never at store paths, and the builder checks that no output mentions
+// the store, so the same key gives the same outputs in every store (docs/ARCHITECTURE.md).
 
 #include "xenbuild/builder/options.hpp"
 #include "xenbuild/recipe/plan.hpp"
@@ -15,27 +17,20 @@
 #include <string>
 #include <vector>
 
-namespace xenbuild::store {
-class Store;
-}
-
 namespace xenbuild::builder {
 
 // What a build's outputs depend on besides the plan and the toolchain.
 struct KeyInputs {
-    // Outputs embed their own store paths (configure prefixes), so the same plan built for
-    // another store is a different output.
-    std::filesystem::path storeDir;
     std::map<std::string, util::Hash> sourceOverrides; // source name -> NAR hash of the tree
     bool skipInapplicablePatches = false;
     std::vector<std::string> excludedPatches; // as requested ("all" included)
 };
 
-// The inputs `options` give for builds into `store`: hashes each override directory. Throws
-// UsageError "<source override> NAME='DIR': not a directory" (Setting::SourceOverride).
-KeyInputs keyInputs(const store::Store& store, const BuildOptions& options);
+// The inputs `options` give: hashes each override directory. Throws UsageError
+// "<source override> NAME='DIR': not a directory" (Setting::SourceOverride).
+KeyInputs keyInputs(const BuildOptions& options);
 
-// sha256 over the store directory, plan hash, toolchain hash and the other inputs (nix32).
+// sha256 over the plan hash, toolchain hash and the other inputs (nix32).
 std::string buildKey(const recipe::BuildPlan& plan, const util::Hash& toolchain,
                      const KeyInputs& inputs);
 

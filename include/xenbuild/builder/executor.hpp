@@ -1,9 +1,10 @@
 #pragma once
 // One build of one plan, step by step: fetch its inputs (Fetcher), stage them in a fresh build
 // directory where Xen's makefiles find them, apply the patch series, pack tarball sources, run
-// configure and make (Sandbox), move what make installed under <build>/dist/install (DESTDIR)
-// into the plan's outputs, check them, commit them to the store atomically and write the
-// record. Only complete, checked outputs enter the store.
+// configure and make (Sandbox), split what make installed under <build>/dist/install
+// (DESTDIR) into the plan's outputs by their install paths (outputPaths), check them (the
+// plan's checks and the builder's own: no file mentions the store), commit them to the store
+// atomically and write the record. Only complete, checked outputs enter the store.
 //
 // Progress goes to the observer: a Started event per step (configure and make carry the
 // seconds the same step took in the package's newest build as expectedSeconds), every output
@@ -61,9 +62,7 @@ class Executor {
                      const std::map<std::string, std::filesystem::path>& finalPaths,
                      BuildResult& result, const std::string& activity, const BuildResult* previous);
     void runChecks(const recipe::BuildPlan& plan,
-                   const std::map<std::string, std::filesystem::path>& staged,
-                   const std::map<std::string, std::filesystem::path>& finalPaths,
-                   BuildResult& result);
+                   const std::map<std::string, std::filesystem::path>& staged, BuildResult& result);
     void commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
                        const std::map<std::string, std::filesystem::path>& staged,
                        const std::map<std::string, std::filesystem::path>& finalPaths,

@@ -77,7 +77,8 @@ struct PatchRef {
 };
 
 // The post-install checks, by kind; paths are "${outputs.<name>}/..." (already interpolated
-// otherwise, like every string of a plan).
+// otherwise, like every string of a plan): a file at its install path inside an output, e.g.
+// "${outputs.boot}/boot/xen.efi".
 enum class CheckKind { Pe32Plus, PkgConfig, HypervisorVersion };
 
 // "pe32plus": the file is a PE32+ x86-64 image (xen.efi).
@@ -85,11 +86,12 @@ struct Pe32PlusParams {
     std::string path;
 };
 
-// "pkg-config": every module resolves in the directory, with an output of the build as its
-// prefix.
+// "pkg-config": every module resolves in the directory, with `prefix` (the prefix the build
+// was configured with, e.g. /usr) as its prefix.
 struct PkgConfigParams {
     std::string path;
     std::vector<std::string> modules;
+    std::string prefix;
 };
 
 // "hypervisor-version": the hypervisor image carries this Xen version.
@@ -138,6 +140,10 @@ struct BuildPlan {
     std::vector<std::string> makeTargets; // build and install into dist/install (DESTDIR)
     std::map<std::string, std::string> env;
     std::vector<std::string> outputs; // "out" first
+    // Output -> the absolute install paths it takes from the install root (DESTDIR), e.g.
+    // "dev" -> {"/usr/include", "/usr/lib/pkgconfig"}; each output keeps them at the same path
+    // inside it. The first output ("out") takes everything no other output claims.
+    std::map<std::string, std::vector<std::string>> outputPaths;
     std::vector<Check> checks;
     Meta meta;
 
@@ -149,8 +155,8 @@ struct BuildPlan {
     nlohmann::json toJson() const; // canonical JSON, as `xenbuild show --json` prints it
 
     // What the plan hash covers: pname, version, branch, sources (with staging), patches (with
-    // fuzz), configure and make flags, environment, outputs and checks; not the attribute name,
-    // variant, args (they act only through the above) or meta.
+    // fuzz), configure and make flags, environment, outputs (with their paths) and checks; not the
+    // attribute name, variant, args (they act only through the above) or meta.
     nlohmann::json hashInput() const;
 };
 

@@ -27,8 +27,8 @@ std::string toString(Mode mode);         // "namespaces", "off"
 Mode parseMode(const std::string& text); // "on"/"namespaces"/"off"; UsageError otherwise
 
 // What one command needs. Directories keep their host paths inside the sandbox (except the work
-// directory when workDirInside is set), so absolute paths baked in by configure (the output
-// prefixes) mean the same on both sides.
+// directory when workDirInside is set, so that the paths a build embeds do not depend on where
+// its directory is on the host).
 struct RunSpec {
     std::vector<std::string> argv; // argv[0] is looked up in the clean PATH
     std::filesystem::path workDir; // the build directory: writable, default cwd

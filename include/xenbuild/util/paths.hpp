@@ -15,6 +15,10 @@ namespace xenbuild::util {
 // directory it is joined to, and only that place.
 std::string relativePathProblem(std::string_view relative);
 
+// Why `absolute` is not an absolute, normalised path other than "/", or "" when it is one:
+// "/" followed by a plain relative path (above), e.g. "/usr" or "/boot/efi".
+std::string absolutePathProblem(std::string_view absolute);
+
 // Why `root / relative` would not stay inside `root`, or "" when it does: `relative` is not plain
 // (see above; empty stands for `root` itself), or one of its components below `root` exists as a
 // symbolic link (the last one aside: replacing a link does not follow it). Reads the filesystem.

@@ -33,11 +33,10 @@ TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the instal
           "[boot]") {
     testing::TempDir dir;
     const auto result = fakeResult(dir);
-    touch(dir / "boot/xen-4.17.5.gz");
+    touch(dir / "boot/boot/xen-4.17.5.gz");
     SECTION("xen-syms missing: what the builder must keep") {
         REQUIRE_THROWS_WITH(boot::findArtifacts(result),
-                            "no xen-syms in '" + (dir / "boot").string() + "', '" +
-                                (dir / "out/lib/debug").string() + "' or '" +
+                            "no xen-syms in '" + (dir / "boot/boot").string() + "' or '" +
                                 (dir / "out/usr/lib/debug").string() +
                                 "'; the builder must keep xen-syms for the expected build-id");
     }
@@ -45,17 +44,22 @@ TEST_CASE("boot::findArtifacts takes xen or xen.gz and xen-syms where the instal
         touch(dir / "out/usr/lib/debug/xen-syms-4.17.5.map");
         touch(dir / "out/usr/lib/debug/xen-syms-4.17.5");
         const auto artifacts = boot::findArtifacts(result);
-        CHECK(artifacts.hypervisor == dir / "boot/xen-4.17.5.gz");
+        CHECK(artifacts.hypervisor == dir / "boot/boot/xen-4.17.5.gz");
         CHECK(artifacts.xenSyms == dir / "out/usr/lib/debug/xen-syms-4.17.5");
         CHECK(artifacts.tools == dir / "out");
     }
-    SECTION("an uncompressed xen and xen-syms in the boot output win") {
-        touch(dir / "boot/xen");
-        touch(dir / "boot/xen-syms");
-        touch(dir / "out/lib/debug/xen-syms-4.17.5");
+    SECTION("xen-syms under another prefix's lib/debug") {
+        touch(dir / "out/opt/xen/sbin/xl");
+        touch(dir / "out/opt/xen/lib/debug/xen-syms-4.17.5");
+        CHECK(boot::findArtifacts(result).xenSyms == dir / "out/opt/xen/lib/debug/xen-syms-4.17.5");
+    }
+    SECTION("an uncompressed xen and xen-syms in /boot win") {
+        touch(dir / "boot/boot/xen");
+        touch(dir / "boot/boot/xen-syms");
+        touch(dir / "out/usr/lib/debug/xen-syms-4.17.5");
         const auto artifacts = boot::findArtifacts(result);
-        CHECK(artifacts.hypervisor == dir / "boot/xen");
-        CHECK(artifacts.xenSyms == dir / "boot/xen-syms");
+        CHECK(artifacts.hypervisor == dir / "boot/boot/xen");
+        CHECK(artifacts.xenSyms == dir / "boot/boot/xen-syms");
     }
 }
 
@@ -63,24 +67,45 @@ TEST_CASE("boot::findArtifacts needs a hypervisor in the boot output", "[boot]")
     testing::TempDir dir;
     REQUIRE_THROWS_WITH(boot::findArtifacts(fakeResult(dir)),
                         "the boot output '" + (dir / "boot").string() +
-                            "' holds neither xen nor xen.gz; the builder must keep the "
-                            "hypervisor");
+                            "' holds neither boot/xen nor boot/xen.gz; the builder must keep the "
+                            "hypervisor (a build made before xenbuild installed at the target "
+                            "host's paths has it at the top: build it again)");
 }
 
-TEST_CASE("boot::findTools names the missing tool", "[boot]") {
+TEST_CASE("boot::findTools finds the tools at their install paths below the prefix", "[boot]") {
     testing::TempDir dir;
-    touch(dir / "sbin/xenstored");
-    touch(dir / "lib/xen/bin/xen-init-dom0");
+    touch(dir / "usr/sbin/xenstored");
+    touch(dir / "usr/lib/xen/bin/xen-init-dom0");
     touch(dir / "etc/xen/xl.conf");
     REQUIRE_THROWS_WITH(boot::findTools(dir.path()),
                         "the tools output '" + dir.path().string() +
-                            "' has no xl (looked for sbin/xl, usr/sbin/xl, bin/xl); was the "
-                            "package built with its tools?");
-    touch(dir / "usr/sbin/xl");
-    touch(dir / "usr/lib/libxenlight.so.4.17");
-    const auto tools = boot::findTools(dir.path());
-    CHECK(tools.xl == dir / "usr/sbin/xl");
-    CHECK(tools.libraryDirs == std::vector<fs::path>{dir / "lib", dir / "usr/lib"});
+                            "' has no xl (looked for <prefix>/sbin/xl, such as usr/sbin/xl); was "
+                            "the package built with its tools?");
+    SECTION("the layout of builds older than FHS outputs: build again") {
+        touch(dir / "sbin/xl");
+        REQUIRE_THROWS_WITH(boot::findTools(dir.path()),
+                            "the tools output '" + dir.path().string() +
+                                "' has xl at sbin/xl, the layout of builds made before xenbuild "
+                                "installed at the target host's paths (usr/sbin/xl); build the "
+                                "package again");
+    }
+    SECTION("prefix /usr") {
+        touch(dir / "usr/sbin/xl");
+        touch(dir / "usr/lib/libxenlight.so.4.17");
+        const auto tools = boot::findTools(dir.path());
+        CHECK(tools.prefix == "usr");
+        CHECK(tools.xl == dir / "usr/sbin/xl");
+        CHECK(tools.xenInitDom0 == dir / "usr/lib/xen/bin/xen-init-dom0");
+        CHECK(tools.xlConf == dir / "etc/xen/xl.conf");
+        CHECK(tools.libraryDirs == std::vector<fs::path>{dir / "usr/lib"});
+    }
+    SECTION("another prefix names what is missing below it") {
+        touch(dir / "opt/xen/sbin/xl");
+        REQUIRE_THROWS_WITH(boot::findTools(dir.path()),
+                            "the tools output '" + dir.path().string() +
+                                "' has no xenstored (looked for opt/xen/sbin/xenstored); was the "
+                                "package built with its tools?");
+    }
 }
 
 TEST_CASE("boot::findDom0Modules finds the five modules or says how to get them", "[boot]") {
@@ -99,6 +124,13 @@ TEST_CASE("boot::findDom0Modules finds the five modules or says how to get them"
 
 TEST_CASE("boot::dom0InitScript loads the modules in order and prints the marker", "[boot]") {
     const auto script = boot::dom0InitScript({"xen-evtchn", "xenfs"});
+    CHECK_THAT(script, Catch::Contains("export PATH=/bin:/usr/sbin:/usr/bin:/usr/lib/xen/bin "
+                                       "LD_LIBRARY_PATH=/usr/lib\n"));
+    CHECK_THAT(script, Catch::Contains("for t in /usr/sbin/xl /usr/sbin/xenstored "
+                                       "/usr/lib/xen/bin/xen-init-dom0; do\n"));
+    CHECK_THAT(boot::dom0InitScript({"xenfs"}, "/opt/xen"),
+               Catch::Contains("export PATH=/bin:/opt/xen/sbin:/opt/xen/bin:/opt/xen/lib/xen/bin "
+                               "LD_LIBRARY_PATH=/opt/xen/lib:/usr/lib\n"));
     CHECK_THAT(script, Catch::StartsWith("#!/bin/busybox sh\n"));
     CHECK_THAT(script, Catch::Contains("for m in xen-evtchn xenfs; do\n"));
     CHECK_THAT(script, Catch::Contains("mount -t xenfs xenfs /proc/xen"));

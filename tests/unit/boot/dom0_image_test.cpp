@@ -26,18 +26,20 @@ void gcc(std::vector<std::string> args) {
     REQUIRE(result.success());
 }
 
-// A tools output shaped like Xen's: three programs needing libxentoy.so.1 from <out>/lib.
+// A tools output shaped like Xen's, installed with --prefix=/usr: three programs needing
+// libxentoy.so.1 from <out>/usr/lib.
 boot::Dom0ImageSpec fakeSpec(const testing::TempDir& dir) {
     const fs::path out = dir / "out";
-    for (const char* sub : {"lib/xen/bin", "sbin", "etc/xen", "modules"})
+    for (const char* sub : {"usr/lib/xen/bin", "usr/sbin", "etc/xen", "modules"})
         fs::create_directories(out / sub);
     std::ofstream(dir / "toy.c") << "int toy(void) { return 0; }\n";
     std::ofstream(dir / "main.c") << "int toy(void);\nint main(void) { return toy(); }\n";
     gcc({"-shared", "-fPIC", "-Wl,-soname,libxentoy.so.1", "-o",
-         (out / "lib/libxentoy.so.1").string(), (dir / "toy.c").string()});
-    for (const char* program : {"sbin/xl", "sbin/xenstored", "lib/xen/bin/xen-init-dom0"}) {
+         (out / "usr/lib/libxentoy.so.1").string(), (dir / "toy.c").string()});
+    for (const char* program :
+         {"usr/sbin/xl", "usr/sbin/xenstored", "usr/lib/xen/bin/xen-init-dom0"}) {
         gcc({"-o", (out / program).string(), (dir / "main.c").string(),
-             "-L" + (out / "lib").string(), "-l:libxentoy.so.1"});
+             "-L" + (out / "usr/lib").string(), "-l:libxentoy.so.1"});
     }
     std::ofstream(out / "etc/xen/xl.conf") << "# xl.conf\n";
     gcc({"-static", "-o", (dir / "busybox").string(), (dir / "main.c").string(),
@@ -74,7 +76,6 @@ TEST_CASE("boot::dom0ImageEntries holds the tools and exactly the libraries they
         return p.find('.') != std::string::npos || p.find("bin/") != std::string::npos ||
                p == "init";
     });
-    const std::string own = fs::path(spec.tools.xlConf).relative_path().string();
     std::vector<std::string> expected = {"bin/busybox",
                                          "etc/xen/xl.conf",
                                          "init",
@@ -84,7 +85,6 @@ TEST_CASE("boot::dom0ImageEntries holds the tools and exactly the libraries they
                                          "lib/modules/xenbuild/xen-privcmd.ko",
                                          "lib/modules/xenbuild/xenfs.ko",
                                          "lib64/ld-linux-x86-64.so.2",
-                                         own, // where a build with its own prefix reads xl.conf
                                          "usr/lib/libc.so.6",
                                          "usr/lib/libxentoy.so.1",
                                          "usr/lib/xen/bin/xen-init-dom0",
@@ -108,7 +108,7 @@ TEST_CASE("boot::dom0ImageEntries refuses a dynamic busybox and a missing librar
                                             "one (Debian: busybox-static"));
     }
     SECTION("library not in the tools output nor on the host") {
-        fs::remove(dir / "out/lib/libxentoy.so.1");
+        fs::remove(dir / "out/usr/lib/libxentoy.so.1");
         REQUIRE_THROWS_AS(boot::dom0ImageEntries(spec), BuildError);
         REQUIRE_THROWS_WITH(boot::dom0ImageEntries(spec),
                             Catch::StartsWith("library 'libxentoy.so.1' needed by '" +

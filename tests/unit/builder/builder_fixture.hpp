@@ -86,7 +86,8 @@ inline recipe::PatchRef patch(const std::string& id, bool local = true) {
     return ref;
 }
 
-// OUT and BOOT in the environment tell the fake make where the outputs go.
+// OUT and BOOT in the environment tell the fake make where to install (the target host's
+// paths, /usr and /boot, under DESTDIR dist/install); `boot` takes /boot, `out` the rest.
 inline recipe::BuildPlan fakePlan(const std::string& name = "xen_9_9",
                                   const std::string& version = "9.9.0") {
     recipe::BuildPlan plan;
@@ -99,12 +100,11 @@ inline recipe::BuildPlan fakePlan(const std::string& name = "xen_9_9",
         source("xen", ""), source("qemu", "tools/qemu-xen-dir"),
         source("ipxe", "tools/firmware/etherboot/ipxe.tar.gz", recipe::StageAs::Tarball)};
     plan.patches = {patch("0001-xl.patch"), patch("0002-xl.patch")};
-    plan.configureFlags = {"--prefix=${outputs.out}"};
+    plan.configureFlags = {"--prefix=/usr"};
     plan.makeTargets = {"dist"};
-    plan.env = {{"SOURCE_DATE_EPOCH", "1700000000"},
-                {"OUT", "${outputs.out}"},
-                {"BOOT", "${outputs.boot}"}};
+    plan.env = {{"SOURCE_DATE_EPOCH", "1700000000"}, {"OUT", "/usr"}, {"BOOT", "/boot"}};
     plan.outputs = {"out", "boot"};
+    plan.outputPaths = {{"boot", {"/boot"}}};
     plan.hash = recipe::computePlanHash(plan);
     return plan;
 }
@@ -151,8 +151,8 @@ struct BuilderFixture {
                                                   std::chrono::milliseconds(0));
     }
 
-    // Installs bin/xl (the xl.c the tree has then) into out and xen.gz (`hypervisor`) into
-    // boot, at the paths OUT and BOOT name; with FAKE_MAKE_FAILS in the plan's environment it
+    // Installs bin/xl (the xl.c the tree has then) under OUT and xen.gz (`hypervisor`) under
+    // BOOT; with FAKE_MAKE_FAILS in the plan's environment it
     // fails instead.
     static FakeSandbox::Script installingMake(std::string hypervisor = "xen\n") {
         return [hypervisor](FakeSandbox::Run& run) {

@@ -58,18 +58,17 @@ TEST_CASE("builder::Builder stages the xen tree first, then the other sources wh
                                    "checking outputs"});
     const auto commands = f.sandbox.commands();
     REQUIRE(commands.size() == 2);
-    CHECK(commands[0].argv ==
-          std::vector<std::string>{"./configure", "--prefix=" + outputs[0].path.string()});
+    CHECK(commands[0].argv == std::vector<std::string>{"./configure", "--prefix=/usr"});
     CHECK(commands[1].argv == std::vector<std::string>{"make", "-j2", "dist"});
     CHECK(commands[1].cwd == f.store.dir() / ".tmp" / ("build-" + result.key) / "xen");
-    CHECK(commands[1].env.at("BOOT") == outputs[1].path.string());
+    CHECK(commands[1].env.at("BOOT") == "/boot");
 
     CHECK_FALSE(result.cached);
     CHECK(result.sandboxMode == "off");
     REQUIRE(result.outputs.size() == 2);
     CHECK(result.outputs[0].path == outputs[0].path);
-    CHECK(testing::readFile(outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
-    CHECK(testing::readFile(outputs[1].path / "xen.gz") == "xen\n");
+    CHECK(testing::readFile(outputs[0].path / "usr/bin/xl") == "twice patched xl 9.9.0\n");
+    CHECK(testing::readFile(outputs[1].path / "boot/xen.gz") == "xen\n");
     CHECK(f.store.lookupId(outputs[1].path.filename().string()));
     CHECK(builder::OutputIndex(f.store).result(result.key));
     // The build directory is gone, the log kept what make printed.
@@ -86,7 +85,8 @@ TEST_CASE("builder::Builder applies the patch series in plan order", "[build][bu
         CHECK(result.patches[1].id == "0002-xl.patch");
         CHECK(result.patches[0].status == "clean");
         CHECK(result.patches[1].status == "clean");
-        CHECK(testing::readFile(result.outputs[0].path / "bin/xl") == "twice patched xl 9.9.0\n");
+        CHECK(testing::readFile(result.outputs[0].path / "usr/bin/xl") ==
+              "twice patched xl 9.9.0\n");
     }
     SECTION("reversed, the second patch finds nothing to change and the build stops") {
         std::swap(f.plan.patches[0], f.plan.patches[1]);
@@ -122,10 +122,9 @@ TEST_CASE("builder::Builder fails at each step without adding anything to the st
     SECTION("configure fails") {
         f.sandbox.on("./configure", FakeSandbox::prints({"checking for gcc... no"}, 1));
         CHECK(describeError<BuildError>([&] { builder->build(f.plan); }) ==
-              "while building 'xen_9_9':\n  configure failed: './configure --prefix=" +
-                  builder->outputPaths(f.plan)[0].path.string() +
-                  "' exited with status 1 (sandbox off); last output lines:\n  checking for "
-                  "gcc... no\nfull log: " +
+              "while building 'xen_9_9':\n  configure failed: './configure --prefix=/usr"
+              "' exited with status 1 (sandbox off); last output lines:\n  checking for "
+              "gcc... no\nfull log: " +
                   log.string());
         CHECK(f.sandbox.programs() == std::vector<std::string>{"./configure"});
     }
@@ -225,9 +224,9 @@ TEST_CASE("builder::Builder with rebuild builds again and reports differing file
     SECTION("another hypervisor: the kept output and the new one differ") {
         f.sandbox.on("make", BuilderFixture::installingMake("another xen\n"));
         const auto again = f.makeBuilder()->build(f.plan);
-        CHECK(again.differingFiles == std::vector<std::string>{"boot: xen.gz"});
+        CHECK(again.differingFiles == std::vector<std::string>{"boot: boot/xen.gz"});
         // The store keeps the first output: entries never change.
-        CHECK(testing::readFile(first.outputs[1].path / "xen.gz") == "xen\n");
+        CHECK(testing::readFile(first.outputs[1].path / "boot/xen.gz") == "xen\n");
     }
     CHECK(f.sandbox.commands().size() == 4);
     CHECK(f.fetcher.fetchedPlans().size() == 2);

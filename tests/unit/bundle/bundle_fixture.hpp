@@ -2,7 +2,7 @@
 // A build to bundle: the builder fixture's Xen-shaped plan (tests/unit/builder), with pinned
 // sources, a local patch and an advisory's patch (XSA-999, two CVEs), built through the fakes
 // into a temporary store. Its `out` output holds an executable, a file, a symbolic link and a
-// nested directory; `boot` holds xen.gz.
+// nested directory under usr/; `boot` holds boot/xen.gz.
 
 #include "unit/builder/builder_fixture.hpp"
 #include "xenbuild/bundle/bundle.hpp"

@@ -101,23 +101,26 @@ TEST_CASE("bundle::writeBundle writes one archive per output, SBOM, provenance a
     CHECK(bundle.files[0].output == "out");
     CHECK(bundle.files[1].output == "boot");
 
-    // Sorted members, parents first, modes without write bits, the link kept as a link.
+    // Sorted members at their install paths, parents first, modes without write bits, the
+    // link kept as a link.
     const auto out = members(dir / "xen-9.9.0-out.tar.zst");
     std::vector<std::string> paths;
     for (const auto& member : out)
         paths.push_back(member.path);
-    CHECK(paths == std::vector<std::string>{"bin/", "bin/xl", "lib/", "lib/libxen.so",
-                                            "lib/libxen.so.9.9", "share/", "share/doc/",
-                                            "share/doc/xen/", "share/doc/xen/README"});
-    CHECK(out[0].perm == 0555);
+    CHECK(paths == std::vector<std::string>{"usr/", "usr/bin/", "usr/bin/xl", "usr/lib/",
+                                            "usr/lib/libxen.so", "usr/lib/libxen.so.9.9",
+                                            "usr/share/", "usr/share/doc/", "usr/share/doc/xen/",
+                                            "usr/share/doc/xen/README"});
     CHECK(out[1].perm == 0555);
-    CHECK(out[1].content == "twice patched xl 9.9.0\n");
-    CHECK(out[3].type == util::ArchiveMember::Type::Symlink);
-    CHECK(out[3].target == "libxen.so.9.9");
-    CHECK(out[4].perm == 0444);
+    CHECK(out[2].perm == 0555);
+    CHECK(out[2].content == "twice patched xl 9.9.0\n");
+    CHECK(out[4].type == util::ArchiveMember::Type::Symlink);
+    CHECK(out[4].target == "libxen.so.9.9");
+    CHECK(out[5].perm == 0444);
     const auto boot = members(dir / "xen-9.9.0-boot.tar.zst");
-    REQUIRE(boot.size() == 1);
-    CHECK(boot[0].path == "xen.gz");
+    REQUIRE(boot.size() == 2);
+    CHECK(boot[0].path == "boot/");
+    CHECK(boot[1].path == "boot/xen.gz");
 
     // SHA256SUMS is what sha256sum writes and checks.
     const auto sums = util::readFile(dir / "SHA256SUMS");
@@ -133,7 +136,7 @@ TEST_CASE("bundle::writeBundle writes one archive per output, SBOM, provenance a
     CHECK(xenbuild::testing::run(
               "tar --zstd -tvf " +
               xenbuild::testing::shellQuote((dir / "xen-9.9.0-out.tar.zst").string()) +
-              " | grep -q '^lrwxrwxrwx 0/0 .* lib/libxen.so -> libxen.so.9.9$'")
+              " | grep -q '^lrwxrwxrwx 0/0 .* usr/lib/libxen.so -> libxen.so.9.9$'")
               .status == 0);
 
     const auto report = bundle::verifyBundle(dir, std::nullopt);

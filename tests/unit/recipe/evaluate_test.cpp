@@ -194,7 +194,8 @@ TEST_CASE("recipe::evaluate applies typed overrides", "[recipe]") {
     CHECK(std::none_of(noEfi.checks.begin(), noEfi.checks.end(),
                        [](const Check& c) { return c.kind() == CheckKind::Pe32Plus; }));
     CHECK(plain.checks.at(0).kind() == CheckKind::Pe32Plus);
-    CHECK(std::get<Pe32PlusParams>(plain.checks.at(0).params).path == "${outputs.boot}/xen.efi");
+    CHECK(std::get<Pe32PlusParams>(plain.checks.at(0).params).path ==
+          "${outputs.boot}/boot/xen.efi");
     CHECK(noEfi.meta.longDescription.find("xen.efi") == std::string::npos);
     CHECK(noEfi.hash != plain.hash);
 
@@ -204,10 +205,45 @@ TEST_CASE("recipe::evaluate applies typed overrides", "[recipe]") {
     REQUIRE_THROWS_AS(evaluate(set, "xen_4_19", {{"withEFI", "no"}}, today), EvalError);
     REQUIRE_THROWS_WITH(
         evaluate(set, "xen_4_19", {{"hostQEMU", "qemu"}}, today),
-        Catch::Contains("build argument hostQEMU=qemu: expected an absolute path, got "
+        Catch::Contains("build argument hostQEMU=qemu: expected an absolute, normalised path, got "
                         "'qemu'"));
     REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {{"withEfi", "true"}}, today),
                         Catch::Contains("unknown parameter 'withEfi'; did you mean 'withEFI'?"));
+}
+
+TEST_CASE("recipe::evaluate installs at the prefix and splits the outputs by install path",
+          "[recipe]") {
+    const auto& set = checkedInRecipes();
+    const auto today = on("2026-11-21");
+    const BuildPlan plain = evaluate(set, "xen_4_19", {}, today);
+    CHECK(hasFlag(plain.configureFlags, "--prefix=/usr"));
+    CHECK(hasFlag(plain.configureFlags, "--sysconfdir=/etc"));
+    CHECK(hasFlag(plain.configureFlags, "--localstatedir=/var"));
+    CHECK(hasFlag(plain.makeFlags, "BOOT_DIR=/boot"));
+    CHECK(plain.outputPaths == std::map<std::string, std::vector<std::string>>{
+                                   {"boot", {"/boot"}},
+                                   {"dev", {"/usr/include", "/usr/lib/pkgconfig"}},
+                                   {"doc", {"/usr/share/doc"}},
+                                   {"man", {"/usr/share/man"}}});
+    for (const auto& flag : plain.configureFlags)
+        CHECK(flag.find("${outputs.") == std::string::npos);
+
+    const BuildPlan opt = evaluate(set, "xen_4_19", {{"prefix", "/opt/xen"}}, today);
+    CHECK(hasFlag(opt.configureFlags, "--prefix=/opt/xen"));
+    CHECK(opt.outputPaths.at("dev") ==
+          std::vector<std::string>{"/opt/xen/include", "/opt/xen/lib/pkgconfig"});
+    const auto& pkgConfig = std::get<PkgConfigParams>(opt.checks.at(1).params);
+    CHECK(pkgConfig.path == "${outputs.dev}/opt/xen/lib/pkgconfig");
+    CHECK(pkgConfig.prefix == "/opt/xen");
+    CHECK(opt.hash != plain.hash);
+
+    for (const char* bad : {"/usr/", "/usr/../opt", "/", "usr", "/usr//local"}) {
+        INFO(bad);
+        REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {{"prefix", bad}}, today),
+                            Catch::Contains(std::string("build argument prefix=") + bad +
+                                            ": expected an absolute, normalised path, got '" + bad +
+                                            "'"));
+    }
 }
 
 TEST_CASE("recipe::parseOverride splits NAME=VALUE", "[recipe]") {

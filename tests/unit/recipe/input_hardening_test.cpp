@@ -59,7 +59,7 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
         REQUIRE_THROWS_WITH(
             RecipeSet::load(recipes),
             builder +
-                ":87:18: schema violation at /sources/1/stageAt: expected a path relative to "
+                ":92:18: schema violation at /sources/1/stageAt: expected a path relative to "
                 "the Xen tree ('' for the tree itself): components of letters, digits, '.', '_' "
                 "and '-' joined by single '/', none of them '.' or '..', got "
                 "\"../../../../victim\"\n"
@@ -72,7 +72,7 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
             test::editFile(recipes / "xen/builder.json", "\"tools/qemu-xen\"",
                            "\"" + std::string(bad) + "\"");
             REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                                Catch::StartsWith(builder + ":87:18: schema violation at "
+                                Catch::StartsWith(builder + ":92:18: schema violation at "
                                                             "/sources/1/stageAt: expected a path "
                                                             "relative to the Xen tree"));
         }
@@ -80,7 +80,7 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
     SECTION("an empty stageAt for a source other than the tree") {
         test::editFile(recipes / "xen/builder.json", "\"tools/qemu-xen\"", "\"\"");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::StartsWith(builder + ":87:18: stageAt of source 'qemu' is "
+                            Catch::StartsWith(builder + ":92:18: stageAt of source 'qemu' is "
                                                         "empty (it is a path relative to the "
                                                         "tree of 'xen')\n"));
     }
@@ -88,14 +88,14 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
         test::editFile(recipes / "xen/builder.json", "\"tools/firmware/seabios-dir-remote\"",
                        "\"tools/qemu-xen\"");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::StartsWith(builder + ":94:18: two sources are staged at "
+                            Catch::StartsWith(builder + ":99:18: two sources are staged at "
                                                         "'tools/qemu-xen'\n"));
     }
     SECTION("a check path that leaves its output") {
-        test::editFile(recipes / "xen/builder.json", "${outputs.boot}/xen.efi",
+        test::editFile(recipes / "xen/builder.json", "${outputs.boot}/boot/xen.efi",
                        "${outputs.boot}/../../etc/shadow");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::StartsWith(builder + ":158:62: schema violation at "
+                            Catch::StartsWith(builder + ":175:62: schema violation at "
                                                         "/checks/0/params/path: expected a path "
                                                         "in an output"));
     }
@@ -108,7 +108,7 @@ TEST_CASE("recipe::RecipeSet::load reports a missing stageAt at its source",
     test::editFile(recipes / "xen/builder.json", "\"stageAt\": \"tools/qemu-xen\",", "");
     REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
                         (recipes / "xen/builder.json").string() +
-                            ":82:5: schema violation at /sources/1: missing required key "
+                            ":87:5: schema violation at /sources/1: missing required key "
                             "\"stageAt\"\n"
                             "      {\n"
                             "      ^");
@@ -311,7 +311,7 @@ TEST_CASE("recipe::Schema::validate refuses over-long strings before matching a 
                    "\"" + std::string(200000, 'a') + "\"");
     REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
                         Catch::StartsWith((recipes / "xen/builder.json").string() +
-                                          ":87:18: schema violation at /sources/1/stageAt: "
+                                          ":92:18: schema violation at /sources/1/stageAt: "
                                           "expected at most 1024 bytes for a string checked "
                                           "against a pattern, got 200000\n"));
 }
@@ -323,6 +323,6 @@ TEST_CASE("recipe::evaluate quotes a huge unknown variable shortened", "[recipe]
     test::editFile(recipes / "xen/builder.json", "\"XEN_BUILD_HOST\": \"xenbuild\"",
                    "\"XEN_BUILD_HOST\": \"${" + std::string(4 << 20, 'v') + "}\"");
     const auto set = RecipeSet::load(recipes);
-    REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(":145:23: unknown variable '${" +
+    REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(":152:23: unknown variable '${" +
                                                               std::string(55, 'v') + "...'\n"));
 }

@@ -74,7 +74,7 @@ TEST_CASE("recipe conditions: every term is checked, whatever the others decide"
     addConfigureFlag(recipes, R"({"if": "withEFI || withFlak", "value": "--x"})");
     const auto set = RecipeSet::load(recipes);
     REQUIRE_THROWS_WITH(evaluate(set, "xen_4_19", {}, today()),
-                        Catch::Contains("builder.json:114:12: condition names unknown parameter "
+                        Catch::Contains("builder.json:119:12: condition names unknown parameter "
                                         "'withFlak'; did you mean 'withFlask'?"));
     test::editFile(recipes / "xen/builder.json", "withEFI || withFlak", "withEFI || hostQEMU");
     REQUIRE_THROWS_WITH(evaluate(RecipeSet::load(recipes), "xen_4_19", {}, today()),
@@ -94,7 +94,7 @@ TEST_CASE("recipe conditions: a malformed '||' is a schema violation at its posi
             REQUIRE_THROWS_WITH(
                 RecipeSet::load(recipes),
                 Catch::StartsWith((recipes / "xen/builder.json").string() +
-                                  ":114:12: schema violation at /configureFlags/0/if: expected "
+                                  ":119:12: schema violation at /configureFlags/0/if: expected "
                                   "parameter names, each optionally negated with '!', joined by "
                                   "' && ' and ' || ', got \"" +
                                   std::string(bad) + "\"\n"));
@@ -162,31 +162,31 @@ TEST_CASE("recipe meta fragments: malformed ones are schema violations at their 
     };
     for (const Case& c :
          {Case{R"([{"heading": "Includes:"}])",
-               ":202:25: schema violation at /meta/longDescription/0: missing required key "
+               ":220:25: schema violation at /meta/longDescription/0: missing required key "
                "\"items\""},
           Case{R"([{"heading": "H", "items": [], "value": "v"}])",
-               ":202:55: schema violation at /meta/longDescription/0/value: unexpected key "
+               ":220:55: schema violation at /meta/longDescription/0/value: unexpected key "
                "'value'; expected one of: heading, if, items"},
           Case{R"([{"advisories": "A"}])",
-               ":202:25: schema violation at /meta/longDescription/0: missing required key "
+               ":220:25: schema violation at /meta/longDescription/0: missing required key "
                "\"none\""},
           Case{R"([{"advisories": "A", "none": "-", "items": []}])",
-               ":202:58: schema violation at /meta/longDescription/0/items: unexpected key "
+               ":220:58: schema violation at /meta/longDescription/0/items: unexpected key "
                "'items'; expected one of: advisories, if, none"},
-          Case{R"([{}])", ":202:25: schema violation at /meta/longDescription/0: missing "
+          Case{R"([{}])", ":220:25: schema violation at /meta/longDescription/0: missing "
                           "required key \"if\""},
           Case{R"([{"items": ["x"]}])",
-               ":202:25: schema violation at /meta/longDescription/0: missing required key "
+               ":220:25: schema violation at /meta/longDescription/0: missing required key "
                "\"if\""},
           Case{R"([{"heading": 7, "items": []}])",
-               ":202:37: schema violation at /meta/longDescription/0/heading: expected a string, "
+               ":220:37: schema violation at /meta/longDescription/0/heading: expected a string, "
                "got 7"},
           Case{R"([{"if": "a |", "heading": "H", "items": []}])",
-               ":202:32: schema violation at /meta/longDescription/0/if: expected parameter "
+               ":220:32: schema violation at /meta/longDescription/0/if: expected parameter "
                "names"},
-          Case{R"([7])", ":202:25: schema violation at /meta/longDescription/0: expected a string "
+          Case{R"([7])", ":220:25: schema violation at /meta/longDescription/0: expected a string "
                          "or an object, got 7"},
-          Case{R"("text")", ":202:24: schema violation at /meta/longDescription: expected an "
+          Case{R"("text")", ":220:24: schema violation at /meta/longDescription: expected an "
                             "array, got \"text\""}}) {
         DYNAMIC_SECTION(c.items) {
             test::TempDir dir;

@@ -114,18 +114,19 @@ TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][ty
     REQUIRE(plan.checks.size() == 3);
 
     REQUIRE(plan.checks[0].kind() == CheckKind::Pe32Plus);
-    CHECK(std::get<Pe32PlusParams>(plan.checks[0].params).path == "${outputs.boot}/xen.efi");
+    CHECK(std::get<Pe32PlusParams>(plan.checks[0].params).path == "${outputs.boot}/boot/xen.efi");
 
     REQUIRE(plan.checks[1].kind() == CheckKind::PkgConfig);
     const auto& pkgConfig = std::get<PkgConfigParams>(plan.checks[1].params);
-    CHECK(pkgConfig.path == "${outputs.dev}/lib/pkgconfig");
+    CHECK(pkgConfig.path == "${outputs.dev}/usr/lib/pkgconfig");
+    CHECK(pkgConfig.prefix == "/usr");
     CHECK(pkgConfig.modules.size() == 15);
     CHECK(pkgConfig.modules.front() == "xencall");
     CHECK(pkgConfig.modules.back() == "xlutil");
 
     REQUIRE(plan.checks[2].kind() == CheckKind::HypervisorVersion);
     const auto& version = std::get<HypervisorVersionParams>(plan.checks[2].params);
-    CHECK(version.path == "${outputs.boot}/xen.gz");
+    CHECK(version.path == "${outputs.boot}/boot/xen.gz");
     CHECK(version.version == "4.19.0"); // interpolated
 
     // The JSON of each is the recipe's params object, interpolated.
@@ -136,8 +137,9 @@ TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][ty
     }
     CHECK(Check{.params = Pe32PlusParams{.path = "${outputs.boot}/x"}}.paramsJson() ==
           nlohmann::json{{"path", "${outputs.boot}/x"}});
-    CHECK(Check{.params = PkgConfigParams{.path = "p", .modules = {"a", "b"}}}.paramsJson() ==
-          nlohmann::json{{"path", "p"}, {"modules", {"a", "b"}}});
+    CHECK(Check{.params = PkgConfigParams{.path = "p", .modules = {"a", "b"}, .prefix = "/usr"}}
+              .paramsJson() ==
+          nlohmann::json{{"path", "p"}, {"modules", {"a", "b"}}, {"prefix", "/usr"}});
     CHECK(Check{.params = HypervisorVersionParams{.path = "p", .version = "4.19.1"}}.paramsJson() ==
           nlohmann::json{{"path", "p"}, {"version", "4.19.1"}});
 }

@@ -115,7 +115,7 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
         test::editFile(recipes / "xen/host-profile.json",
                        "\"ipxe\": \"/usr/lib/ipxe/qemu/pxe-e1000.rom\"", "\"pxe\": \"/x\"");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::Contains("builder.json:67:22: parameter 'hostIPXE' takes its "
+                            Catch::Contains("builder.json:72:22: parameter 'hostIPXE' takes its "
                                             "default from the host profile's path 'ipxe', which "
                                             "host profile 'debian' does not have"));
     }
@@ -139,12 +139,63 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
                                             "'withInternalOVMF'?"));
     }
     SECTION("an unknown interpolation variable, at its position") {
-        test::editFile(recipes / "xen/builder.json", "${outputs.boot}/xen.efi",
-                       "${outputs.bot}/xen.efi");
+        test::editFile(recipes / "xen/builder.json", "${outputs.boot}/boot/xen.efi",
+                       "${outputs.bot}/boot/xen.efi");
         const auto set = RecipeSet::load(recipes);
         REQUIRE_THROWS_WITH(evaluate(set, "xen"),
-                            Catch::Contains("builder.json:158:62: unknown variable "
+                            Catch::Contains("builder.json:175:62: unknown variable "
                                             "'${outputs.bot}'; did you mean 'outputs.boot'?"));
+    }
+    SECTION("outputPaths for an output the builder does not have") {
+        test::editFile(recipes / "xen/builder.json", "\"boot\": [\"/boot\"]",
+                       "\"bot\": [\"/boot\"]");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("builder.json:166:12: outputPaths names 'bot', which "
+                                            "is not one of the outputs"));
+    }
+    SECTION("outputPaths for the first output") {
+        test::editFile(recipes / "xen/builder.json", "\"boot\": [\"/boot\"]",
+                       "\"out\": [\"/usr\"]");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("the first output 'out' takes every install path no "
+                                            "other output claims: it has no outputPaths"));
+    }
+    SECTION("an install path after a parameter that is not a path") {
+        test::editFile(recipes / "xen/builder.json", "\"${prefix}/include\"",
+                       "\"${withEFI}/include\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("builder.json:167:13: an install path may only "
+                                            "continue with a path parameter, and 'withEFI' is not "
+                                            "one (declare it with \"type\": \"path\")"));
+    }
+    SECTION("a relative install path") {
+        test::editFile(recipes / "xen/builder.json", "\"boot\": [\"/boot\"]",
+                       "\"boot\": [\"boot\"]");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("schema violation at /outputPaths/boot/0: expected an "
+                                            "absolute install path"));
+    }
+    SECTION("an install path claimed by two outputs") {
+        test::editFile(recipes / "xen/builder.json", "\"boot\": [\"/boot\"]",
+                       "\"boot\": [\"/usr/include\"]");
+        REQUIRE_THROWS_WITH(evaluate(RecipeSet::load(recipes), "xen"),
+                            Catch::Contains("the install path '/usr/include' is claimed by the "
+                                            "outputs 'boot' and 'dev'"));
+    }
+    SECTION("a check path after a parameter that is not a path") {
+        test::editFile(recipes / "xen/builder.json", "${outputs.dev}${prefix}/lib",
+                       "${outputs.dev}${withEFI}/lib");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("a check path after ${outputs.dev} may only continue "
+                                            "with a path parameter, and 'withEFI' is not one"));
+    }
+    SECTION("a path parameter's default that is not normalised") {
+        test::editFile(recipes / "xen/builder.json", "\"default\": \"/usr\"",
+                       "\"default\": \"/usr/\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("default of path parameter 'prefix' has an empty "
+                                            "component ('//' or a trailing '/') (a path parameter "
+                                            "is absolute and normalised)"));
     }
     SECTION("a patch for an unknown project") {
         test::editFile(recipes / "xen/patches.json", "\"project\": \"xen\"",
