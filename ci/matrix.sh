@@ -23,7 +23,8 @@ xenbuild=${XENBUILD:-xenbuild}
 since=()
 if [ -n "$base" ] && [ -n "${base//0/}" ]; then since=(--changed-since "$base"); fi
 if [ "$format" = github ]; then
-  printf 'matrix=%s\n' "$("$xenbuild" ci matrix --format github "${since[@]}" "$@")"
+  matrix=$("$xenbuild" ci matrix --format github "${since[@]}" "$@")
+  printf 'matrix=%s\n' "$matrix"
 else
   "$xenbuild" ci matrix --format "$format" "${since[@]}" "$@"
 fi

@@ -113,9 +113,9 @@ nlohmann::json Matrix::toJson() const {
 const std::vector<std::string>& planCodePaths() {
     // The recipe module (reading, schema checks, evaluation, the plan hash), the schema compiled
     // into it, and the hashing the plan hash and its inputs are spelled with.
-    static const std::vector<std::string> paths = {
-        "src/recipe", "include/xenbuild/recipe", "docs/recipe.schema.json", "src/util/hash.cpp",
-        "include/xenbuild/util/hash.hpp"};
+    static const std::vector<std::string> paths = {"src/recipe", "include/xenbuild/recipe",
+                                                   "docs/recipe.schema.json", "src/util/hash.cpp",
+                                                   "include/xenbuild/util/hash.hpp"};
     return paths;
 }
 

@@ -34,8 +34,8 @@ int collect(const char* root, const git_tree_entry* entry, void* payload) {
     auto& entries = *static_cast<std::vector<Entry>*>(payload);
     const git_filemode_t mode = git_tree_entry_filemode(entry);
     if (mode == GIT_FILEMODE_TREE) return 0;
-    entries.push_back({std::string(root) + git_tree_entry_name(entry), *git_tree_entry_id(entry),
-                       mode});
+    entries.push_back(
+        {std::string(root) + git_tree_entry_name(entry), *git_tree_entry_id(entry), mode});
     return 0;
 }
 
@@ -68,8 +68,7 @@ GitHistory::GitHistory(const fs::path& path) : impl_(std::make_unique<Impl>()) {
     git_repository* raw = nullptr;
     const int rc = git_repository_open_ext(&raw, start.c_str(), 0, nullptr);
     if (rc == GIT_ENOTFOUND) {
-        throw UsageError(quote(path.string()) +
-                         " is not in a git work tree: comparing with " +
+        throw UsageError(quote(path.string()) + " is not in a git work tree: comparing with " +
                          mention(Setting::BaseRevision) +
                          " needs the recipes checked out from git (with their history)");
     }
@@ -127,8 +126,8 @@ std::string GitHistory::resolveCommit(const std::string& rev) const {
     const Object object(raw);
     git_object* peeled = nullptr;
     if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) {
-        throw UsageError(mention(Setting::BaseRevision) + " " + quote(rev) +
-                         " names no commit" + where + " (it names a " +
+        throw UsageError(mention(Setting::BaseRevision) + " " + quote(rev) + " names no commit" +
+                         where + " (it names a " +
                          git_object_type2string(git_object_type(object.get())) + ")");
     }
     const Object commit(peeled);
@@ -170,8 +169,7 @@ std::map<fs::path, std::string> GitHistory::filesAt(const std::string& commit, c
                              " is a submodule: only regular files are read from a revision");
         }
         git_blob* raw = nullptr;
-        check(git_blob_lookup(&raw, impl_->repo.get(), &entry.oid), "cannot read",
-              name + where);
+        check(git_blob_lookup(&raw, impl_->repo.get(), &entry.oid), "cannot read", name + where);
         const Blob blob(raw);
         const auto size = static_cast<std::uint64_t>(git_blob_rawsize(blob.get()));
         if (size > maxBytes) {
@@ -203,8 +201,8 @@ std::vector<std::string> GitHistory::changedSince(const std::string& commit,
     const std::size_t count = git_diff_num_deltas(diff.get());
     for (std::size_t i = 0; i < count; ++i) {
         const git_diff_delta* delta = git_diff_get_delta(diff.get(), i);
-        const char* path = delta->new_file.path != nullptr ? delta->new_file.path
-                                                           : delta->old_file.path;
+        const char* path =
+            delta->new_file.path != nullptr ? delta->new_file.path : delta->old_file.path;
         if (path != nullptr) changed.insert(path);
     }
     return {changed.begin(), changed.end()};

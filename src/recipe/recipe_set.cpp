@@ -71,9 +71,7 @@ class DiskFiles final : public FileSource {
     bool isDirectory(const fs::path& dir, const std::string& what) const override {
         return recipe::isDirectory(dir, what);
     }
-    std::vector<fs::path> entries(const fs::path& dir) const override {
-        return sortedEntries(dir);
-    }
+    std::vector<fs::path> entries(const fs::path& dir) const override { return sortedEntries(dir); }
     std::string read(const fs::path& path, const util::ReadLimits& limits) const override {
         return util::readRegularFile(path, limits);
     }
@@ -106,9 +104,9 @@ class MemoryFiles final : public FileSource {
         const auto it = files_.find(path.lexically_normal());
         if (it == files_.end()) {
             const bool dir = isDirectory(path, limits.what);
-            throw SystemError((dir ? "" : "cannot read ") + limits.what + " " +
-                              quote(path.string()) +
-                              (dir ? " is a directory, not a file" : ": No such file or directory"));
+            throw SystemError(
+                (dir ? "" : "cannot read ") + limits.what + " " + quote(path.string()) +
+                (dir ? " is a directory, not a file" : ": No such file or directory"));
         }
         if (it->second->size() > limits.maxBytes) {
             throw SystemError(limits.what + " " + quote(path.string()) +

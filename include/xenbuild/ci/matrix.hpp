@@ -22,11 +22,11 @@ namespace xenbuild::ci {
 
 // Why a package is in a matrix made against a base revision.
 enum class Change {
-    All,     // no base revision: every package
-    New,     // no package of that name at the base revision
-    Plan,    // its plan hash differs from the base revision's
-    Tool,    // its plan is the same, but the plan evaluation code changed since (planCodePaths)
-    NoBase,  // the recipes at the base revision do not load, or the package does not evaluate
+    All,    // no base revision: every package
+    New,    // no package of that name at the base revision
+    Plan,   // its plan hash differs from the base revision's
+    Tool,   // its plan is the same, but the plan evaluation code changed since (planCodePaths)
+    NoBase, // the recipes at the base revision do not load, or the package does not evaluate
 };
 
 // "all", "new", "plan", "tool", "no-base".
@@ -58,9 +58,9 @@ struct Base {
 };
 
 struct Matrix {
-    std::vector<Job> jobs;       // in `xenbuild list` order
-    std::size_t packages = 0;    // concrete packages in the recipe set (jobs before filtering)
-    std::optional<Base> base;    // set with a base revision
+    std::vector<Job> jobs;         // in `xenbuild list` order
+    std::size_t packages = 0;      // concrete packages in the recipe set (jobs before filtering)
+    std::optional<Base> base;      // set with a base revision
     nlohmann::json toJson() const; // {"packages", "base": null or {...}, "jobs": [...]}
 };
 

@@ -62,10 +62,10 @@ TEST_CASE("ci matrix: every concrete package once, aliases folded into their tar
     const auto matrix = repo.matrix();
     CHECK_FALSE(matrix.base);
     CHECK(matrix.packages == 8);
-    CHECK(names(matrix) == std::vector<std::string>{
-                               "xen_4_16:all", "xen_4_16-slim:all", "xen_4_17:all",
-                               "xen_4_17-slim:all", "xen_4_18:all", "xen_4_18-slim:all",
-                               "xen_4_19:all", "xen_4_19-slim:all"});
+    CHECK(names(matrix) == std::vector<std::string>{"xen_4_16:all", "xen_4_16-slim:all",
+                                                    "xen_4_17:all", "xen_4_17-slim:all",
+                                                    "xen_4_18:all", "xen_4_18-slim:all",
+                                                    "xen_4_19:all", "xen_4_19-slim:all"});
     const auto set = recipe::RecipeSet::load(repo.layout);
     recipe::EvalOptions eval;
     eval.today = util::parseDate("2026-11-21");
@@ -116,7 +116,8 @@ TEST_CASE("ci matrix --changed-since: only the packages whose plan changed", "[c
         CHECK(repo.matrix(repo.base).jobs.empty());
     }
     SECTION("a variant's argument changed: that variant of every branch") {
-        editFile(repo.recipes / "xen" / "variants.json", "\"withEFI\": true\n      }\n    },\n    \"slim\"",
+        editFile(repo.recipes / "xen" / "variants.json",
+                 "\"withEFI\": true\n      }\n    },\n    \"slim\"",
                  "\"withEFI\": false\n      }\n    },\n    \"slim\"");
         CHECK(names(repo.matrix(repo.base)) ==
               std::vector<std::string>{"xen_4_16:plan", "xen_4_17:plan", "xen_4_18:plan",
@@ -133,7 +134,10 @@ TEST_CASE("ci matrix --changed-since: only the packages whose plan changed", "[c
     }
     SECTION("a new branch: its packages are new") {
         fs::copy_file(repo.recipes / "xen" / "4.19.json", repo.recipes / "xen" / "4.20.json");
-        editFile(repo.recipes / "xen" / "4.20.json", "\"branch\": \"4.19\"", "\"branch\": \"4.20\"");
+        editFile(repo.recipes / "xen" / "4.20.json", "\"branch\": \"4.19\"",
+                 "\"branch\": \"4.20\"");
+        editFile(repo.recipes / "xen" / "4.20.json", "\"version\": \"4.19.",
+                 "\"version\": \"4.20.");
         // The aliases follow the latest branch; the 4.19 plans stay.
         CHECK(names(repo.matrix(repo.base)) ==
               std::vector<std::string>{"xen_4_20:new", "xen_4_20-slim:new"});
@@ -157,10 +161,11 @@ TEST_CASE("ci matrix --changed-since: only the packages whose plan changed", "[c
         const auto matrix = repo.matrix(broken);
         CHECK(matrix.jobs.size() == 8);
         CHECK(matrix.jobs[0].change == ci::Change::NoBase);
-        CHECK_THAT(matrix.base->loadError, Contains("recipes/xen/builder.json:1:3"));
+        CHECK_THAT(matrix.base->loadError, Contains("recipes/xen/builder.json:1:"));
     }
     SECTION("a base without recipes: every package") {
-        const std::string before = repo.git("commit-tree -m empty 4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        const std::string before =
+            repo.git("commit-tree -m empty $(git mktree </dev/null)");
         const auto matrix = repo.matrix(before);
         CHECK(matrix.jobs.size() == 8);
         CHECK(matrix.jobs[0].change == ci::Change::NoBase);
@@ -180,7 +185,8 @@ TEST_CASE("ci matrix --changed-since: a revision that is not there, a tree that 
         CHECK_THAT(std::string(e.what()), Contains("shallow clone"));
     }
     const std::string tree = repo.git("rev-parse HEAD^{tree}");
-    CHECK_THROWS_WITH(repo.matrix(tree), Contains("names no commit") && Contains("(it names a tree)"));
+    CHECK_THROWS_WITH(repo.matrix(tree),
+                      Contains("names no commit") && Contains("(it names a tree)"));
     CHECK_THROWS_AS(repo.matrix("-x"), UsageError);
 
     const TempDir plain;
@@ -211,7 +217,8 @@ TEST_CASE("ci matrix: GitHub and GitLab renderings", "[ci]") {
     CHECK_THAT(yaml, Contains("include:\n  - local: \"ci/gitlab/package-job.yml\"\n"));
     CHECK_THAT(yaml, Contains("\n\"build:xen_4_16-slim\":\n  extends: .xenbuild-package\n"
                               "  variables:\n    XENBUILD_PACKAGE: \"xen_4_16-slim\"\n"));
-    CHECK_THAT(yaml, Contains("    XENBUILD_PLAN_HASH: \"" + matrix.jobs[1].planHash.sri() + "\"\n"));
+    CHECK_THAT(yaml,
+               Contains("    XENBUILD_PLAN_HASH: \"" + matrix.jobs[1].planHash.sri() + "\"\n"));
     CHECK(ci::gitlabJobName("a b/c\"d") == "build:a_b_c_d");
 
     matrix.jobs.clear();
