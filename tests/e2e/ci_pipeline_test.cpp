@@ -168,8 +168,7 @@ TEST_CASE("ci pipeline: the example pipelines are valid and run what the matrix 
           "[ci][e2e]") {
     const PipelineUpstream upstream;
     const std::string profile = upstream.hostProfileArg();
-    const auto github =
-        upstream.script("", "matrix.sh", "github HEAD~1 " + profile, false);
+    const auto github = upstream.script("", "matrix.sh", "github HEAD~1 " + profile, false);
     const auto changed = upstream.script("", "matrix.sh", "github HEAD " + profile);
     REQUIRE(github.status == 0);
     REQUIRE(changed.status == 0);
@@ -204,10 +203,10 @@ TEST_CASE("ci pipeline: the example pipelines are valid and run what the matrix 
         CHECK_THAT(runs(build), Contains("ci/job.sh \"$PACKAGE\" \"dist/$PACKAGE\""));
         // Every matrix field the job uses is one the matrix has.
         const std::string text = readFile(file);
-        const std::regex field(R"((^|[^.\w])matrix\.(\w+))");
+        const std::regex field(R"(\$\{\{ *matrix\.(\w+))");
         std::set<std::string> used;
         for (std::sregex_iterator it(text.begin(), text.end(), field), end; it != end; ++it)
-            used.insert((*it)[2]);
+            used.insert((*it)[1]);
         REQUIRE_FALSE(used.empty());
         for (const auto& name : used) {
             INFO(name);
@@ -226,8 +225,7 @@ TEST_CASE("ci pipeline: the example pipelines are valid and run what the matrix 
         CHECK(parent["packages"]["trigger"]["include"] ==
               json::array({{{"artifact", "packages.yml"}, {"job", "matrix"}}}));
 
-        const auto text =
-            upstream.script("", "matrix.sh", "gitlab HEAD~1 " + profile, false);
+        const auto text = upstream.script("", "matrix.sh", "gitlab HEAD~1 " + profile, false);
         REQUIRE(text.status == 0);
         const auto child = yamlText(text.output, upstream.root);
         REQUIRE(child["include"].size() == 1);
@@ -241,7 +239,9 @@ TEST_CASE("ci pipeline: the example pipelines are valid and run what the matrix 
         CHECK_THAT(jobScript,
                    Contains("ci/job.sh \"$XENBUILD_PACKAGE\" \"dist/$XENBUILD_PACKAGE\""));
         std::vector<std::string> packages;
-        for (const auto& [name, job] : child.items()) {
+        for (auto it = child.begin(); it != child.end(); ++it) {
+            const std::string name = it.key();
+            const json& job = it.value();
             if (name == "include") continue;
             CHECK(job["extends"] == ".xenbuild-package");
             CHECK(name == "build:" + job["variables"]["XENBUILD_PACKAGE"].get<std::string>());
@@ -253,8 +253,7 @@ TEST_CASE("ci pipeline: the example pipelines are valid and run what the matrix 
                   include["include"][i]["planHash"]);
 
         // No package: still a valid child pipeline, of one job.
-        const auto none =
-            upstream.script("", "matrix.sh", "gitlab HEAD " + profile, false);
+        const auto none = upstream.script("", "matrix.sh", "gitlab HEAD " + profile, false);
         const auto noop = yamlText(none.output, upstream.root);
         REQUIRE(noop.size() == 1);
         CHECK(noop.begin().value()["script"].size() == 1);
