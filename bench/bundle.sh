@@ -6,8 +6,12 @@
 #   bench/bundle.sh [BUILD_DIR] [RUNS]          the main job's build: xen_4_17-slim of Debian's
 #                                               Xen 4.17 tree in the default store (run
 #                                               scripts/main-job.sh first)
-#   bench/bundle.sh --fake [BUILD_DIR] [RUNS]   xen_4_19-slim of the end-to-end tests' tiny tree,
-#                                               built here in a temporary store
+#   bench/bundle.sh --fake [BUILD_DIR] [RUNS]   xen_4_19-slim of the end-to-end tests' tree,
+#                                               built here in a temporary store, with a local
+#                                               patch that installs about 100 MB of the host's
+#                                               compiler binaries as firmware (real, compressible
+#                                               machine code), so that archiving dominates as it
+#                                               does on a real build
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
 fake=0
@@ -21,6 +25,14 @@ export XENBUILD_TODAY=2026-11-21
 
 if [ "$fake" = 1 ]; then
   PATH=/usr/bin:/bin bash "$project/tests/e2e/make-fake-upstream.sh" "$work/up" "$project"
+  gcc_dir=$(dirname "$(gcc -print-prog-name=cc1)")
+  cat > "$work/up/patches/4.19/0003-xen-payload-4.19.patch" <<PATCH
+--- /dev/null
++++ b/tools/hooks/payload.sh
+@@ -0,0 +1,2 @@
++mkdir -p firmware
++cat $gcc_dir/cc1 $gcc_dir/cc1plus $gcc_dir/lto1 > firmware/bios.bin
+PATCH
   package=xen_4_19-slim
   opts=(--recipes "$work/up/recipes" --store "$work/store")
   pkg_opts=(--host-profile "$work/up/host-profile.json")
