@@ -102,7 +102,7 @@ fs::path GitHistory::relativePath(const fs::path& path) const {
         throw SystemError("cannot resolve " + quote(path.string()) + ": " +
                           util::describeFileError(path, error));
     }
-    const fs::path relative = full.lexically_relative(impl_->workTree);
+    fs::path relative = full.lexically_relative(impl_->workTree);
     if (relative.empty() || *relative.begin() == "..") {
         throw UsageError(quote(path.string()) + " is outside the git work tree " +
                          quote(impl_->workTree.string()));
@@ -188,6 +188,7 @@ std::vector<std::string> GitHistory::changedSince(const std::string& commit,
     if (paths.empty()) return {};
     const Tree tree = impl_->treeOf(commit);
     std::vector<char*> specs;
+    specs.reserve(paths.size());
     for (const auto& path : paths)
         specs.push_back(const_cast<char*>(path.c_str()));
     git_diff_options options = GIT_DIFF_OPTIONS_INIT;
