@@ -43,6 +43,8 @@ packages=(
   libxml2-utils
   # docs/bundle.md checks a bundle by hand with jq (and the tests do)
   jq
+  # the CI pipeline test reads the example pipelines' YAML (tests/e2e/ci_pipeline_test.cpp)
+  python3-yaml
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 
@@ -53,8 +55,9 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 # Validators from npm, pinned: ajv-cli checks bundle SBOMs against the official SPDX 2.3 schema
-# (tests/data/spdx-2.3-schema.json, docs/bundle.md).
-npm_tools=(ajv-cli@5.0.0)
+# (tests/data/spdx-2.3-schema.json, docs/bundle.md); action-validator checks the example GitHub
+# workflow (ci/github/, docs/ci.md) against GitHub's workflow schema.
+npm_tools=(ajv-cli@5.0.0 @action-validator/core@0.6.0 @action-validator/cli@0.6.0)
 for tool in "${npm_tools[@]}"; do
   if ! npm ls -g --depth=0 "$tool" >/dev/null 2>&1; then
     $SUDO npm install -g --no-audit --no-fund "$tool"

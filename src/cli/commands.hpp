@@ -21,6 +21,7 @@ void registerBuild(CLI::App& app, GlobalOptions& global);
 void registerPatches(CLI::App& app, GlobalOptions& global);
 void registerTest(CLI::App& app, GlobalOptions& global);
 void registerBundle(CLI::App& app, GlobalOptions& global);
+void registerCi(CLI::App& app, GlobalOptions& global);
 void registerLog(CLI::App& app, GlobalOptions& global);
 void registerStore(CLI::App& app, GlobalOptions& global);
 void registerHash(CLI::App& app, GlobalOptions& global);

@@ -34,6 +34,8 @@ std::string_view optionName(Setting setting) {
         return "--prune";
     case Setting::DropApplied:
         return "--drop-applied";
+    case Setting::BaseRevision:
+        return "--changed-since";
     }
     return conceptName(setting);
 }

@@ -48,17 +48,88 @@ std::string stem(const fs::path& path) {
     return path.stem().string();
 }
 
+// Where the loader reads from: the disk, or files held in memory (RecipeFiles). Both list
+// directories in sorted order and refuse the same things with the same messages.
+class FileSource {
+  public:
+    virtual ~FileSource() = default;
+    // Whether `dir` is a directory; false when nothing is there.
+    virtual bool isDirectory(const fs::path& dir, const std::string& what) const = 0;
+    // The entries of a directory (as dir / name), sorted.
+    virtual std::vector<fs::path> entries(const fs::path& dir) const = 0;
+    // A file's text; `limits` as util::readRegularFile takes them.
+    virtual std::string read(const fs::path& path, const util::ReadLimits& limits) const = 0;
+
+  protected:
+    FileSource() = default;
+    FileSource(const FileSource&) = default;
+    FileSource& operator=(const FileSource&) = default;
+};
+
+class DiskFiles final : public FileSource {
+  public:
+    bool isDirectory(const fs::path& dir, const std::string& what) const override {
+        return recipe::isDirectory(dir, what);
+    }
+    std::vector<fs::path> entries(const fs::path& dir) const override { return sortedEntries(dir); }
+    std::string read(const fs::path& path, const util::ReadLimits& limits) const override {
+        return util::readRegularFile(path, limits);
+    }
+};
+
+// Files by their lexically normal paths; directories are the paths' prefixes.
+class MemoryFiles final : public FileSource {
+  public:
+    explicit MemoryFiles(const RecipeFiles& files) {
+        for (const auto& [path, text] : files)
+            files_.emplace(path.lexically_normal(), &text);
+    }
+    bool isDirectory(const fs::path& dir, const std::string&) const override {
+        return !entries(dir).empty();
+    }
+    std::vector<fs::path> entries(const fs::path& dir) const override {
+        const fs::path base = dir.lexically_normal();
+        std::vector<fs::path> out;
+        for (const auto& [path, text] : files_) {
+            const fs::path rest = path.lexically_relative(base);
+            if (rest.empty() || *rest.begin() == ".." || *rest.begin() == ".") continue;
+            const fs::path entry = dir / *rest.begin();
+            if (out.empty() || out.back() != entry) out.push_back(entry);
+        }
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+    }
+    std::string read(const fs::path& path, const util::ReadLimits& limits) const override {
+        const auto it = files_.find(path.lexically_normal());
+        if (it == files_.end()) {
+            const bool dir = isDirectory(path, limits.what);
+            throw SystemError(
+                (dir ? "" : "cannot read ") + limits.what + " " + quote(path.string()) +
+                (dir ? " is a directory, not a file" : ": No such file or directory"));
+        }
+        if (it->second->size() > limits.maxBytes) {
+            throw SystemError(limits.what + " " + quote(path.string()) +
+                              " is larger than the limit of " + util::formatSize(limits.maxBytes));
+        }
+        return *it->second;
+    }
+
+  private:
+    std::map<fs::path, const std::string*> files_;
+};
+
 // The package directory: the only subdirectory of `recipesDir` (hidden ones aside).
-fs::path packageDirectory(const fs::path& recipesDir) {
-    if (!isDirectory(recipesDir, "recipe directory")) {
+fs::path packageDirectory(const FileSource& files, const fs::path& recipesDir) {
+    if (!files.isDirectory(recipesDir, "recipe directory")) {
         throw EvalError("no recipes in " + quote(recipesDir.string()) +
                         ": not a directory (point " + mention(Setting::RecipeDirectory) +
                         " at the recipes/ directory)");
     }
     std::vector<fs::path> packages;
-    for (const auto& path : sortedEntries(recipesDir)) {
+    for (const auto& path : files.entries(recipesDir)) {
         const auto name = path.filename().string();
-        if (!name.empty() && name[0] != '.' && isDirectory(path, "recipe directory")) {
+        if (!name.empty() && name[0] != '.' && files.isDirectory(path, "recipe directory")) {
             packages.push_back(path);
         }
     }
@@ -123,11 +194,15 @@ std::optional<ParamValue> paramValue(const nlohmann::json& value) {
 
 struct RecipeSetLoader {
     RecipeSet& set;
+    const FileSource& files;
     Schema schema = loadRecipeSchema();
     bool haveBuilder = false, haveVariants = false, havePatches = false, haveHost = false;
 
+    static RecipeSet load(const RecipeLayout& layout, const FileSource& files);
+
     void loadFile(const fs::path& path) {
-        JsonDocument doc = loadJsonFile(path);
+        JsonDocument doc = parseJson(
+            files.read(path, {.what = "recipe file", .maxBytes = kMaxRecipeBytes}), path.string());
         schema.validate(doc);
         const auto kind = doc.value.at("kind").get<std::string>();
         if (kind == "builder") {
@@ -382,8 +457,8 @@ struct RecipeSetLoader {
     void loadLocalPatches(const fs::path& patchesDir) {
         for (const auto& [branch, unused] : set.branches_) {
             const fs::path dir = patchesDir / branch;
-            if (!isDirectory(dir, "local patch directory")) continue;
-            for (const auto& path : sortedEntries(dir)) {
+            if (!files.isDirectory(dir, "local patch directory")) continue;
+            for (const auto& path : files.entries(dir)) {
                 const auto file = path.filename().string();
                 if (file.empty() || file[0] == '.' || file.rfind("README", 0) == 0) continue;
                 set.localPatches_[branch].push_back(localPatch(path, branch));
@@ -434,9 +509,9 @@ struct RecipeSetLoader {
         p.id = file;
         p.project = match[1];
         p.url = "file://" + fs::absolute(path).lexically_normal().string();
-        p.sha256 = util::sha256(util::readRegularFile(path, {.what = "local patch",
-                                                             .maxBytes = util::kMaxPatchBytes,
-                                                             .followSymlinks = false}))
+        p.sha256 = util::sha256(files.read(path, {.what = "local patch",
+                                                  .maxBytes = util::kMaxPatchBytes,
+                                                  .followSymlinks = false}))
                        .hex();
         p.title = file;
         p.local = true;
@@ -483,11 +558,19 @@ RecipeSet RecipeSet::load(const fs::path& recipesDir, fs::path patchesDir) {
 }
 
 RecipeSet RecipeSet::load(const RecipeLayout& layout) {
-    const fs::path dir = packageDirectory(layout.recipes);
+    return RecipeSetLoader::load(layout, DiskFiles{});
+}
+
+RecipeSet RecipeSet::load(const RecipeLayout& layout, const RecipeFiles& files) {
+    return RecipeSetLoader::load(layout, MemoryFiles{files});
+}
+
+RecipeSet RecipeSetLoader::load(const RecipeLayout& layout, const FileSource& files) {
+    const fs::path dir = packageDirectory(files, layout.recipes);
     RecipeSet set;
     set.directory_ = dir;
-    RecipeSetLoader loader{set};
-    for (const auto& path : sortedEntries(dir)) {
+    RecipeSetLoader loader{set, files};
+    for (const auto& path : files.entries(dir)) {
         if (path.extension() == ".json") loader.loadFile(path);
     }
     loader.requireAll(dir);

@@ -9,7 +9,7 @@ namespace {
 
 constexpr char kMentionStart = '\x1e';
 constexpr char kMentionEnd = '\x1f';
-constexpr int kSettings = static_cast<int>(Setting::DropApplied) + 1;
+constexpr int kSettings = static_cast<int>(Setting::BaseRevision) + 1;
 
 } // namespace
 
@@ -45,6 +45,8 @@ std::string_view conceptName(Setting setting) {
         return "the prune setting";
     case Setting::DropApplied:
         return "the drop-applied setting";
+    case Setting::BaseRevision:
+        return "the base revision";
     }
     return "a setting";
 }

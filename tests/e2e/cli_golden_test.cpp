@@ -55,6 +55,8 @@ TEST_CASE("cli --help of every command", "[e2e][cli]") {
         {"test"},
         {"bundle"},
         {"bundle", "verify"},
+        {"ci"},
+        {"ci", "matrix"},
         {"log"},
         {"store"},
         {"store", "ls"},

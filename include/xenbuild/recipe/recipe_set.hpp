@@ -93,6 +93,11 @@ struct PackageRef {
     std::string variant; // "slim"
 };
 
+// Recipe files held in memory, each by the path it would have on disk
+// (<layout.recipes>/xen/builder.json, <layout.patches>/4.19/0001-xen-fix-4.19.patch); the
+// directories are the paths' prefixes. For a revision of the recipes read from git.
+using RecipeFiles = std::map<std::filesystem::path, std::string>;
+
 class RecipeSet {
   public:
     // Loads the package directory of <layout.recipes> (its only subdirectory, named after the
@@ -102,6 +107,9 @@ class RecipeSet {
     // The same for RecipeLayout::beside(recipesDir), local patches from `patchesDir` if given.
     static RecipeSet load(const std::filesystem::path& recipesDir,
                           std::filesystem::path patchesDir = {});
+    // The same from `files` instead of the disk: the same checks and messages, and the same
+    // plans (local patches' file:// URLs name their paths under layout.patches).
+    static RecipeSet load(const RecipeLayout& layout, const RecipeFiles& files);
 
     // The package directory the files were read from (<recipesDir>/<pname>).
     const std::filesystem::path& directory() const { return directory_; }

@@ -65,7 +65,8 @@ class ArchiveWriter {
     enum class Format {
         TarGz,  // POSIX tar (pax restricted: ustar, extended headers only where needed), gzip
         CpioGz, // newc cpio, what Linux unpacks as an initramfs, gzip; inodes numbered from 1
-        TarZst, // the same tar, zstd (level 3, one thread: the zstd tool's defaults)
+        TarZst, // the same tar, zstd level 3 on worker threads (the bytes do not depend on their
+                // number)
     };
 
     // Writes to `fd`, which stays open and owned by the caller; `label` names the output in

@@ -30,6 +30,7 @@ enum class Setting {
     Dom0Modules,     // the directory of the dom0 modules of the boot test
     Prune,           // removing branches past security support (update)
     DropApplied,     // dropping patches a release contains (update)
+    BaseRevision,    // the git revision to compare the recipes with (ci matrix)
 };
 
 // How a front end spells each setting.

@@ -208,3 +208,44 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
         REQUIRE_THROWS_AS(RecipeSet::load(dir.path() / "nowhere"), xenbuild::EvalError);
     }
 }
+
+TEST_CASE("recipe::RecipeSet::load from files in memory: the plans and the errors of the disk",
+          "[recipe][ci]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    test::writeFile(dir.path() / "patches/4.19/0001-xen-first-fix-4.19.patch", "one\n");
+    const auto layout = RecipeLayout::beside(recipes);
+    RecipeFiles files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path()))
+        if (entry.is_regular_file()) files.emplace(entry.path(), test::readFile(entry.path()));
+    const auto disk = RecipeSet::load(layout);
+    const auto memory = RecipeSet::load(layout, files);
+    CHECK(memory.directory() == disk.directory());
+    EvalOptions options;
+    options.today = xenbuild::util::parseDate("2026-11-21");
+    for (const auto& name : disk.packageNames()) {
+        INFO(name);
+        CHECK(evaluate(memory, name, {}, options).toJson() ==
+              evaluate(disk, name, {}, options).toJson());
+    }
+
+    // What the disk refuses, memory refuses with the same message.
+    const auto message = [](const auto& load) {
+        try {
+            load();
+        } catch (const xenbuild::Error& e) {
+            return e.describe();
+        }
+        return std::string("no error");
+    };
+    const auto odd = recipes / "xen" / "odd.json";
+    std::filesystem::create_directory(odd);
+    test::writeFile(odd / "inside", "");
+    files.emplace(odd / "inside", "");
+    CHECK(message([&] { RecipeSet::load(layout, files); }) ==
+          message([&] { RecipeSet::load(layout); }));
+    CHECK_THAT(message([&] { RecipeSet::load(layout, files); }),
+               Catch::Contains("odd.json' is a directory, not a file"));
+    CHECK_THAT(message([&] { RecipeSet::load(layout, RecipeFiles{}); }),
+               Catch::Contains("no recipes in '" + recipes.string() + "': not a directory"));
+}
