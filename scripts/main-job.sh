@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # README command 1: install dependencies, build xenbuild, and build real Xen with it: Debian's
 # Xen 4.17 source (fetched with `apt-get source`, the only download) through the 4.17 slim
-# recipe, in the sandbox, with progress. Results: ./result (tools), ./result-boot (xen.gz,
-# xen.efi), ./result-dev, ./result-man, ./result-doc. A few minutes on two cores. Then the CI job
+# recipe, in the sandbox, with progress. Results, each at its install paths on a Xen host:
+# ./result (tools: usr/sbin/xl, ...), ./result-boot (boot/xen.gz, boot/xen.efi), ./result-dev,
+# ./result-man, ./result-doc. A few minutes on two cores. Then the CI job
 # of docs/ci.md on it (ci/job.sh): reports, a signed release bundle in ./dist/xen_4_17-slim/bundle
 # (verified, SBOM validated), and the boot smoke test: the result booted under QEMU as dom0,
 # `xl info` checked.
@@ -25,7 +26,7 @@ xen_tree=$(bash scripts/fetch-debian-xen.sh)
 # patches cannot be fetched offline, so they are left out explicitly (the result records it).
 "$xenbuild" build xen_4_17-slim --override-source "xen=$xen_tree" --exclude-patch all -o result
 "$xenbuild" show xen_4_17-slim | head -n 5
-ls -l result result-boot/
+ls -l result result-boot/boot/
 bash scripts/fetch-dom0-kernel.sh > /dev/null
 
 # The CI job of docs/ci.md on this build (ci/job.sh; the build is now a cache hit): JSON and
