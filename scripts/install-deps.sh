@@ -27,7 +27,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
   # libraries (chosen in the brief)
   libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  catch2 libcurl4-openssl-dev libssl-dev
+  catch2 libcurl4-openssl-dev libssl-dev libzstd-dev
   # runtime tools: sandbox, reference hasher, git and gpg for tests, PE-capable binutils
   bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev
   # Xen's own build
@@ -43,6 +43,8 @@ packages=(
   libxml2-utils
   # docs/bundle.md checks a bundle by hand with jq (and the tests do)
   jq
+  # the binary-cache tests (docs/cache.md) serve a cache with a real nginx (GET, WebDAV PUT)
+  nginx-light libnginx-mod-http-dav-ext
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 

@@ -1,8 +1,12 @@
 #include "xenbuild/builder/builder.hpp"
 
+#include "xenbuild/builder/substituter.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/plan_paths.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
+
+#include <fstream>
 
 #include <thread>
 
@@ -88,8 +92,29 @@ BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* atte
                 return *cached;
             }
         }
+        if (options_.substituter && !options_.rebuild) {
+            if (auto substituted = options_.substituter->substitute(
+                    store_, plan, keys.key, index_.outputPaths(plan, keys.key), observer_)) {
+                recordSubstitution(*substituted, keys.planKey);
+                observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
+                                   "substituted from " + substituted->substitutedFrom, 0, 0, ""});
+                return *substituted;
+            }
+        }
         return executor_.run(plan, keys, attempt);
     });
+}
+
+void Builder::recordSubstitution(BuildResult& result, const std::string& planKey) {
+    // The log of this run says where the outputs came from; the record points at it.
+    result.log = index_.startLog(result.key, result.plan);
+    {
+        std::ofstream log(result.log, std::ios::app);
+        log << "substituted from " << result.substitutedFrom << " (outputs built elsewhere";
+        if (result.finishedAt) log << ", finished " << util::formatTimestamp(*result.finishedAt);
+        log << ")\n";
+    }
+    index_.record(result, planKey);
 }
 
 void Builder::protectFromGc(const recipe::BuildPlan& plan) {

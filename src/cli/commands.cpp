@@ -13,6 +13,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerPatches(app, global);
     registerTest(app, global);
     registerBundle(app, global);
+    registerCache(app, global);
     registerLog(app, global);
     registerStore(app, global);
     registerHash(app, global);

@@ -60,6 +60,8 @@ class Builder {
             Fetcher* fetcher, Toolchain toolchain, BuildOptions options,
             util::ProgressObserver& observer, std::chrono::milliseconds progressTick);
     void protectFromGc(const recipe::BuildPlan& plan);
+    // Writes the log and record of a substituted build (the build's lock is held).
+    void recordSubstitution(BuildResult& result, const std::string& planKey);
 
     store::Store& store_;
     BuildOptions options_;
