@@ -39,6 +39,19 @@ store::FileLock lockBuild(store::Store& store, const std::string& planName, cons
     return store::FileLock::acquire(path);
 }
 
+// Writes the log and record of a substituted build (the build's lock is held): the log of this
+// run says where the outputs came from, and the record points at it.
+void recordSubstituted(const OutputIndex& index, BuildResult& result, const std::string& planKey) {
+    result.log = index.startLog(result.key, result.plan);
+    {
+        std::ofstream log(result.log, std::ios::app);
+        log << "substituted from " << result.substitutedFrom << " (outputs built elsewhere";
+        if (result.finishedAt) log << ", finished " << util::formatTimestamp(*result.finishedAt);
+        log << ")\n";
+    }
+    index.record(result, planKey);
+}
+
 } // namespace
 
 Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, const BuildOptions& options,
@@ -106,15 +119,7 @@ BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* atte
 }
 
 void Builder::recordSubstitution(BuildResult& result, const std::string& planKey) {
-    // The log of this run says where the outputs came from; the record points at it.
-    result.log = index_.startLog(result.key, result.plan);
-    {
-        std::ofstream log(result.log, std::ios::app);
-        log << "substituted from " << result.substitutedFrom << " (outputs built elsewhere";
-        if (result.finishedAt) log << ", finished " << util::formatTimestamp(*result.finishedAt);
-        log << ")\n";
-    }
-    index_.record(result, planKey);
+    recordSubstituted(index_, result, planKey);
 }
 
 void Builder::protectFromGc(const recipe::BuildPlan& plan) {
@@ -140,6 +145,35 @@ std::optional<BuildResult> findNewestResult(const store::Store& store,
     } catch (const BuildError&) {
         return std::nullopt;
     }
+}
+
+std::optional<BuildResult> findOrSubstitute(store::Store& store, const recipe::BuildPlan& plan,
+                                            const BuildOptions& options,
+                                            util::ProgressObserver& observer) {
+    if (auto newest = findNewestResult(store, plan, options)) {
+        newest->cached = true;
+        return newest;
+    }
+    if (!options.substituter) return std::nullopt;
+    const KeyInputs inputs = keyInputs(store, options);
+    const recipe::BuildPlan effective = effectivePlan(plan, options.excludedPatches);
+    // The build key needs the host toolchain's identity (what a build here would be).
+    const BuildKeys keys{buildKey(effective, identifyToolchain().hash, inputs),
+                         planKey(effective, inputs)};
+    const OutputIndex index(store);
+    auto lock = lockBuild(store, effective.name, keys.key, observer);
+    if (auto result = index.result(keys.key); result && index.outputsPresent(*result)) {
+        result->cached = true; // another process substituted it meanwhile
+        return result;
+    }
+    auto substituted = options.substituter->substitute(
+        store, effective, keys.key, index.outputPaths(effective, keys.key), observer);
+    if (substituted) {
+        recordSubstituted(index, *substituted, keys.planKey);
+        observer.onEvent({Event::Kind::Finished, "build " + effective.name,
+                          "substituted from " + substituted->substitutedFrom, 0, 0, ""});
+    }
+    return substituted;
 }
 
 PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan& plan,

@@ -92,8 +92,8 @@ class Pusher {
         if (present(narinfoName)) return pushed;
         observer_.onEvent(
             {Event::Kind::Started, "push " + baseName, "uploading " + what, 0, 0, ""});
-        const PackedNar nar = packNar(path, work_ / (hashPart(baseName) + ".nar.zst"),
-                                      options_.compressionLevel);
+        const PackedNar nar =
+            packNar(path, work_ / (hashPart(baseName) + ".nar.zst"), options_.compressionLevel);
         if (expected && nar.narHash != *expected) {
             throw StoreError("the " + what + " output " + quote(baseName) +
                              " changed since it was built (its content no longer matches its "
@@ -159,8 +159,8 @@ class Fetcher {
         NarInfo info = parseNarInfo(
             util::readRegularFile(file, {.what = "narinfo", .maxBytes = kMaxNarInfoBytes}), origin);
         if (info.baseName() != baseName) {
-            throw SignatureError(quote(origin) + " describes " + quote(info.baseName()) +
-                                 ", not " + quote(baseName));
+            throw SignatureError(quote(origin) + " describes " + quote(info.baseName()) + ", not " +
+                                 quote(baseName));
         }
         if (trustedSigner(trusted_, info.sigs, info.fingerprint()) == nullptr) {
             std::string signers;
@@ -287,8 +287,8 @@ PushReport push(const store::Store& store, const builder::BuildResult& result,
                 throw StoreError("the " + output.name + " output of " + quote(result.plan) + " (" +
                                  id + ") is no longer in the store; build it again");
             }
-            report.entries.push_back(pusher.pushEntry(id, output.name, entry->path,
-                                                      entry->info.hash, {}));
+            report.entries.push_back(
+                pusher.pushEntry(id, output.name, entry->path, entry->info.hash, {}));
         }
         // The record last: a reader that finds it finds every output.
         builder::BuildResult record = result;
@@ -338,11 +338,9 @@ builder::BuildResult readCachedRecord(const fs::path& file, const std::string& o
 
 } // namespace
 
-std::optional<builder::BuildResult>
-CacheSubstituter::substitute(store::Store& store, const recipe::BuildPlan& plan,
-                             const std::string& key,
-                             const std::vector<builder::OutputInfo>& outputs,
-                             util::ProgressObserver& observer) {
+std::optional<builder::BuildResult> CacheSubstituter::substitute(
+    store::Store& store, const recipe::BuildPlan& plan, const std::string& key,
+    const std::vector<builder::OutputInfo>& outputs, util::ProgressObserver& observer) {
     const std::string activity = "build " + plan.name;
     auto say = [&](const std::string& text) {
         util::logger()->info("{}: {}", plan.name, text);
@@ -359,8 +357,8 @@ CacheSubstituter::substitute(store::Store& store, const recipe::BuildPlan& plan,
                 say("not in the binary cache " + url);
                 continue;
             }
-            observer.onEvent({Event::Kind::Started, activity, "substituting from " + url, 0, 0,
-                              ""});
+            observer.onEvent(
+                {Event::Kind::Started, activity, "substituting from " + url, 0, 0, ""});
             const fs::path recordFile = work / "record.json";
             fetcher.restore(*recordInfo, recordFile);
             auto result = readCachedRecord(recordFile, url + "/" + hashPart(record) + ".narinfo",
@@ -386,14 +384,14 @@ CacheSubstituter::substitute(store::Store& store, const recipe::BuildPlan& plan,
             result.failedStep.clear();
             return result;
         } catch (const std::exception& e) {
-            const std::string why =
-                dynamic_cast<const Error*>(&e) != nullptr ? dynamic_cast<const Error&>(e).describe()
-                                                          : std::string(e.what());
+            const std::string why = dynamic_cast<const Error*>(&e) != nullptr
+                                        ? dynamic_cast<const Error&>(e).describe()
+                                        : std::string(e.what());
             util::logger()->warn("{}: cannot substitute from {}: {}", plan.name, url, why);
-            observer.onEvent({Event::Kind::Message, activity,
-                              "cannot substitute from " + url + ": " + why +
-                                  "; falling back to building",
-                              0, 0, ""});
+            observer.onEvent(
+                {Event::Kind::Message, activity,
+                 "cannot substitute from " + url + ": " + why + "; falling back to building", 0, 0,
+                 ""});
         }
     }
     return std::nullopt;

@@ -176,7 +176,8 @@ std::pair<fs::path, fs::path> writeKeyPair(const std::string& name, const fs::pa
     auto write = [](const fs::path& file, const std::string& text, mode_t mode) {
         const util::Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
         if (!fd.valid()) throwSystemError("cannot create", file.string());
-        if (::fchmod(fd.get(), mode) != 0) throwSystemError("cannot set the mode of", file.string());
+        if (::fchmod(fd.get(), mode) != 0)
+            throwSystemError("cannot set the mode of", file.string());
         util::writeAll(fd.get(), text, file);
         if (::fsync(fd.get()) != 0) throwSystemError("cannot write", file.string());
     };

@@ -20,8 +20,8 @@ bool isNix32Char(char c) {
 }
 
 bool isNameChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '-' || c == '.' || c == '_' || c == '=';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-' || c == '.' || c == '_' || c == '=';
 }
 
 std::string joinReferences(const std::vector<std::string>& references) {
@@ -98,13 +98,15 @@ NarInfo parseNarInfo(const std::string& text, const std::string& origin) {
         std::uint64_t parsed = 0;
         const auto* end = value.data() + value.size();
         const auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
-        if (ec != std::errc() || ptr != end || value.empty() || (value.size() > 1 && value[0] == '0')) {
+        if (ec != std::errc() || ptr != end || value.empty() ||
+            (value.size() > 1 && value[0] == '0')) {
             throw fail(number, "not a size: " + quote(value));
         }
         return parsed;
     };
     auto hash = [&](const std::string& value) {
-        if (value.rfind("sha256:", 0) != 0) throw fail(number, "not a sha256 hash: " + quote(value));
+        if (value.rfind("sha256:", 0) != 0)
+            throw fail(number, "not a sha256 hash: " + quote(value));
         try {
             return util::Hash::parse(value);
         } catch (const ParseError&) {
@@ -122,8 +124,8 @@ NarInfo parseNarInfo(const std::string& text, const std::string& origin) {
         if (key == "StorePath") {
             const auto slash = value.rfind('/');
             if (value.empty() || value[0] != '/' || slash == std::string::npos ||
-                !isStoreBaseName(value.substr(slash + 1)) || value.find("/../") != std::string::npos ||
-                value.find('\0') != std::string::npos) {
+                !isStoreBaseName(value.substr(slash + 1)) ||
+                value.find("/../") != std::string::npos || value.find('\0') != std::string::npos) {
                 throw fail(number, "not a store path: " + quote(value));
             }
             info.storePath = value;

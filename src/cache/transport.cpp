@@ -66,9 +66,8 @@ class FileTransport final : public Transport {
                              error.message());
         }
         // A temporary beside the target, renamed over it: readers see all of it or nothing.
-        const fs::path temporary =
-            target.parent_path() / ("." + target.filename().string() + ".tmp-" +
-                                    std::to_string(::getpid()));
+        const fs::path temporary = target.parent_path() / ("." + target.filename().string() +
+                                                           ".tmp-" + std::to_string(::getpid()));
         util::ScopeGuard removeTemporary([&] {
             std::error_code ignored;
             fs::remove(temporary, ignored);

@@ -61,10 +61,10 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
 }
 
 void printResult(Output& output, const builder::BuildResult& result) {
-    output.line(result.plan + (result.cached                    ? " (cached)"
-                               : !result.substitutedFrom.empty() ? " (substituted from " +
-                                                                       result.substitutedFrom + ")"
-                                                                 : ""));
+    output.line(result.plan + (result.cached ? " (cached)"
+                               : !result.substitutedFrom.empty()
+                                   ? " (substituted from " + result.substitutedFrom + ")"
+                                   : ""));
     for (const auto& item : result.outputs)
         output.line("  " + item.name + ": " + item.path.string());
     for (const auto& skipped : result.skippedPatches)

@@ -115,6 +115,7 @@ void addSubstituterOptions(CLI::App& command, SubstituterArgs& args) {
     command
         .add_option("--substituter-timeout", args.timeoutSeconds,
                     "Give up on a cache that does not answer for SECONDS (then build)")
+        ->type_name("SECONDS")
         ->default_val(30);
 }
 
@@ -143,8 +144,7 @@ std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& arg
     const auto seconds = static_cast<long>(std::max(1U, args.timeoutSeconds));
     options.http.connectTimeoutSeconds = seconds;
     options.http.lowSpeedSeconds = seconds;
-    return std::make_shared<cache::CacheSubstituter>(config.substituters, std::move(keys),
-                                                     options);
+    return std::make_shared<cache::CacheSubstituter>(config.substituters, std::move(keys), options);
 }
 
 void registerCache(CLI::App& app, GlobalOptions& global) {

@@ -301,7 +301,7 @@ PackageReport packageReport(const recipe::BuildPlan& plan, const builder::BuildR
         package.error = describeError(error);
         if (!result.log.empty()) package.logTail = fileTail(result.log);
     } else {
-        package.status = result.cached                    ? "cached"
+        package.status = result.cached                     ? "cached"
                          : !result.substitutedFrom.empty() ? "substituted"
                                                            : "built";
     }

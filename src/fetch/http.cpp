@@ -194,9 +194,9 @@ bool isMissing(const Outcome& outcome) {
 }
 
 // downloadFile, and with `missingOk` false instead of an error for a missing file.
-bool download(const std::string& url, const std::filesystem::path& dest,
-              const HttpOptions& options, bool offline, const ByteProgress& progress,
-              const FetchLimits& limits, bool missingOk) {
+bool download(const std::string& url, const std::filesystem::path& dest, const HttpOptions& options,
+              bool offline, const ByteProgress& progress, const FetchLimits& limits,
+              bool missingOk) {
     if (offline && url.rfind("file://", 0) != 0) {
         throw FetchError("cannot download " + quote(url) + " in offline mode");
     }

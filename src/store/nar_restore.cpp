@@ -33,7 +33,8 @@ class NarReader {
     util::Hash restore(const std::filesystem::path& dest) {
         expect("nix-archive-1", "the NAR magic");
         Fd parent(::open(dest.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (parent.get() < 0) throwSystemError("cannot open directory", dest.parent_path().string());
+        if (parent.get() < 0)
+            throwSystemError("cannot open directory", dest.parent_path().string());
         node(parent.get(), dest.filename().string(), 0);
         std::array<char, 1> extra{};
         if (read(extra.data(), extra.size()) != 0) fail("data after the end of the archive");
@@ -149,7 +150,8 @@ class NarReader {
         std::array<char, 256 * 1024> buffer{};
         std::uint64_t left = size;
         while (left > 0) {
-            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
+            const auto want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(left, buffer.size()));
             readExact(buffer.data(), want);
             if (const auto error = util::tryWriteAll(fd.get(), {buffer.data(), want})) {
                 errno = error.value();

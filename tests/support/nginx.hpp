@@ -30,20 +30,22 @@ class Nginx {
         port_ = freePort();
         const auto dir = work_.path();
         std::string config = "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-                             "pid " + (dir / "nginx.pid").string() + ";\n" +
-                             "error_log " + (dir / "error.log").string() + " info;\n";
+                             "pid " +
+                             (dir / "nginx.pid").string() + ";\n" + "error_log " +
+                             (dir / "error.log").string() + " info;\n";
         if (::geteuid() == 0) config += "user root;\n";
         config += "events { worker_connections 64; }\n"
                   "http {\n"
-                  "  access_log " + (dir / "access.log").string() + ";\n" +
-                  "  client_body_temp_path " + (dir / "body").string() + ";\n" +
-                  "  proxy_temp_path " + (dir / "proxy").string() + ";\n" +
-                  "  fastcgi_temp_path " + (dir / "fastcgi").string() + ";\n" +
-                  "  uwsgi_temp_path " + (dir / "uwsgi").string() + ";\n" +
-                  "  scgi_temp_path " + (dir / "scgi").string() + ";\n" +
+                  "  access_log " +
+                  (dir / "access.log").string() + ";\n" + "  client_body_temp_path " +
+                  (dir / "body").string() + ";\n" + "  proxy_temp_path " +
+                  (dir / "proxy").string() + ";\n" + "  fastcgi_temp_path " +
+                  (dir / "fastcgi").string() + ";\n" + "  uwsgi_temp_path " +
+                  (dir / "uwsgi").string() + ";\n" + "  scgi_temp_path " + (dir / "scgi").string() +
+                  ";\n" +
                   "  server {\n"
-                  "    listen 127.0.0.1:" + std::to_string(port_) + ";\n" +
-                  "    root " + root_.string() + ";\n" +
+                  "    listen 127.0.0.1:" +
+                  std::to_string(port_) + ";\n" + "    root " + root_.string() + ";\n" +
                   "    client_max_body_size 0;\n"
                   "    location / {\n"
                   "      dav_methods PUT;\n"
@@ -114,7 +116,8 @@ class Nginx {
             address.sin_family = AF_INET;
             address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
             address.sin_port = htons(static_cast<std::uint16_t>(port_));
-            const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+            const bool up =
+                ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
             ::close(fd);
             if (up) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(20));

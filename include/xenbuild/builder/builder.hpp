@@ -84,6 +84,14 @@ std::optional<BuildResult> findNewestResult(const store::Store& store,
                                             const recipe::BuildPlan& plan,
                                             const BuildOptions& options);
 
+// findNewestResult, else the outputs from options.substituter (a binary cache), substituted
+// under the build's lock and recorded, for commands that use a build without ever building it
+// (`xenbuild test --substituter`). Needs the host toolchain only to substitute (BuildError
+// naming a missing program). std::nullopt when neither has the build.
+std::optional<BuildResult> findOrSubstitute(store::Store& store, const recipe::BuildPlan& plan,
+                                            const BuildOptions& options,
+                                            util::ProgressObserver& observer);
+
 struct PlannedOutputs {
     std::vector<OutputInfo> outputs; // plan order; empty when unknown
     std::string unknownBecause;      // why, when `outputs` is empty

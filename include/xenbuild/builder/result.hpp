@@ -34,9 +34,9 @@ struct AppliedPatch {
 };
 
 struct BuildResult {
-    std::string plan;                // plan name
-    std::string key;                 // build key (nix32)
-    bool cached = false;             // outputs were already in the store
+    std::string plan;    // plan name
+    std::string key;     // build key (nix32)
+    bool cached = false; // outputs were already in the store
     // The binary cache the outputs were substituted from (docs/cache.md), empty when built here.
     std::string substitutedFrom;
     std::string sandboxMode;         // "namespaces" or "off"

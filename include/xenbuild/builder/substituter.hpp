@@ -25,11 +25,9 @@ class Substituter {
     // returns the result to record; std::nullopt to build instead. What a cache does wrong
     // (missing, corrupt, untrusted, unreachable) is reported to `observer` and returns
     // std::nullopt: it never throws for it, and nothing unverified enters the store.
-    virtual std::optional<BuildResult> substitute(store::Store& store,
-                                                  const recipe::BuildPlan& plan,
-                                                  const std::string& key,
-                                                  const std::vector<OutputInfo>& outputs,
-                                                  util::ProgressObserver& observer) = 0;
+    virtual std::optional<BuildResult>
+    substitute(store::Store& store, const recipe::BuildPlan& plan, const std::string& key,
+               const std::vector<OutputInfo>& outputs, util::ProgressObserver& observer) = 0;
 };
 
 } // namespace xenbuild::builder

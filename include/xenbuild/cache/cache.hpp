@@ -39,9 +39,9 @@ std::string normaliseCacheUrl(const std::string& url);
 std::string recordName(const std::string& key, const std::string& plan);
 
 struct PushedEntry {
-    std::string name;     // "<id>" of an output, or the record's name
-    std::string what;     // "out", "boot", ..., "record"
-    bool uploaded = false; // false: the cache had it
+    std::string name;        // "<id>" of an output, or the record's name
+    std::string what;        // "out", "boot", ..., "record"
+    bool uploaded = false;   // false: the cache had it
     std::uint64_t bytes = 0; // compressed size uploaded
 };
 

@@ -7,8 +7,8 @@
 #include "xenbuild/util/hash.hpp"
 
 #include <cstddef>
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -33,11 +33,11 @@ using NarSource = std::function<std::size_t(void* data, std::size_t length)>;
 
 // Bounds on a NAR from an untrusted source (a binary cache).
 struct NarLimits {
-    std::uint64_t bytes = std::uint64_t{16} << 30;     // the whole serialisation
-    std::uint64_t entries = 1'000'000;                  // files, directories and symlinks
-    std::uint64_t nameLength = 255;                     // one directory entry's name
-    std::uint64_t targetLength = 4096;                  // one symlink's target
-    std::uint64_t depth = 256;                          // directory nesting
+    std::uint64_t bytes = std::uint64_t{16} << 30; // the whole serialisation
+    std::uint64_t entries = 1'000'000;             // files, directories and symlinks
+    std::uint64_t nameLength = 255;                // one directory entry's name
+    std::uint64_t targetLength = 4096;             // one symlink's target
+    std::uint64_t depth = 256;                     // directory nesting
 };
 
 // Unpacks the NAR read from `source` at `dest` (which must not exist; its parent must), and

@@ -34,8 +34,7 @@ TEST_CASE("keys: sign and verify; other keys, names and messages fail", "[cache]
     CHECK(PublicKey::parse(key.toString()).bytes == key.bytes);
     CHECK(SecretKey::parse(secret.toString(), "f").publicKey().toString() == key.toString());
     CHECK_THROWS_AS(PublicKey::parse("no-colon"), xenbuild::ParseError);
-    CHECK_THROWS_AS(PublicKey::parse("name:" + secret.toString().substr(20)),
-                    xenbuild::ParseError);
+    CHECK_THROWS_AS(PublicKey::parse("name:" + secret.toString().substr(20)), xenbuild::ParseError);
     CHECK_THROWS_WITH(SecretKey::parse(key.toString(), "k.sec"),
                       Catch::Contains("invalid secret key in 'k.sec'"));
     CHECK_THROWS_AS(checkKeyName("a:b"), xenbuild::UsageError);

@@ -66,8 +66,9 @@ TEST_CASE("narinfo: malformed and hostile narinfos are refused", "[cache]") {
     refused(replaced("URL: nar/", "URL: http://elsewhere/nar/"), "URL must be 'nar/NAME'");
     refused(replaced("URL: nar/", "URL: nar/."), "URL must be 'nar/NAME'");
     refused(replaced("StorePath: /var", "StorePath: var"), "line 1: not a store path");
-    refused(replaced("0yamgd7l7xd0vcgqy10ny7pz8hvgxhsf-xen", "0yamgd7l7xd0vcgqy10ny7pz8hvgxhsf-../xen"),
-            "not a store path");
+    refused(
+        replaced("0yamgd7l7xd0vcgqy10ny7pz8hvgxhsf-xen", "0yamgd7l7xd0vcgqy10ny7pz8hvgxhsf-../xen"),
+        "not a store path");
     refused(replaced("0yamgd7l7xd0vcgqy10ny7pz8hvgxhsf-xen", "short-xen"), "not a store path");
     refused(replaced("Compression: zstd", "Compression: bzip2"), "unsupported compression 'bzip2'");
     refused(replaced("FileSize: 236", "FileSize: -1"), "not a size: '-1'");

@@ -102,7 +102,8 @@ TEST_CASE("restoreNar: a tree comes back identical, with its hash", "[store][nar
     CHECK(narHash(dir / "single-copy") == narHash(dir / "single"));
 }
 
-TEST_CASE("restoreNar: hostile archives are refused and nothing is written outside", "[store][nar]") {
+TEST_CASE("restoreNar: hostile archives are refused and nothing is written outside",
+          "[store][nar]") {
     TempDir dir;
     const fs::path dest = dir / "out";
     auto refused = [&](const std::string& nar, const std::string& problem) {
