@@ -304,7 +304,7 @@ PushReport push(const store::Store& store, const builder::BuildResult& result,
 
 CacheSubstituter::CacheSubstituter(std::vector<std::string> urls, std::vector<PublicKey> trusted,
                                    CacheOptions options)
-    : urls_(std::move(urls)), trusted_(std::move(trusted)), options_(std::move(options)) {}
+    : urls_(std::move(urls)), trusted_(std::move(trusted)), options_(options) {}
 
 namespace {
 
