@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -84,12 +85,14 @@ class Pusher {
     }
 
     // Pushes the tree or file at `path` as the store path `baseName`; false when present.
+    // `locate` gives the tree or file to push and its expected NAR hash, when it is pushed.
+    using Locate = std::function<std::pair<fs::path, std::optional<util::Hash>>()>;
     PushedEntry pushEntry(const std::string& baseName, const std::string& what,
-                          const fs::path& path, const std::optional<util::Hash>& expected,
-                          const std::vector<std::string>& references) {
+                          const Locate& locate, const std::vector<std::string>& references) {
         PushedEntry pushed{.name = baseName, .what = what};
         const std::string narinfoName = hashPart(baseName) + ".narinfo";
         if (present(narinfoName)) return pushed;
+        const auto [path, expected] = locate();
         observer_.onEvent(
             {Event::Kind::Started, "push " + baseName, "uploading " + what, 0, 0, ""});
         const PackedNar nar =
@@ -282,13 +285,17 @@ PushReport push(const store::Store& store, const builder::BuildResult& result,
         for (const auto& output : result.outputs) {
             const std::string id = output.path.filename().string();
             outputIds.push_back(id);
-            const auto entry = store.lookupChecked(id);
-            if (!entry) {
-                throw StoreError("the " + output.name + " output of " + quote(result.plan) + " (" +
-                                 id + ") is no longer in the store; build it again");
-            }
-            report.entries.push_back(
-                pusher.pushEntry(id, output.name, entry->path, entry->info.hash, {}));
+            // Checked against the store only when it is to be uploaded: a push of what the
+            // cache has reads nothing but narinfos.
+            const auto locate = [&]() -> std::pair<fs::path, std::optional<util::Hash>> {
+                const auto entry = store.lookupChecked(id);
+                if (!entry) {
+                    throw StoreError("the " + output.name + " output of " + quote(result.plan) +
+                                     " (" + id + ") is no longer in the store; build it again");
+                }
+                return {entry->path, entry->info.hash};
+            };
+            report.entries.push_back(pusher.pushEntry(id, output.name, locate, {}));
         }
         // The record last: a reader that finds it finds every output.
         builder::BuildResult record = result;
@@ -296,8 +303,12 @@ PushReport push(const store::Store& store, const builder::BuildResult& result,
         record.differingFiles.clear();
         const fs::path recordFile = pusher.work() / "record.json";
         util::writeFileAtomic(recordFile, record.toJson().dump(2) + "\n");
-        report.entries.push_back(pusher.pushEntry(recordName(result.key, result.plan), "record",
-                                                  recordFile, std::nullopt, outputIds));
+        report.entries.push_back(pusher.pushEntry(
+            recordName(result.key, result.plan), "record",
+            [&]() -> std::pair<fs::path, std::optional<util::Hash>> {
+                return {recordFile, std::nullopt};
+            },
+            outputIds));
         return report;
     });
 }

@@ -4,6 +4,7 @@
 // with the cache config file (cache::CacheConfig).
 
 #include "xenbuild/builder/substituter.hpp"
+#include "xenbuild/fetch/options.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -21,8 +22,10 @@ struct SubstituterArgs {
 
 void addSubstituterOptions(CLI::App& command, SubstituterArgs& args);
 
-// The substituter the options and the config file ask for; nullptr when they name no cache.
-// UsageError for a malformed URL or key, or caches without any trusted key.
-std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args);
+// The substituter the options and the config file ask for, downloading within `limits`
+// (--fetch-limit); nullptr when they name no cache. UsageError for a malformed URL or key, or
+// caches without any trusted key.
+std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args,
+                                                      const fetch::FetchLimits& limits);
 
 } // namespace xenbuild::cli

@@ -119,7 +119,8 @@ void addSubstituterOptions(CLI::App& command, SubstituterArgs& args) {
         ->default_val(30);
 }
 
-std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args) {
+std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args,
+                                                      const fetch::FetchLimits& limits) {
     cache::CacheConfig config;
     config.substituters = args.substituters;
     for (auto& url : config.substituters)
@@ -141,6 +142,7 @@ std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& arg
                          "from `xenbuild cache keygen`): nothing unsigned is ever substituted");
     }
     cache::CacheOptions options;
+    options.limits = limits;
     const auto seconds = static_cast<long>(std::max(1U, args.timeoutSeconds));
     options.http.connectTimeoutSeconds = seconds;
     options.http.lowSpeedSeconds = seconds;
