@@ -116,10 +116,15 @@ NarInfo parseNarInfo(const std::string& text, const std::string& origin) {
     while (std::getline(in, line)) {
         ++number;
         if (line.empty()) continue;
-        const auto colon = line.find(": ");
-        if (colon == std::string::npos) throw fail(number, "expected 'Key: value'");
+        // "Key: value"; "Key:" alone is an empty value (an empty References line whose
+        // trailing space a server or editor dropped).
+        const auto colon = line.find(':');
+        if (colon == std::string::npos || colon == 0 ||
+            (colon + 1 < line.size() && line[colon + 1] != ' ')) {
+            throw fail(number, "expected 'Key: value'");
+        }
         const std::string key = line.substr(0, colon);
-        const std::string value = line.substr(colon + 2);
+        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
         if (key != "Sig" && !seen.insert(key).second) throw fail(number, "repeated " + key);
         if (key == "StorePath") {
             const auto slash = value.rfind('/');

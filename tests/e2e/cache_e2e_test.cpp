@@ -253,6 +253,21 @@ TEST_CASE("cache: a tampered NAR, an untrusted key, a truncated download, a 500 
                     "is not signed by a trusted key (signed by 'test-cache-1'; trusted: "
                     "'other-1')");
     }
+    SECTION("a narinfo of another output under this output's name (a replay)") {
+        std::string bootId;
+        for (const auto& entry : pushedJson[0]["entries"]) {
+            if (entry["what"] == "boot") bootId = entry["name"].get<std::string>();
+        }
+        fs::copy_file(cache / (bootId.substr(0, 32) + ".narinfo"), narinfo,
+                      fs::copy_options::overwrite_existing);
+        expectBuilt(fixture.trusting(nginx.url("/cache")),
+                    "describes '" + bootId + "', not '" + outId + "'");
+    }
+    SECTION("a narinfo with a path escaping the cache") {
+        editFile(narinfo, "URL: nar/", "URL: nar/../../");
+        expectBuilt(fixture.trusting(nginx.url("/cache")),
+                    "URL must be 'nar/NAME' inside the cache");
+    }
     SECTION("a truncated NAR") {
         const std::string bytes = readFile(nar);
         writeFile(nar, bytes.substr(0, bytes.size() / 2));
