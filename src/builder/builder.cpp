@@ -41,7 +41,10 @@ store::FileLock lockBuild(store::Store& store, const std::string& planName, cons
 
 // Writes the log and record of a substituted build (the build's lock is held): the log of this
 // run says where the outputs came from, and the record points at it.
-void recordSubstituted(const OutputIndex& index, BuildResult& result, const std::string& planKey) {
+void recordSubstituted(const OutputIndex& index, BuildResult& result, const std::string& key,
+                       const std::string& planKey) {
+    result.key = key; // the record is this build's, whatever the cache called it
+    result.cached = false;
     result.log = index.startLog(result.key, result.plan);
     {
         std::ofstream log(result.log, std::ios::app);
@@ -108,7 +111,7 @@ BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* atte
         if (options_.substituter && !options_.rebuild) {
             if (auto substituted = options_.substituter->substitute(
                     store_, plan, keys.key, index_.outputPaths(plan, keys.key), observer_)) {
-                recordSubstitution(*substituted, keys.planKey);
+                recordSubstitution(*substituted, keys);
                 observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
                                    "substituted from " + substituted->substitutedFrom, 0, 0, ""});
                 return *substituted;
@@ -118,8 +121,8 @@ BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* atte
     });
 }
 
-void Builder::recordSubstitution(BuildResult& result, const std::string& planKey) {
-    recordSubstituted(index_, result, planKey);
+void Builder::recordSubstitution(BuildResult& result, const BuildKeys& keys) {
+    recordSubstituted(index_, result, keys.key, keys.planKey);
 }
 
 void Builder::protectFromGc(const recipe::BuildPlan& plan) {
@@ -169,7 +172,7 @@ std::optional<BuildResult> findOrSubstitute(store::Store& store, const recipe::B
     auto substituted = options.substituter->substitute(
         store, effective, keys.key, index.outputPaths(effective, keys.key), observer);
     if (substituted) {
-        recordSubstituted(index, *substituted, keys.planKey);
+        recordSubstituted(index, *substituted, keys.key, keys.planKey);
         observer.onEvent({Event::Kind::Finished, "build " + effective.name,
                           "substituted from " + substituted->substitutedFrom, 0, 0, ""});
     }

@@ -61,7 +61,7 @@ class Builder {
             util::ProgressObserver& observer, std::chrono::milliseconds progressTick);
     void protectFromGc(const recipe::BuildPlan& plan);
     // Writes the log and record of a substituted build (the build's lock is held).
-    void recordSubstitution(BuildResult& result, const std::string& planKey);
+    void recordSubstitution(BuildResult& result, const BuildKeys& keys);
 
     store::Store& store_;
     BuildOptions options_;
