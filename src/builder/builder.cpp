@@ -5,6 +5,7 @@
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/file.hpp"
 
 #include <fstream>
 
@@ -201,11 +202,7 @@ void linkResults(const BuildResult& result, const fs::path& base, store::Store& 
     for (const auto& output : result.outputs) {
         const fs::path link =
             output.name == "out" ? base : fs::path(base.string() + "-" + output.name);
-        const fs::path temporary = link.string() + ".xenbuild-tmp";
-        std::error_code ignored;
-        fs::remove(temporary, ignored);
-        fs::create_symlink(output.path, temporary);
-        fs::rename(temporary, link); // replaces an older link atomically
+        util::replaceWithSymlink(link, output.path); // an older link is replaced atomically
         store.addRoot(util::sha256(fs::absolute(link).string()).nix32().substr(0, 16) + "-" +
                           link.filename().string(),
                       fs::absolute(link));

@@ -150,11 +150,19 @@ void writeAll(int fd, std::string_view data, const fs::path& path) {
     }
 }
 
-void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode) {
-    // Unique per thread too: two threads may record the same store entry's metadata at once.
+namespace {
+
+// Unique per process and per thread: two threads may record the same store entry's metadata at
+// once, and two processes may link the same result.
+fs::path temporaryBeside(const fs::path& path) {
     static std::atomic<unsigned> counter{0};
-    const fs::path temp =
-        path.string() + ".tmp~" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    return path.string() + ".tmp~" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+} // namespace
+
+void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mode) {
+    const fs::path temp = temporaryBeside(path);
     Fd fd(
         ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode)));
     if (!fd.valid()) throwSystemError("cannot create", temp.string());
@@ -167,6 +175,16 @@ void writeFileAtomic(const fs::path& path, std::string_view content, unsigned mo
     } catch (...) {
         ::unlink(temp.c_str());
         throw;
+    }
+}
+
+void replaceWithSymlink(const fs::path& link, const fs::path& target) {
+    const fs::path temp = temporaryBeside(link);
+    if (::symlink(target.c_str(), temp.c_str()) != 0 || ::rename(temp.c_str(), link.c_str()) != 0) {
+        const int saved = errno;
+        ::unlink(temp.c_str());
+        throw SystemError("cannot link " + quote(link.string()) + ": " +
+                          std::generic_category().message(saved));
     }
 }
 

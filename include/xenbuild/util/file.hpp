@@ -67,6 +67,12 @@ void writeAll(int fd, std::string_view data, const std::filesystem::path& path);
 void writeFileAtomic(const std::filesystem::path& path, std::string_view content,
                      unsigned mode = 0644);
 
+// Makes `link` a symbolic link to `target`, replacing what was there atomically: the link is
+// made under a temporary name beside it (`<link>.tmp~<pid>-<n>`, unique per process and thread,
+// so two processes linking the same result at once cannot take each other's temporary) and
+// renamed over `link`. Throws SystemError "cannot link '<link>': <reason>".
+void replaceWithSymlink(const std::filesystem::path& link, const std::filesystem::path& target);
+
 // Removes `path` and everything below it, read-only directories too (as the store leaves them):
 // directories are made writable first; symbolic links are removed, never followed. A path that
 // does not exist is no error. Throws SystemError "cannot remove '<path>': <reason>".

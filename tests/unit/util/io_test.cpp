@@ -1,5 +1,5 @@
-// readFile, readChunks, writeAll, writeFileAtomic, removeReadOnly and Fd: the one way files are
-// read, written and removed.
+// readFile, readChunks, writeAll, writeFileAtomic, replaceWithSymlink, removeReadOnly and Fd: the
+// one way files are read, written and removed.
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fd.hpp"
@@ -146,6 +146,42 @@ TEST_CASE("util::writeFileAtomic leaves no temporary behind when it fails", "[ut
                 Catch::EndsWith("': No such file or directory"));
         CHECK(fs::is_empty(dir.path()));
     }
+}
+
+TEST_CASE("util::replaceWithSymlink replaces a link atomically, also when many race",
+          "[util][io]") {
+    testing::TempDir dir;
+    const fs::path link = dir / "result";
+    util::replaceWithSymlink(link, "/first");
+    CHECK(fs::read_symlink(link) == "/first");
+    util::replaceWithSymlink(link, "/second");
+    CHECK(fs::read_symlink(link) == "/second");
+
+    // Two builds of one package linking `-o result` at once (seen as "cannot rename: No such
+    // file or directory" when both used one temporary name): every link must succeed.
+    std::atomic<int> failures{0};
+    std::vector<std::thread> linkers;
+    for (int t = 0; t < 4; ++t) {
+        linkers.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                try {
+                    util::replaceWithSymlink(link, "/target-" + std::to_string(t));
+                } catch (const SystemError&) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& linker : linkers)
+        linker.join();
+    CHECK(failures == 0);
+    CHECK(fs::read_symlink(link).string().starts_with("/target-"));
+    CHECK(names(dir.path()) == std::vector<std::string>{"result"});
+
+    fs::create_directories(dir / "taken" / "child");
+    REQUIRE_THROWS_WITH(util::replaceWithSymlink(dir / "taken", "/x"),
+                        "cannot link '" + (dir / "taken").string() + "': Is a directory");
+    CHECK(names(dir.path()) == std::vector<std::string>{"result", "taken"});
 }
 
 TEST_CASE("util::removeReadOnly removes read-only trees and never follows links", "[util][io]") {
