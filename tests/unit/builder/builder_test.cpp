@@ -346,19 +346,17 @@ class FakeSubstituter final : public builder::Substituter {
     std::optional<builder::BuildResult> served; // what to hand out (outputs: trees to copy)
     std::vector<std::string> asked;             // keys asked for
 
-    std::optional<builder::BuildResult> substitute(store::Store& store,
-                                                   const recipe::BuildPlan& plan,
-                                                   const std::string& key,
-                                                   const std::vector<builder::OutputInfo>& outputs,
-                                                   util::ProgressObserver&) override {
+    std::optional<builder::BuildResult>
+    substitute(store::Store& store, const recipe::BuildPlan& plan, const std::string& key,
+               const std::vector<builder::OutputInfo>& outputs, util::ProgressObserver&) override {
         asked.push_back(key);
         if (!served) return std::nullopt;
         std::vector<store::OutputCommit> commits;
         for (const auto& output : outputs) {
             const fs::path staged = store.dir() / ".tmp" / ("build-" + key + "~" + output.name);
             fs::copy(served->output(output.name)->path, staged, fs::copy_options::recursive);
-            commits.push_back({output.path.filename().string(), staged,
-                               builder::outputName(plan, output.name)});
+            commits.push_back(
+                {output.path.filename().string(), staged, builder::outputName(plan, output.name)});
         }
         store::commitOutputs(store, commits, key);
         auto result = *served;
