@@ -22,10 +22,10 @@ struct SubstituterArgs {
 
 void addSubstituterOptions(CLI::App& command, SubstituterArgs& args);
 
-// The substituter the options and the config file ask for, downloading within `limits`
-// (--fetch-limit); nullptr when they name no cache. UsageError for a malformed URL or key, or
-// caches without any trusted key.
+// The substituter the options and the config file ask for, downloading within the fetch
+// limits (--fetch-limit); with --offline only file:// caches are used. nullptr when they name
+// no cache. UsageError for a malformed URL or key, or caches without any trusted key.
 std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args,
-                                                      const fetch::FetchLimits& limits);
+                                                      const fetch::FetchOptions& fetch);
 
 } // namespace xenbuild::cli

@@ -56,7 +56,7 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
     options.cancel = &cancel;
     options.fetch = fetchOptions(global);
-    options.substituter = makeSubstituter(args.substituters, options.fetch.limits);
+    options.substituter = makeSubstituter(args.substituters, options.fetch);
     return options;
 }
 

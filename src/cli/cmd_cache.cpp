@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -120,7 +121,7 @@ void addSubstituterOptions(CLI::App& command, SubstituterArgs& args) {
 }
 
 std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args,
-                                                      const fetch::FetchLimits& limits) {
+                                                      const fetch::FetchOptions& fetch) {
     cache::CacheConfig config;
     config.substituters = args.substituters;
     for (auto& url : config.substituters)
@@ -128,6 +129,10 @@ std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& arg
     config.trustedKeys = args.trustedKeys;
     const auto file = cache::CacheConfig::defaultConfigFile();
     if (!file.empty()) config.loadFile(file);
+    if (fetch.offline) { // never a network connection: local caches only
+        std::erase_if(config.substituters,
+                      [](const std::string& url) { return url.rfind("file://", 0) != 0; });
+    }
     if (config.substituters.empty()) return nullptr;
     std::vector<cache::PublicKey> keys;
     for (const auto& text : config.trustedKeys) {
@@ -142,7 +147,7 @@ std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& arg
                          "from `xenbuild cache keygen`): nothing unsigned is ever substituted");
     }
     cache::CacheOptions options;
-    options.limits = limits;
+    options.limits = fetch.limits;
     const auto seconds = static_cast<long>(std::max(1U, args.timeoutSeconds));
     options.http.connectTimeoutSeconds = seconds;
     options.http.lowSpeedSeconds = seconds;

@@ -42,7 +42,7 @@ struct TestArgs {
 builder::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
                                  store::Store& store, const recipe::BuildPlan& plan) {
     auto options = buildOptionsFrom(args.builtWith);
-    options.substituter = makeSubstituter(args.substituters, fetchOptions(global).limits);
+    options.substituter = makeSubstituter(args.substituters, fetchOptions(global));
     // Through the output index: no compiler needed to test a build (only to substitute one).
     const auto view = makeEventLines(global);
     auto result = builder::findOrSubstitute(store, plan, options, *view);

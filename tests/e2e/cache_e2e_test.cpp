@@ -291,6 +291,13 @@ TEST_CASE("cache: a tampered NAR, an untrusted key, a truncated download, a 500 
                     "cannot substitute from " + url);
         ::close(listener);
     }
+    SECTION("offline: an http cache is not asked") {
+        const auto before = nginx.requests(".narinfo");
+        const auto package =
+            fixture.buildWith("--offline " + fixture.trusting(nginx.url("/cache")));
+        CHECK(package["status"] == "built");
+        CHECK(nginx.requests(".narinfo") == before);
+    }
     SECTION("a cache without the build, then a good one: the second is used") {
         const auto package = fixture.buildWith(fixture.trusting(nginx.url("/empty")) + " " +
                                                fixture.trusting(nginx.url("/cache")));
