@@ -27,7 +27,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
   # libraries (chosen in the brief)
   libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  catch2 libcurl4-openssl-dev libssl-dev
+  catch2 libcurl4-openssl-dev libssl-dev libzstd-dev
   # runtime tools: sandbox, reference hasher, git and gpg for tests, PE-capable binutils
   bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev
   # Xen's own build
@@ -45,6 +45,8 @@ packages=(
   jq
   # the CI pipeline test reads the example pipelines' YAML (tests/e2e/ci_pipeline_test.cpp)
   python3-yaml
+  # the binary-cache tests (docs/cache.md) serve a cache with a real nginx (GET, WebDAV PUT)
+  nginx-light libnginx-mod-http-dav-ext
 )
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 

@@ -1,9 +1,13 @@
 #include "xenbuild/builder/builder.hpp"
 
+#include "xenbuild/builder/substituter.hpp"
 #include "xenbuild/store/lock.hpp"
 #include "xenbuild/store/plan_paths.hpp"
+#include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
+
+#include <fstream>
 
 #include <thread>
 
@@ -34,6 +38,22 @@ store::FileLock lockBuild(store::Store& store, const std::string& planName, cons
                       "waiting for another process building it (lock " + path.string() + ")", 0, 0,
                       ""});
     return store::FileLock::acquire(path);
+}
+
+// Writes the log and record of a substituted build (the build's lock is held): the log of this
+// run says where the outputs came from, and the record points at it.
+void recordSubstituted(const OutputIndex& index, BuildResult& result, const std::string& key,
+                       const std::string& planKey) {
+    result.key = key; // the record is this build's, whatever the cache called it
+    result.cached = false;
+    result.log = index.startLog(result.key, result.plan);
+    {
+        std::ofstream log(result.log, std::ios::app);
+        log << "substituted from " << result.substitutedFrom << " (outputs built elsewhere";
+        if (result.finishedAt) log << ", finished " << util::formatTimestamp(*result.finishedAt);
+        log << ")\n";
+    }
+    index.record(result, planKey);
 }
 
 } // namespace
@@ -89,8 +109,21 @@ BuildResult Builder::build(const recipe::BuildPlan& requested, BuildResult* atte
                 return *cached;
             }
         }
+        if (options_.substituter && !options_.rebuild) {
+            if (auto substituted = options_.substituter->substitute(
+                    store_, plan, keys.key, index_.outputPaths(plan, keys.key), observer_)) {
+                recordSubstitution(*substituted, keys);
+                observer_.onEvent({Event::Kind::Finished, "build " + plan.name,
+                                   "substituted from " + substituted->substitutedFrom, 0, 0, ""});
+                return *substituted;
+            }
+        }
         return executor_.run(plan, keys, attempt);
     });
+}
+
+void Builder::recordSubstitution(BuildResult& result, const BuildKeys& keys) {
+    recordSubstituted(index_, result, keys.key, keys.planKey);
 }
 
 void Builder::protectFromGc(const recipe::BuildPlan& plan) {
@@ -116,6 +149,35 @@ std::optional<BuildResult> findNewestResult(const store::Store& store,
     } catch (const BuildError&) {
         return std::nullopt;
     }
+}
+
+std::optional<BuildResult> findOrSubstitute(store::Store& store, const recipe::BuildPlan& plan,
+                                            const BuildOptions& options,
+                                            util::ProgressObserver& observer) {
+    if (auto newest = findNewestResult(store, plan, options)) {
+        newest->cached = true;
+        return newest;
+    }
+    if (!options.substituter) return std::nullopt;
+    const KeyInputs inputs = keyInputs(options);
+    const recipe::BuildPlan effective = effectivePlan(plan, options.excludedPatches);
+    // The build key needs the host toolchain's identity (what a build here would be).
+    const BuildKeys keys{buildKey(effective, identifyToolchain().hash, inputs),
+                         planKey(effective, inputs)};
+    const OutputIndex index(store);
+    auto lock = lockBuild(store, effective.name, keys.key, observer);
+    if (auto result = index.result(keys.key); result && index.outputsPresent(*result)) {
+        result->cached = true; // another process substituted it meanwhile
+        return result;
+    }
+    auto substituted = options.substituter->substitute(
+        store, effective, keys.key, index.outputPaths(effective, keys.key), observer);
+    if (substituted) {
+        recordSubstituted(index, *substituted, keys.key, keys.planKey);
+        observer.onEvent({Event::Kind::Finished, "build " + effective.name,
+                          "substituted from " + substituted->substitutedFrom, 0, 0, ""});
+    }
+    return substituted;
 }
 
 PlannedOutputs plannedOutputs(const store::Store& store, const recipe::BuildPlan& plan,

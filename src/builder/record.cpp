@@ -18,15 +18,24 @@ const OutputInfo* BuildResult::output(const std::string& name) const {
     return nullptr;
 }
 
+std::string BuildResult::outputStatus() const {
+    if (cached) return "present";
+    return substitutedFrom.empty() ? "built" : "substituted";
+}
+
 nlohmann::json BuildResult::toJson() const {
     nlohmann::json json;
     json["plan"] = plan;
     json["key"] = key;
     json["cached"] = cached;
+    if (!substitutedFrom.empty()) json["substitutedFrom"] = substitutedFrom;
     json["sandbox"] = sandboxMode;
     json["outputs"] = nlohmann::json::object();
     for (const auto& info : outputs)
         json["outputs"][info.name] = info.path.string();
+    json["outputStatus"] = nlohmann::json::object();
+    for (const auto& info : outputs)
+        json["outputStatus"][info.name] = outputStatus();
     json["checks"] = nlohmann::json::array();
     for (const auto& check : checks) {
         json["checks"].push_back(
@@ -104,6 +113,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.plan = json.at("plan").get<std::string>();
     result.key = json.at("key").get<std::string>();
     result.sandboxMode = json.at("sandbox").get<std::string>();
+    result.substitutedFrom = json.value("substitutedFrom", "");
     for (const auto& [name, path] : json.at("outputs").items()) {
         result.outputs.push_back({name, path.get<std::string>()});
     }
@@ -127,6 +137,14 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.finishedAt = timestampOf(json, "finishedAt");
     return result;
 }
+
+} // namespace detail
+
+BuildResult BuildResult::fromJson(const nlohmann::json& json) {
+    return detail::resultFromJson(json);
+}
+
+namespace detail {
 
 std::optional<BuildResult> readRecord(const store::Store& store, const std::string& key) {
     std::ifstream in(recordPath(store, key));

@@ -1,6 +1,7 @@
 // `xenbuild build PKG...`: evaluate, fetch, build in the sandbox, link results.
 
 #include "cli/build_view.hpp"
+#include "cli/cache_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
@@ -37,6 +38,7 @@ struct BuildArgs {
     bool check = false;
     std::string report; // --report FILE.json
     std::string junit;  // --junit FILE.xml
+    SubstituterArgs substituters;
 };
 
 builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
@@ -54,11 +56,15 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
     options.cancel = &cancel;
     options.fetch = fetchOptions(global);
+    options.substituter = makeSubstituter(args.substituters, options.fetch);
     return options;
 }
 
 void printResult(Output& output, const builder::BuildResult& result) {
-    output.line(result.plan + (result.cached ? " (cached)" : ""));
+    output.line(result.plan + (result.cached ? " (cached)"
+                               : !result.substitutedFrom.empty()
+                                   ? " (substituted from " + result.substitutedFrom + ")"
+                                   : ""));
     for (const auto& item : result.outputs)
         output.line("  " + item.name + ": " + item.path.string());
     for (const auto& skipped : result.skippedPatches)
@@ -160,6 +166,7 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
         ->add_option("--junit", args->junit,
                      "Write a JUnit XML report (a test case per build and check) to FILE")
         ->type_name("FILE");
+    addSubstituterOptions(*command, args->substituters);
     command->add_flag("--check", args->check,
                       "Re-hash the store entries the build uses (default: compare sizes and "
                       "times)");

@@ -1,6 +1,7 @@
 // `xenbuild test PKG`: boot the cached build of PKG under QEMU and check `xl info`
 // (docs/boot-test.md).
 
+#include "cli/cache_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
@@ -35,13 +36,16 @@ struct TestArgs {
     BuiltWithArgs builtWith;
     std::string report; // --report FILE.json
     std::string junit;  // --junit FILE.xml
+    SubstituterArgs substituters;
 };
 
-builder::BuildResult cachedBuild(const TestArgs& args, const store::Store& store,
-                                 const recipe::BuildPlan& plan) {
-    const auto options = buildOptionsFrom(args.builtWith);
-    // Through the output index: no compiler needed to test a build.
-    auto result = builder::findNewestResult(store, plan, options);
+builder::BuildResult cachedBuild(const TestArgs& args, const GlobalOptions& global,
+                                 store::Store& store, const recipe::BuildPlan& plan) {
+    auto options = buildOptionsFrom(args.builtWith);
+    options.substituter = makeSubstituter(args.substituters, fetchOptions(global));
+    // Through the output index: no compiler needed to test a build (only to substitute one).
+    const auto view = makeEventLines(global);
+    auto result = builder::findOrSubstitute(store, plan, options, *view);
     const std::string hint = "; run `xenbuild build " + args.package +
                              "` first (with the same --arg, --host-profile, "
                              "--override-source and --exclude-patch options)";
@@ -85,7 +89,8 @@ void writeTestReports(const TestArgs& args, const recipe::BuildPlan& plan,
         report.packages.push_back(packageReport(plan, attempt, seconds, error));
     } else {
         auto package = packageReport(plan, *found, seconds, nullptr);
-        package.status = "cached";         // found in the store, not built
+        // Found in the store (or substituted from a binary cache in this run), not built.
+        package.status = found->cached ? "cached" : "substituted";
         package.tests.front().seconds = 0; // likewise
         ReportTest test{.name = "boot test", .seconds = booted ? booted->seconds : seconds};
         if (booted) {
@@ -114,7 +119,7 @@ void testPlan(const TestArgs& args, const GlobalOptions& global, const recipe::R
               const recipe::EvalOptions& evalOptions, const recipe::BuildPlan& plan,
               std::optional<builder::BuildResult>& found, std::optional<boot::BootReport>& booted) {
     auto store = openStore(global);
-    found = cachedBuild(args, store, plan);
+    found = cachedBuild(args, global, store, plan);
     const auto& result = *found;
     boot::BootOptions options;
     options.timeout = std::chrono::seconds(args.timeoutSeconds);
@@ -185,6 +190,7 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
     command->add_option("--work-dir", args->workDir,
                         "Boot in this directory (default: a new temporary one)");
     addBuiltWithOptions(*command, args->builtWith);
+    addSubstituterOptions(*command, args->substituters);
     command
         ->add_option("--report", args->report,
                      "Write a JSON report of the package and its boot test to FILE")

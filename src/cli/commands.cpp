@@ -14,6 +14,7 @@ void registerCommands(CLI::App& app, GlobalOptions& global) {
     registerTest(app, global);
     registerBundle(app, global);
     registerCi(app, global);
+    registerCache(app, global);
     registerLog(app, global);
     registerStore(app, global);
     registerHash(app, global);

@@ -28,5 +28,6 @@ void registerHash(CLI::App& app, GlobalOptions& global);
 void registerUpdate(CLI::App& app, GlobalOptions& global);
 void registerVerify(CLI::App& app, GlobalOptions& global);
 void registerXsa(CLI::App& app, GlobalOptions& global);
+void registerCache(CLI::App& app, GlobalOptions& global);
 
 } // namespace xenbuild::cli

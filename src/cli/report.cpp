@@ -116,12 +116,23 @@ nlohmann::json packageJson(const PackageReport& package) {
     json["cached"] = package.status == "cached";
     json["key"] = result.key;
     json["seconds"] = package.seconds;
-    // A cached result's step times are those of the build that made it, not of this run.
-    json["phases"] =
-        package.status == "cached" ? std::map<std::string, double>{} : result.stepSeconds;
+    // A cached or substituted result's step times are those of the build that made it, not of
+    // this run.
+    json["phases"] = package.status == "cached" || package.status == "substituted"
+                         ? std::map<std::string, double>{}
+                         : result.stepSeconds;
     json["outputs"] = nlohmann::json::object();
     for (const auto& output : result.outputs)
         json["outputs"][output.name] = output.path.string();
+    // How this run got each output: "present" (already in the store), "substituted" (from a
+    // binary cache) or "built".
+    json["outputStatus"] = nlohmann::json::object();
+    if (package.status != "failed") {
+        for (const auto& output : result.outputs)
+            json["outputStatus"][output.name] =
+                package.status == "cached" ? "present" : result.outputStatus();
+    }
+    if (!result.substitutedFrom.empty()) json["substitutedFrom"] = result.substitutedFrom;
     json["checks"] = nlohmann::json::array();
     for (const auto& check : result.checks) {
         json["checks"].push_back(
@@ -290,7 +301,9 @@ PackageReport packageReport(const recipe::BuildPlan& plan, const builder::BuildR
         package.error = describeError(error);
         if (!result.log.empty()) package.logTail = fileTail(result.log);
     } else {
-        package.status = result.cached ? "cached" : "built";
+        package.status = result.cached                     ? "cached"
+                         : !result.substitutedFrom.empty() ? "substituted"
+                                                           : "built";
     }
     ReportTest build{.name = "build", .seconds = seconds};
     // A build that failed its checks fails in the check's own test case.

@@ -31,7 +31,7 @@ struct ReportTest {
 struct PackageReport {
     std::string package;         // plan name
     std::string planHash;        // SRI, as `xenbuild show` prints it
-    std::string status;          // "built", "cached" or "failed"
+    std::string status;          // "built", "cached", "substituted" or "failed"
     builder::BuildResult result; // complete when not failed; what the build got done otherwise
     double seconds = 0;          // this run
     std::string error;           // the failure with its context ("" unless failed)

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace xenbuild::fetch {
@@ -184,9 +185,18 @@ void restart(int fd, const std::filesystem::path& dest) {
 
 } // namespace
 
-void downloadFile(const std::string& url, const std::filesystem::path& dest,
-                  const HttpOptions& options, bool offline, const ByteProgress& progress,
-                  const FetchLimits& limits) {
+namespace {
+
+bool isMissing(const Outcome& outcome) {
+    return (outcome.code == CURLE_HTTP_RETURNED_ERROR &&
+            (outcome.status == 404 || outcome.status == 410)) ||
+           outcome.code == CURLE_FILE_COULDNT_READ_FILE;
+}
+
+// downloadFile, and with `missingOk` false instead of an error for a missing file.
+bool download(const std::string& url, const std::filesystem::path& dest, const HttpOptions& options,
+              bool offline, const ByteProgress& progress, const FetchLimits& limits,
+              bool missingOk) {
     if (offline && url.rfind("file://", 0) != 0) {
         throw FetchError("cannot download " + quote(url) + " in offline mode");
     }
@@ -201,6 +211,7 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
         const Outcome outcome =
             attempt(url, fd.get(), options, offline, progress, limits.downloadBytes);
         if (outcome.code == CURLE_OK) break;
+        if (missingOk && isMissing(outcome)) return false;
         if (!isTransient(outcome) || number >= options.attempts) {
             throw FetchError(
                 "cannot download " + quote(url) + ": " + outcome.message +
@@ -214,6 +225,74 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
     }
     if (::fsync(fd.get()) != 0) throwSystemError("cannot write", dest.string());
     removeDest.dismiss();
+    return true;
+}
+
+std::size_t onUploadRead(char* buffer, std::size_t size, std::size_t count, void* user) {
+    const int fd = *static_cast<int*>(user);
+    for (;;) {
+        const ssize_t got = ::read(fd, buffer, size * count);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return CURL_READFUNC_ABORT;
+        return static_cast<std::size_t>(got);
+    }
+}
+
+} // namespace
+
+void downloadFile(const std::string& url, const std::filesystem::path& dest,
+                  const HttpOptions& options, bool offline, const ByteProgress& progress,
+                  const FetchLimits& limits) {
+    download(url, dest, options, offline, progress, limits, false);
+}
+
+bool downloadIfPresent(const std::string& url, const std::filesystem::path& dest,
+                       const HttpOptions& options, const FetchLimits& limits) {
+    return download(url, dest, options, false, ByteProgress{}, limits, true);
+}
+
+void uploadFile(const std::string& url, const std::filesystem::path& source,
+                const HttpOptions& options) {
+    const util::Fd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throwSystemError("cannot open", source.string());
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throwSystemError("cannot stat", source.string());
+    auto delay = options.backoff;
+    for (unsigned number = 1;; ++number) {
+        if (::lseek(fd.get(), 0, SEEK_SET) != 0) throwSystemError("cannot read", source.string());
+        CurlHandle curl(curl_easy_init());
+        if (!curl) throw FetchError("cannot upload to " + quote(url) + ": curl_easy_init failed");
+        // The response body (if any) is read like a download's, into nowhere, bounded.
+        Transfer transfer;
+        const util::Fd sink(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+        transfer.fd = sink.get();
+        const ByteProgress none;
+        transfer.progress = &none;
+        transfer.maxBytes = 1 << 20;
+        char errorBuffer[CURL_ERROR_SIZE] = {};
+        configure(curl.get(), url, options, false, transfer, errorBuffer);
+        curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+        int readFd = fd.get();
+        curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, onUploadRead);
+        curl_easy_setopt(curl.get(), CURLOPT_READDATA, &readFd);
+        curl_easy_setopt(curl.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(st.st_size));
+        Outcome outcome;
+        outcome.code = curl_easy_perform(curl.get());
+        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &outcome.status);
+        outcome.message = errorBuffer[0] != '\0' ? errorBuffer : curl_easy_strerror(outcome.code);
+        if (outcome.code == CURLE_OK) return;
+        if (!isTransient(outcome) || number >= options.attempts) {
+            throw FetchError(
+                "cannot upload to " + quote(url) + ": " + outcome.message +
+                (number > 1 ? " (after " + std::to_string(number) + " attempts)" : ""));
+        }
+        util::logger()->warn("uploading {} failed ({}), retrying in {} ms", url, outcome.message,
+                             delay.count());
+        std::this_thread::sleep_for(delay);
+        delay *= 2;
+    }
 }
 
 } // namespace xenbuild::fetch

@@ -60,6 +60,8 @@ class Builder {
             Fetcher* fetcher, Toolchain toolchain, BuildOptions options,
             util::ProgressObserver& observer, std::chrono::milliseconds progressTick);
     void protectFromGc(const recipe::BuildPlan& plan);
+    // Writes the log and record of a substituted build (the build's lock is held).
+    void recordSubstitution(BuildResult& result, const BuildKeys& keys);
 
     store::Store& store_;
     BuildOptions options_;
@@ -81,6 +83,14 @@ class Builder {
 std::optional<BuildResult> findNewestResult(const store::Store& store,
                                             const recipe::BuildPlan& plan,
                                             const BuildOptions& options);
+
+// findNewestResult, else the outputs from options.substituter (a binary cache), substituted
+// under the build's lock and recorded, for commands that use a build without ever building it
+// (`xenbuild test --substituter`). Needs the host toolchain only to substitute (BuildError
+// naming a missing program). std::nullopt when neither has the build.
+std::optional<BuildResult> findOrSubstitute(store::Store& store, const recipe::BuildPlan& plan,
+                                            const BuildOptions& options,
+                                            util::ProgressObserver& observer);
 
 struct PlannedOutputs {
     std::vector<OutputInfo> outputs; // plan order; empty when unknown

@@ -7,10 +7,13 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace xenbuild::builder {
+
+class Substituter; // substituter.hpp
 
 struct BuildOptions {
     unsigned cores = 0;      // make -jN; 0: the number of online CPUs
@@ -29,6 +32,9 @@ struct BuildOptions {
     std::chrono::seconds timeout{0};           // per command; 0: none
     const std::atomic<bool>* cancel = nullptr; // set by the CLI's SIGINT handler
     fetch::FetchOptions fetch;
+    // Tried before building a key the store has no result for (binary caches, docs/cache.md);
+    // not with `rebuild`.
+    std::shared_ptr<Substituter> substituter;
 };
 
 } // namespace xenbuild::builder

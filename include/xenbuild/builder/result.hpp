@@ -34,9 +34,11 @@ struct AppliedPatch {
 };
 
 struct BuildResult {
-    std::string plan;                // plan name
-    std::string key;                 // build key (nix32)
-    bool cached = false;             // outputs were already in the store
+    std::string plan;    // plan name
+    std::string key;     // build key (nix32)
+    bool cached = false; // outputs were already in the store
+    // The binary cache the outputs were substituted from (docs/cache.md), empty when built here.
+    std::string substitutedFrom;
     std::string sandboxMode;         // "namespaces" or "off"
     std::vector<OutputInfo> outputs; // plan order
     std::vector<CheckResult> checks;
@@ -60,7 +62,12 @@ struct BuildResult {
     std::string failedStep;
 
     const OutputInfo* output(const std::string& name) const;
+    // How this run got the outputs: "present" (cached), "substituted" or "built".
+    std::string outputStatus() const;
     nlohmann::json toJson() const;
+    // The inverse of toJson() (a build record); throws nlohmann::json exceptions or ParseError
+    // for malformed input.
+    static BuildResult fromJson(const nlohmann::json& json);
 };
 
 } // namespace xenbuild::builder

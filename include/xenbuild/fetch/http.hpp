@@ -23,4 +23,16 @@ void downloadFile(const std::string& url, const std::filesystem::path& dest,
                   const HttpOptions& options, bool offline, const ByteProgress& progress,
                   const FetchLimits& limits = {});
 
+// downloadFile for a binary cache (never offline, no progress): returns false, leaving nothing
+// at `dest`, when the server answers 404 or 410 (or a file:// URL does not exist); throws
+// FetchError for every other failure.
+bool downloadIfPresent(const std::string& url, const std::filesystem::path& dest,
+                       const HttpOptions& options, const FetchLimits& limits);
+
+// Uploads the file `source` to `url` with an HTTP PUT (as WebDAV servers, artifact servers and
+// object stores with pre-authorised URLs accept), retrying transient failures like downloads.
+// Throws FetchError naming the URL and the server's answer.
+void uploadFile(const std::string& url, const std::filesystem::path& source,
+                const HttpOptions& options);
+
 } // namespace xenbuild::fetch
