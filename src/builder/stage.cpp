@@ -58,6 +58,9 @@ Fd openRegular(const fs::path& path, const std::string& what, struct stat& info)
     return fd;
 }
 
+// 1 s after the epoch: older than anything a build makes, and the same for every staged file.
+constexpr struct timespec kStagedTimes[2] = {{1, 0}, {1, 0}};
+
 void copyContents(int in, int out, const fs::path& source, const fs::path& target) {
     // copy_file_range shares extents where the filesystem can; read/write where it cannot.
     for (;;) {
@@ -83,6 +86,13 @@ void copyFile(const fs::path& source, const fs::path& target) {
     // Permission bits only (no setuid, setgid or sticky), owner-writable for patches.
     if (::fchmod(out.get(), (info.st_mode & 0777) | 0600) != 0) {
         throwSystemError("cannot set the mode of", target.string());
+    }
+    // Every staged file gets the same time, as in a Nix store: with copy times, whether make
+    // regenerates a shipped generated file (Xen's flex output libxlu_disk_l.c beside its .l)
+    // depended on whether a clock tick fell between two copies, and two builds of one plan
+    // differed. With equal times, make uses what the source ships, every time.
+    if (::futimens(out.get(), kStagedTimes) != 0) {
+        throwSystemError("cannot set the time of", target.string());
     }
 }
 

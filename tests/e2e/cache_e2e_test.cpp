@@ -141,8 +141,9 @@ TEST_CASE("cache: push to nginx, substitute into an empty store, push again uplo
         CHECK(nixHash(output) == nixHash(fixture.built / output.filename()));
     }
     CHECK(fixture.upstream.xenbuild("store verify").status == 0);
-    CHECK(readFile(fixture.upstream.root / "result" / "usr" / "sbin" / "xl").find("twice patched") !=
-          std::string::npos);
+    CHECK(
+        readFile(fixture.upstream.root / "result" / "usr" / "sbin" / "xl").find("twice patched") !=
+        std::string::npos);
     // The log says where the outputs came from; the next build finds them present.
     CHECK(fixture.upstream.xenbuild("log " + std::string(kPackage))
               .output.find("substituted from " + nginx.url("/cache")) != std::string::npos);

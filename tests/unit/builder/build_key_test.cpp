@@ -60,7 +60,7 @@ TEST_CASE("builder::buildKey is stable (version 2: no store directory)", "[build
     inputs.skipInapplicablePatches = true;
     inputs.excludedPatches = {"XSA-1", "all"};
     const std::string text =
-        "xenbuild-build-v2\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain.sri() +
+        "xenbuild-build-v3\nplan=" + plan.hash.sri() + "\ntoolchain=" + toolchain.sri() +
         "\noverride xen=" + util::sha256("tree").sri() +
         "\nskip-inapplicable-patches\nexclude-patch XSA-1\nexclude-patch all\n";
     CHECK(builder::buildKey(plan, toolchain, inputs) == util::sha256(text).nix32());
