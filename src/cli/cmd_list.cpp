@@ -27,20 +27,7 @@ void printTable(Output& output, const std::vector<recipe::PackageSummary>& rows)
         cells.push_back({row.name, row.version, row.variant, row.branch, row.latest ? "yes" : "",
                          supportText(row), row.aliasOf});
     }
-    std::vector<std::size_t> widths(cells[0].size(), 0);
-    for (const auto& line : cells) {
-        for (std::size_t i = 0; i < line.size(); ++i)
-            widths[i] = std::max(widths[i], line[i].size());
-    }
-    for (const auto& line : cells) {
-        std::string text;
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            text += line[i];
-            if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
-        }
-        text.erase(text.find_last_not_of(' ') + 1);
-        output.line(text);
-    }
+    output.table(cells);
 }
 
 } // namespace

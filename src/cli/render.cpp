@@ -1,5 +1,6 @@
 #include "cli/render.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -117,6 +118,24 @@ Output::Output(const GlobalOptions& global, bool json, std::ostream& out, std::o
 
 Output::Output(const GlobalOptions& global, bool json)
     : Output(global, json, std::cout, std::cerr) {}
+
+void Output::table(const std::vector<std::vector<std::string>>& cells) {
+    if (cells.empty()) return;
+    std::vector<std::size_t> widths(cells[0].size(), 0);
+    for (const auto& row : cells) {
+        for (std::size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], row[i].size());
+    }
+    for (const auto& row : cells) {
+        std::string text;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            text += row[i];
+            if (i + 1 < row.size()) text += std::string(widths[i] - row[i].size() + 2, ' ');
+        }
+        text.erase(text.find_last_not_of(' ') + 1);
+        line(text);
+    }
+}
 
 void Output::line(std::string_view text) {
     out_ << text << '\n';

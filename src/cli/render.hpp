@@ -12,6 +12,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace xenbuild::cli {
 
@@ -32,6 +33,9 @@ class Output {
 
     // A result line on stdout ('\n' added).
     void line(std::string_view text);
+    // Rows of cells as columns two spaces apart, each as wide as its widest cell (the first row
+    // is the header); trailing blanks cut.
+    void table(const std::vector<std::vector<std::string>>& cells);
     // Result text on stdout as it is (a diff, a log).
     void text(std::string_view text);
     // Everything `in` holds, on stdout as it is (a build log).
