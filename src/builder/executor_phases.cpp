@@ -3,6 +3,7 @@
 
 #include "checks.hpp"
 #include "command_progress.hpp"
+#include "compiler_cache_mount.hpp"
 #include "xenbuild/builder/build_key.hpp"
 #include "xenbuild/builder/executor.hpp"
 #include "xenbuild/builder/pe.hpp"
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -125,6 +127,17 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
     for (const auto& target : plan.makeTargets)
         make.push_back(target);
 
+    // The build directory is mounted at /build whatever its host path, so paths the build
+    // embeds (assertions' __FILE__, debug info) are the same on every machine.
+    const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+    const fs::path buildDir = srcDir.parent_path();
+    const fs::path buildDirInside = isolated ? fs::path("/build") : fs::path();
+    std::optional<detail::CompilerCacheMount> compilerCache;
+    if (options_.ccache) {
+        compilerCache.emplace(store_, toolchain_, buildDir, buildDirInside,
+                              options_.ccacheMaxBytes);
+    }
+
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
         result.failedStep = phase; // until the build succeeds: the step running
         checkCancelled(std::string("running ") + phase);
@@ -140,19 +153,18 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         };
         sandbox::RunSpec spec;
         spec.argv = argv;
-        // The build directory is mounted at /build whatever its host path, so paths the
-        // build embeds (assertions' __FILE__, debug info) are the same on every machine.
-        spec.workDir = srcDir.parent_path();
-        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
-        if (isolated) spec.workDirInside = "/build";
-        spec.cwd = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        spec.workDir = buildDir;
+        spec.workDirInside = buildDirInside;
+        spec.cwd = isolated ? buildDirInside / srcDir.filename() : srcDir;
         spec.env = env;
+        if (compilerCache) compilerCache->apply(spec);
         spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;
         spec.logFile = result.log;
         spec.cancel = options_.cancel;
         const auto run = sandbox_.run(spec, onLine);
         result.stepSeconds[phase] = progress.elapsedSeconds();
+        if (compilerCache) result.ccache = compilerCache->stats();
         if (!run.success()) {
             throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
                              "\nfull log: " + result.log.string());
@@ -171,7 +183,10 @@ void Executor::runChecks(const recipe::BuildPlan& plan,
     };
     for (const auto& check : plan.checks)
         note(detail::runCheck(check, context));
-    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir()));
+    // With --ccache in the namespace sandbox, the build saw the cache at a path of its own.
+    const bool movedCache = options_.ccache && sandbox_.mode() == sandbox::Mode::Namespaces;
+    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir(),
+                                        movedCache ? fs::path(kCompilerCacheInside) : fs::path()));
     std::ofstream log(result.log, std::ios::app);
     for (const auto& check : result.checks) {
         log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "

@@ -52,6 +52,7 @@ nlohmann::json BuildResult::toJson() const {
     json["seconds"] = seconds;
     if (!stepSeconds.empty()) json["stepSeconds"] = stepSeconds;
     if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
+    if (ccache) json["ccache"] = ccache->toJson();
     if (!toolchain.versions.empty()) json["toolchain"] = toolchain.toJson();
     if (startedAt) json["startedAt"] = util::formatTimestamp(*startedAt);
     if (finishedAt) json["finishedAt"] = util::formatTimestamp(*finishedAt);
@@ -133,6 +134,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.seconds = json.value("seconds", 0.0);
     result.stepSeconds = json.value("stepSeconds", std::map<std::string, double>{});
     if (json.contains("toolchain")) result.toolchain = toolchainFromJson(json.at("toolchain"));
+    if (json.contains("ccache")) result.ccache = CompilerCacheStats::fromJson(json.at("ccache"));
     result.startedAt = timestampOf(json, "startedAt");
     result.finishedAt = timestampOf(json, "finishedAt");
     return result;
