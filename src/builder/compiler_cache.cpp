@@ -42,13 +42,21 @@ std::string ccacheSize(std::uint64_t bytes) {
     return std::to_string((bytes + 1023) / 1024) + "Ki";
 }
 
-std::uint64_t fileBytes(const fs::path& dir) {
+// The size of what the cache at `dir` holds: its files without ccache's bookkeeping (the
+// counters in each subdirectory's `stats`, CACHEDIR.TAG, the configuration, tmp/).
+std::uint64_t cachedBytes(const fs::path& dir) {
     std::uint64_t bytes = 0;
     std::error_code error;
     for (auto it = fs::recursive_directory_iterator(dir, error);
          !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+        const std::string name = it->path().filename().string();
         std::error_code ignored;
-        if (it->is_regular_file(ignored)) bytes += it->file_size(ignored);
+        if (it.depth() == 0 && name == "tmp") {
+            it.disable_recursion_pending();
+        } else if (it->is_regular_file(ignored) && name != "stats" && name != "CACHEDIR.TAG" &&
+                   name != "ccache.conf") {
+            bytes += it->file_size(ignored);
+        }
     }
     return bytes;
 }
@@ -86,7 +94,7 @@ void runCcache(const fs::path& dir, const std::string& argument, std::uint64_t m
 
 CompilerCacheTrim trimOne(const store::Store& store, const fs::path& dir,
                           const CompilerCacheTrimOptions& options) {
-    CompilerCacheTrim trim{.dir = dir, .bytesBefore = fileBytes(dir)};
+    CompilerCacheTrim trim{.dir = dir, .bytesBefore = cachedBytes(dir)};
     trim.bytesAfter = trim.bytesBefore;
     if (unusedFor(dir) > options.unusedAge) {
         auto lock = store::FileLock::tryAcquire(store.lockPath(lockKey(dir)));
@@ -109,7 +117,7 @@ CompilerCacheTrim trimOne(const store::Store& store, const fs::path& dir,
         return trim;
     }
     runCcache(dir, options.maxBytes == 0 ? "--clear" : "--cleanup", options.maxBytes);
-    trim.bytesAfter = fileBytes(dir);
+    trim.bytesAfter = cachedBytes(dir);
     return trim;
 }
 
