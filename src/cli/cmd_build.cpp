@@ -59,6 +59,8 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
     options.cancel = &cancel;
     options.fetch = fetchOptions(global);
     options.substituter = makeSubstituter(args.substituters, options.fetch);
+    if (args.ccache && args.noCcache)
+        throw UsageError("--ccache and --no-ccache exclude each other");
     const auto config = loadCacheConfig();
     options.ccache = args.ccache || (!args.noCcache && config.ccache.value_or(false));
     options.ccacheMaxBytes = config.ccacheMaxBytes.value_or(builder::kDefaultCompilerCacheMaxBytes);
@@ -175,13 +177,11 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
                      "Write a JUnit XML report (a test case per build and check) to FILE")
         ->type_name("FILE");
     addSubstituterOptions(*command, args->substituters);
-    auto* ccache = command->add_flag(
+    command->add_flag(
         "--ccache", args->ccache,
         "Compile through ccache with the store's compiler cache (same outputs; docs/sandbox.md)");
-    command
-        ->add_flag("--no-ccache", args->noCcache,
-                   "Do not use the compiler cache, even if the cache config file turns it on")
-        ->excludes(ccache);
+    command->add_flag("--no-ccache", args->noCcache,
+                      "Do not use the compiler cache, even if the cache config file turns it on");
     command->add_flag("--check", args->check,
                       "Re-hash the store entries the build uses (default: compare sizes and "
                       "times)");

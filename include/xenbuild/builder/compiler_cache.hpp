@@ -74,11 +74,11 @@ struct CompilerCacheTrimOptions {
 };
 
 struct CompilerCacheTrim {
-    std::filesystem::path dir;      // <store>/.ccache/<toolchain id>
-    std::uint64_t bytesBefore = 0;  // the cached results' sizes added up
-    std::uint64_t bytesAfter = 0;   // the same afterwards (bytesBefore with dryRun)
-    bool removed = false;           // unused for unusedAge: removed whole (or would be)
-    std::string notTrimmedBecause;  // why it was left as it was (ccache missing, in use)
+    std::filesystem::path dir;     // <store>/.ccache/<toolchain id>
+    std::uint64_t bytesBefore = 0; // the cached results' sizes added up
+    std::uint64_t bytesAfter = 0;  // the same afterwards (bytesBefore with dryRun)
+    bool removed = false;          // unused for unusedAge: removed whole (or would be)
+    std::string notTrimmedBecause; // why it was left as it was (ccache missing, in use)
 };
 
 // `store gc`: trims each toolchain's cache to options.maxBytes with ccache's own cleanup (least

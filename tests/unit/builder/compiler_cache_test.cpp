@@ -1,8 +1,8 @@
 // The compiler cache: stats logs, its mount and environment in a build, records and the size
 // syntax of its settings.
 
-#include "unit/builder/builder_fixture.hpp"
 #include "builder/record.hpp"
+#include "unit/builder/builder_fixture.hpp"
 #include "xenbuild/builder/compiler_cache.hpp"
 #include "xenbuild/cache/cache.hpp"
 #include "xenbuild/util/error.hpp"
@@ -120,8 +120,8 @@ TEST_CASE("builder::Builder with ccache mounts the toolchain's cache and counts 
     CHECK_THAT(config, Catch::Contains("hash_dir = true\n"));
     CHECK(fs::is_directory(cacheDir / "tmp"));
     // The relocatable check also looks for the cache (its host path is in the store).
-    CHECK_THAT(result.checks.back().detail, Catch::EndsWith("mentions the store '" +
-                                                            f.store.dir().string() + "'"));
+    CHECK_THAT(result.checks.back().detail,
+               Catch::EndsWith("mentions the store '" + f.store.dir().string() + "'"));
 
     SECTION("without ccache: no cache, no counts, the plan's PATH") {
         BuilderFixture g;
@@ -214,7 +214,7 @@ TEST_CASE("cache::CacheConfig reads the compiler cache's settings", "[cache][cca
                         file.string() + ":2: invalid ccache-max-size '0': expected a size above 0 "
                                         "such as 500M or 5G");
     writeFile(file, "ccache-dir /tmp\n");
-    REQUIRE_THROWS_WITH(config.loadFile(file),
-                        file.string() + ":1: unknown setting 'ccache-dir' (substituter, "
-                                        "trusted-key, ccache, ccache-max-size)");
+    REQUIRE_THROWS_WITH(config.loadFile(file), file.string() +
+                                                   ":1: unknown setting 'ccache-dir' (substituter, "
+                                                   "trusted-key, ccache, ccache-max-size)");
 }
