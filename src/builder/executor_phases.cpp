@@ -3,6 +3,7 @@
 
 #include "checks.hpp"
 #include "command_progress.hpp"
+#include "component_times.hpp"
 #include "xenbuild/builder/build_key.hpp"
 #include "xenbuild/builder/executor.hpp"
 #include "xenbuild/builder/pe.hpp"
@@ -134,18 +135,21 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         observer_.onEvent(started);
         detail::CommandProgress progress(observer_, activity, started.expectedSeconds,
                                          progressTick_);
+        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+        const fs::path treeDir = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        detail::ComponentClock components(plan.sources, treeDir);
         auto onLine = [&](util::OutputStream, std::string_view line) {
             observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
             progress.onLine(line);
+            components.onLine(line, progress.elapsedSeconds());
         };
         sandbox::RunSpec spec;
         spec.argv = argv;
         // The build directory is mounted at /build whatever its host path, so paths the
         // build embeds (assertions' __FILE__, debug info) are the same on every machine.
         spec.workDir = srcDir.parent_path();
-        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
         if (isolated) spec.workDirInside = "/build";
-        spec.cwd = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        spec.cwd = treeDir;
         spec.env = env;
         spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;
@@ -153,6 +157,15 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         spec.cancel = options_.cancel;
         const auto run = sandbox_.run(spec, onLine);
         result.stepSeconds[phase] = progress.elapsedSeconds();
+        if (std::string_view(phase) == "make") {
+            result.componentTimes = components.spans();
+            if (!result.componentTimes.empty()) {
+                std::ofstream(result.log, std::ios::app)
+                    << "xenbuild: make time per component (first to last line naming its "
+                       "directory): "
+                    << detail::describeSpans(result.componentTimes) << "\n";
+            }
+        }
         if (!run.success()) {
             throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
                              "\nfull log: " + result.log.string());
