@@ -12,6 +12,7 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -126,6 +127,9 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
     for (const auto& target : plan.makeTargets)
         make.push_back(target);
 
+    // The sandbox's per-run helper files go to the store's .tmp under the build's name, not to
+    // /tmp: the next Store::open sweeps what a killed build leaves (the build's lock is free).
+    const util::TempDir scratch("build-" + result.key + "~sandbox-", store_.dir() / ".tmp");
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
         result.failedStep = phase; // until the build succeeds: the step running
         checkCancelled(std::string("running ") + phase);
@@ -155,6 +159,7 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         spec.timeout = options_.timeout;
         spec.logFile = result.log;
         spec.cancel = options_.cancel;
+        spec.scratchDir = scratch.path();
         const auto run = sandbox_.run(spec, onLine);
         result.stepSeconds[phase] = progress.elapsedSeconds();
         if (std::string_view(phase) == "make") {
