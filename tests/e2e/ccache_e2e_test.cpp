@@ -216,3 +216,22 @@ TEST_CASE("the cache config file turns the compiler cache on by default", "[buil
     CHECK_THAT(bad.output,
                Contains(config.string() + ":1: expected 'ccache on' or 'ccache off', not 'maybe'"));
 }
+
+TEST_CASE("build --ccache: a failed build reports the calls it made", "[build][e2e][ccache]") {
+    FakeUpstream upstream;
+    upstream.addHook("0003", "broken",
+                     "printf 'int ok(void) { return 1; }\\n' > ok.c\ncc -c ok.c -o ok.o\n"
+                     "printf 'int broken(void) { return }\\n' > broken.c\ncc -c broken.c\n");
+    const fs::path report = upstream.root / "report.json";
+    const auto built = xenbuildIn(upstream, upstream.store,
+                                  "build --ccache --report " + shellQuote(report.string()) + " " +
+                                      kPackage + " " + upstream.hostProfileArg());
+    INFO(built.output);
+    CHECK(built.status == 1);
+    const auto package = nlohmann::json::parse(readFile(report))["packages"][0];
+    CHECK(package["status"] == "failed");
+    CHECK(package["failedStep"] == "make");
+    REQUIRE(package.contains("ccache"));
+    CHECK(package["ccache"]["misses"].get<std::uint64_t>() >= 2);      // ok.c, efi-stub.S
+    CHECK(package["ccache"]["uncacheable"].get<std::uint64_t>() >= 1); // broken.c
+}
