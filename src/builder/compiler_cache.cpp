@@ -208,6 +208,7 @@ std::vector<CompilerCacheTrim> trimCompilerCaches(const store::Store& store,
     }
     std::sort(dirs.begin(), dirs.end());
     std::vector<CompilerCacheTrim> trims;
+    trims.reserve(dirs.size());
     for (const auto& dir : dirs)
         trims.push_back(withContext("while trimming the compiler cache " + quote(dir.string()),
                                     [&] { return trimOne(store, dir, options); }));
