@@ -328,6 +328,11 @@ BootReport testBuild(const builder::BuildResult& result, const std::string& expe
     Dom0ImageSpec image;
     image.tools = findTools(artifacts.tools);
     image.modules = findDom0Modules(dom0.modulesDir);
+    // The qdisk guest: the QEMU given, else the one a standard build ships.
+    const bool overrideDeviceModel = !options.deviceModel.empty();
+    const fs::path deviceModel =
+        overrideDeviceModel ? options.deviceModel : image.tools.deviceModel.value_or(fs::path());
+    if (!deviceModel.empty()) findGuestModules(dom0.modulesDir); // before any work
     image.busybox = options.busybox;
     image.hostLibraryDirs =
         options.hostLibraryDirs.empty() ? hostLibraryDirs() : options.hostLibraryDirs;
@@ -341,11 +346,6 @@ BootReport testBuild(const builder::BuildResult& result, const std::string& expe
     request.hypervisor = artifacts.hypervisor;
     request.kernel = dom0.kernel;
     request.expected = {expectedVersion, expectedBuildId(artifacts.xenSyms)};
-    // The qdisk guest: the QEMU given, else the one a standard build ships.
-    const bool overrideDeviceModel = !options.deviceModel.empty();
-    const fs::path deviceModel =
-        overrideDeviceModel ? options.deviceModel : image.tools.deviceModel.value_or(fs::path());
-    if (!deviceModel.empty()) findGuestModules(dom0.modulesDir); // before any work
 
     const fs::path workDir = makeWorkDir(options);
     BootReport report;

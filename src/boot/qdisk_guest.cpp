@@ -92,8 +92,8 @@ std::string guestConfig(const std::optional<std::string>& deviceModelOverride) {
       << "extra = \"console=hvc0 quiet\"\n"
       << "memory = 128\n"
       << "vcpus = 1\n"
-      << "disk = [ 'format=raw,vdev=xvda,backendtype=qdisk,target="
-      << inGuestDir("disk.img") << "' ]\n"
+      << "disk = [ 'format=raw,vdev=xvda,backendtype=qdisk,target=" << inGuestDir("disk.img")
+      << "' ]\n"
       << "on_poweroff = \"destroy\"\n"
       << "on_reboot = \"destroy\"\n"
       << "on_crash = \"destroy\"\n";
