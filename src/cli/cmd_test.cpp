@@ -183,8 +183,7 @@ void runTest(const TestArgs& args, const GlobalOptions& global) {
 void registerTest(CLI::App& app, GlobalOptions& global) {
     auto args = std::make_shared<TestArgs>();
     auto* command = app.add_subcommand(
-        "test", "Boot the built hypervisor with a dom0 under QEMU and check `xl info` (and, for "
-                "a standard build, a guest whose disk the built QEMU serves)");
+        "test", "Boot the built hypervisor with a dom0 under QEMU and check `xl info`");
     command->add_option("package", args->package, "A built package, e.g. xen_4_17")->required();
     addEvalOptions(*command, args->eval);
     command->add_flag("--json", args->json, "Print the report as JSON");
