@@ -47,8 +47,9 @@ struct QdiskGuest {
     std::string token;               // written to the disk, expected from the guest
     // The QEMU dom0 carries: the build's (at its install path, libxl's configured path) ...
     std::filesystem::path deviceModel;
-    // ... or, when set, another one (--device-model), put at /guest/qemu-system-i386 and named
-    // in the guest's configuration (device_model_override).
+    // ... or, when set, another one (--device-model), put at its own host path (to find its
+    // keymap at <its dir>/../share/qemu) and named in the guest's configuration
+    // (device_model_override).
     bool overrideDeviceModel = false;
     std::chrono::seconds wait{180}; // dom0 waits this long for the guest's marker
 };
