@@ -42,8 +42,8 @@ std::vector<std::string_view> cStrings(std::string_view image) {
     std::size_t start = 0;
     for (std::size_t i = 0; i <= image.size(); ++i) {
         const bool end = i == image.size() || image[i] == '\0';
-        const bool printable = !end && (std::isprint(static_cast<unsigned char>(image[i])) != 0 ||
-                                        image[i] == '\n');
+        const bool printable =
+            !end && (std::isprint(static_cast<unsigned char>(image[i])) != 0 || image[i] == '\n');
         if (printable) continue;
         if (end && i - start >= 4) strings.push_back(image.substr(start, i - start));
         start = i + 1;

@@ -58,9 +58,8 @@ std::string sizeProblem(std::uint64_t size, const std::vector<unsigned>& sizesKi
         return std::uint64_t{kib} * 1024 == size;
     });
     if (fits) return "";
-    return describeSize(size) + (describeSize(size).ends_with("bytes")
-                                     ? ""
-                                     : " (" + std::to_string(size) + " bytes)") +
+    return describeSize(size) +
+           (describeSize(size).ends_with("bytes") ? "" : " (" + std::to_string(size) + " bytes)") +
            "; " + what + " is " + describeSizes(sizesKiB);
 }
 
@@ -168,7 +167,8 @@ CheckResult checkSeabios(const recipe::SeabiosParams& params, const CheckContext
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
         const StagedSource* source = stagedSource(context, params.source);
-        if (source == nullptr) return fail(shown + ": the build staged no source " + quote(params.source));
+        if (source == nullptr)
+            return fail(shown + ": the build staged no source " + quote(params.source));
         const auto expected = expectedSeabios(params, *source);
         if (!expected) {
             return fail(shown + ": cannot tell which version to expect: " + params.source +
@@ -188,11 +188,13 @@ CheckResult checkSeabios(const recipe::SeabiosParams& params, const CheckContext
                         basis);
         }
         if (!version.banner) {
-            return fail(shown + ": not a SeaBIOS image (no \"SeaBIOS (version\" string); expected " +
-                        want + basis);
+            return fail(shown +
+                        ": not a SeaBIOS image (no \"SeaBIOS (version\" string); expected " + want +
+                        basis);
         }
         if (version.found) {
-            return fail(shown + ": SeaBIOS version " + *version.found + "; expected " + want + basis);
+            return fail(shown + ": SeaBIOS version " + *version.found + "; expected " + want +
+                        basis);
         }
         return fail(shown + ": no SeaBIOS version string; expected " + want + basis);
     });
@@ -239,14 +241,16 @@ CheckResult checkElf(const recipe::ElfParams& params, const CheckContext& contex
         const fs::path file = substituteOutputs(params.path, context.staged);
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
-        if (!util::isElf(file)) return fail(shown + ": not an ELF file; expected " + params.elfClass);
+        if (!util::isElf(file))
+            return fail(shown + ": not an ELF file; expected " + params.elfClass);
         util::ElfInfo elf;
         try {
             elf = util::readElf(file);
         } catch (const ParseError& error) {
             return fail(shown + ": " + error.what() + "; expected " + params.elfClass);
         }
-        const std::string found = std::string(elf.is64 ? "ELF64 " : "ELF32 ") + machineName(elf.machine);
+        const std::string found =
+            std::string(elf.is64 ? "ELF64 " : "ELF32 ") + machineName(elf.machine);
         if (found.rfind(params.elfClass, 0) != 0) {
             return fail(shown + ": " + found + "; expected " + params.elfClass);
         }
@@ -260,19 +264,24 @@ CheckResult checkProgramVersion(const recipe::ProgramVersionParams& params,
         const fs::path file = substituteOutputs(params.path, context.staged);
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
-        const std::string command = joined(params.args, " ").empty()
-                                        ? shown
-                                        : shown + " " + joined(params.args, " ");
-        if (!util::isElf(file)) return fail(shown + ": not an ELF program, cannot run " + quote(command));
+        const std::string command =
+            joined(params.args, " ").empty() ? shown : shown + " " + joined(params.args, " ");
+        if (!util::isElf(file))
+            return fail(shown + ": not an ELF program, cannot run " + quote(command));
         const StagedSource* source = stagedSource(context, params.source);
-        if (source == nullptr) return fail(shown + ": the build staged no source " + quote(params.source));
+        if (source == nullptr)
+            return fail(shown + ": the build staged no source " + quote(params.source));
         const std::string basis =
             "the " + params.versionFile + " of the staged " + params.source + " tree" +
-            (source->overriddenBy.empty() ? ""
-                                          : " (overridden by " + quote(source->overriddenBy.string()) + ")");
+            (source->overriddenBy.empty()
+                 ? ""
+                 : " (overridden by " + quote(source->overriddenBy.string()) + ")");
         const std::string expected = stagedVersion(*source, params.versionFile);
-        if (expected.empty()) return fail(shown + ": cannot tell which version to expect: " + basis + " is missing or empty");
-        if (!context.runProgram) return fail(shown + ": no sandbox to run " + quote(command) + " in");
+        if (expected.empty())
+            return fail(shown + ": cannot tell which version to expect: " + basis +
+                        " is missing or empty");
+        if (!context.runProgram)
+            return fail(shown + ": no sandbox to run " + quote(command) + " in");
         std::vector<std::string> argv = {file.string()};
         argv.insert(argv.end(), params.args.begin(), params.args.end());
         std::vector<std::string> libraries;

@@ -227,7 +227,7 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
 TEST_CASE("build: a patch that does not apply names the patch, file and hunk", "[build][e2e]") {
     FakeUpstream upstream;
     upstream.addPatch("0003-xen-stale-4.19.patch",
-                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,2 +34,2 @@\n xl:\n"
+                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -55,2 +55,2 @@\n xl:\n"
                       "-\tthis line is not in the file\n+\treplacement\n");
     const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
     CHECK(built.status == 1);

@@ -104,7 +104,7 @@ done
 cat > "$root/patches/4.19/0001-xen-patched-xl-4.19.patch" <<'PATCH'
 --- a/tools/Makefile
 +++ b/tools/Makefile
-@@ -34,3 +34,3 @@ endif
+@@ -55,3 +55,3 @@
  xl:
 -	printf '#!/bin/sh\necho "xl from Xen $(VERSION)"\n' > $@
 +	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
@@ -113,7 +113,7 @@ PATCH
 cat > "$root/patches/4.19/0002-xen-patched-again-4.19.patch" <<'PATCH'
 --- a/tools/Makefile
 +++ b/tools/Makefile
-@@ -34,3 +34,3 @@ endif
+@@ -55,3 +55,3 @@
  xl:
 -	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
 +	printf '#!/bin/sh\necho "xl from twice patched Xen $(VERSION)"\n' > $@

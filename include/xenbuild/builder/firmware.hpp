@@ -30,9 +30,9 @@ namespace xenbuild::builder {
 
 // What a SeaBIOS image says about its version.
 struct SeabiosVersion {
-    bool banner = false;               // "SeaBIOS (version " is in the image
-    std::optional<std::string> found;  // the version string: the expected one, else another
-    bool matches = false;              // `found` is the expected version (see seabiosVersion)
+    bool banner = false;              // "SeaBIOS (version " is in the image
+    std::optional<std::string> found; // the version string: the expected one, else another
+    bool matches = false;             // `found` is the expected version (see seabiosVersion)
 };
 
 // Looks for the version `revision` + `extra` ("rel-1.16.0" + "-Xen"), also in the unclean form

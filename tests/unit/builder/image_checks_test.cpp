@@ -139,7 +139,8 @@ recipe::SeabiosParams seabiosParams() {
 
 TEST_CASE("builder::seabiosVersion finds the version string SeaBIOS's build makes",
           "[build][check]") {
-    const auto clean = builder::seabiosVersion(seabiosImage("rel-1.16.0-Xen"), "rel-1.16.0", "-Xen");
+    const auto clean =
+        builder::seabiosVersion(seabiosImage("rel-1.16.0-Xen"), "rel-1.16.0", "-Xen");
     CHECK(clean.banner);
     CHECK(clean.matches);
     CHECK(clean.found == "rel-1.16.0-Xen");
@@ -148,11 +149,11 @@ TEST_CASE("builder::seabiosVersion finds the version string SeaBIOS's build make
         seabiosImage("rel-1.16.0-20240729_000000-xenbuild-Xen"), "rel-1.16.0", "-Xen");
     CHECK(unclean.matches);
     // A literal banner carries the version too.
-    const auto literal =
-        builder::seabiosVersion(std::string("\0SeaBIOS (version rel-1.16.0-Xen)\n\0", 35),
-                                "rel-1.16.0", "-Xen");
+    const auto literal = builder::seabiosVersion(
+        std::string("\0SeaBIOS (version rel-1.16.0-Xen)\n\0", 35), "rel-1.16.0", "-Xen");
     CHECK(literal.matches);
-    const auto other = builder::seabiosVersion(seabiosImage("rel-1.16.3-Xen"), "rel-1.16.0", "-Xen");
+    const auto other =
+        builder::seabiosVersion(seabiosImage("rel-1.16.3-Xen"), "rel-1.16.0", "-Xen");
     CHECK_FALSE(other.matches);
     CHECK(other.found == "rel-1.16.3-Xen");
     // A longer revision that starts with the expected one is another version.
@@ -252,8 +253,7 @@ TEST_CASE("builder::checkSeabios with an overridden source compares with the sta
     }
 }
 
-TEST_CASE("builder::checkUefiFirmware wants a firmware volume and an OVMF size",
-          "[build][check]") {
+TEST_CASE("builder::checkUefiFirmware wants a firmware volume and an OVMF size", "[build][check]") {
     Fixture f;
     const recipe::UefiFirmwareParams params{.path = "${outputs.out}/usr/lib/xen/boot/ovmf.bin",
                                             .sizesKiB = {1024, 2048, 4096}};
@@ -447,8 +447,9 @@ TEST_CASE("builder::checkProgramVersion runs QEMU in the sandbox and compares it
         buildFakeQemu(f, "7.2.0");
         const auto result = builder::detail::checkProgramVersion(qemuParams(), f.context);
         CHECK_FALSE(result.passed);
-        CHECK(result.detail == command + " says 7.2.0 ('QEMU emulator version 7.2.0 (fake 7)'); "
-                                         "expected 8.0.4, " +
+        CHECK(result.detail == command +
+                                   " says 7.2.0 ('QEMU emulator version 7.2.0 (fake 7)'); "
+                                   "expected 8.0.4, " +
                                    basis);
     }
     SECTION("an overridden tree: its VERSION counts") {
@@ -492,8 +493,8 @@ TEST_CASE("builder::checkProgramVersion runs QEMU in the sandbox and compares it
                            "#!/bin/sh\necho QEMU emulator version 8.0.4\n", true);
         const auto result = builder::detail::checkProgramVersion(qemuParams(), f.context);
         CHECK_FALSE(result.passed);
-        CHECK(result.detail == "/usr/lib/xen/bin/qemu-system-i386: not an ELF program, cannot run " +
-                                   command);
+        CHECK(result.detail ==
+              "/usr/lib/xen/bin/qemu-system-i386: not an ELF program, cannot run " + command);
     }
     SECTION("no VERSION in the staged tree") {
         buildFakeQemu(f, "8.0.4");
