@@ -149,6 +149,55 @@ std::string joined(const std::vector<std::string>& items, const std::string& sep
     return text;
 }
 
+// The result of the "seabios" check for what the image says.
+CheckResult seabiosVerdict(const std::string& shown, const SeabiosVersion& version,
+                           const std::string& want, const std::string& basis, std::size_t size) {
+    if (version.matches) {
+        return pass(shown + ": SeaBIOS " + *version.found + ", " + describeSize(size) + basis);
+    }
+    if (!version.banner) {
+        return fail(shown + ": not a SeaBIOS image (no \"SeaBIOS (version\" string); expected " +
+                    want + basis);
+    }
+    if (version.found) {
+        return fail(shown + ": SeaBIOS version " + *version.found + "; expected " + want + basis);
+    }
+    return fail(shown + ": no SeaBIOS version string; expected " + want + basis);
+}
+
+// Runs the program `file` of a "program-version" check with its arguments and library path.
+ProgramOutput runStaged(const recipe::ProgramVersionParams& params, const fs::path& file,
+                        const CheckContext& context) {
+    std::vector<std::string> argv = {file.string()};
+    argv.insert(argv.end(), params.args.begin(), params.args.end());
+    std::vector<std::string> libraries;
+    for (const auto& dir : params.libraryPath)
+        libraries.push_back(substituteOutputs(dir, context.staged));
+    util::Environment env;
+    if (!libraries.empty()) env["LD_LIBRARY_PATH"] = joined(libraries, ":");
+    return context.runProgram(argv, env);
+}
+
+// Whether `output`'s first line says `expected` (`basis` says where that comes from).
+CheckResult compareVersion(const std::string& command, const ProgramOutput& output,
+                           const std::string& expected, const std::string& basis) {
+    if (!output.run.success()) {
+        return fail(command + " " + output.run.process.describeStatus() +
+                    (output.lines.empty() ? "" : ": " + output.lines.back()));
+    }
+    const std::string line = output.lines.empty() ? "" : firstLine(output.lines.front());
+    const std::string found = versionWord(line);
+    if (found.empty()) {
+        return fail(command + " printed no version (" + quote(line) + "); expected " + expected +
+                    ", " + basis);
+    }
+    if (found != expected) {
+        return fail(command + " says " + found + " (" + quote(line) + "); expected " + expected +
+                    ", " + basis);
+    }
+    return pass(command + ": " + line + ", as " + basis + " says");
+}
+
 // Runs a check whose files may turn out unreadable: that fails the check, saying why.
 template <typename Body>
 CheckResult guarded(Body body) {
@@ -167,8 +216,9 @@ CheckResult checkSeabios(const recipe::SeabiosParams& params, const CheckContext
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
         const StagedSource* source = stagedSource(context, params.source);
-        if (source == nullptr)
+        if (source == nullptr) {
             return fail(shown + ": the build staged no source " + quote(params.source));
+        }
         const auto expected = expectedSeabios(params, *source);
         if (!expected) {
             return fail(shown + ": cannot tell which version to expect: " + params.source +
@@ -181,22 +231,8 @@ CheckResult checkSeabios(const recipe::SeabiosParams& params, const CheckContext
             !problem.empty()) {
             return fail(shown + ": " + problem);
         }
-        const auto version = seabiosVersion(image, expected->revision, params.extraVersion);
-        const std::string basis = " (" + expected->basis + ")";
-        if (version.matches) {
-            return pass(shown + ": SeaBIOS " + *version.found + ", " + describeSize(image.size()) +
-                        basis);
-        }
-        if (!version.banner) {
-            return fail(shown +
-                        ": not a SeaBIOS image (no \"SeaBIOS (version\" string); expected " + want +
-                        basis);
-        }
-        if (version.found) {
-            return fail(shown + ": SeaBIOS version " + *version.found + "; expected " + want +
-                        basis);
-        }
-        return fail(shown + ": no SeaBIOS version string; expected " + want + basis);
+        return seabiosVerdict(shown, seabiosVersion(image, expected->revision, params.extraVersion),
+                              want, " (" + expected->basis + ")", image.size());
     });
 }
 
@@ -241,8 +277,9 @@ CheckResult checkElf(const recipe::ElfParams& params, const CheckContext& contex
         const fs::path file = substituteOutputs(params.path, context.staged);
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
-        if (!util::isElf(file))
+        if (!util::isElf(file)) {
             return fail(shown + ": not an ELF file; expected " + params.elfClass);
+        }
         util::ElfInfo elf;
         try {
             elf = util::readElf(file);
@@ -265,46 +302,28 @@ CheckResult checkProgramVersion(const recipe::ProgramVersionParams& params,
         const std::string shown = shownPath(params.path);
         if (auto problem = missing(file, shown)) return fail(*problem);
         const std::string command =
-            joined(params.args, " ").empty() ? shown : shown + " " + joined(params.args, " ");
-        if (!util::isElf(file))
+            params.args.empty() ? shown : shown + " " + joined(params.args, " ");
+        if (!util::isElf(file)) {
             return fail(shown + ": not an ELF program, cannot run " + quote(command));
+        }
         const StagedSource* source = stagedSource(context, params.source);
-        if (source == nullptr)
+        if (source == nullptr) {
             return fail(shown + ": the build staged no source " + quote(params.source));
+        }
         const std::string basis =
             "the " + params.versionFile + " of the staged " + params.source + " tree" +
             (source->overriddenBy.empty()
                  ? ""
                  : " (overridden by " + quote(source->overriddenBy.string()) + ")");
         const std::string expected = stagedVersion(*source, params.versionFile);
-        if (expected.empty())
+        if (expected.empty()) {
             return fail(shown + ": cannot tell which version to expect: " + basis +
                         " is missing or empty");
-        if (!context.runProgram)
+        }
+        if (!context.runProgram) {
             return fail(shown + ": no sandbox to run " + quote(command) + " in");
-        std::vector<std::string> argv = {file.string()};
-        argv.insert(argv.end(), params.args.begin(), params.args.end());
-        std::vector<std::string> libraries;
-        for (const auto& dir : params.libraryPath)
-            libraries.push_back(substituteOutputs(dir, context.staged));
-        util::Environment env;
-        if (!libraries.empty()) env["LD_LIBRARY_PATH"] = joined(libraries, ":");
-        const auto output = context.runProgram(argv, env);
-        if (!output.run.success()) {
-            return fail(quote(command) + " " + output.run.process.describeStatus() +
-                        (output.lines.empty() ? "" : ": " + output.lines.back()));
         }
-        const std::string line = output.lines.empty() ? "" : firstLine(output.lines.front());
-        const std::string found = versionWord(line);
-        if (found.empty()) {
-            return fail(quote(command) + " printed no version (" + quote(line) + "); expected " +
-                        expected + ", " + basis);
-        }
-        if (found != expected) {
-            return fail(quote(command) + " says " + found + " (" + quote(line) + "); expected " +
-                        expected + ", " + basis);
-        }
-        return pass(quote(command) + ": " + line + ", as " + basis + " says");
+        return compareVersion(quote(command), runStaged(params, file, context), expected, basis);
     });
 }
 
