@@ -3,6 +3,7 @@
 
 #include "checks.hpp"
 #include "command_progress.hpp"
+#include "component_times.hpp"
 #include "xenbuild/builder/build_key.hpp"
 #include "xenbuild/builder/executor.hpp"
 #include "xenbuild/builder/pe.hpp"
@@ -11,6 +12,7 @@
 #include "xenbuild/store/outputs.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/fault_point.hpp"
+#include "xenbuild/util/temp_dir.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -125,6 +127,9 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
     for (const auto& target : plan.makeTargets)
         make.push_back(target);
 
+    // The sandbox's per-run helper files go to the store's .tmp under the build's name, not to
+    // /tmp: the next Store::open sweeps what a killed build leaves (the build's lock is free).
+    const util::TempDir scratch("build-" + result.key + "~sandbox-", store_.dir() / ".tmp");
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
         result.failedStep = phase; // until the build succeeds: the step running
         checkCancelled(std::string("running ") + phase);
@@ -134,25 +139,38 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         observer_.onEvent(started);
         detail::CommandProgress progress(observer_, activity, started.expectedSeconds,
                                          progressTick_);
+        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+        const fs::path treeDir = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        detail::ComponentClock components(plan.sources, treeDir);
         auto onLine = [&](util::OutputStream, std::string_view line) {
             observer_.onEvent({Event::Kind::Message, activity, std::string(line), 0, 0, "line"});
             progress.onLine(line);
+            components.onLine(line, progress.elapsedSeconds());
         };
         sandbox::RunSpec spec;
         spec.argv = argv;
         // The build directory is mounted at /build whatever its host path, so paths the
         // build embeds (assertions' __FILE__, debug info) are the same on every machine.
         spec.workDir = srcDir.parent_path();
-        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
         if (isolated) spec.workDirInside = "/build";
-        spec.cwd = isolated ? fs::path("/build") / srcDir.filename() : srcDir;
+        spec.cwd = treeDir;
         spec.env = env;
         spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;
         spec.logFile = result.log;
         spec.cancel = options_.cancel;
+        spec.scratchDir = scratch.path();
         const auto run = sandbox_.run(spec, onLine);
         result.stepSeconds[phase] = progress.elapsedSeconds();
+        if (std::string_view(phase) == "make") {
+            result.componentTimes = components.spans();
+            if (!result.componentTimes.empty()) {
+                std::ofstream(result.log, std::ios::app)
+                    << "xenbuild: make time per component (first to last line naming its "
+                       "directory): "
+                    << detail::describeSpans(result.componentTimes) << "\n";
+            }
+        }
         if (!run.success()) {
             throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
                              "\nfull log: " + result.log.string());

@@ -51,6 +51,8 @@ nlohmann::json BuildResult::toJson() const {
     json["log"] = log.string();
     json["seconds"] = seconds;
     if (!stepSeconds.empty()) json["stepSeconds"] = stepSeconds;
+    for (const auto& [name, span] : componentTimes)
+        json["componentTimes"][name] = {{"start", span.start}, {"end", span.end}};
     if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
     if (!toolchain.versions.empty()) json["toolchain"] = toolchain.toJson();
     if (startedAt) json["startedAt"] = util::formatTimestamp(*startedAt);
@@ -132,6 +134,11 @@ BuildResult resultFromJson(const nlohmann::json& json) {
     result.log = json.at("log").get<std::string>();
     result.seconds = json.value("seconds", 0.0);
     result.stepSeconds = json.value("stepSeconds", std::map<std::string, double>{});
+    if (json.contains("componentTimes")) {
+        for (const auto& [name, span] : json.at("componentTimes").items())
+            result.componentTimes[name] = {span.at("start").get<double>(),
+                                           span.at("end").get<double>()};
+    }
     if (json.contains("toolchain")) result.toolchain = toolchainFromJson(json.at("toolchain"));
     result.startedAt = timestampOf(json, "startedAt");
     result.finishedAt = timestampOf(json, "finishedAt");

@@ -121,6 +121,10 @@ nlohmann::json packageJson(const PackageReport& package) {
     json["phases"] = package.status == "cached" || package.status == "substituted"
                          ? std::map<std::string, double>{}
                          : result.stepSeconds;
+    if (package.status != "cached" && package.status != "substituted") {
+        for (const auto& [name, span] : result.componentTimes)
+            json["componentTimes"][name] = {{"start", span.start}, {"end", span.end}};
+    }
     json["outputs"] = nlohmann::json::object();
     for (const auto& output : result.outputs)
         json["outputs"][output.name] = output.path.string();

@@ -63,7 +63,7 @@ class BwrapSandbox final : public Sandbox {
 
     RunResult run(const RunSpec& spec, const util::LineCallback& onLine) override {
         validate(spec);
-        HelperDir helpers(config_.scratchDir);
+        HelperDir helpers(spec.scratchDir.empty() ? config_.scratchDir : spec.scratchDir);
         std::array<int, 2> info{};
         if (::pipe2(info.data(), O_CLOEXEC) != 0)
             throwSystemError("cannot create a pipe for", "bwrap");

@@ -134,7 +134,7 @@ class Unsandboxed final : public Sandbox {
 
     RunResult run(const RunSpec& spec, const util::LineCallback& onLine) override {
         validate(spec);
-        HelperDir helpers(config_.scratchDir);
+        HelperDir helpers(spec.scratchDir.empty() ? config_.scratchDir : spec.scratchDir);
         util::ProcessSpec process;
         process.argv = spec.argv;
         process.env = cleanEnvironment(helpers.binDir().string(), spec.env);

@@ -27,16 +27,19 @@ constexpr const char* kHookToken = "hooks/faultwait.sh"; // the hook's command l
 
 // The standard build (five sources, a tarball, two patches, five outputs) of a fake upstream
 // whose xen tree is long enough to report checkout progress, with a make hook that waits while
-// <root>/host/hold exists (the host directory is visible, read-only, in the sandbox).
+// <root>/host/hold exists (the host directory is visible, read-only, in the sandbox). Every
+// command runs with its own TMPDIR, so that the tests can see what lands there.
 struct FaultUpstream {
     FakeUpstream upstream{"FAKE_XEN_EXTRA_FILES=260"};
     fs::path home = upstream.root / "home";
     fs::path store = upstream.store;
     fs::path hold = upstream.root / "host" / "hold";
+    fs::path tmp = upstream.root / "tmp";
     int runs = 0;
 
     FaultUpstream() {
         fs::create_directories(home);
+        fs::create_directories(tmp);
         upstream.addHook("0003", "faultwait",
                          "while [ -e " + hold.string() + " ]; do sleep 0.05; done\n");
     }
@@ -55,12 +58,13 @@ struct FaultUpstream {
 
     // Starts a build that stops itself at the listed fault points.
     Process startBuild(const std::string& stopAt = "") {
-        return spawnXenbuild(home, buildArgs(), "build" + std::to_string(++runs),
-                             {"XENBUILD_STOP_AT=" + stopAt, "XENBUILD_TODAY=2026-11-21"});
+        return spawnXenbuild(
+            home, buildArgs(), "build" + std::to_string(++runs),
+            {"XENBUILD_STOP_AT=" + stopAt, "XENBUILD_TODAY=2026-11-21", "TMPDIR=" + tmp.string()});
     }
 
     Completed run(const std::vector<std::string>& command) const {
-        return runXenbuild(home, args(command));
+        return runXenbuild(home, args(command), {"TMPDIR=" + tmp.string()});
     }
 };
 
@@ -133,6 +137,18 @@ std::vector<std::string> leftovers(const fs::path& store) {
     return found;
 }
 
+// The sandbox's per-run helper directories (xenbuild-sandbox-XXXXXX) anywhere under `dir`.
+std::vector<std::string> sandboxHelpers(const fs::path& dir) {
+    std::vector<std::string> found;
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(dir, error);
+         it != fs::recursive_directory_iterator(); it.increment(error)) {
+        if (it->path().filename().string().rfind("xenbuild-sandbox-", 0) == 0)
+            found.push_back(it->path().lexically_relative(dir).string());
+    }
+    return found;
+}
+
 std::size_t countMatching(const fs::path& dir, const std::string& needle) {
     const auto names = filesIn(dir);
     return static_cast<std::size_t>(std::count_if(names.begin(), names.end(), [&](auto& name) {
@@ -142,7 +158,7 @@ std::size_t countMatching(const fs::path& dir, const std::string& needle) {
 
 // What some of the kills leave behind, before the next command sweeps it: proof that the kill
 // happened at the step named.
-void checkKilledState(const fs::path& store, const std::string& point) {
+void checkKilledState(const fs::path& store, const fs::path& tmpdir, const std::string& point) {
     const fs::path tmp = store / ".tmp";
     if (point == "fetch:xen:files") {
         const auto names = filesIn(tmp);
@@ -154,7 +170,12 @@ void checkKilledState(const fs::path& store, const std::string& point) {
         CHECK(written > 0);
         CHECK(written < 260); // the checkout was half done
     } else if (point == "make") {
-        CHECK(countMatching(tmp, "build-") == 1);
+        // The build directory and the sandbox's helper directory, named after the build's lock
+        // (so the next Store::open sweeps it), nothing in TMPDIR.
+        CHECK(countMatching(tmp, "build-") == 2);
+        CHECK(countMatching(tmp, "~sandbox-") == 1);
+        CHECK(sandboxHelpers(tmp).size() == 1);
+        CHECK(filesIn(tmpdir).empty());
     } else if (point == "commit:moved:xen-4.19.0-boot") {
         CHECK(countMatching(store, "-xen-4.19.0") == 2); // out and boot, not dev, man, doc
         CHECK(countMatching(tmp, "~outputs") == 1);
@@ -176,6 +197,7 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
     const auto expected = outputsOf(reference.stdoutText());
     REQUIRE(expected.size() == 5);
     CHECK(leftovers(fixture.store).empty());
+    CHECK(filesIn(fixture.tmp).empty()); // a build writes nothing to TMPDIR
     const auto lockFiles = filesIn(fixture.store / ".locks");
 
     // Spread over fetch, stage, patch, make, install and commit ("make" is the tree's hook).
@@ -228,7 +250,7 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
             victim.kill();
             CHECK(victim.wait() == 128 + SIGKILL);
         }
-        checkKilledState(fixture.store, point);
+        checkKilledState(fixture.store, fixture.tmp, point);
 
         const auto verify = fixture.run({"store", "verify", "--json"});
         INFO(verify.out << verify.err);
@@ -242,6 +264,10 @@ TEST_CASE("faults: a build killed at any of 20 steps leaves a valid store and bu
         CHECK(outputsOf(next.stdoutText()) == expected);
         CHECK(leftovers(fixture.store) == std::vector<std::string>{});
         CHECK(filesIn(fixture.store / ".locks") == lockFiles);
+        // Nothing of the killed run's sandbox is left, in the store or in TMPDIR.
+        CHECK(sandboxHelpers(fixture.store) == std::vector<std::string>{});
+        CHECK(sandboxHelpers(fixture.tmp) == std::vector<std::string>{});
+        CHECK(filesIn(fixture.tmp) == std::vector<std::string>{});
     }
 }
 

@@ -33,6 +33,12 @@ struct AppliedPatch {
     std::string status;
 };
 
+// A stretch of a build step, in seconds from the step's start.
+struct TimeSpan {
+    double start = 0;
+    double end = 0;
+};
+
 struct BuildResult {
     std::string plan;    // plan name
     std::string key;     // build key (nix32)
@@ -51,6 +57,10 @@ struct BuildResult {
     // Seconds each step took ("fetch", "stage", "patch", "configure", "make", "install",
     // "check", "commit"): the next build of the package shows them as expected times.
     std::map<std::string, double> stepSeconds;
+    // When make worked on each component staged inside the tree (qemu, seabios, ovmf, ipxe),
+    // from the first to the last line of output naming its directory, in seconds from the start
+    // of make: where the time of a standard build goes. Spans of a parallel make overlap.
+    std::map<std::string, TimeSpan> componentTimes;
     std::vector<std::string> differingFiles; // --rebuild: output files whose content changed
     // The toolchain that built the outputs, and when the build started and finished (UTC):
     // what a bundle's SBOM and provenance report. Empty in records older than them.

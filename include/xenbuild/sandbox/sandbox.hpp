@@ -44,6 +44,10 @@ struct RunSpec {
     std::filesystem::path logFile;                   // empty: no log; else every line is appended
     const std::atomic<bool>* cancel = nullptr;       // set (e.g. on SIGINT) to tear everything down
     std::size_t tailLines = 30;                      // how many last lines RunResult keeps
+    // Where this run's helper directory (xenbuild-sandbox-XXXXXX) goes; empty:
+    // SandboxConfig::scratchDir. A build passes a directory in its store's .tmp named after the
+    // build's lock, so that Store::open sweeps what a killed run leaves.
+    std::filesystem::path scratchDir;
 };
 
 struct RunResult {
@@ -87,7 +91,9 @@ struct SandboxConfig {
         "/etc/passwd",       "/etc/group",          "/etc/nsswitch.conf", "/etc/hosts",
         "/etc/perl",         "/etc/python3",        "/etc/python3.11",    "/etc/ocamlfind.conf",
         "/etc/findlib.conf", "/etc/debian_version", "/etc/os-release"};
-    std::filesystem::path scratchDir; // where per-run helper files go; empty: temp directory
+    // Where per-run helper files go when RunSpec::scratchDir is empty (callers without a
+    // store); empty: the temporary directory ($TMPDIR, else /tmp), which nothing sweeps.
+    std::filesystem::path scratchDir;
 };
 
 // Creates the engine for `mode`. For Mode::Namespaces it probes once (runs /bin/true in a

@@ -326,3 +326,33 @@ TEST_CASE("sandbox::Sandbox::run can mount the work directory at a fixed path", 
     // Without namespaces the directory cannot move: the command runs at the host path.
     CHECK(run(Mode::Off, spec).lastLines.at(0) == f.work.string());
 }
+
+TEST_CASE("sandbox::Sandbox::run makes its helper directory in the run's scratch directory",
+          "[sandbox]") {
+    Fixture f;
+    const fs::path configured = f.tmp / "configured"; // SandboxConfig::scratchDir
+    const fs::path perRun = f.tmp / "per-run";        // RunSpec::scratchDir
+    fs::create_directories(configured);
+    fs::create_directories(perRun);
+    sandbox::SandboxConfig config;
+    config.scratchDir = configured;
+    for (Mode mode : {Mode::Namespaces, Mode::Off}) {
+        INFO(sandbox::toString(mode));
+        auto spec = f.spec("cd '" + f.tmp.path().string() +
+                           "' && for d in configured per-run; do echo $d: $d/*/bin; done");
+        spec.readOnlyDirs = {configured, perRun}; // to look from inside the sandbox
+        const auto fallback = sandbox::makeSandbox(mode, config)->run(spec, {});
+        REQUIRE(fallback.lastLines.size() == 2);
+        CHECK(fallback.lastLines[0].rfind("configured: configured/xenbuild-sandbox-", 0) == 0);
+        CHECK(fallback.lastLines[1] == "per-run: per-run/*/bin");
+
+        spec.scratchDir = perRun;
+        const auto result = sandbox::makeSandbox(mode, config)->run(spec, {});
+        REQUIRE(result.lastLines.size() == 2);
+        CHECK(result.lastLines[0] == "configured: configured/*/bin");
+        CHECK(result.lastLines[1].rfind("per-run: per-run/xenbuild-sandbox-", 0) == 0);
+        // Removed once the command is over.
+        CHECK(fs::is_empty(configured));
+        CHECK(fs::is_empty(perRun));
+    }
+}

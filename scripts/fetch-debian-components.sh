@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Prints `NAME=DIR` lines for the standard variant's in-tree components taken from Debian's
+# source packages, ready for `xenbuild build --override-source NAME=DIR` (docs/real-xen-build.md):
+#
+#   qemu=DIR      qemu/bookworm     (QEMU 7.2, for the Xen Project's qemu-xen fork, 7.x-based)
+#   seabios=DIR   seabios/bookworm  (SeaBIOS 1.16.2, for rel-1.16.x)
+#   ovmf=DIR      edk2/bookworm     (edk2-stable202211, for Xen's OVMF pin of 2022)
+#
+# Each is fetched once with `apt-get source --download-only` (Debian's mirror is the only network
+# used) into a cache and unpacked with `dpkg-source -x`, so the tree is the one Debian builds,
+# with Debian's patches. One exception, edk2: Debian's "Disable the Shell when SecureBoot is
+# enabled" patch makes the Shell need a SecureBootVariableLib, which Debian's own OVMF platforms
+# provide but Xen's OvmfPkg/OvmfXen.dsc does not (the build stops with "Instance of library class
+# [SecureBootVariableLib] is not found"). So edk2 is unpacked without Debian's patches, and only
+# brotlicompress-disable.diff is applied: Debian strips BaseTools' Brotli submodule from its orig
+# tarball, and that patch is what lets BaseTools build without it.
+#
+# iPXE is not here: Debian's mirror does not serve the ipxe source package's tarballs (404 for
+# bookworm's, trixie's and sid's), so offline builds use the host's iPXE ROM
+# (`--arg withInternalIPXE=false`, ipxe-qemu); docs/real-xen-build.md says more.
+#   scripts/fetch-debian-components.sh [CACHE_DIR]
+set -euo pipefail
+cache=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/xenbuild-debian-src}
+export PATH=/usr/bin:/bin LC_ALL=C
+mkdir -p "$cache"
+cd "$cache"
+
+# unpack SOURCE/SUITE: prints the unpacked tree of Debian's source package SOURCE in SUITE.
+unpack() {
+  local source=$1 suite=$2 dsc tree
+  dsc=$(ls "${source}"_*.dsc 2>/dev/null | head -n 1 || true)
+  if [ -z "$dsc" ]; then
+    echo "fetching Debian's $source source package into $cache" >&2
+    apt-get source --download-only -qq "$source/$suite" >&2 2>"$cache/$source.apt.err" || {
+      cat "$cache/$source.apt.err" >&2
+      echo "error: apt-get source $source/$suite failed (deb-src entries: scripts/install-deps.sh)" >&2
+      exit 1
+    }
+    dsc=$(ls "${source}"_*.dsc | head -n 1)
+  fi
+  tree="$cache/${dsc%.dsc}"
+  if [ ! -f "$tree.unpacked" ]; then
+    rm -rf "$tree" "$tree.tmp"
+    if [ "$source" = edk2 ]; then
+      dpkg-source --no-check --skip-patches -x "$dsc" "$tree.tmp" >/dev/null
+      patch -s -d "$tree.tmp" -p1 < "$tree.tmp/debian/patches/brotlicompress-disable.diff"
+    else
+      dpkg-source --no-check -x "$dsc" "$tree.tmp" >/dev/null
+    fi
+    mv "$tree.tmp" "$tree"
+    touch "$tree.unpacked"
+  fi
+  echo "$tree"
+}
+
+echo "qemu=$(unpack qemu bookworm)"
+echo "seabios=$(unpack seabios bookworm)"
+echo "ovmf=$(unpack edk2 bookworm)"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The standard variant for real: Debian's Xen 4.17 tree built with the recipe xen_4_17, its
+# in-tree QEMU, SeaBIOS and OVMF taken from Debian's source packages through --override-source
+# (scripts/fetch-debian-components.sh), then checked from the outside and boot-tested with a PV
+# guest whose disk the built QEMU serves (docs/boot-test.md). iPXE's source package cannot be
+# fetched from Debian's mirror, so iPXE is the host's (--arg withInternalIPXE=false); see
+# docs/real-xen-build.md. Run by ctest under the label `real-xen-standard` (scripts/test.sh with
+# XENBUILD_REAL_XEN_STANDARD=1). About 30 minutes on two cores.
+#   build-real-xen-standard.sh XENBUILD_BINARY PROJECT_DIR WORK_DIR
+set -euo pipefail
+xenbuild=$1
+project=$2
+work=$3
+export PATH=/usr/bin:/bin
+mkdir -p "$work"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+src=$(bash "$project/scripts/fetch-debian-xen.sh")
+args=(xen_4_17 --override-source "xen=$src" --exclude-patch all --arg withInternalIPXE=false)
+while read -r component; do
+  args+=(--override-source "$component")
+done < <(bash "$project/scripts/fetch-debian-components.sh")
+store=${XENBUILD_REAL_XEN_STORE:-$work/store}
+
+"$xenbuild" --store "$store" build "${args[@]}" -o "$work/result" --json \
+  --report "$work/report.json" > "$work/build.json" || fail "the build failed (see its log)"
+
+python3=/usr/bin/python3
+"$python3" - "$work/build.json" "$work/report.json" <<'PY' || fail "the build result is not as expected"
+import json, sys
+result = json.load(open(sys.argv[1]))[0]
+report = json.load(open(sys.argv[2]))
+assert result["sandbox"] == "namespaces", result["sandbox"]
+assert sorted(result["sourceOverrides"]) == ["ovmf", "qemu", "seabios", "xen"], result["sourceOverrides"]
+failed = [c for c in result["checks"] if not c["passed"]]
+assert not failed, failed
+kinds = {c["kind"] for c in result["checks"]}
+for kind in ("pe32plus", "hypervisor-version", "relocatable",
+             "seabios-image", "ovmf-image", "qemu-version", "hvmloader"):
+    assert kind in kinds, f"check {kind} did not run: {sorted(kinds)}"
+for check in result["checks"]:
+    print(f"check {check['kind']}: {check['detail']}")
+package = report["packages"][0]
+for name, span in sorted(package.get("componentTimes", {}).items()):
+    print(f"make time of {name}: {span['end'] - span['start']:.0f} s "
+          f"({span['start']:.0f}-{span['end']:.0f} s after make started)")
+print(f"phases: {package['phases']}")
+PY
+
+# Where Xen puts the components, on the out output.
+out="$work/result/usr/lib/xen"
+for firmware in hvmloader seabios.bin ovmf.bin; do
+  [ -s "$out/boot/$firmware" ] || fail "$firmware is missing from $out/boot"
+done
+[ -x "$out/bin/qemu-system-i386" ] || fail "qemu-system-i386 is missing from $out/bin"
+
+# The boot test: dom0 up, then a PV guest whose disk the built QEMU serves (qdisk).
+dom0=${XENBUILD_DOM0_DIR:-$work/dom0}
+bash "$project/scripts/fetch-dom0-kernel.sh" "$dom0" > /dev/null
+"$xenbuild" --store "$store" test "${args[@]}" --dom0-kernel "$dom0/vmlinuz" \
+  --dom0-modules "$dom0/modules" --json > "$work/boot.json" ||
+  fail "the boot test failed (report: $work/boot.json)"
+"$python3" - "$work/boot.json" <<'PY' || fail "the boot report is not as expected"
+import json, sys
+report = json.load(open(sys.argv[1]))
+assert report["verdict"] == "pass" and report["version"] == "4.17.5", report
+print(f"boot test: {json.dumps(report)[:400]}")
+PY
+echo "1 passed, 0 failed"
