@@ -23,7 +23,7 @@ fi
 $SUDO apt-get update -qq
 
 packages=(
-  # toolchain
+  # toolchain (ccache also for `xenbuild build --ccache`: ccache and /usr/lib/ccache)
   build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
   # libraries (chosen in the brief)
   libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
