@@ -112,6 +112,21 @@ struct RunCheck {
     CheckResult operator()(const recipe::HypervisorVersionParams& params) const {
         return checkHypervisorVersion(params, context);
     }
+    CheckResult operator()(const recipe::SeabiosParams& params) const {
+        return checkSeabios(params, context);
+    }
+    CheckResult operator()(const recipe::UefiFirmwareParams& params) const {
+        return checkUefiFirmware(params, context);
+    }
+    CheckResult operator()(const recipe::OptionRomParams& params) const {
+        return checkOptionRom(params, context);
+    }
+    CheckResult operator()(const recipe::ProgramVersionParams& params) const {
+        return checkProgramVersion(params, context);
+    }
+    CheckResult operator()(const recipe::ElfParams& params) const {
+        return checkElf(params, context);
+    }
 };
 
 } // namespace
@@ -218,6 +233,36 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
                     "DESTDIR with FHS prefixes, never ${outputs.<name>} in configure or make "
                     "flags)";
     return result;
+}
+
+std::string shownPath(const std::string& checkPath) {
+    static const std::string open = "${outputs.";
+    const auto close = checkPath.find('}');
+    if (checkPath.rfind(open, 0) != 0 || close == std::string::npos) return checkPath;
+    const std::string rest = checkPath.substr(close + 1);
+    return rest.empty() ? checkPath.substr(open.size(), close - open.size()) : rest;
+}
+
+ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, fs::path workDir,
+                            std::vector<fs::path> readOnlyDirs, fs::path logFile,
+                            const std::atomic<bool>* cancel, std::chrono::milliseconds timeout) {
+    return [&sandbox, workDir = std::move(workDir), readOnlyDirs = std::move(readOnlyDirs),
+            logFile = std::move(logFile), cancel,
+            timeout](const std::vector<std::string>& argv, const util::Environment& env) {
+        sandbox::RunSpec spec;
+        spec.argv = argv;
+        spec.workDir = workDir;
+        spec.readOnlyDirs = readOnlyDirs;
+        spec.env = env;
+        spec.timeout = timeout;
+        spec.logFile = logFile;
+        spec.cancel = cancel;
+        ProgramOutput output;
+        output.run = sandbox.run(spec, [&output](util::OutputStream, std::string_view line) {
+            output.lines.emplace_back(line);
+        });
+        return output;
+    };
 }
 
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {

@@ -191,9 +191,32 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
 }
 
 void Executor::runChecks(const recipe::BuildPlan& plan,
-                         const std::map<std::string, fs::path>& staged, BuildResult& result) {
+                         const std::map<std::string, fs::path>& staged,
+                         const std::map<std::string, fs::path>& roots, const fs::path& buildDir,
+                         BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
-    const detail::CheckContext context{staged};
+    detail::CheckContext context{.staged = staged};
+    for (const auto& source : plan.sources) {
+        const auto root = roots.find(source.name);
+        const auto overridden = options_.sourceOverrides.find(source.name);
+        context.sources[source.name] = {.root = root == roots.end() ? fs::path() : root->second,
+                                        .revision = source.tag.empty() ? source.rev : source.tag,
+                                        .overriddenBy = overridden == options_.sourceOverrides.end()
+                                                            ? fs::path()
+                                                            : overridden->second};
+    }
+    // Programs of the outputs (QEMU's --version) run in the build's sandbox, the staged outputs
+    // visible read-only, a scratch directory of the build directory writable.
+    const fs::path scratch = buildDir / "check-scratch";
+    fs::create_directories(scratch);
+    std::vector<fs::path> outputDirs;
+    for (const auto& [name, dir] : staged) {
+        if (fs::is_directory(dir.parent_path())) outputDirs.push_back(dir.parent_path());
+    }
+    std::sort(outputDirs.begin(), outputDirs.end());
+    outputDirs.erase(std::unique(outputDirs.begin(), outputDirs.end()), outputDirs.end());
+    context.runProgram =
+        detail::sandboxRunner(sandbox_, scratch, outputDirs, result.log, options_.cancel);
     std::string failures;
     auto note = [&](CheckResult outcome) {
         if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
