@@ -184,12 +184,17 @@ bool fileContains(const fs::path& path, const std::vector<std::string>& needles)
 
 CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged,
                                    const std::vector<std::string>& outputs,
-                                   const fs::path& storeDir) {
+                                   const fs::path& storeDir, const fs::path& compilerCache) {
     // The store as given and with its links resolved (what a build outside the sandbox sees).
     std::vector<std::string> needles = {storeDir.lexically_normal().string() + "/"};
     std::error_code error;
     const auto resolved = fs::weakly_canonical(storeDir, error).string() + "/";
     if (!error && resolved != needles.front()) needles.push_back(resolved);
+    std::string what = "the store " + quote(storeDir.string());
+    if (!compilerCache.empty()) {
+        needles.push_back(compilerCache.lexically_normal().string());
+        what += " or the compiler cache " + quote(compilerCache.string());
+    }
     std::vector<std::string> offenders;
     std::size_t files = 0;
     for (const auto& output : outputs) {
@@ -216,16 +221,14 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
     }
     CheckResult result{.kind = "relocatable", .passed = offenders.empty(), .detail = ""};
     if (offenders.empty()) {
-        result.detail = "none of " + std::to_string(files) + " files mentions the store " +
-                        quote(storeDir.string());
+        result.detail = "none of " + std::to_string(files) + " files mentions " + what;
         return result;
     }
     std::string listed;
     for (std::size_t i = 0; i < offenders.size() && i < 5; ++i)
         listed += (i == 0 ? "" : ", ") + offenders[i];
     if (offenders.size() > 5) listed += " and " + std::to_string(offenders.size() - 5) + " more";
-    result.detail = listed + (offenders.size() == 1 ? " mentions" : " mention") + " the store " +
-                    quote(storeDir.string()) +
+    result.detail = listed + (offenders.size() == 1 ? " mentions " : " mention ") + what +
                     ": outputs must hold the target host's paths only (install through "
                     "DESTDIR with FHS prefixes, never ${outputs.<name>} in configure or make "
                     "flags)";

@@ -85,9 +85,12 @@ CheckResult checkProgramVersion(const recipe::ProgramVersionParams& params,
 // (<store>/.tmp/build-<key>) and every store path.
 // Outputs hold the target host's paths only, so the same build is the same bytes in every
 // store (the build key leaves the store out). A failure names the files (up to five) and the
-// outputs holding them.
+// outputs holding them. `compilerCache`, when not empty: where the build saw the compiler cache
+// (--ccache in the namespace sandbox; its host path is in the store), which no file may mention
+// either.
 CheckResult checkNoStoreReferences(const std::map<std::string, std::filesystem::path>& staged,
                                    const std::vector<std::string>& outputs,
-                                   const std::filesystem::path& storeDir);
+                                   const std::filesystem::path& storeDir,
+                                   const std::filesystem::path& compilerCache = {});
 
 } // namespace xenbuild::builder::detail

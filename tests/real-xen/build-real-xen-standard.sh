@@ -66,6 +66,11 @@ bash "$project/scripts/fetch-dom0-kernel.sh" "$dom0" > /dev/null
 import json, sys
 report = json.load(open(sys.argv[1]))
 assert report["verdict"] == "pass" and report["version"] == "4.17.5", report
+# The built QEMU served the guest's disk: the guest printed the token only that disk holds.
+guest = report.get("guest")
+assert guest and guest["token"] == guest["expectedToken"], report
+assert guest["deviceModel"].endswith("/usr/lib/xen/bin/qemu-system-i386"), guest
+print(f"qdisk guest: token {guest['token']} after {guest['secondsToMarker']:.1f} s")
 print(f"boot test: {json.dumps(report)[:400]}")
 PY
 echo "1 passed, 0 failed"
