@@ -243,20 +243,18 @@ std::string shownPath(const std::string& checkPath) {
     return rest.empty() ? checkPath.substr(open.size(), close - open.size()) : rest;
 }
 
-ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, fs::path workDir,
-                            std::vector<fs::path> readOnlyDirs, fs::path logFile,
-                            const std::atomic<bool>* cancel, std::chrono::milliseconds timeout) {
-    return [&sandbox, workDir = std::move(workDir), readOnlyDirs = std::move(readOnlyDirs),
-            logFile = std::move(logFile), cancel,
-            timeout](const std::vector<std::string>& argv, const util::Environment& env) {
+ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, ProgramSandbox how) {
+    return [&sandbox, how = std::move(how)](const std::vector<std::string>& argv,
+                                            const util::Environment& env) {
         sandbox::RunSpec spec;
         spec.argv = argv;
-        spec.workDir = workDir;
-        spec.readOnlyDirs = readOnlyDirs;
+        spec.workDir = how.workDir;
+        spec.readOnlyDirs = how.readOnlyDirs;
         spec.env = env;
-        spec.timeout = timeout;
-        spec.logFile = logFile;
-        spec.cancel = cancel;
+        spec.timeout = how.timeout;
+        spec.logFile = how.logFile;
+        spec.cancel = how.cancel;
+        spec.scratchDir = how.scratchDir;
         ProgramOutput output;
         output.run = sandbox.run(spec, [&output](util::OutputStream, std::string_view line) {
             output.lines.emplace_back(line);

@@ -42,13 +42,21 @@ struct CheckContext {
     ProgramRunner runProgram;
 };
 
-// A runner that runs programs in `sandbox`: `readOnlyDirs` (the staged outputs) visible,
-// `workDir` (must exist) writable and the working directory, at most `timeout`, every line
-// appended to `logFile` (empty: none), torn down when `cancel` is set.
-ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, std::filesystem::path workDir,
-                            std::vector<std::filesystem::path> readOnlyDirs,
-                            std::filesystem::path logFile, const std::atomic<bool>* cancel,
-                            std::chrono::milliseconds timeout = std::chrono::seconds(60));
+// How sandboxRunner runs programs: `readOnlyDirs` (the staged outputs) visible, `workDir`
+// (must exist) writable and the working directory, at most `timeout`, every line appended to
+// `logFile` (empty: none), the sandbox's helper files in `scratchDir` (RunSpec::scratchDir),
+// torn down when `cancel` is set.
+struct ProgramSandbox {
+    std::filesystem::path workDir;
+    std::vector<std::filesystem::path> readOnlyDirs;
+    std::filesystem::path logFile;
+    std::filesystem::path scratchDir;
+    const std::atomic<bool>* cancel = nullptr;
+    std::chrono::milliseconds timeout = std::chrono::seconds(60);
+};
+
+// A runner that runs programs in `sandbox` as `how` says.
+ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, ProgramSandbox how);
 
 // Replaces ${outputs.<name>} in `text` with the paths of `outputs`. Throws BuildError for an
 // output the plan does not have.

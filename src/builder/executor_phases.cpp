@@ -215,8 +215,13 @@ void Executor::runChecks(const recipe::BuildPlan& plan,
     }
     std::sort(outputDirs.begin(), outputDirs.end());
     outputDirs.erase(std::unique(outputDirs.begin(), outputDirs.end()), outputDirs.end());
-    context.runProgram =
-        detail::sandboxRunner(sandbox_, scratch, outputDirs, result.log, options_.cancel);
+    // The sandbox's helper files under the build's name in the store's .tmp, as for make.
+    const util::TempDir helpers("build-" + result.key + "~sandbox-", store_.dir() / ".tmp");
+    context.runProgram = detail::sandboxRunner(sandbox_, {.workDir = scratch,
+                                                          .readOnlyDirs = outputDirs,
+                                                          .logFile = result.log,
+                                                          .scratchDir = helpers.path(),
+                                                          .cancel = options_.cancel});
     std::string failures;
     auto note = [&](CheckResult outcome) {
         if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;

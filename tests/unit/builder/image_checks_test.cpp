@@ -429,8 +429,10 @@ TEST_CASE("builder::checkProgramVersion runs QEMU in the sandbox and compares it
     Fixture f;
     auto engine = sandbox::makeSandbox(mode);
     fs::create_directories(f.dir / "scratch");
-    f.context.runProgram = builder::detail::sandboxRunner(
-        *engine, f.dir / "scratch", {f.dir / "outputs"}, f.dir / "check.log", nullptr);
+    f.context.runProgram =
+        builder::detail::sandboxRunner(*engine, {.workDir = f.dir / "scratch",
+                                                 .readOnlyDirs = {f.dir / "outputs"},
+                                                 .logFile = f.dir / "check.log"});
     const std::string command = "'/usr/lib/xen/bin/qemu-system-i386 --version'";
     const std::string basis = "the VERSION of the staged qemu tree";
     SECTION("the version of the tree") {
@@ -517,8 +519,8 @@ TEST_CASE("builder::checkProgramVersion runs the host's QEMU when it is there",
     Fixture f;
     auto engine = sandbox::makeSandbox(sandbox::Mode::Namespaces);
     fs::create_directories(f.dir / "scratch");
-    f.context.runProgram = builder::detail::sandboxRunner(*engine, f.dir / "scratch",
-                                                          {f.dir / "outputs"}, {}, nullptr);
+    f.context.runProgram = builder::detail::sandboxRunner(
+        *engine, {.workDir = f.dir / "scratch", .readOnlyDirs = {f.dir / "outputs"}});
     fs::create_directories(f.out / "usr/lib/xen/bin");
     fs::copy_file(hostQemu, f.out / "usr/lib/xen/bin/qemu-system-i386");
     testing::writeFile(f.dir / "build/qemu-xen/VERSION", "0.0.1\n");
