@@ -18,6 +18,9 @@
 # QEMU 7.2 only accepts with its bundled Meson ("--python requires using QEMU's embedded Meson
 # distribution"); so the tree gets meson/meson.py, a launcher of the host's Meson (Debian's meson
 # package, 1.0.1, the one Debian builds QEMU 7.2 with), where configure looks for the bundled one.
+# Debian's skip-meson-pc-bios.diff also takes pc-bios/ out of QEMU's build (Debian installs
+# firmware and keymaps from its own rules), so QEMU would install no keymaps, and Xen's QEMU
+# does not start without en-us (libxl always passes -vnc): meson.build gets its keymaps back.
 #
 # iPXE is not here: Debian's mirror does not serve the ipxe source package's tarballs (404 for
 # bookworm's, trixie's and sid's), so offline builds use the host's iPXE ROM
@@ -62,6 +65,9 @@ unpack() {
         'import sys' 'from mesonbuild import mesonmain' 'sys.exit(mesonmain.main())' \
         > "$tree.tmp/meson/meson.py"
       chmod +x "$tree.tmp/meson/meson.py"
+    fi
+    if [ "$source" = qemu ] && grep -q "^#subdir('pc-bios')" "$tree.tmp/meson.build"; then
+      sed -i "s|^#subdir('pc-bios')|&\nsubdir('pc-bios/keymaps')|" "$tree.tmp/meson.build"
     fi
     mv "$tree.tmp" "$tree"
     touch "$tree.unpacked"
