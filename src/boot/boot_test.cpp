@@ -11,6 +11,8 @@
 #include "xenbuild/util/temp_dir.hpp"
 #include "xenbuild/util/xdg.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>

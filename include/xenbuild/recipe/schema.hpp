@@ -9,7 +9,7 @@
 
 #include "xenbuild/recipe/json.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <memory>
 #include <string>
