@@ -13,7 +13,14 @@
 # provide but Xen's OvmfPkg/OvmfXen.dsc does not (the build stops with "Instance of library class
 # [SecureBootVariableLib] is not found"). So edk2 is unpacked without Debian's patches, and only
 # brotlicompress-disable.diff is applied: Debian strips BaseTools' Brotli submodule from its orig
-# tarball, and that patch is what lets BaseTools build without it.
+# tarball, and that patch is what lets BaseTools build without it. And QEMU: Debian strips the
+# Meson that QEMU releases bundle (meson/), while Xen runs QEMU's configure with --python, which
+# QEMU 7.2 only accepts with its bundled Meson ("--python requires using QEMU's embedded Meson
+# distribution"); so the tree gets meson/meson.py, a launcher of the host's Meson (Debian's meson
+# package, 1.0.1, the one Debian builds QEMU 7.2 with), where configure looks for the bundled one.
+# Debian's skip-meson-pc-bios.diff also takes pc-bios/ out of QEMU's build (Debian installs
+# firmware and keymaps from its own rules), so QEMU would install no keymaps, and Xen's QEMU
+# does not start without en-us (libxl always passes -vnc): meson.build gets its keymaps back.
 #
 # iPXE is not here: Debian's mirror does not serve the ipxe source package's tarballs (404 for
 # bookworm's, trixie's and sid's), so offline builds use the host's iPXE ROM
@@ -46,6 +53,21 @@ unpack() {
       patch -s -d "$tree.tmp" -p1 < "$tree.tmp/debian/patches/brotlicompress-disable.diff"
     else
       dpkg-source --no-check -x "$dsc" "$tree.tmp" >/dev/null
+    fi
+    if [ "$source" = qemu ] && [ ! -e "$tree.tmp/meson/meson.py" ]; then
+      [ -d /usr/lib/python3/dist-packages/mesonbuild ] || {
+        echo "error: QEMU's tree needs the host's Meson: apt-get install meson" >&2
+        exit 1
+      }
+      mkdir -p "$tree.tmp/meson"
+      printf '%s\n' '#!/usr/bin/env python3' \
+        '# The host'"'"'s Meson (Debian'"'"'s meson package) where QEMU looks for its bundled copy.' \
+        'import sys' 'from mesonbuild import mesonmain' 'sys.exit(mesonmain.main())' \
+        > "$tree.tmp/meson/meson.py"
+      chmod +x "$tree.tmp/meson/meson.py"
+    fi
+    if [ "$source" = qemu ] && grep -q "^#subdir('pc-bios')" "$tree.tmp/meson.build"; then
+      sed -i "s|^#subdir('pc-bios')|&\nsubdir('pc-bios/keymaps')|" "$tree.tmp/meson.build"
     fi
     mv "$tree.tmp" "$tree"
     touch "$tree.unpacked"

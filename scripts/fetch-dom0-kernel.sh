@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Fetches Debian's dom0 kernel for `xenbuild test` without installing anything and without
 # root: `apt-get download` of the kernel package that linux-image-amd64 currently depends on,
-# then only vmlinuz and the five Xen modules (not built into Debian's kernel) are extracted:
+# then only vmlinuz and the Xen modules the test loads (not built into Debian's kernel) are
+# extracted: dom0's five, and the block frontend the guest of a standard build's test loads
+# (its disk is served by the built QEMU as a qdisk backend, so no xen-blkback):
 #
 #   DEST/vmlinuz
-#   DEST/modules/{xen-evtchn,xen-gntdev,xen-gntalloc,xen-privcmd,xenfs}.ko
+#   DEST/modules/{xen-evtchn,xen-gntdev,xen-gntalloc,xen-privcmd,xenfs,xen-blkfront}.ko
 #   DEST/kernel-package          (the package file name, for the record)
 #
 # DEST defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/xenbuild/dom0, where `xenbuild test` looks
@@ -14,7 +16,7 @@
 set -euo pipefail
 
 dest=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/xenbuild/dom0}
-modules=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs)
+modules=(xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkfront)
 export PATH=/usr/bin:/bin:/usr/sbin:/sbin LC_ALL=C
 
 package=$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -41,7 +43,7 @@ kernel=$(grep -E '^\./boot/vmlinuz-' <<<"$listing" | head -n1)
 [ -n "$kernel" ] || { echo "error: no /boot/vmlinuz-* in $deb" >&2; exit 1; }
 members+=("$kernel")
 for m in "${modules[@]}"; do
-  path=$(grep -E "/kernel/drivers/xen/(.*/)?$m\.ko(\.xz|\.zst|\.gz)?\$" <<<"$listing" | head -n1)
+  path=$(grep -E "/kernel/drivers/(xen|block)/(.*/)?$m\.ko(\.xz|\.zst|\.gz)?\$" <<<"$listing" | head -n1)
   [ -n "$path" ] || { echo "error: module $m not found in $deb" >&2; exit 1; }
   members+=("$path")
 done

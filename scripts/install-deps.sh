@@ -23,7 +23,7 @@ fi
 $SUDO apt-get update -qq
 
 packages=(
-  # toolchain
+  # toolchain (ccache also for `xenbuild build --ccache`: ccache and /usr/lib/ccache)
   build-essential cmake ninja-build pkg-config clang-format clang-tidy ccache
   # libraries (chosen in the brief)
   libgit2-dev zlib1g-dev libgpgme-dev libarchive-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
@@ -32,6 +32,9 @@ packages=(
   bubblewrap nix-bin git gnupg binutils patch python3 dpkg-dev
   # Xen's own build
   flex bison
+  # the standard variant's in-tree components (docs/real-xen-build.md): OVMF (edk2) needs nasm
+  # and iasl, QEMU 7.2 needs Meson (Debian's source drops the bundled one), libfdt, glib, pixman
+  nasm acpica-tools uuid-dev meson libfdt-dev libglib2.0-dev libpixman-1-dev
   # `xenbuild test` (docs/boot-test.md): QEMU for the boot, a static busybox for the dom0
   # initramfs, tools the tests list archives with (scripts/fetch-dom0-kernel.sh fetches the
   # dom0 kernel itself, as a user, with apt-get download)

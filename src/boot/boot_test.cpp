@@ -3,6 +3,7 @@
 #include "xenbuild/boot/dom0_image.hpp"
 #include "xenbuild/boot/elf.hpp"
 #include "xenbuild/boot/libraries.hpp"
+#include "xenbuild/boot/qdisk_guest.hpp"
 #include "xenbuild/builder/xen_version.hpp"
 #include "xenbuild/util/archive.hpp"
 #include "xenbuild/util/error.hpp"
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -144,8 +146,12 @@ class SerialCapture {
         file_ << line << '\n' << std::flush;
         log_.append(line).append("\n");
         if (!report_.secondsToMarker && line.rfind(kMarker, 0) == 0) {
-            report_.secondsToMarker =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+            report_.secondsToMarker = secondsSinceStart();
+            observer_.onEvent(bootEvent(util::ProgressEvent::Kind::Message, std::string(line)));
+        }
+        if (!report_.secondsToGuestMarker && line.rfind(kGuestPrefix, 0) == 0 &&
+            line.substr(kGuestPrefix.size()).rfind(kQdiskMarker, 0) == 0) {
+            report_.secondsToGuestMarker = secondsSinceStart();
             observer_.onEvent(bootEvent(util::ProgressEvent::Kind::Message, std::string(line)));
         }
     }
@@ -153,6 +159,10 @@ class SerialCapture {
     const std::string& log() const { return log_; }
 
   private:
+    double secondsSinceStart() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
     BootReport& report_;
     util::ProgressObserver& observer_;
     std::ofstream file_;
@@ -176,6 +186,27 @@ std::string expectedBuildId(const fs::path& xenSyms) {
                          " has no GNU build-id note; the hypervisor must be linked with one");
     }
     return *info.buildId;
+}
+
+std::chrono::seconds bootTimeout(const BootOptions& options, const Expectation& expected) {
+    return options.timeout.value_or(expected.qdiskToken ? kGuestBootTimeout : kBootTimeout);
+}
+
+// The qdisk guest's pieces: its initramfs written into the work dir.
+QdiskGuest prepareGuest(const fs::path& deviceModel, bool overrideDeviceModel,
+                        const Dom0Kernel& dom0, const BootOptions& options,
+                        const std::string& buildId, const fs::path& workDir) {
+    QdiskGuest guest;
+    guest.kernel = dom0.kernel;
+    guest.deviceModel = deviceModel;
+    guest.overrideDeviceModel = overrideDeviceModel;
+    guest.token = qdiskToken(buildId);
+    const auto total = bootTimeout(options, {"", "", guest.token});
+    guest.wait = std::max(total - kDom0Share, kMinGuestWait);
+    guest.initramfs = workDir / "guest-initrd.gz";
+    writeInitramfs(guestImageEntries(options.busybox, findGuestModules(dom0.modulesDir)),
+                   guest.initramfs);
+    return guest;
 }
 
 } // namespace
@@ -265,7 +296,7 @@ BootReport bootOnce(const BootRequest& request, const fs::path& workDir, const B
     spec.argv = qemuArgv(*qemu);
     spec.env = util::Environment{{"PATH", options.path}, {"LC_ALL", "C"}};
     spec.cwd = workDir.string();
-    spec.timeout = options.timeout;
+    spec.timeout = bootTimeout(options, request.expected);
     spec.cancel = options.cancel;
     spec.onLine = [&capture](util::OutputStream stream, std::string_view line) {
         capture.onLine(stream, line);
@@ -299,6 +330,11 @@ BootReport testBuild(const builder::BuildResult& result, const std::string& expe
     Dom0ImageSpec image;
     image.tools = findTools(artifacts.tools);
     image.modules = findDom0Modules(dom0.modulesDir);
+    // The qdisk guest: the QEMU given, else the one a standard build ships.
+    const bool overrideDeviceModel = !options.deviceModel.empty();
+    const fs::path deviceModel =
+        overrideDeviceModel ? options.deviceModel : image.tools.deviceModel.value_or(fs::path());
+    if (!deviceModel.empty()) findGuestModules(dom0.modulesDir); // before any work
     image.busybox = options.busybox;
     image.hostLibraryDirs =
         options.hostLibraryDirs.empty() ? hostLibraryDirs() : options.hostLibraryDirs;
@@ -316,9 +352,15 @@ BootReport testBuild(const builder::BuildResult& result, const std::string& expe
     const fs::path workDir = makeWorkDir(options);
     BootReport report;
     try {
+        if (!deviceModel.empty()) {
+            image.guest = prepareGuest(deviceModel, overrideDeviceModel, dom0, options,
+                                       request.expected.buildId, workDir);
+            request.expected.qdiskToken = image.guest->token;
+        }
         request.initramfs = workDir / "initrd.gz";
         writeInitramfs(dom0ImageEntries(image), request.initramfs);
         report = bootOnce(request, workDir, options, observer);
+        report.deviceModel = deviceModel;
     } catch (...) {
         if (!options.keep && options.workDir.empty()) fs::remove_all(workDir, ec);
         throw;
@@ -340,6 +382,15 @@ nlohmann::json BootReport::toJson() const {
     json["buildId"] = verdict.buildId ? nlohmann::json(*verdict.buildId) : nlohmann::json();
     json["buildIdSource"] = buildIdSource;
     json["secondsToMarker"] = secondsToMarker ? nlohmann::json(*secondsToMarker) : nlohmann::json();
+    if (expected.qdiskToken) {
+        auto optional = [](const auto& value) {
+            return value ? nlohmann::json(*value) : nlohmann::json();
+        };
+        json["guest"] = {{"deviceModel", deviceModel.string()},
+                         {"expectedToken", *expected.qdiskToken},
+                         {"token", optional(verdict.guestToken)},
+                         {"secondsToMarker", optional(secondsToGuestMarker)}};
+    }
     json["seconds"] = seconds;
     json["timedOut"] = timedOut;
     json["qemu"] = qemuStatus;

@@ -47,6 +47,75 @@ void requireStatic(const fs::path& busybox) {
     }
 }
 
+// Where a file goes in the image: one of the output's at its install path (relative to the
+// output), one of the host's at its own path.
+std::string imagePath(const fs::path& file, const fs::path& root) {
+    const auto own = file.lexically_relative(root);
+    if (!own.empty() && *own.begin() != "..") return own.string();
+    return file.relative_path().string();
+}
+
+// QEMU loads its keymap (en-us) even for `-vnc none`, which libxl passes, from its data
+// directory, which it finds relative to its own directory: a standard build's qemu-xen has it
+// in <prefix>/share/qemu-xen/qemu (Xen configures it with --datadir=<prefix>/share/qemu-xen),
+// QEMU's own layout in <bindir>/../share/qemu (Debian's /usr/share/qemu).
+fs::path findKeymap(const fs::path& deviceModel, const ToolFiles& tools, bool overridden) {
+    std::vector<fs::path> candidates;
+    if (!overridden) candidates.push_back(tools.root / tools.prefix / "share/qemu-xen/qemu");
+    candidates.push_back((deviceModel.parent_path() / "../share/qemu").lexically_normal());
+    std::string looked;
+    for (const auto& dir : candidates) {
+        std::error_code ec;
+        if (fs::is_regular_file(dir / "keymaps/en-us", ec)) return dir / "keymaps/en-us";
+        looked += (looked.empty() ? "" : ", ") + (dir / "keymaps/en-us").string();
+    }
+    throw BuildError("the device model " + quote(deviceModel.string()) +
+                     " has no keymap en-us (looked for " + looked +
+                     "); QEMU loads it for the -vnc none that libxl passes");
+}
+
+// The qdisk guest's pieces in dom0's image; the programs whose libraries it needs go to
+// `programs`.
+void addGuest(const QdiskGuest& guest, const ToolFiles& tools, std::vector<ArchiveEntry>& entries,
+              std::vector<fs::path>& programs) {
+    const fs::path& root = tools.root;
+    if (!tools.xenconsoled) {
+        throw BuildError(
+            "the tools output " + quote(root.string()) + " has no xenconsoled (looked for " +
+            (tools.prefix / "sbin/xenconsoled").string() + "); the qdisk guest's console needs it");
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(guest.deviceModel, ec)) {
+        throw BuildError("the device model " + quote(guest.deviceModel.string()) +
+                         " does not exist");
+    }
+    if (!isElf(guest.deviceModel)) {
+        throw BuildError("the device model " + quote(guest.deviceModel.string()) +
+                         " is not an ELF program (a wrapper script?); give QEMU's binary itself "
+                         "(Debian: /usr/libexec/xen-qemu-system-i386 from qemu-system-xen)");
+    }
+    // The build's QEMU at its install path (where libxl looks); another one at its own path
+    // on the host, so that it finds its data files where it would there.
+    const fs::path deviceModel = fs::absolute(guest.deviceModel).lexically_normal();
+    const std::string deviceModelPath = imagePath(deviceModel, root);
+    entries.push_back(ArchiveEntry::file(deviceModelPath, deviceModel, 0755));
+    const auto keymap = findKeymap(deviceModel, tools, guest.overrideDeviceModel);
+    entries.push_back(ArchiveEntry::file(imagePath(keymap, root), keymap, 0644));
+    entries.push_back(ArchiveEntry::file(tools.xenconsoled->lexically_relative(root).string(),
+                                         *tools.xenconsoled, 0755));
+    const std::string dir(kGuestDir);
+    entries.push_back(ArchiveEntry::file(dir + "/vmlinuz", guest.kernel, 0644));
+    entries.push_back(ArchiveEntry::file(dir + "/initrd.gz", guest.initramfs, 0644));
+    entries.push_back(ArchiveEntry::text(dir + "/disk.img", qdiskDiskImage(guest.token), 0644));
+    entries.push_back(ArchiveEntry::text(
+        dir + "/guest.cfg",
+        guestConfig(guest.overrideDeviceModel ? std::optional<std::string>("/" + deviceModelPath)
+                                              : std::nullopt),
+        0644));
+    programs.push_back(*tools.xenconsoled);
+    programs.push_back(guest.deviceModel);
+}
+
 } // namespace
 
 fs::path toolsPrefix(const fs::path& root) {
@@ -89,10 +158,19 @@ ToolFiles findTools(const fs::path& root) {
         if (fs::is_directory(root / prefix / dir, ec))
             tools.libraryDirs.push_back(root / prefix / dir);
     }
+    std::error_code ec;
+    if (fs::is_regular_file(root / prefix / kDeviceModelPath, ec))
+        tools.deviceModel = root / prefix / kDeviceModelPath;
+    if (fs::is_regular_file(root / prefix / "sbin/xenconsoled", ec))
+        tools.xenconsoled = root / prefix / "sbin/xenconsoled";
     return tools;
 }
 
-std::vector<fs::path> findDom0Modules(const fs::path& dir) {
+namespace {
+
+template <std::size_t N>
+std::vector<fs::path> findModules(const fs::path& dir, const std::array<const char*, N>& names,
+                                  const std::string& whose) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         throw BuildError("the dom0 modules directory " + quote(dir.string()) + " does not exist" +
@@ -100,7 +178,7 @@ std::vector<fs::path> findDom0Modules(const fs::path& dir) {
     }
     std::vector<fs::path> modules;
     std::string missing;
-    for (const char* name : kDom0Modules) {
+    for (const char* name : names) {
         const std::string file = std::string(name) + ".ko";
         fs::path found;
         for (const auto& candidate : {dir / file, dir / name / file}) {
@@ -113,12 +191,23 @@ std::vector<fs::path> findDom0Modules(const fs::path& dir) {
         modules.push_back(found);
     }
     if (!missing.empty()) {
-        throw BuildError("dom0 kernel modules missing: " + missing + modulesHint(dir));
+        throw BuildError(whose + " kernel modules missing: " + missing + modulesHint(dir));
     }
     return modules;
 }
 
-std::string dom0InitScript(const std::vector<std::string>& moduleNames, const fs::path& prefix) {
+} // namespace
+
+std::vector<fs::path> findDom0Modules(const fs::path& dir) {
+    return findModules(dir, kDom0Modules, "dom0");
+}
+
+std::vector<fs::path> findGuestModules(const fs::path& dir) {
+    return findModules(dir, kGuestModules, "the qdisk guest's");
+}
+
+std::string dom0InitScript(const std::vector<std::string>& moduleNames, const fs::path& prefix,
+                           std::optional<std::chrono::seconds> guestWait) {
     const std::string p = prefix.string();
     const std::string libraries = p == "/usr" ? "/usr/lib" : p + "/lib:/usr/lib";
     std::ostringstream s;
@@ -157,9 +246,9 @@ std::string dom0InitScript(const std::vector<std::string>& moduleNames, const fs
          "version=$(sed -n 's/^xen_version *: *//p' /tmp/xl-info)\n"
          "build_id=$(sed -n 's/^build_id *: *//p' /tmp/xl-info)\n"
          "echo \""
-      << kMarker
-      << " xen_version=$version build_id=$build_id\"\n"
-         "# QEMU runs with -no-reboot: the reset ends it.\n"
+      << kMarker << " xen_version=$version build_id=$build_id\"\n";
+    if (guestWait) s << dom0GuestSteps(prefix, *guestWait);
+    s << "# QEMU runs with -no-reboot: the reset ends it.\n"
          "reboot -f\n"
          "poweroff -f\n";
     return s.str();
@@ -178,8 +267,10 @@ std::vector<ArchiveEntry> dom0ImageEntries(const Dom0ImageSpec& spec) {
     const auto& tools = spec.tools;
     // The output's files at their install paths, as on the target host.
     auto installed = [&](const fs::path& file) { return file.lexically_relative(tools.root); };
-    entries.push_back(
-        ArchiveEntry::text("init", dom0InitScript(moduleNames, "/" / tools.prefix), 0755));
+    const auto guestWait =
+        spec.guest ? std::optional<std::chrono::seconds>(spec.guest->wait) : std::nullopt;
+    entries.push_back(ArchiveEntry::text(
+        "init", dom0InitScript(moduleNames, "/" / tools.prefix, guestWait), 0755));
     entries.push_back(ArchiveEntry::file(installed(tools.xl).string(), tools.xl, 0755));
     entries.push_back(
         ArchiveEntry::file(installed(tools.xenstored).string(), tools.xenstored, 0755));
@@ -190,10 +281,12 @@ std::vector<ArchiveEntry> dom0ImageEntries(const Dom0ImageSpec& spec) {
         entries.push_back(ArchiveEntry::directory(dir));
     }
 
+    std::vector<fs::path> programs = {tools.xl, tools.xenstored, tools.xenInitDom0};
+    if (spec.guest) addGuest(*spec.guest, tools, entries, programs);
+
     std::vector<fs::path> searchDirs = spec.tools.libraryDirs;
     searchDirs.insert(searchDirs.end(), spec.hostLibraryDirs.begin(), spec.hostLibraryDirs.end());
-    const auto closure =
-        resolveLibraries({spec.tools.xl, spec.tools.xenstored, spec.tools.xenInitDom0}, searchDirs);
+    const auto closure = resolveLibraries(programs, searchDirs);
     if (closure.interpreter) {
         entries.push_back(ArchiveEntry::file(inArchive(*closure.interpreter),
                                              fs::path(*closure.interpreter), 0755));

@@ -61,7 +61,9 @@ void recordSubstituted(const OutputIndex& index, BuildResult& result, const std:
 Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, const BuildOptions& options,
                  util::ProgressObserver& observer)
     : Builder(store, sandbox, std::make_unique<StoreFetcher>(store, options.fetch), nullptr,
-              identifyToolchain(), options, observer, std::chrono::seconds(1)) {}
+              identifyToolchain(), options, observer, std::chrono::seconds(1)) {
+    if (options_.ccache) requireCompilerCache();
+}
 
 Builder::Builder(store::Store& store, sandbox::Sandbox& sandbox, Fetcher& fetcher,
                  Toolchain toolchain, BuildOptions options, util::ProgressObserver& observer,

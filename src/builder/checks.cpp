@@ -112,6 +112,21 @@ struct RunCheck {
     CheckResult operator()(const recipe::HypervisorVersionParams& params) const {
         return checkHypervisorVersion(params, context);
     }
+    CheckResult operator()(const recipe::SeabiosParams& params) const {
+        return checkSeabios(params, context);
+    }
+    CheckResult operator()(const recipe::UefiFirmwareParams& params) const {
+        return checkUefiFirmware(params, context);
+    }
+    CheckResult operator()(const recipe::OptionRomParams& params) const {
+        return checkOptionRom(params, context);
+    }
+    CheckResult operator()(const recipe::ProgramVersionParams& params) const {
+        return checkProgramVersion(params, context);
+    }
+    CheckResult operator()(const recipe::ElfParams& params) const {
+        return checkElf(params, context);
+    }
 };
 
 } // namespace
@@ -169,12 +184,17 @@ bool fileContains(const fs::path& path, const std::vector<std::string>& needles)
 
 CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged,
                                    const std::vector<std::string>& outputs,
-                                   const fs::path& storeDir) {
+                                   const fs::path& storeDir, const fs::path& compilerCache) {
     // The store as given and with its links resolved (what a build outside the sandbox sees).
     std::vector<std::string> needles = {storeDir.lexically_normal().string() + "/"};
     std::error_code error;
     const auto resolved = fs::weakly_canonical(storeDir, error).string() + "/";
     if (!error && resolved != needles.front()) needles.push_back(resolved);
+    std::string what = "the store " + quote(storeDir.string());
+    if (!compilerCache.empty()) {
+        needles.push_back(compilerCache.lexically_normal().string());
+        what += " or the compiler cache " + quote(compilerCache.string());
+    }
     std::vector<std::string> offenders;
     std::size_t files = 0;
     for (const auto& output : outputs) {
@@ -201,20 +221,46 @@ CheckResult checkNoStoreReferences(const std::map<std::string, fs::path>& staged
     }
     CheckResult result{.kind = "relocatable", .passed = offenders.empty(), .detail = ""};
     if (offenders.empty()) {
-        result.detail = "none of " + std::to_string(files) + " files mentions the store " +
-                        quote(storeDir.string());
+        result.detail = "none of " + std::to_string(files) + " files mentions " + what;
         return result;
     }
     std::string listed;
     for (std::size_t i = 0; i < offenders.size() && i < 5; ++i)
         listed += (i == 0 ? "" : ", ") + offenders[i];
     if (offenders.size() > 5) listed += " and " + std::to_string(offenders.size() - 5) + " more";
-    result.detail = listed + (offenders.size() == 1 ? " mentions" : " mention") + " the store " +
-                    quote(storeDir.string()) +
+    result.detail = listed + (offenders.size() == 1 ? " mentions " : " mention ") + what +
                     ": outputs must hold the target host's paths only (install through "
                     "DESTDIR with FHS prefixes, never ${outputs.<name>} in configure or make "
                     "flags)";
     return result;
+}
+
+std::string shownPath(const std::string& checkPath) {
+    static const std::string open = "${outputs.";
+    const auto close = checkPath.find('}');
+    if (checkPath.rfind(open, 0) != 0 || close == std::string::npos) return checkPath;
+    const std::string rest = checkPath.substr(close + 1);
+    return rest.empty() ? checkPath.substr(open.size(), close - open.size()) : rest;
+}
+
+ProgramRunner sandboxRunner(sandbox::Sandbox& sandbox, ProgramSandbox how) {
+    return [&sandbox, how = std::move(how)](const std::vector<std::string>& argv,
+                                            const util::Environment& env) {
+        sandbox::RunSpec spec;
+        spec.argv = argv;
+        spec.workDir = how.workDir;
+        spec.readOnlyDirs = how.readOnlyDirs;
+        spec.env = env;
+        spec.timeout = how.timeout;
+        spec.logFile = how.logFile;
+        spec.cancel = how.cancel;
+        spec.scratchDir = how.scratchDir;
+        ProgramOutput output;
+        output.run = sandbox.run(spec, [&output](util::OutputStream, std::string_view line) {
+            output.lines.emplace_back(line);
+        });
+        return output;
+    };
 }
 
 CheckResult runCheck(const recipe::Check& check, const CheckContext& context) {

@@ -278,7 +278,7 @@ void Executor::runSteps(const recipe::BuildPlan& plan, const BuildKeys& keys, Bu
     detail::splitInstallRoot(paths.installRoot, plan.outputs, plan.outputPaths, staged);
     util::faultPoint("build:installed");
     times.start("check");
-    runChecks(plan, staged, result);
+    runChecks(plan, staged, roots, paths.buildDir, result);
     util::faultPoint("build:checked");
     checkCancelled("committing the outputs");
     times.start("commit");

@@ -3,6 +3,7 @@
 
 #include "checks.hpp"
 #include "command_progress.hpp"
+#include "compiler_cache_mount.hpp"
 #include "component_times.hpp"
 #include "xenbuild/builder/build_key.hpp"
 #include "xenbuild/builder/executor.hpp"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -130,6 +132,14 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
     // The sandbox's per-run helper files go to the store's .tmp under the build's name, not to
     // /tmp: the next Store::open sweeps what a killed build leaves (the build's lock is free).
     const util::TempDir scratch("build-" + result.key + "~sandbox-", store_.dir() / ".tmp");
+    // With --ccache, the toolchain's compiler cache; this build's stats log goes to the build
+    // directory (/build in the namespace sandbox).
+    std::optional<detail::CompilerCacheMount> compilerCache;
+    if (options_.ccache) {
+        const bool isolated = sandbox_.mode() == sandbox::Mode::Namespaces;
+        compilerCache.emplace(store_, toolchain_, srcDir.parent_path(),
+                              isolated ? fs::path("/build") : fs::path(), options_.ccacheMaxBytes);
+    }
     for (const auto& [phase, argv] : {std::pair{"configure", configure}, std::pair{"make", make}}) {
         result.failedStep = phase; // until the build succeeds: the step running
         checkCancelled(std::string("running ") + phase);
@@ -155,6 +165,7 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
         if (isolated) spec.workDirInside = "/build";
         spec.cwd = treeDir;
         spec.env = env;
+        if (compilerCache) compilerCache->apply(spec);
         spec.readOnlyDirs = hostPathsOf(plan);
         spec.timeout = options_.timeout;
         spec.logFile = result.log;
@@ -171,6 +182,7 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
                     << detail::describeSpans(result.componentTimes) << "\n";
             }
         }
+        if (compilerCache) result.ccache = compilerCache->stats();
         if (!run.success()) {
             throw BuildError(std::string(phase) + " failed: " + run.describeFailure(argv) +
                              "\nfull log: " + result.log.string());
@@ -179,9 +191,37 @@ void Executor::runCommands(const recipe::BuildPlan& plan, const fs::path& srcDir
 }
 
 void Executor::runChecks(const recipe::BuildPlan& plan,
-                         const std::map<std::string, fs::path>& staged, BuildResult& result) {
+                         const std::map<std::string, fs::path>& staged,
+                         const std::map<std::string, fs::path>& roots, const fs::path& buildDir,
+                         BuildResult& result) {
     observer_.onEvent({Event::Kind::Started, "build " + plan.name, "checking outputs", 0, 0, ""});
-    const detail::CheckContext context{staged};
+    detail::CheckContext context{.staged = staged};
+    for (const auto& source : plan.sources) {
+        const auto root = roots.find(source.name);
+        const auto overridden = options_.sourceOverrides.find(source.name);
+        context.sources[source.name] = {.root = root == roots.end() ? fs::path() : root->second,
+                                        .revision = source.tag.empty() ? source.rev : source.tag,
+                                        .overriddenBy = overridden == options_.sourceOverrides.end()
+                                                            ? fs::path()
+                                                            : overridden->second};
+    }
+    // Programs of the outputs (QEMU's --version) run in the build's sandbox, the staged outputs
+    // visible read-only, a scratch directory of the build directory writable.
+    const fs::path scratch = buildDir / "check-scratch";
+    fs::create_directories(scratch);
+    std::vector<fs::path> outputDirs;
+    for (const auto& [name, dir] : staged) {
+        if (fs::is_directory(dir.parent_path())) outputDirs.push_back(dir.parent_path());
+    }
+    std::sort(outputDirs.begin(), outputDirs.end());
+    outputDirs.erase(std::unique(outputDirs.begin(), outputDirs.end()), outputDirs.end());
+    // The sandbox's helper files under the build's name in the store's .tmp, as for make.
+    const util::TempDir helpers("build-" + result.key + "~sandbox-", store_.dir() / ".tmp");
+    context.runProgram = detail::sandboxRunner(sandbox_, {.workDir = scratch,
+                                                          .readOnlyDirs = outputDirs,
+                                                          .logFile = result.log,
+                                                          .scratchDir = helpers.path(),
+                                                          .cancel = options_.cancel});
     std::string failures;
     auto note = [&](CheckResult outcome) {
         if (!outcome.passed) failures += "\n  " + outcome.kind + ": " + outcome.detail;
@@ -189,7 +229,10 @@ void Executor::runChecks(const recipe::BuildPlan& plan,
     };
     for (const auto& check : plan.checks)
         note(detail::runCheck(check, context));
-    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir()));
+    // With --ccache in the namespace sandbox, the build saw the cache at a path of its own.
+    const bool movedCache = options_.ccache && sandbox_.mode() == sandbox::Mode::Namespaces;
+    note(detail::checkNoStoreReferences(staged, plan.outputs, store_.dir(),
+                                        movedCache ? fs::path(kCompilerCacheInside) : fs::path()));
     std::ofstream log(result.log, std::ios::app);
     for (const auto& check : result.checks) {
         log << "xenbuild: check " << check.kind << ": " << (check.passed ? "ok" : "FAILED") << ": "

@@ -56,6 +56,7 @@ nlohmann::json BuildResult::toJson() const {
     for (const auto& [name, span] : componentTimes)
         json["componentTimes"][name] = {{"start", span.start}, {"end", span.end}};
     if (!differingFiles.empty()) json["differingFiles"] = differingFiles;
+    if (ccache) json["ccache"] = ccache->toJson();
     if (!toolchain.versions.empty()) json["toolchain"] = toolchain.toJson();
     if (startedAt) json["startedAt"] = util::formatTimestamp(*startedAt);
     if (finishedAt) json["finishedAt"] = util::formatTimestamp(*finishedAt);
@@ -142,6 +143,7 @@ BuildResult resultFromJson(const nlohmann::json& json) {
                                            span.at("end").get<double>()};
     }
     if (json.contains("toolchain")) result.toolchain = toolchainFromJson(json.at("toolchain"));
+    if (json.contains("ccache")) result.ccache = CompilerCacheStats::fromJson(json.at("ccache"));
     result.startedAt = timestampOf(json, "startedAt");
     result.finishedAt = timestampOf(json, "finishedAt");
     return result;

@@ -13,6 +13,7 @@
 #include "xenbuild/util/fd.hpp"
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
+#include "xenbuild/util/size.hpp"
 #include "xenbuild/util/temp_dir.hpp"
 #include "xenbuild/util/xdg.hpp"
 
@@ -424,7 +425,10 @@ void CacheConfig::loadFile(const fs::path& path) {
         auto fail = [&](const std::string& problem) {
             return ParseError(path.string() + ":" + std::to_string(number) + ": " + problem);
         };
-        if (value.empty()) throw fail("expected 'substituter URL' or 'trusted-key NAME:KEY'");
+        if (value.empty()) {
+            throw fail("expected 'substituter URL', 'trusted-key NAME:KEY', 'ccache on|off' or "
+                       "'ccache-max-size SIZE'");
+        }
         if (name == "substituter") {
             try {
                 substituters.push_back(normaliseCacheUrl(value));
@@ -438,8 +442,21 @@ void CacheConfig::loadFile(const fs::path& path) {
                 throw fail(e.what());
             }
             trustedKeys.push_back(value);
+        } else if (name == "ccache") {
+            if (value != "on" && value != "off") {
+                throw fail("expected 'ccache on' or 'ccache off', not " + quote(value));
+            }
+            ccache = value == "on";
+        } else if (name == "ccache-max-size") {
+            const auto bytes = util::parseByteSize(value);
+            if (!bytes || *bytes == 0) {
+                throw fail("invalid ccache-max-size " + quote(value) +
+                           ": expected a size above 0 such as 500M or 5G");
+            }
+            ccacheMaxBytes = *bytes;
         } else {
-            throw fail("unknown setting " + quote(name) + " (substituter, trusted-key)");
+            throw fail("unknown setting " + quote(name) +
+                       " (substituter, trusted-key, ccache, ccache-max-size)");
         }
     }
 }

@@ -39,6 +39,8 @@ struct BuildArgs {
     std::string report; // --report FILE.json
     std::string junit;  // --junit FILE.xml
     SubstituterArgs substituters;
+    bool ccache = false;   // --ccache
+    bool noCcache = false; // --no-ccache; neither: the config file's `ccache`
 };
 
 builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& global,
@@ -57,6 +59,11 @@ builder::BuildOptions buildOptions(const BuildArgs& args, const GlobalOptions& g
     options.cancel = &cancel;
     options.fetch = fetchOptions(global);
     options.substituter = makeSubstituter(args.substituters, options.fetch);
+    if (args.ccache && args.noCcache)
+        throw UsageError("--ccache and --no-ccache exclude each other");
+    const auto config = loadCacheConfig();
+    options.ccache = args.ccache || (!args.noCcache && config.ccache.value_or(false));
+    options.ccacheMaxBytes = config.ccacheMaxBytes.value_or(builder::kDefaultCompilerCacheMaxBytes);
     return options;
 }
 
@@ -71,6 +78,9 @@ void printResult(Output& output, const builder::BuildResult& result) {
         output.line("  skipped patch " + skipped);
     for (const auto& excluded : result.excludedPatches)
         output.line("  excluded patch " + excluded + " (on request)");
+    // This run's compiler calls (a cached result's record holds those of the build that made it).
+    if (result.ccache && result.outputStatus() == "built")
+        output.line("  ccache: " + result.ccache->summary());
     if (!result.differingFiles.empty()) {
         output.line("  not reproducible: " + std::to_string(result.differingFiles.size()) +
                     " files differ");
@@ -167,6 +177,11 @@ void registerBuild(CLI::App& app, GlobalOptions& global) {
                      "Write a JUnit XML report (a test case per build and check) to FILE")
         ->type_name("FILE");
     addSubstituterOptions(*command, args->substituters);
+    command->add_flag(
+        "--ccache", args->ccache,
+        "Compile through ccache with the store's compiler cache (same outputs; docs/sandbox.md)");
+    command->add_flag("--no-ccache", args->noCcache,
+                      "Do not use the compiler cache, even if the cache config file turns it on");
     command->add_flag("--check", args->check,
                       "Re-hash the store entries the build uses (default: compare sizes and "
                       "times)");

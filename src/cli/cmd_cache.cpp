@@ -122,6 +122,13 @@ void addSubstituterOptions(CLI::App& command, SubstituterArgs& args) {
         ->default_val(30);
 }
 
+cache::CacheConfig loadCacheConfig() {
+    cache::CacheConfig config;
+    const auto file = cache::CacheConfig::defaultConfigFile();
+    if (!file.empty()) config.loadFile(file);
+    return config;
+}
+
 std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& args,
                                                       const fetch::FetchOptions& fetch) {
     cache::CacheConfig config;
@@ -129,8 +136,11 @@ std::shared_ptr<builder::Substituter> makeSubstituter(const SubstituterArgs& arg
     for (auto& url : config.substituters)
         url = cache::normaliseCacheUrl(url);
     config.trustedKeys = args.trustedKeys;
-    const auto file = cache::CacheConfig::defaultConfigFile();
-    if (!file.empty()) config.loadFile(file);
+    const auto file = loadCacheConfig();
+    config.substituters.insert(config.substituters.end(), file.substituters.begin(),
+                               file.substituters.end());
+    config.trustedKeys.insert(config.trustedKeys.end(), file.trustedKeys.begin(),
+                              file.trustedKeys.end());
     if (fetch.offline) { // never a network connection: local caches only
         std::erase_if(config.substituters,
                       [](const std::string& url) { return url.rfind("file://", 0) != 0; });

@@ -55,6 +55,10 @@ void printHeader(std::ostream& os, const recipe::BuildPlan& plan) {
         args += "\n    " + name + "=" + recipe::paramText(value);
     }
     os << "  args" << args << '\n';
+    std::string inTree;
+    for (const auto& component : plan.inTree())
+        inTree += (inTree.empty() ? "" : " ") + component;
+    os << "  in-tree    " << (inTree.empty() ? "(none)" : inTree) << '\n';
 }
 
 void printSources(std::ostream& os, const recipe::BuildPlan& plan) {
@@ -111,11 +115,14 @@ void registerShow(CLI::App& app, GlobalOptions& global) {
         EvalArgs eval;
     };
     auto options = std::make_shared<Options>();
-    auto* command = app.add_subcommand("show", "Show the build plan of a package");
+    auto* command = app.add_subcommand(
+        "show", "Show the build plan of a package and the components it builds in-tree");
     command->add_option("PKG", options->package, "Package name or alias (see 'xenbuild list')")
         ->required();
     command->add_flag("--json", options->json,
-                      "Print the plan as canonical JSON, including its hash");
+                      "Print the plan as canonical JSON, including its hash and \"inTree\" "
+                      "(the components it builds in-tree: the sources staged into Xen's tree, "
+                      "e.g. [\"qemu\",\"seabios\",\"ovmf\",\"ipxe\"]; [] for slim packages)");
     addEvalOptions(*command, options->eval);
     command->callback([&global, options] {
         const auto overrides = overridesFrom(options->eval);

@@ -1,12 +1,16 @@
 // xenbuild store ls|verify|gc: inspect and maintain the store.
 
+#include "cli/cache_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/fetch_support.hpp"
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
 #include "xenbuild/builder/builder.hpp"
+#include "xenbuild/builder/compiler_cache.hpp"
+#include "xenbuild/fetch/options.hpp"
 #include "xenbuild/store/plan_paths.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/size.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -81,15 +85,55 @@ void verifyEntries(const GlobalOptions& global, bool json) {
     }
 }
 
-void collectGarbage(const GlobalOptions& global, bool dryRun) {
+// --ccache-max-size, else the cache config file's ccache-max-size, else 5 GiB.
+std::uint64_t compilerCacheLimit(const std::string& option) {
+    if (option.empty()) {
+        return loadCacheConfig().ccacheMaxBytes.value_or(builder::kDefaultCompilerCacheMaxBytes);
+    }
+    const auto bytes = util::parseByteSize(option);
+    if (!bytes) {
+        throw UsageError("--ccache-max-size " + quote(option) +
+                         ": expected a size such as 500M or 5G (0 empties the compiler cache)");
+    }
+    return *bytes;
+}
+
+// What gc did to the compiler cache, one line per toolchain's cache.
+void printCompilerCacheTrims(Output& output, const std::vector<builder::CompilerCacheTrim>& trims,
+                             std::uint64_t limit, bool dryRun) {
+    for (const auto& trim : trims) {
+        const std::string dir = trim.dir.string();
+        const std::string before = fetch::describeBytes(trim.bytesBefore);
+        if (!trim.notTrimmedBecause.empty()) {
+            output.note("compiler cache " + dir + " (" + before +
+                        ") not trimmed: " + trim.notTrimmedBecause);
+        } else if (trim.removed) {
+            output.line((dryRun ? "would remove unused compiler cache "
+                                : "removed unused compiler cache ") +
+                        dir + " (" + before + ")");
+        } else if (dryRun) {
+            output.line("compiler cache " + dir + ": " + before + " (limit " +
+                        fetch::describeBytes(limit) + ")");
+        } else {
+            output.line("compiler cache " + dir + ": " + before + " -> " +
+                        fetch::describeBytes(trim.bytesAfter) + " (limit " +
+                        fetch::describeBytes(limit) + ")");
+        }
+    }
+}
+
+void collectGarbage(const GlobalOptions& global, bool dryRun, const std::string& ccacheMaxSize) {
+    const std::uint64_t limit = compilerCacheLimit(ccacheMaxSize);
     auto store = openStore(global);
     const auto result = store.gc({.dryRun = dryRun});
+    const auto trims = builder::trimCompilerCaches(store, {.maxBytes = limit, .dryRun = dryRun});
     Output output(global, false);
     for (const auto& entry : result.removed)
         output.line((dryRun ? "would remove " : "removed ") + entry.path.string());
     output.line((dryRun ? "would free " : "freed ") + std::to_string(result.bytes) + " bytes (" +
                 std::to_string(result.removed.size()) + " entries), kept " +
                 std::to_string(result.kept.size()) + " entries");
+    printCompilerCacheTrims(output, trims, limit, dryRun);
 }
 
 bool isStoreDir(const fs::path& dir) {
@@ -236,9 +280,16 @@ void registerStore(CLI::App& app, GlobalOptions& global) {
     repair->add_option("paths", *entries, "Store entries (paths or ids); default: all");
     repair->callback([entries, &global] { repairEntries(global, *entries); });
 
-    auto* gc = cmd->add_subcommand("gc", "Remove entries no gc root or recent plan references");
+    auto ccacheMaxSize = std::make_shared<std::string>();
+    auto* gc = cmd->add_subcommand("gc", "Remove entries no gc root or recent plan references, "
+                                         "and trim the compiler cache");
     gc->add_flag("--dry-run", *dryRun, "Only print what would be removed");
-    gc->callback([dryRun, &global] { collectGarbage(global, *dryRun); });
+    gc->add_option("--ccache-max-size", *ccacheMaxSize,
+                   "Trim the compiler cache of each toolchain to SIZE, e.g. 500M or 5G (default: "
+                   "the cache config file's ccache-max-size, else 5G; 0 empties it)")
+        ->type_name("SIZE");
+    gc->callback(
+        [dryRun, ccacheMaxSize, &global] { collectGarbage(global, *dryRun, *ccacheMaxSize); });
 }
 
 } // namespace xenbuild::cli

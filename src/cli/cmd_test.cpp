@@ -28,7 +28,8 @@ struct TestArgs {
     EvalArgs eval;
     bool json = false;
     bool keep = false;
-    unsigned timeoutSeconds = 120;
+    std::optional<unsigned> timeoutSeconds; // unset: 120 s, 300 s with the qdisk guest
+    std::string deviceModel;
     std::string dom0Kernel;
     std::string dom0Modules;
     std::string busybox = "/bin/busybox";
@@ -67,10 +68,19 @@ void printReport(Output& output, const boot::BootReport& report, const std::stri
                 report.expected.version + ")");
     output.line("  build_id: " + v.buildId.value_or("-") + " (expected " + report.expected.buildId +
                 ")");
-    if (report.secondsToMarker) {
-        std::ostringstream seconds;
-        seconds << *report.secondsToMarker;
-        output.line("  seconds to marker: " + seconds.str());
+    auto seconds = [](double value) {
+        std::ostringstream text;
+        text << value;
+        return text.str();
+    };
+    if (report.secondsToMarker)
+        output.line("  seconds to marker: " + seconds(*report.secondsToMarker));
+    if (report.expected.qdiskToken) {
+        output.line("  qdisk guest token: " + v.guestToken.value_or("-") + " (expected " +
+                    *report.expected.qdiskToken + ", device model " + report.deviceModel.string() +
+                    ")");
+        if (report.secondsToGuestMarker)
+            output.line("  seconds to guest marker: " + seconds(*report.secondsToGuestMarker));
     }
     if (report.kept) output.line("  work dir: " + report.workDir.string());
 }
@@ -122,7 +132,8 @@ void testPlan(const TestArgs& args, const GlobalOptions& global, const recipe::R
     found = cachedBuild(args, global, store, plan);
     const auto& result = *found;
     boot::BootOptions options;
-    options.timeout = std::chrono::seconds(args.timeoutSeconds);
+    if (args.timeoutSeconds) options.timeout = std::chrono::seconds(*args.timeoutSeconds);
+    options.deviceModel = args.deviceModel;
     options.keep = args.keep;
     options.workDir = args.workDir;
     options.busybox = args.busybox;
@@ -177,13 +188,17 @@ void registerTest(CLI::App& app, GlobalOptions& global) {
     addEvalOptions(*command, args->eval);
     command->add_flag("--json", args->json, "Print the report as JSON");
     command->add_flag("--keep", args->keep, "Keep the work directory after a pass");
-    command->add_option("--timeout", args->timeoutSeconds, "Give up after SECONDS")
-        ->default_val(120);
+    command->add_option("--timeout", args->timeoutSeconds,
+                        "Give up after SECONDS (default 120, 300 with the qdisk guest)");
+    command->add_option("--device-model", args->deviceModel,
+                        "Serve the qdisk guest's disk with this Xen-enabled QEMU instead of the "
+                        "build's (runs the guest for a slim build too)");
     command->add_option("--dom0-kernel", args->dom0Kernel,
                         "dom0 vmlinuz (default: host profile dom0Kernel, else "
                         "$XDG_CACHE_HOME/xenbuild/dom0/vmlinuz)");
     command->add_option("--dom0-modules", args->dom0Modules,
-                        "Directory with the five Xen modules (default: host profile "
+                        "Directory with the Xen modules: dom0's five, and xen-blkfront for "
+                        "the qdisk guest (default: host profile "
                         "dom0Modules, else $XDG_CACHE_HOME/xenbuild/dom0/modules)");
     command->add_option("--busybox", args->busybox, "Static busybox for the initramfs")
         ->default_val("/bin/busybox");

@@ -137,6 +137,10 @@ nlohmann::json packageJson(const PackageReport& package) {
                 package.status == "cached" ? "present" : result.outputStatus();
     }
     if (!result.substitutedFrom.empty()) json["substitutedFrom"] = result.substitutedFrom;
+    // Only when this run compiled (also a failed build): a cached or substituted result's record
+    // holds the calls of the build that made it.
+    if (result.ccache && (package.status == "built" || package.status == "failed"))
+        json["ccache"] = result.ccache->toJson();
     json["checks"] = nlohmann::json::array();
     for (const auto& check : result.checks) {
         json["checks"].push_back(

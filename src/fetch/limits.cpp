@@ -2,10 +2,10 @@
 
 #include "xenbuild/fetch/options.hpp"
 #include "xenbuild/util/error.hpp"
+#include "xenbuild/util/size.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 #include <optional>
 #include <string>
 
@@ -13,38 +13,17 @@ namespace xenbuild::fetch {
 
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 // "2G", "512MiB", "1000", "none" -> bytes (0 for none); nullopt when malformed.
 std::optional<std::uint64_t> parseSize(const std::string& text, bool withUnits) {
-    const std::string value = lower(text);
-    if (value == "none") return 0;
-    const auto digits = value.find_first_not_of("0123456789");
-    if (digits == 0 || value.empty()) return std::nullopt;
-    const std::string number = value.substr(0, digits);
-    const std::string unit = digits == std::string::npos ? "" : value.substr(digits);
-    unsigned shift = 0;
-    if (!withUnits) {
-        if (!unit.empty()) return std::nullopt;
-    } else if (unit.empty() || unit == "b") {
-        shift = 0;
-    } else {
-        const std::string prefixes = "kmgt";
-        const auto index = prefixes.find(unit[0]);
-        const std::string rest = unit.substr(1);
-        if (index == std::string::npos || !(rest.empty() || rest == "b" || rest == "ib")) {
-            return std::nullopt;
-        }
-        shift = 10 * static_cast<unsigned>(index + 1);
+    const bool none =
+        text.size() == 4 && std::equal(text.begin(), text.end(), "none", [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+        });
+    if (none) return 0;
+    if (!withUnits && text.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
     }
-    if (number.size() > 19) return std::nullopt;
-    const std::uint64_t base = std::stoull(number);
-    if (base > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
-    return base << shift;
+    return util::parseByteSize(text);
 }
 
 } // namespace

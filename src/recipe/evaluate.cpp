@@ -2,6 +2,7 @@
 
 #include "eval_context.hpp"
 #include "meta.hpp"
+#include "validate.hpp"
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"
@@ -127,15 +128,82 @@ std::vector<PatchRef> collectPatches(const RecipeSet& set, const BranchFile& bra
     return patches;
 }
 
+// The sizes at `pointer` (the schema asks for a non-empty list of integers in range; repeated
+// here with a precise message).
+std::vector<unsigned> sizesAt(const detail::EvalContext& ctx, const std::string& pointer) {
+    const nlohmann::json::json_pointer at(pointer);
+    if (!ctx.doc.value.contains(at) || !ctx.doc.value.at(at).is_array() ||
+        ctx.doc.value.at(at).empty()) {
+        throw ParseError(ctx.doc.describeAt(pointer, "expected a non-empty list of sizes in KiB"));
+    }
+    std::vector<unsigned> sizes;
+    for (std::size_t i = 0; i < ctx.doc.value.at(at).size(); ++i) {
+        sizes.push_back(static_cast<unsigned>(detail::boundedInteger(
+            ctx.doc, pointer + "/" + std::to_string(i), 1, detail::kMaxImageKiB)));
+    }
+    return sizes;
+}
+
+// The `source` a check reads must be staged by this plan: a check of a component the package
+// takes from the host needs the component's condition.
+std::string sourceAt(const detail::EvalContext& ctx, const std::vector<SourcePin>& sources,
+                     const std::string& pointer) {
+    std::string name = ctx.stringAt(pointer);
+    if (std::none_of(sources.begin(), sources.end(),
+                     [&name](const SourcePin& s) { return s.name == name; })) {
+        throw EvalError(ctx.doc.describeAt(
+            pointer, "the check reads the source " + quote(name) +
+                         ", which this plan does not stage (its condition is false): give the "
+                         "check the source's condition"));
+    }
+    return name;
+}
+
+Check firmwareCheck(const detail::EvalContext& ctx, CheckKind kind, const std::string& params,
+                    const std::vector<SourcePin>& sources) {
+    const std::string path = ctx.stringAt(params + "/path");
+    if (kind == CheckKind::Seabios) {
+        return Check{.params = SeabiosParams{.path = path,
+                                             .source = sourceAt(ctx, sources, params + "/source"),
+                                             .extraVersion = ctx.stringAt(params + "/extraVersion"),
+                                             .sizesKiB = sizesAt(ctx, params + "/sizesKiB")}};
+    }
+    if (kind == CheckKind::UefiFirmware) {
+        return Check{.params = UefiFirmwareParams{.path = path,
+                                                  .sizesKiB = sizesAt(ctx, params + "/sizesKiB")}};
+    }
+    return Check{.params = OptionRomParams{.path = path}};
+}
+
+Check programCheck(const detail::EvalContext& ctx, CheckKind kind, const std::string& params,
+                   const std::vector<SourcePin>& sources) {
+    const std::string path = ctx.stringAt(params + "/path");
+    if (kind == CheckKind::Elf) {
+        std::string elfClass = ctx.stringAt(params + "/class");
+        if (elfClass != "ELF32" && elfClass != "ELF64") {
+            throw ParseError(ctx.doc.describeAt(
+                params + "/class", "expected \"ELF32\" or \"ELF64\", got " + quoteShort(elfClass)));
+        }
+        return Check{.params = ElfParams{.path = path, .elfClass = std::move(elfClass)}};
+    }
+    return Check{.params =
+                     ProgramVersionParams{.path = path,
+                                          .args = ctx.stringsAt(params + "/args"),
+                                          .source = sourceAt(ctx, sources, params + "/source"),
+                                          .versionFile = ctx.stringAt(params + "/versionFile"),
+                                          .libraryPath = ctx.stringsAt(params + "/libraryPath")}};
+}
+
 // The check at `pointer` with its parameters interpolated.
 Check checkOf(const detail::EvalContext& ctx, const nlohmann::json& kindName,
-              const std::string& pointer) {
+              const std::string& pointer, const std::vector<SourcePin>& sources) {
     const auto kind =
         kindName.is_string() ? parseCheckKind(kindName.get<std::string>()) : std::nullopt;
     if (!kind) {
         throw ParseError(ctx.doc.describeAt(
             pointer + "/kind", "unknown check kind " + quoteShort(kindName.dump()) +
-                                   " (known: pe32plus, pkg-config, hypervisor-version)"));
+                                   " (known: pe32plus, pkg-config, hypervisor-version, seabios, "
+                                   "uefi-firmware, option-rom, program-version, elf)"));
     }
     const std::string params = pointer + "/params";
     const std::string path = ctx.stringAt(params + "/path");
@@ -147,13 +215,21 @@ Check checkOf(const detail::EvalContext& ctx, const nlohmann::json& kindName,
                                                .modules = ctx.stringsAt(params + "/modules"),
                                                .prefix = ctx.stringAt(params + "/prefix")}};
     case CheckKind::HypervisorVersion:
+        return Check{.params = HypervisorVersionParams{
+                         .path = path, .version = ctx.stringAt(params + "/version")}};
+    case CheckKind::Seabios:
+    case CheckKind::UefiFirmware:
+    case CheckKind::OptionRom:
+        return firmwareCheck(ctx, *kind, params, sources);
+    case CheckKind::ProgramVersion:
+    case CheckKind::Elf:
         break;
     }
-    return Check{.params = HypervisorVersionParams{.path = path,
-                                                   .version = ctx.stringAt(params + "/version")}};
+    return programCheck(ctx, *kind, params, sources);
 }
 
-std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
+std::vector<Check> collectChecks(const detail::EvalContext& ctx,
+                                 const std::vector<SourcePin>& sources) {
     std::vector<Check> checks;
     const auto& specs = ctx.doc.value.at("checks");
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -163,7 +239,7 @@ std::vector<Check> collectChecks(const detail::EvalContext& ctx) {
             !ctx.condition(spec.at("if").get<std::string>(), pointer + "/if")) {
             continue;
         }
-        checks.push_back(checkOf(ctx, spec.at("kind"), pointer));
+        checks.push_back(checkOf(ctx, spec.at("kind"), pointer, sources));
     }
     return checks;
 }
@@ -258,7 +334,7 @@ BuildPlan evaluate(const RecipeSet& set, const std::string& name, const Override
         plan.env = buildEnv(ctx);
         plan.outputs = ctx.outputs;
         plan.outputPaths = collectOutputPaths(ctx);
-        plan.checks = collectChecks(ctx);
+        plan.checks = collectChecks(ctx, plan.sources);
         plan.meta = detail::renderMeta(set, branch, ctx, plan.patches,
                                        options.today.value_or(util::currentDate()));
         plan.hash = computePlanHash(plan);

@@ -14,8 +14,9 @@ constexpr std::array<std::string_view, 2> kStageAs = {"tree", "tarball"};
 constexpr std::array<std::string_view, 2> kInputRoles = {"source", "patch"};
 constexpr std::array<std::string_view, 3> kParamTypes = {"bool", "string", "path"};
 constexpr std::array<std::string_view, 2> kSecuritySupport = {"supported", "unsupported"};
-constexpr std::array<std::string_view, 3> kCheckKinds = {"pe32plus", "pkg-config",
-                                                         "hypervisor-version"};
+constexpr std::array<std::string_view, 8> kCheckKinds = {
+    "pe32plus",      "pkg-config", "hypervisor-version", "seabios",
+    "uefi-firmware", "option-rom", "program-version",    "elf"};
 
 template <typename Enum, std::size_t N>
 std::string_view spelling(const std::array<std::string_view, N>& names, Enum value) {
@@ -87,6 +88,26 @@ nlohmann::json Check::paramsJson() const {
         nlohmann::json operator()(const HypervisorVersionParams& p) const {
             return {{"path", p.path}, {"version", p.version}};
         }
+        nlohmann::json operator()(const SeabiosParams& p) const {
+            return {{"path", p.path},
+                    {"source", p.source},
+                    {"extraVersion", p.extraVersion},
+                    {"sizesKiB", p.sizesKiB}};
+        }
+        nlohmann::json operator()(const UefiFirmwareParams& p) const {
+            return {{"path", p.path}, {"sizesKiB", p.sizesKiB}};
+        }
+        nlohmann::json operator()(const OptionRomParams& p) const { return {{"path", p.path}}; }
+        nlohmann::json operator()(const ProgramVersionParams& p) const {
+            return {{"path", p.path},
+                    {"args", p.args},
+                    {"source", p.source},
+                    {"versionFile", p.versionFile},
+                    {"libraryPath", p.libraryPath}};
+        }
+        nlohmann::json operator()(const ElfParams& p) const {
+            return {{"path", p.path}, {"class", p.elfClass}};
+        }
     };
     return std::visit(ToJson{}, params);
 }
@@ -143,6 +164,13 @@ const SourcePin* BuildPlan::source(const std::string& sourceName) const {
     return nullptr;
 }
 
+std::vector<std::string> BuildPlan::inTree() const {
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i < sources.size(); ++i)
+        names.push_back(sources[i].name);
+    return names;
+}
+
 namespace {
 
 // What reaches the build, shared by the hash input and the printed plan (sources aside: the
@@ -195,6 +223,7 @@ nlohmann::json BuildPlan::toJson() const {
     json["args"] = std::move(argsJson);
     json["sources"] = std::move(sourceMap);
     json["stagingOrder"] = std::move(sourceOrder);
+    json["inTree"] = inTree();
     json["meta"] = metaJson(meta);
     json["hash"] = hash.sri();
     return json;

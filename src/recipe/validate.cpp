@@ -109,10 +109,44 @@ void checkOutputPath(const JsonDocument& doc, const std::string& pointer, const 
 void checkCheckPaths(const JsonDocument& doc) {
     const auto& checks = doc.value.at("checks");
     for (std::size_t i = 0; i < checks.size(); ++i) {
+        const std::string pointer = "/checks/" + std::to_string(i) + "/params";
         const auto& params = checks[i].at("params");
         if (const auto it = params.find("path"); it != params.end() && it->is_string()) {
-            checkOutputPath(doc, "/checks/" + std::to_string(i) + "/params/path",
-                            it->get<std::string>());
+            checkOutputPath(doc, pointer + "/path", it->get<std::string>());
+        }
+        const auto libraries = params.find("libraryPath");
+        if (libraries == params.end() || !libraries->is_array()) continue;
+        for (std::size_t j = 0; j < libraries->size(); ++j) {
+            if (!(*libraries)[j].is_string()) continue;
+            checkOutputPath(doc, pointer + "/libraryPath/" + std::to_string(j),
+                            (*libraries)[j].get<std::string>());
+        }
+    }
+}
+
+// A check's `source` names one of the builder's sources, and its `versionFile` is a plain
+// relative path inside that source's tree.
+void checkCheckSources(const JsonDocument& doc) {
+    std::vector<std::string> names;
+    for (const auto& source : doc.value.at("sources"))
+        names.push_back(source.at("name").get<std::string>());
+    const auto& checks = doc.value.at("checks");
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const std::string pointer = "/checks/" + std::to_string(i) + "/params";
+        const auto& params = checks[i].at("params");
+        const auto source = params.find("source");
+        if (source != params.end() && source->is_string() &&
+            std::find(names.begin(), names.end(), source->get<std::string>()) == names.end()) {
+            failAt(doc, pointer + "/source",
+                   "the check reads the source " + quoteShort(source->get<std::string>()) +
+                       ", which is not one of the builder's sources");
+        }
+        const auto file = params.find("versionFile");
+        if (file == params.end() || !file->is_string()) continue;
+        if (const auto problem = util::relativePathProblem(file->get<std::string>());
+            !problem.empty()) {
+            failAt(doc, pointer + "/versionFile",
+                   "versionFile " + problem + " (it is a path relative to the source's tree)");
         }
     }
 }
@@ -183,6 +217,7 @@ void checkBuilder(const JsonDocument& builder) {
     checkSources(builder);
     checkOutputs(builder);
     checkCheckPaths(builder);
+    checkCheckSources(builder);
     checkOutputPaths(builder);
 }
 

@@ -13,6 +13,7 @@ namespace xenbuild::recipe::detail {
 // Integer ranges; docs/recipe.schema.json states the same bounds.
 inline constexpr std::int64_t kMaxXsa = 99999;
 inline constexpr std::int64_t kMaxFuzz = 100;
+inline constexpr std::int64_t kMaxImageKiB = 1048576; // a check's sizesKiB: up to 1 GiB
 
 // The integer at `pointer` in `doc`, which must lie in [min, max]; ParseError at its position
 // for a non-integer or an out-of-range value (never a silent truncation).
@@ -21,7 +22,8 @@ std::int64_t boundedInteger(const JsonDocument& doc, const std::string& pointer,
 
 // builder.json: sources (unique names, the first is the unconditional tree with an empty
 // stageAt, the others have a plain relative stageAt of their own), the first output is "out",
-// check paths stay inside a declared output, and a path parameter's default is absolute.
+// check paths stay inside a declared output, a check's source is one of the builder's and its
+// versionFile a plain relative path, and a path parameter's default is absolute.
 void checkBuilder(const JsonDocument& builder);
 
 } // namespace xenbuild::recipe::detail

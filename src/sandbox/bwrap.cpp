@@ -164,6 +164,9 @@ class BwrapSandbox final : public Sandbox {
         for (const auto& dir : spec.writableDirs) {
             args.insert(args.end(), {"--bind", dir.string(), dir.string()});
         }
+        for (const auto& [dir, mountPoint] : spec.movedDirs) {
+            args.insert(args.end(), {"--bind", dir.string(), mountPoint.string()});
+        }
         args.insert(args.end(), {"--ro-bind", helpers.string(), kHelperMount});
         args.insert(args.end(), {"--remount-ro", "/", "--info-fd", std::to_string(infoFd)});
         args.insert(args.end(), {"--chdir", (spec.cwd.empty() ? inside : spec.cwd).string(), "--"});

@@ -36,7 +36,7 @@ util::Environment cleanEnvironment(const std::string& failLoudlyDir,
         {"LC_ALL", "C"},
         {"LANG", "C"},
         {"TERM", "dumb"},
-        {"PATH", "/usr/bin:/bin"},
+        {"PATH", kDefaultPath},
     };
     for (const auto& [name, value] : extra)
         env[name] = value;
@@ -97,6 +97,13 @@ void validate(const RunSpec& spec) {
         requireDir(dir, "output directory");
     for (const auto& dir : spec.readOnlyDirs)
         requireDir(dir, "read-only directory");
+    for (const auto& [dir, inside] : spec.movedDirs) {
+        requireDir(dir, "writable directory");
+        if (!inside.is_absolute()) {
+            throw SandboxError("the sandbox's mount point " + quote(inside.string()) + " for " +
+                               quote(dir.string()) + " must be an absolute path");
+        }
+    }
 }
 
 RunResult runLogged(util::ProcessSpec process, const RunSpec& spec, Mode mode,

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 using namespace xenbuild::testing;
@@ -69,10 +70,11 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
     const auto& result = results[0];
     CHECK(result["cached"] == false);
     CHECK(result["sandbox"] == "namespaces");
-    REQUIRE(result["checks"].size() == 4);
+    REQUIRE(result["checks"].size() == 5);
     for (const auto& check : result["checks"])
         CHECK(check["passed"] == true);
-    CHECK(result["checks"][3]["kind"] == "relocatable");
+    CHECK(result["checks"][3]["kind"] == "elf"); // hvmloader: every build has it
+    CHECK(result["checks"][4]["kind"] == "relocatable");
 
     // The local patches applied in order (0002 only applies on top of 0001). Each output
     // holds its files at their install paths on the target host.
@@ -90,8 +92,9 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
     CHECK(fs::exists(upstream.root / "result-doc" / "usr" / "share" / "doc" / "xen" / "README"));
     CHECK_FALSE(fs::exists(upstream.root / "result" / "usr" / "include"));
     CHECK_FALSE(fs::exists(upstream.root / "result" / "boot"));
-    // Slim: no internal firmware was built.
-    CHECK_FALSE(fs::exists(upstream.root / "result" / "usr" / "lib" / "xen" / "boot" / "bios.bin"));
+    // Slim: no internal firmware was built, only hvmloader.
+    CHECK(xenbuild::testing::fileNames(upstream.root / "result" / "usr" / "lib" / "xen" / "boot") ==
+          std::vector<std::string>{"hvmloader"});
 
     const auto second =
         upstream.xenbuildStdout("build xen_4_19-slim --json " + upstream.hostProfileArg());
@@ -110,20 +113,60 @@ TEST_CASE("build: a slim build stages, patches in order, installs checked output
 TEST_CASE("build: a standard build stages the internal components where Xen finds them",
           "[build][e2e]") {
     FakeUpstream upstream;
-    const auto built =
-        upstream.xenbuild("build xen_4_19 -o " + shellQuote((upstream.root / "result").string()));
+    const auto built = upstream.xenbuildStdout("build xen_4_19 --json -o " +
+                                               shellQuote((upstream.root / "result").string()));
     INFO(built.output);
     REQUIRE(built.status == 0);
+    // The fake components build images of the real shape (tests/data/fake-components), and the
+    // checks of what is built in-tree pass on them: the SeaBIOS version made from the pinned tag,
+    // OVMF's firmware volumes, iPXE's two ROMs (the tarball the tree unpacked), hvmloader's
+    // ELF32 and QEMU's --version, run in the sandbox with the output's libxenctrl.
+    const auto result = nlohmann::json::parse(built.output)[0];
+    std::map<std::string, std::string> details;
+    for (const auto& check : result["checks"]) {
+        INFO(check.dump());
+        CHECK(check["passed"] == true);
+        details[check["kind"].get<std::string>()] = check["detail"].get<std::string>();
+    }
+    CHECK(result["checks"].size() == 9);
+    CHECK(details["elf"] == "/usr/lib/xen/boot/hvmloader: ELF32 i386");
+    CHECK(details["seabios"] == "/usr/lib/xen/boot/seabios.bin: SeaBIOS rel-1.16.3-Xen, 256 KiB "
+                                "(pinned: seabios at rel-1.16.3)");
+    CHECK(details["uefi-firmware"] ==
+          "/usr/lib/xen/boot/ovmf.bin: UEFI firmware, 2 MiB, 3 firmware volumes");
+    CHECK(details["option-rom"] == "/usr/lib/xen/boot/ipxe.bin: 2 PCI option ROMs: 10ec:8139 "
+                                   "(4 KiB), 8086:100e (4 KiB)");
+    CHECK(details["program-version"] ==
+          "'/usr/lib/xen/bin/qemu-system-i386 --version': QEMU emulator version 8.0.4 (fake, "
+          "libxenctrl 4190), as the VERSION of the staged qemu tree says");
     const fs::path firmware = upstream.root / "result" / "usr" / "lib" / "xen" / "boot";
-    CHECK(xenbuild::testing::readFile(firmware / "bios.bin") ==
-          "seabios component of the fake upstream\n");
-    CHECK(xenbuild::testing::readFile(firmware / "ovmf.bin") ==
-          "ovmf component of the fake upstream\n");
-    CHECK(xenbuild::testing::readFile(firmware / "qemu-system-i386") ==
-          "qemu component of the fake upstream\n");
-    // iPXE went in as tools/firmware/etherboot/ipxe.tar.gz, which the tree unpacked.
-    CHECK(xenbuild::testing::readFile(firmware / "README") ==
-          "ipxe component of the fake upstream\n");
+    CHECK(xenbuild::testing::fileNames(firmware) ==
+          std::vector<std::string>{"hvmloader", "ipxe.bin", "ovmf.bin", "seabios.bin"});
+    CHECK(
+        fs::exists(upstream.root / "result" / "usr" / "lib" / "xen" / "bin" / "qemu-system-i386"));
+}
+
+TEST_CASE("build: a standard build whose firmware is not what was pinned fails its checks",
+          "[build][e2e]") {
+    FakeUpstream upstream;
+    // Xen's Config.mk names another SeaBIOS revision than the branch file pins: the image says so.
+    upstream.addPatch("0003-xen-other-seabios-4.19.patch", R"(--- a/Config.mk
++++ b/Config.mk
+@@ -4,3 +4,3 @@
+ SEABIOS_UPSTREAM_URL ?= https://xenbits.xen.org/git-http/seabios.git
+-SEABIOS_UPSTREAM_TAG ?= rel-1.16.3
++SEABIOS_UPSTREAM_TAG ?= rel-1.16.2
+ SEABIOS_UPSTREAM_REVISION ?= $(SEABIOS_UPSTREAM_TAG)
+)");
+    const auto built = upstream.xenbuild("build xen_4_19");
+    INFO(built.output);
+    CHECK(built.status == 1);
+    CHECK_THAT(built.output,
+               Catch::Matchers::Contains(
+                   "the build's outputs fail their checks:\n  seabios: "
+                   "/usr/lib/xen/boot/seabios.bin: SeaBIOS version rel-1.16.2-Xen; expected "
+                   "rel-1.16.3-Xen (pinned: seabios at rel-1.16.3)"));
+    CHECK(countEntries(upstream.store, "xen-4.19.0") == 0);
 }
 
 TEST_CASE("build: network access inside the build fails", "[build][e2e][sandbox]") {
@@ -184,7 +227,7 @@ TEST_CASE("build: a stageAt leaving the tree is refused before anything is touch
 TEST_CASE("build: a patch that does not apply names the patch, file and hunk", "[build][e2e]") {
     FakeUpstream upstream;
     upstream.addPatch("0003-xen-stale-4.19.patch",
-                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,2 +34,2 @@\n xl:\n"
+                      "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -55,2 +55,2 @@\n xl:\n"
                       "-\tthis line is not in the file\n+\treplacement\n");
     const auto built = upstream.xenbuild("build xen_4_19-slim " + upstream.hostProfileArg());
     CHECK(built.status == 1);

@@ -2,8 +2,10 @@
 # Creates a small Xen-shaped upstream under ROOT for end-to-end tests and benchmarks:
 #   ROOT/git/{xen,qemu,seabios,ovmf,ipxe}   git repositories (xen from tests/data/fake-xen,
 #                                            tagged RELEASE-4.19.0, with Xen 4.18+'s riscv
-#                                            symlink; components with a README, iPXE also
-#                                            with a link README.link -> README)
+#                                            symlink; components from tests/data/fake-components
+#                                            with a README, iPXE also with a link
+#                                            README.link -> README; seabios tagged rel-1.16.3,
+#                                            the revision the tree's Config.mk names)
 #   ROOT/recipes/xen/*.json                 the project's recipes, the builder's sources pointing
 #                                            at those repositories (file:// URLs), a 4.19 branch
 #                                            file pinning them (revs, NAR hashes) and no upstream
@@ -39,6 +41,7 @@ if [ "${FAKE_XEN_EXTRA_FILES:-0}" -gt 0 ]; then
 fi
 for component in qemu seabios ovmf ipxe; do
   mkdir -p "$root/git/$component"
+  cp -r "$project/tests/data/fake-components/$component/." "$root/git/$component/"
   echo "$component component of the fake upstream" > "$root/git/$component/README"
 done
 # iPXE's tree has symbolic links; the tarball xenbuild packs must keep them (etherboot checks).
@@ -51,6 +54,10 @@ for name in xen qemu seabios ovmf ipxe; do
   rev[$name]=$(cd "$root/git/$name" && git rev-parse HEAD)
 done
 (cd "$root/git/xen" && "${git[@]}" tag -a RELEASE-4.19.0 -m "Xen 4.19.0")
+# As `xenbuild update` pins a component named by a tag in Config.mk: rev and tag.
+seabios_tag=$(sed -n 's/^SEABIOS_UPSTREAM_TAG ?= //p' "$project/tests/data/fake-xen/Config.mk")
+(cd "$root/git/seabios" && "${git[@]}" tag -a "$seabios_tag" -m "SeaBIOS $seabios_tag")
+declare -A tag=([seabios]=$seabios_tag)
 
 for file in variants.json host-profile.json; do
   cp "$project/recipes/xen/$file" "$root/recipes/xen/$file"
@@ -63,8 +70,9 @@ awk -v git="$root/git" '
 sed -n '1,/^{/p' "$project/recipes/xen/patches.json" | sed '$d' > "$root/recipes/xen/patches.json"
 printf '{\n  "kind": "patches",\n  "patches": []\n}\n' >> "$root/recipes/xen/patches.json"
 source_json() { # name [rev hash]
-  printf '    "%s": {\n      "rev": "%s",\n      "hash": "%s"\n    }' \
-    "$1" "${2:-${rev[$1]}}" "${3:-${hash[$1]}}"
+  printf '    "%s": {\n      "rev": "%s",\n' "$1" "${2:-${rev[$1]}}"
+  if [ -n "${tag[$1]:-}" ]; then printf '      "tag": "%s",\n' "${tag[$1]}"; fi
+  printf '      "hash": "%s"\n    }' "${3:-${hash[$1]}}"
 }
 branch_json() { # branch version xen-rev xen-hash initial supported security
   printf '{\n  "kind": "branch",\n  "branch": "%s",\n  "version": "%s",\n  "sources": {\n' "$1" "$2"
@@ -96,7 +104,7 @@ done
 cat > "$root/patches/4.19/0001-xen-patched-xl-4.19.patch" <<'PATCH'
 --- a/tools/Makefile
 +++ b/tools/Makefile
-@@ -34,3 +34,3 @@ endif
+@@ -55,3 +55,3 @@
  xl:
 -	printf '#!/bin/sh\necho "xl from Xen $(VERSION)"\n' > $@
 +	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
@@ -105,7 +113,7 @@ PATCH
 cat > "$root/patches/4.19/0002-xen-patched-again-4.19.patch" <<'PATCH'
 --- a/tools/Makefile
 +++ b/tools/Makefile
-@@ -34,3 +34,3 @@ endif
+@@ -55,3 +55,3 @@
  xl:
 -	printf '#!/bin/sh\necho "xl from patched Xen $(VERSION)"\n' > $@
 +	printf '#!/bin/sh\necho "xl from twice patched Xen $(VERSION)"\n' > $@

@@ -81,7 +81,7 @@ TEST_CASE("patches check reports an already applied patch and fails", "[e2e][pat
     // The reverse of 0002 after 0001 and 0002: its result is already in the tree.
     upstream.addPatch(
         "0003-xen-again-4.19.patch",
-        "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -34,3 +34,3 @@ endif\n"
+        "--- a/tools/Makefile\n+++ b/tools/Makefile\n@@ -55,3 +55,3 @@\n"
         " xl:\n"
         "-\tprintf '#!/bin/sh\\necho \"xl from patched Xen $(VERSION)\"\\n' > $@\n"
         "+\tprintf '#!/bin/sh\\necho \"xl from twice patched Xen $(VERSION)\"\\n' > $@\n"

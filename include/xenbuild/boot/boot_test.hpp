@@ -43,8 +43,21 @@ struct Dom0Kernel {
 // ($XDG_CACHE_HOME/xenbuild/dom0, else $HOME/.cache/xenbuild/dom0: vmlinuz, modules/).
 Dom0Kernel resolveDom0(const Dom0Kernel& given, const recipe::HostProfile& profile);
 
+// The whole boot's default timeout, and with the qdisk guest (TCG is slow: a second kernel
+// boots, and QEMU starts in an emulated dom0).
+inline constexpr std::chrono::seconds kBootTimeout{120};
+inline constexpr std::chrono::seconds kGuestBootTimeout{300};
+// Of the whole timeout, what dom0's boot up to its marker may take; dom0 waits the rest for the
+// guest's marker (at least kMinGuestWait), so it reports a stuck guest before QEMU is killed.
+inline constexpr std::chrono::seconds kDom0Share{60};
+inline constexpr std::chrono::seconds kMinGuestWait{20};
+
 struct BootOptions {
-    std::chrono::seconds timeout{120};
+    // Unset: kBootTimeout, or kGuestBootTimeout with the qdisk guest.
+    std::optional<std::chrono::seconds> timeout;
+    // A QEMU for the qdisk guest instead of the build's (a slim build has none): its test then
+    // runs the guest too. Empty: the build's, if it ships one.
+    std::filesystem::path deviceModel;
     std::filesystem::path workDir;           // empty: a new directory under the temp dir
     bool keep = false;                       // keep the work dir after a pass (kept on failure)
     std::string qemu = "qemu-system-x86_64"; // looked up in PATH unless it has a slash
@@ -65,9 +78,11 @@ struct BootRequest {
 struct BootReport {
     Verdict verdict;
     Expectation expected;
-    std::string buildIdSource;             // the file the expected build-id was read from
-    std::optional<double> secondsToMarker; // from QEMU's start
-    double seconds = 0;                    // the whole QEMU run
+    std::string buildIdSource;                  // the file the expected build-id was read from
+    std::optional<double> secondsToMarker;      // from QEMU's start
+    std::optional<double> secondsToGuestMarker; // likewise, when dom0 printed the guest's
+    std::filesystem::path deviceModel;          // the qdisk guest's QEMU (empty: no guest)
+    double seconds = 0;                         // the whole QEMU run
     bool timedOut = false;
     std::string qemuStatus;              // "exited with status 0", ...
     std::vector<std::string> qemuErrors; // QEMU's own stderr
@@ -86,7 +101,9 @@ BootReport bootOnce(const BootRequest& request, const std::filesystem::path& wor
                     const BootOptions& options, util::ProgressObserver& observer);
 
 // The whole test of a build: finds its artifacts, reads the expected build-id, writes the
-// initramfs from its tools, boots, and removes the work dir unless kept.
+// initramfs from its tools, boots, and removes the work dir unless kept. A standard build (its
+// tools ship QEMU, ToolFiles::deviceModel) or options.deviceModel adds the qdisk guest
+// (qdisk_guest.hpp): its module xen-blkfront must be in dom0.modulesDir.
 BootReport testBuild(const builder::BuildResult& result, const std::string& expectedVersion,
                      const Dom0Kernel& dom0, const BootOptions& options,
                      util::ProgressObserver& observer);

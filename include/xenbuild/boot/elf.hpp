@@ -1,31 +1,13 @@
 #pragma once
-// Reading what the boot test needs from ELF files, without running `ldd` or `readelf`: the GNU
-// build-id note (Xen's `xl info` reports the hypervisor's, which is that of xen-syms), and for
-// dynamically linked programs and libraries the interpreter (PT_INTERP), the needed libraries
-// (DT_NEEDED) and the run paths (DT_RUNPATH / DT_RPATH). ELF32 and ELF64, little-endian.
+// The ELF reader lives in util (util/elf.hpp) since the builder's checks read ELF headers too
+// (the builder sits below boot); the boot test keeps using these names.
 
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <vector>
+#include "xenbuild/util/elf.hpp"
 
 namespace xenbuild::boot {
 
-struct ElfInfo {
-    bool is64 = false;
-    unsigned machine = 0;                   // e_machine: 62 x86-64, 3 i386
-    std::optional<std::string> buildId;     // lower-case hex of NT_GNU_BUILD_ID
-    std::optional<std::string> interpreter; // PT_INTERP, e.g. "/lib64/ld-linux-x86-64.so.2"
-    std::vector<std::string> needed;        // DT_NEEDED in file order
-    std::vector<std::string> runPaths;      // DT_RUNPATH, else DT_RPATH, split at ':'
-    std::optional<std::string> soname;      // DT_SONAME
-};
-
-// Parses `path`. Throws ParseError naming the file when it is not ELF or is truncated or
-// inconsistent, SystemError when it cannot be read.
-ElfInfo readElf(const std::filesystem::path& path);
-
-// Whether the file starts with the ELF magic (false for scripts, data, unreadable files).
-bool isElf(const std::filesystem::path& path);
+using util::ElfInfo;
+using util::isElf;
+using util::readElf;
 
 } // namespace xenbuild::boot

@@ -31,8 +31,8 @@ namespace xenbuild::builder {
 
 class Builder {
   public:
-    // Identifies the host toolchain (BuildError naming a missing program) and fetches into
-    // the store with options.fetch.
+    // Identifies the host toolchain (BuildError naming a missing program; with options.ccache
+    // also ccache) and fetches into the store with options.fetch.
     Builder(store::Store& store, sandbox::Sandbox& sandbox, const BuildOptions& options,
             util::ProgressObserver& observer);
     // With the fetcher and toolchain given (tests use fakes).

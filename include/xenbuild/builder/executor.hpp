@@ -61,8 +61,11 @@ class Executor {
     void runCommands(const recipe::BuildPlan& plan, const std::filesystem::path& srcDir,
                      const std::map<std::string, std::filesystem::path>& finalPaths,
                      BuildResult& result, const std::string& activity, const BuildResult* previous);
+    // `roots`: each source's staged tree; `buildDir`: where programs the checks run may write.
     void runChecks(const recipe::BuildPlan& plan,
-                   const std::map<std::string, std::filesystem::path>& staged, BuildResult& result);
+                   const std::map<std::string, std::filesystem::path>& staged,
+                   const std::map<std::string, std::filesystem::path>& roots,
+                   const std::filesystem::path& buildDir, BuildResult& result);
     void commitOutputs(const recipe::BuildPlan& plan, const std::string& key,
                        const std::map<std::string, std::filesystem::path>& staged,
                        const std::map<std::string, std::filesystem::path>& finalPaths,

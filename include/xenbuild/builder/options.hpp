@@ -1,10 +1,12 @@
 #pragma once
 // What a build is asked to do besides the plan: the command line's build options.
 
+#include "xenbuild/builder/compiler_cache.hpp"
 #include "xenbuild/fetch/options.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -35,6 +37,10 @@ struct BuildOptions {
     // Tried before building a key the store has no result for (binary caches, docs/cache.md);
     // not with `rebuild`.
     std::shared_ptr<Substituter> substituter;
+    // Compile through ccache with the store's compiler cache (compiler_cache.hpp), which ccache
+    // keeps under ccacheMaxBytes. Not in the build key: the outputs are the same bytes.
+    bool ccache = false;
+    std::uint64_t ccacheMaxBytes = kDefaultCompilerCacheMaxBytes;
 };
 
 } // namespace xenbuild::builder

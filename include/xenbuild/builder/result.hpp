@@ -2,6 +2,7 @@
 // What a build produced, as `xenbuild build --json` prints it and the build record keeps it
 // (<store>/builds/<key>.json, see output_index.hpp).
 
+#include "xenbuild/builder/compiler_cache.hpp"
 #include "xenbuild/builder/toolchain.hpp"
 
 #include <nlohmann/json_fwd.hpp>
@@ -62,6 +63,8 @@ struct BuildResult {
     // of make: where the time of a standard build goes. Spans of a parallel make overlap.
     std::map<std::string, TimeSpan> componentTimes;
     std::vector<std::string> differingFiles; // --rebuild: output files whose content changed
+    // What the build's compiler calls did with the compiler cache (--ccache); empty without it.
+    std::optional<CompilerCacheStats> ccache;
     // The toolchain that built the outputs, and when the build started and finished (UTC):
     // what a bundle's SBOM and provenance report. Empty in records older than them.
     Toolchain toolchain;

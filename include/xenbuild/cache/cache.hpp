@@ -17,8 +17,10 @@
 #include "xenbuild/store/store.hpp"
 #include "xenbuild/util/progress.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,10 +80,14 @@ class CacheSubstituter final : public builder::Substituter {
 };
 
 // Substituters and trusted keys from a config file (docs/cache.md): lines
-// "substituter URL" and "trusted-key NAME:BASE64"; blank lines and '#' comments ignored.
+// "substituter URL" and "trusted-key NAME:BASE64"; and the compiler cache's settings
+// (docs/sandbox.md): "ccache on|off" and "ccache-max-size SIZE"; blank lines and '#' comments
+// ignored.
 struct CacheConfig {
     std::vector<std::string> substituters;
     std::vector<std::string> trustedKeys;
+    std::optional<bool> ccache;                  // builds use the compiler cache by default
+    std::optional<std::uint64_t> ccacheMaxBytes; // its size limit (not 0)
     // Adds the file's settings; ParseError with file:line for a bad line. A missing file is no
     // error.
     void loadFile(const std::filesystem::path& path);

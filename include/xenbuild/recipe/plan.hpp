@@ -79,7 +79,16 @@ struct PatchRef {
 // The post-install checks, by kind; paths are "${outputs.<name>}/..." (already interpolated
 // otherwise, like every string of a plan): a file at its install path inside an output, e.g.
 // "${outputs.boot}/boot/xen.efi".
-enum class CheckKind { Pe32Plus, PkgConfig, HypervisorVersion };
+enum class CheckKind {
+    Pe32Plus,
+    PkgConfig,
+    HypervisorVersion,
+    Seabios,
+    UefiFirmware,
+    OptionRom,
+    ProgramVersion,
+    Elf
+};
 
 // "pe32plus": the file is a PE32+ x86-64 image (xen.efi).
 struct Pe32PlusParams {
@@ -100,8 +109,49 @@ struct HypervisorVersionParams {
     std::string version;
 };
 
+// "seabios": a SeaBIOS image (bios.bin) of one of `sizesKiB` whose version string is the
+// revision the plan pins `source` at (its tag, else its commit) followed by `extraVersion`; with
+// the source overridden, the version the build wrote into the staged tree's `.version`.
+struct SeabiosParams {
+    std::string path;
+    std::string source;
+    std::string extraVersion;
+    std::vector<unsigned> sizesKiB;
+};
+
+// "uefi-firmware": a UEFI firmware image (OVMF.fd) of one of `sizesKiB` holding at least one
+// firmware volume.
+struct UefiFirmwareParams {
+    std::string path;
+    std::vector<unsigned> sizesKiB;
+};
+
+// "option-rom": PCI option ROM images back to back (Xen's ipxe.bin: one per NIC).
+struct OptionRomParams {
+    std::string path;
+};
+
+// "program-version": the ELF program, run in the sandbox with `args` and the output directories
+// `libraryPath` as LD_LIBRARY_PATH, prints the version that the file `versionFile` of the staged
+// tree of `source` holds.
+struct ProgramVersionParams {
+    std::string path;
+    std::vector<std::string> args;
+    std::string source;
+    std::string versionFile;
+    std::vector<std::string> libraryPath;
+};
+
+// "elf": the file is an ELF image of class `elfClass`, "ELF32" or "ELF64" (hvmloader: ELF32).
+struct ElfParams {
+    std::string path;
+    std::string elfClass;
+};
+
 // In the order of CheckKind.
-using CheckParams = std::variant<Pe32PlusParams, PkgConfigParams, HypervisorVersionParams>;
+using CheckParams =
+    std::variant<Pe32PlusParams, PkgConfigParams, HypervisorVersionParams, SeabiosParams,
+                 UefiFirmwareParams, OptionRomParams, ProgramVersionParams, ElfParams>;
 
 struct Check {
     CheckParams params;
@@ -110,7 +160,8 @@ struct Check {
     nlohmann::json paramsJson() const; // {"path": ..., ...}: the params as the recipe wrote them
 };
 
-// "pe32plus", "pkg-config", "hypervisor-version".
+// "pe32plus", "pkg-config", "hypervisor-version", "seabios", "uefi-firmware", "option-rom",
+// "program-version", "elf".
 std::string_view toString(CheckKind kind);
 std::optional<CheckKind> parseCheckKind(std::string_view text);
 
@@ -152,7 +203,11 @@ struct BuildPlan {
     util::Hash hash;
 
     const SourcePin* source(const std::string& sourceName) const;
-    nlohmann::json toJson() const; // canonical JSON, as `xenbuild show --json` prints it
+    // The components the package builds in-tree: every source but the first (the tree they are
+    // staged into), in staging order; e.g. {"qemu", "seabios", "ovmf", "ipxe"}, none when slim.
+    std::vector<std::string> inTree() const;
+    // Canonical JSON, as `xenbuild show --json` prints it (with "inTree", derived).
+    nlohmann::json toJson() const;
 
     // What the plan hash covers: pname, version, branch, sources (with staging), patches (with
     // fuzz), configure and make flags, environment, outputs (with their paths) and checks; not the

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace xenbuild::sandbox {
@@ -39,11 +40,14 @@ struct RunSpec {
     std::filesystem::path cwd;                       // as seen inside; empty: the work directory
     std::vector<std::filesystem::path> writableDirs; // output directories (must exist)
     std::vector<std::filesystem::path> readOnlyDirs; // e.g. staged store paths (must exist)
-    util::Environment env;                           // added to the clean environment (plan env)
-    std::chrono::milliseconds timeout{0};            // 0: none
-    std::filesystem::path logFile;                   // empty: no log; else every line is appended
-    const std::atomic<bool>* cancel = nullptr;       // set (e.g. on SIGINT) to tear everything down
-    std::size_t tailLines = 30;                      // how many last lines RunResult keeps
+    // Writable directories (must exist) that the namespace sandbox mounts at another path, host
+    // -> inside, e.g. the compiler cache at a fixed path; Mode::Off sees them at the host path.
+    std::vector<std::pair<std::filesystem::path, std::filesystem::path>> movedDirs;
+    util::Environment env;                     // added to the clean environment (plan env)
+    std::chrono::milliseconds timeout{0};      // 0: none
+    std::filesystem::path logFile;             // empty: no log; else every line is appended
+    const std::atomic<bool>* cancel = nullptr; // set (e.g. on SIGINT) to tear everything down
+    std::size_t tailLines = 30;                // how many last lines RunResult keeps
     // Where this run's helper directory (xenbuild-sandbox-XXXXXX) goes; empty:
     // SandboxConfig::scratchDir. A build passes a directory in its store's .tmp named after the
     // build's lock, so that Store::open sweeps what a killed run leaves.
@@ -60,8 +64,11 @@ struct RunResult {
     std::string describeFailure(const std::vector<std::string>& argv) const;
 };
 
+// The PATH a sandboxed command gets after the fail-loudly directory, unless `extra` sets one.
+inline constexpr const char* kDefaultPath = "/usr/bin:/bin";
+
 // The environment every sandboxed command starts from: PATH (the fail-loudly directory first,
-// then /usr/bin:/bin), HOME=/homeless-shelter, TZ=UTC, LC_ALL=C, LANG=C, TERM=dumb, GIT and WGET
+// then kDefaultPath), HOME=/homeless-shelter, TZ=UTC, LC_ALL=C, LANG=C, TERM=dumb, GIT and WGET
 // pointing at the fail-loudly program, then `extra` on top (it may override anything but GIT,
 // WGET and PATH's first entry). Both engines add PWD, the working directory, as shells expect.
 util::Environment cleanEnvironment(const std::string& failLoudlyDir,

@@ -166,3 +166,62 @@ TEST_CASE("boot::resolveDom0: given paths, else the host profile's, else the set
     CHECK(given.kernel == "/given/vmlinuz");
     CHECK(given.modulesDir == "/profile/modules");
 }
+
+TEST_CASE("boot::findTools tells a standard build by the QEMU it ships", "[boot][qdisk]") {
+    testing::TempDir dir;
+    for (const char* file : {"usr/sbin/xl", "usr/sbin/xenstored", "usr/lib/xen/bin/xen-init-dom0",
+                             "etc/xen/xl.conf", "usr/sbin/xenconsoled"}) {
+        touch(dir / file);
+    }
+    CHECK_FALSE(boot::findTools(dir.path()).deviceModel);
+    touch(dir / "usr/bin/qemu-system-i386"); // a slim build's --with-system-qemu path: the host's
+    CHECK_FALSE(boot::findTools(dir.path()).deviceModel);
+    touch(dir / "usr/lib/xen/bin/qemu-system-i386");
+    const auto tools = boot::findTools(dir.path());
+    CHECK(tools.deviceModel == dir / "usr/lib/xen/bin/qemu-system-i386");
+    CHECK(tools.xenconsoled == dir / "usr/sbin/xenconsoled");
+}
+
+TEST_CASE("boot::findGuestModules finds xen-blkfront or says how to get it", "[boot][qdisk]") {
+    testing::TempDir dir;
+    for (const char* name : boot::kDom0Modules)
+        touch(dir / (std::string(name) + ".ko"));
+    REQUIRE_THROWS_WITH(boot::findGuestModules(dir.path()),
+                        "the qdisk guest's kernel modules missing: xen-blkfront.ko; run "
+                        "scripts/fetch-dom0-kernel.sh to extract Debian's kernel and modules, or "
+                        "point the dom0 modules path at a directory holding them (searched '" +
+                            dir.path().string() + "')");
+    touch(dir / "xen-blkfront.ko");
+    CHECK(boot::findGuestModules(dir.path()) == std::vector<fs::path>{dir / "xen-blkfront.ko"});
+}
+
+TEST_CASE("boot::testBuild of a standard build needs xen-blkfront before it boots",
+          "[boot][qdisk]") {
+    testing::TempDir dir;
+    const auto result = fakeResult(dir);
+    touch(dir / "boot/boot/xen");
+    touch(dir / "boot/boot/xen-syms");
+    for (const char* file :
+         {"usr/sbin/xl", "usr/sbin/xenstored", "usr/lib/xen/bin/xen-init-dom0", "etc/xen/xl.conf",
+          "usr/sbin/xenconsoled", "usr/lib/xen/bin/qemu-system-i386"}) {
+        touch(dir / "out" / file);
+    }
+    for (const char* name : boot::kDom0Modules)
+        touch(dir / "modules" / (std::string(name) + ".ko"));
+    touch(dir / "vmlinuz");
+    boot::BootOptions options;
+    options.workDir = dir / "work";
+    options.qemu = "no-such-qemu";
+    util::NullProgress quiet;
+    const boot::Dom0Kernel dom0{dir / "vmlinuz", dir / "modules"};
+    REQUIRE_THROWS_WITH(boot::testBuild(result, "4.17.5", dom0, options, quiet),
+                        Catch::StartsWith("the qdisk guest's kernel modules missing: "
+                                          "xen-blkfront.ko; run scripts/fetch-dom0-kernel.sh"));
+    CHECK_FALSE(fs::exists(dir / "work")); // nothing was written
+    SECTION("a slim build, or another QEMU given, likewise") {
+        fs::remove(dir / "out/usr/lib/xen/bin/qemu-system-i386");
+        options.deviceModel = "/usr/libexec/xen-qemu-system-i386";
+        REQUIRE_THROWS_WITH(boot::testBuild(result, "4.17.5", dom0, options, quiet),
+                            Catch::StartsWith("the qdisk guest's kernel modules missing"));
+    }
+}

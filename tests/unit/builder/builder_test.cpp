@@ -413,3 +413,67 @@ TEST_CASE("builder::Builder asks the substituter before building, records what i
         CHECK(f.sandbox.commands().size() == 2);
     }
 }
+
+TEST_CASE("builder::Builder runs a program of the outputs for a check in its sandbox, against "
+          "the staged source",
+          "[build][builder][check]") {
+    BuilderFixture f;
+    f.fetcher.addSource("qemu", {{"VERSION", "9.0.0\n"}});
+    // make also installs an ELF program (a copy of true) where Xen installs QEMU.
+    const std::string program = testing::readFile("/bin/true");
+    f.sandbox.on("make", [&](FakeSandbox::Run& run) {
+        BuilderFixture::installingMake()(run);
+        run.write("dist/install/usr/lib/xen/bin/qemu-system-i386", program);
+        return 0;
+    });
+    f.plan.checks = {{.params = recipe::ProgramVersionParams{
+                          .path = "${outputs.out}/usr/lib/xen/bin/qemu-system-i386",
+                          .args = {"--version"},
+                          .source = "qemu",
+                          .versionFile = "VERSION",
+                          .libraryPath = {"${outputs.out}/usr/lib"}}}};
+    f.plan = testing::rehashed(f.plan);
+    auto builder = f.makeBuilder();
+    const fs::path staged =
+        f.store.dir() / ".tmp" / ("build-" + builder->buildKey(f.plan) + "~outputs") / "out";
+    const fs::path qemu = staged / "usr/lib/xen/bin/qemu-system-i386";
+    SECTION("it prints the staged tree's version") {
+        f.sandbox.on(qemu.string(), FakeSandbox::prints({"QEMU emulator version 9.0.0"}));
+        const auto result = builder->build(f.plan);
+        REQUIRE(result.checks.size() == 2);
+        CHECK(result.checks[0].kind == "program-version");
+        CHECK(result.checks[0].detail ==
+              "'/usr/lib/xen/bin/qemu-system-i386 --version': QEMU emulator version 9.0.0, as "
+              "the VERSION of the staged qemu tree says");
+        const auto commands = f.sandbox.commands();
+        REQUIRE(commands.size() == 3);
+        CHECK(commands[2].argv == std::vector<std::string>{qemu.string(), "--version"});
+        CHECK(commands[2].env.at("LD_LIBRARY_PATH") == (staged / "usr/lib").string());
+        // The program's output is in the build's log.
+        CHECK_THAT(testing::readFile(result.log), Contains("QEMU emulator version 9.0.0\n"));
+    }
+    SECTION("it prints another version: the build fails, nothing is committed") {
+        f.sandbox.on(qemu.string(), FakeSandbox::prints({"QEMU emulator version 8.2.0"}));
+        CHECK_THAT(describeError<BuildError>([&] { builder->build(f.plan); }),
+                   Contains("the build's outputs fail their checks:\n  program-version: "
+                            "'/usr/lib/xen/bin/qemu-system-i386 --version' says 8.2.0 ('QEMU "
+                            "emulator version 8.2.0'); expected 9.0.0, the VERSION of the "
+                            "staged qemu tree"));
+        f.requireNothingCommitted(*builder, f.plan);
+    }
+    SECTION("an overridden source: its tree's version, said so") {
+        const fs::path dir = f.dir / "my-qemu";
+        testing::writeFile(dir / "VERSION", "9.1.0\n");
+        f.options.sourceOverrides = {{"qemu", dir}};
+        auto overridden = f.makeBuilder();
+        const fs::path stagedOverride = f.store.dir() / ".tmp" /
+                                        ("build-" + overridden->buildKey(f.plan) + "~outputs") /
+                                        "out/usr/lib/xen/bin/qemu-system-i386";
+        f.sandbox.on(stagedOverride.string(), FakeSandbox::prints({"QEMU emulator version 9.1.0"}));
+        const auto result = overridden->build(f.plan);
+        CHECK(result.checks[0].detail ==
+              "'/usr/lib/xen/bin/qemu-system-i386 --version': QEMU emulator version 9.1.0, as "
+              "the VERSION of the staged qemu tree (overridden by '" +
+                  dir.string() + "') says");
+    }
+}

@@ -296,3 +296,97 @@ TEST_CASE("recipe::listPackages summarises every package and alias", "[recipe]")
     CHECK(rows[9].aliasOf == "xen_4_19-slim");
     CHECK(rows[9].variant == "slim");
 }
+
+namespace {
+
+std::vector<std::string> checkKinds(const BuildPlan& plan) {
+    std::vector<std::string> kinds;
+    for (const auto& check : plan.checks)
+        kinds.emplace_back(toString(check.kind()));
+    return kinds;
+}
+
+// The names of the items under "Includes:" in a long description ("* qemu-xen: ..." -> qemu-xen).
+std::vector<std::string> includedNames(const std::string& longDescription) {
+    std::vector<std::string> names;
+    const auto heading = longDescription.find("Includes:\n");
+    if (heading == std::string::npos) return names;
+    std::size_t at = heading + 10;
+    while (longDescription.compare(at, 2, "* ") == 0) {
+        const auto end = longDescription.find('\n', at);
+        const std::string line = longDescription.substr(at + 2, end - at - 2);
+        names.push_back(line.substr(0, line.find(':')));
+        if (end == std::string::npos) break;
+        at = end + 1;
+    }
+    return names;
+}
+
+} // namespace
+
+TEST_CASE("recipe::BuildPlan::inTree lists the components the package builds in-tree", "[recipe]") {
+    const auto& set = checkedInRecipes();
+    const BuildPlan standard = evaluate(set, "xen_4_19", {}, on("2026-11-21"));
+    CHECK(standard.inTree() == std::vector<std::string>{"qemu", "seabios", "ovmf", "ipxe"});
+    CHECK(standard.toJson()["inTree"] == nlohmann::json{"qemu", "seabios", "ovmf", "ipxe"});
+    const BuildPlan slim = evaluate(set, "xen_4_19-slim", {}, on("2026-11-21"));
+    CHECK(slim.inTree().empty());
+    CHECK(slim.toJson()["inTree"] == nlohmann::json::array());
+    const BuildPlan mixed =
+        evaluate(set, "xen_4_19", {{"withInternalQEMU", "false"}}, on("2026-11-21"));
+    CHECK(mixed.inTree() == std::vector<std::string>{"seabios", "ovmf", "ipxe"});
+}
+
+TEST_CASE("recipe::evaluate lists exactly the in-tree components under Includes:", "[recipe]") {
+    const auto& set = checkedInRecipes();
+    for (const auto& name : set.packageNames()) {
+        const std::vector<Overrides> choices = {Overrides{}, Overrides{{"withEFI", "false"}}};
+        for (const auto& overrides : choices) {
+            const BuildPlan plan = evaluate(set, name, overrides, on("2026-11-21"));
+            INFO(name << (overrides.empty() ? "" : " withEFI=false") << "\n"
+                      << plan.meta.longDescription);
+            std::vector<std::string> expected;
+            if (std::get<bool>(plan.args.at("withEFI"))) expected.emplace_back("xen.efi");
+            for (const auto& component : plan.inTree())
+                expected.push_back(component + "-xen");
+            CHECK(includedNames(plan.meta.longDescription) == expected);
+        }
+    }
+}
+
+TEST_CASE("recipe::evaluate checks what a package builds in-tree, and hvmloader always",
+          "[recipe]") {
+    const auto& set = checkedInRecipes();
+    const std::vector<std::string> common = {"pe32plus", "pkg-config", "hypervisor-version", "elf"};
+    for (const auto& name : set.packageNames()) {
+        INFO(name);
+        const BuildPlan plan = evaluate(set, name, {}, on("2026-11-21"));
+        auto expected = common;
+        if (plan.variant == "standard") {
+            expected.insert(expected.end(),
+                            {"seabios", "uefi-firmware", "option-rom", "program-version"});
+        }
+        CHECK(checkKinds(plan) == expected);
+    }
+    const BuildPlan standard = evaluate(set, "xen_4_17", {}, on("2026-11-21"));
+    const auto& seabios = std::get<SeabiosParams>(standard.checks.at(4).params);
+    CHECK(seabios.path == "${outputs.out}/usr/lib/xen/boot/seabios.bin");
+    CHECK(seabios.source == "seabios");
+    CHECK(seabios.extraVersion == "-Xen");
+    CHECK(seabios.sizesKiB == std::vector<unsigned>{128, 256});
+    const auto& qemu = std::get<ProgramVersionParams>(standard.checks.at(7).params);
+    CHECK(qemu.path == "${outputs.out}/usr/lib/xen/bin/qemu-system-i386");
+    CHECK(qemu.args == std::vector<std::string>{"--version"});
+    CHECK(qemu.libraryPath ==
+          std::vector<std::string>{"${outputs.out}/usr/lib", "${outputs.out}/usr/lib/xen/lib"});
+    // A component taken from the host drops its check.
+    const BuildPlan noOvmf =
+        evaluate(set, "xen_4_17", {{"withInternalOVMF", "false"}}, on("2026-11-21"));
+    const auto noOvmfKinds = checkKinds(noOvmf);
+    CHECK(std::count(noOvmfKinds.begin(), noOvmfKinds.end(), "uefi-firmware") == 0);
+    CHECK(noOvmfKinds.size() == 7);
+    // The prefix moves the checked paths with the install.
+    const BuildPlan opt = evaluate(set, "xen_4_17", {{"prefix", "/opt/xen"}}, on("2026-11-21"));
+    CHECK(std::get<ElfParams>(opt.checks.at(3).params).path ==
+          "${outputs.out}/opt/xen/lib/xen/boot/hvmloader");
+}

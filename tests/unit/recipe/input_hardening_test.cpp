@@ -96,7 +96,7 @@ TEST_CASE("recipe::RecipeSet::load refuses a stageAt that leaves the tree", "[re
         test::editFile(recipes / "xen/builder.json", "${outputs.boot}/boot/xen.efi",
                        "${outputs.boot}/../../etc/shadow");
         REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
-                            Catch::StartsWith(builder + ":175:62: schema violation at "
+                            Catch::StartsWith(builder + ":178:62: schema violation at "
                                                         "/checks/0/params/path: expected a path "
                                                         "in an output"));
     }
@@ -326,4 +326,53 @@ TEST_CASE("recipe::evaluate quotes a huge unknown variable shortened", "[recipe]
     const auto set = RecipeSet::load(recipes);
     REQUIRE_THROWS_WITH(evaluate(set, "xen"), Catch::Contains(":152:23: unknown variable '${" +
                                                               std::string(55, 'v') + "...'\n"));
+}
+
+TEST_CASE("recipe checks that read a source name one the plan stages", "[recipe][hardening]") {
+    test::TempDir dir;
+    const auto recipes = test::copyRecipes(dir.path());
+    const std::string builder = (recipes / "xen/builder.json").string();
+    SECTION("a source the builder does not have") {
+        test::editFile(recipes / "xen/builder.json", "\"source\": \"seabios\"",
+                       "\"source\": \"seabois\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Matches(builder + ":\\d+:\\d+: the check reads the source "
+                                                     "'seabois', which is not one of the "
+                                                     "builder's sources\n(.|\n)*"));
+    }
+    SECTION("a source a slim plan does not stage: the check needs its condition") {
+        test::editFile(recipes / "xen/builder.json",
+                       "\"if\": \"withInternalSeaBIOS\",\n      \"params\"", "\"params\"");
+        const std::string error = loadAndEvaluate(recipes);
+        CHECK_THAT(error, Catch::StartsWith("while evaluating 'xen_4_16-slim':\n  " + builder));
+        CHECK_THAT(error, Catch::Contains(": the check reads the source 'seabios', which this "
+                                          "plan does not stage (its condition is false): give "
+                                          "the check the source's condition\n"));
+    }
+    SECTION("a versionFile that leaves the source's tree") {
+        test::editFile(recipes / "xen/builder.json", "\"versionFile\": \"VERSION\"",
+                       "\"versionFile\": \"../../../etc/passwd\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("schema violation at /checks/7/params/versionFile: "
+                                            "expected a file of the source's tree"));
+    }
+    SECTION("a library directory outside the outputs") {
+        test::editFile(recipes / "xen/builder.json", "\"${outputs.out}${prefix}/lib\",",
+                       "\"/usr/lib\",");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("schema violation at /checks/7/params/libraryPath/0: "
+                                            "expected a path in an output"));
+    }
+    SECTION("sizes out of range") {
+        test::editFile(recipes / "xen/builder.json", "[128, 256]", "[128, 4294967296]");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("schema violation at /checks/4/params/sizesKiB/1: "
+                                            "expected a number <= 1048576, got 4294967296"));
+    }
+    SECTION("an ELF class that does not exist") {
+        test::editFile(recipes / "xen/builder.json", "\"class\": \"ELF32\"",
+                       "\"class\": \"ELF16\"");
+        REQUIRE_THROWS_WITH(RecipeSet::load(recipes),
+                            Catch::Contains("schema violation at /checks/3/params/class"));
+    }
 }

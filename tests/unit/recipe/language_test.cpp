@@ -162,31 +162,31 @@ TEST_CASE("recipe meta fragments: malformed ones are schema violations at their 
     };
     for (const Case& c :
          {Case{R"([{"heading": "Includes:"}])",
-               ":220:25: schema violation at /meta/longDescription/0: missing required key "
+               ":262:25: schema violation at /meta/longDescription/0: missing required key "
                "\"items\""},
           Case{R"([{"heading": "H", "items": [], "value": "v"}])",
-               ":220:55: schema violation at /meta/longDescription/0/value: unexpected key "
+               ":262:55: schema violation at /meta/longDescription/0/value: unexpected key "
                "'value'; expected one of: heading, if, items"},
           Case{R"([{"advisories": "A"}])",
-               ":220:25: schema violation at /meta/longDescription/0: missing required key "
+               ":262:25: schema violation at /meta/longDescription/0: missing required key "
                "\"none\""},
           Case{R"([{"advisories": "A", "none": "-", "items": []}])",
-               ":220:58: schema violation at /meta/longDescription/0/items: unexpected key "
+               ":262:58: schema violation at /meta/longDescription/0/items: unexpected key "
                "'items'; expected one of: advisories, if, none"},
-          Case{R"([{}])", ":220:25: schema violation at /meta/longDescription/0: missing "
+          Case{R"([{}])", ":262:25: schema violation at /meta/longDescription/0: missing "
                           "required key \"if\""},
           Case{R"([{"items": ["x"]}])",
-               ":220:25: schema violation at /meta/longDescription/0: missing required key "
+               ":262:25: schema violation at /meta/longDescription/0: missing required key "
                "\"if\""},
           Case{R"([{"heading": 7, "items": []}])",
-               ":220:37: schema violation at /meta/longDescription/0/heading: expected a string, "
+               ":262:37: schema violation at /meta/longDescription/0/heading: expected a string, "
                "got 7"},
           Case{R"([{"if": "a |", "heading": "H", "items": []}])",
-               ":220:32: schema violation at /meta/longDescription/0/if: expected parameter "
+               ":262:32: schema violation at /meta/longDescription/0/if: expected parameter "
                "names"},
-          Case{R"([7])", ":220:25: schema violation at /meta/longDescription/0: expected a string "
+          Case{R"([7])", ":262:25: schema violation at /meta/longDescription/0: expected a string "
                          "or an object, got 7"},
-          Case{R"("text")", ":220:24: schema violation at /meta/longDescription: expected an "
+          Case{R"("text")", ":262:24: schema violation at /meta/longDescription: expected an "
                             "array, got \"text\""}}) {
         DYNAMIC_SECTION(c.items) {
             test::TempDir dir;

@@ -111,7 +111,7 @@ TEST_CASE("recipe parameter values round-trip between the recipes, the plan and 
 
 TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][types]") {
     const auto plan = evaluate(checkedInRecipes(), "xen_4_19", {}, onDay("2026-11-21"));
-    REQUIRE(plan.checks.size() == 3);
+    REQUIRE(plan.checks.size() == 8);
 
     REQUIRE(plan.checks[0].kind() == CheckKind::Pe32Plus);
     CHECK(std::get<Pe32PlusParams>(plan.checks[0].params).path == "${outputs.boot}/boot/xen.efi");
@@ -129,6 +129,19 @@ TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][ty
     CHECK(version.path == "${outputs.boot}/boot/xen.gz");
     CHECK(version.version == "4.19.0"); // interpolated
 
+    REQUIRE(plan.checks[3].kind() == CheckKind::Elf);
+    CHECK(std::get<ElfParams>(plan.checks[3].params).elfClass == "ELF32");
+    REQUIRE(plan.checks[4].kind() == CheckKind::Seabios);
+    CHECK(std::get<SeabiosParams>(plan.checks[4].params).source == "seabios");
+    REQUIRE(plan.checks[5].kind() == CheckKind::UefiFirmware);
+    CHECK(std::get<UefiFirmwareParams>(plan.checks[5].params).sizesKiB ==
+          std::vector<unsigned>{1024, 2048, 4096});
+    REQUIRE(plan.checks[6].kind() == CheckKind::OptionRom);
+    CHECK(std::get<OptionRomParams>(plan.checks[6].params).path ==
+          "${outputs.out}/usr/lib/xen/boot/ipxe.bin");
+    REQUIRE(plan.checks[7].kind() == CheckKind::ProgramVersion);
+    CHECK(std::get<ProgramVersionParams>(plan.checks[7].params).versionFile == "VERSION");
+
     // The JSON of each is the recipe's params object, interpolated.
     const auto json = plan.toJson().at("checks");
     for (std::size_t i = 0; i < plan.checks.size(); ++i) {
@@ -142,6 +155,31 @@ TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][ty
           nlohmann::json{{"path", "p"}, {"modules", {"a", "b"}}, {"prefix", "/usr"}});
     CHECK(Check{.params = HypervisorVersionParams{.path = "p", .version = "4.19.1"}}.paramsJson() ==
           nlohmann::json{{"path", "p"}, {"version", "4.19.1"}});
+    CHECK(Check{.params = SeabiosParams{.path = "p",
+                                        .source = "seabios",
+                                        .extraVersion = "-Xen",
+                                        .sizesKiB = {128}}}
+              .paramsJson() ==
+          nlohmann::json{
+              {"path", "p"}, {"source", "seabios"}, {"extraVersion", "-Xen"}, {"sizesKiB", {128}}});
+    CHECK(Check{.params = ElfParams{.path = "p", .elfClass = "ELF64"}}.paramsJson() ==
+          nlohmann::json{{"path", "p"}, {"class", "ELF64"}});
+    CHECK(Check{.params = ProgramVersionParams{.path = "p",
+                                               .args = {"--version"},
+                                               .source = "qemu",
+                                               .versionFile = "VERSION",
+                                               .libraryPath = {"l"}}}
+              .paramsJson() == nlohmann::json{{"path", "p"},
+                                              {"args", {"--version"}},
+                                              {"source", "qemu"},
+                                              {"versionFile", "VERSION"},
+                                              {"libraryPath", {"l"}}});
+    // Every kind has its spelling, and it parses back.
+    for (const auto kind : {CheckKind::Pe32Plus, CheckKind::PkgConfig, CheckKind::HypervisorVersion,
+                            CheckKind::Seabios, CheckKind::UefiFirmware, CheckKind::OptionRom,
+                            CheckKind::ProgramVersion, CheckKind::Elf}) {
+        CHECK(parseCheckKind(toString(kind)) == kind);
+    }
 }
 
 TEST_CASE("recipe check parameters missing from a builder are a ParseError at the check",

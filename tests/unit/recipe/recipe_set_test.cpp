@@ -145,7 +145,7 @@ TEST_CASE("recipe::RecipeSet::load cross-checks the recipe files", "[recipe]") {
                        "${outputs.bot}/boot/xen.efi");
         const auto set = RecipeSet::load(recipes);
         REQUIRE_THROWS_WITH(evaluate(set, "xen"),
-                            Catch::Contains("builder.json:175:62: unknown variable "
+                            Catch::Contains("builder.json:178:62: unknown variable "
                                             "'${outputs.bot}'; did you mean 'outputs.boot'?"));
     }
     SECTION("outputPaths for an output the builder does not have") {

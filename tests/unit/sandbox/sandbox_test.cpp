@@ -327,6 +327,34 @@ TEST_CASE("sandbox::Sandbox::run can mount the work directory at a fixed path", 
     CHECK(run(Mode::Off, spec).lastLines.at(0) == f.work.string());
 }
 
+TEST_CASE("sandbox::Sandbox::run mounts moved directories writable at their own path",
+          "[sandbox]") {
+    Fixture f;
+    const fs::path cache = f.tmp / "cache";
+    fs::create_directories(cache);
+    xenbuild::testing::writeFile(cache / "old", "kept\n");
+    auto spec = f.spec("cat /run/xenbuild/cache/old; echo new > /run/xenbuild/cache/new; "
+                       "test -e " +
+                       cache.string() + " || echo host path hidden");
+    spec.movedDirs = {{cache, "/run/xenbuild/cache"}};
+    const auto result = run(Mode::Namespaces, spec);
+    REQUIRE(result.success());
+    CHECK(result.lastLines == std::vector<std::string>{"kept", "host path hidden"});
+    CHECK(xenbuild::testing::readFile(cache / "new") == "new\n");
+
+    SECTION("a missing directory or a relative mount point is refused") {
+        for (Mode mode : {Mode::Namespaces, Mode::Off}) {
+            spec.movedDirs = {{f.tmp / "missing", "/run/xenbuild/cache"}};
+            REQUIRE_THROWS_WITH(run(mode, spec), "the sandbox's writable directory '" +
+                                                     (f.tmp / "missing").string() +
+                                                     "' does not exist or is not a directory");
+            spec.movedDirs = {{cache, "run/cache"}};
+            REQUIRE_THROWS_WITH(run(mode, spec), "the sandbox's mount point 'run/cache' for '" +
+                                                     cache.string() + "' must be an absolute path");
+        }
+    }
+}
+
 TEST_CASE("sandbox::Sandbox::run makes its helper directory in the run's scratch directory",
           "[sandbox]") {
     Fixture f;

@@ -1,4 +1,4 @@
-#include "xenbuild/boot/elf.hpp"
+#include "xenbuild/util/elf.hpp"
 
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
@@ -9,7 +9,7 @@
 
 namespace fs = std::filesystem;
 
-namespace xenbuild::boot {
+namespace xenbuild::util {
 
 namespace {
 
@@ -226,4 +226,4 @@ bool isElf(const fs::path& path) {
                                             4) == 0;
 }
 
-} // namespace xenbuild::boot
+} // namespace xenbuild::util
