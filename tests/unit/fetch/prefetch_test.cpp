@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Recorder final : util::ProgressObserver {
+struct PrefetchRecorder final : util::ProgressObserver {
     std::mutex mutex;
     std::vector<util::ProgressEvent> events;
     void onEvent(const util::ProgressEvent& event) override {
@@ -69,7 +69,7 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
     server.serve("/xsa1.patch", kPatchText);
     const auto plan = makePlan(repo, server.url("/xsa1.patch"));
     auto store = store::Store::open(dir / "store");
-    Recorder events;
+    PrefetchRecorder events;
     fetch::FetchOptions options;
     options.jobs = 2;
     const auto first = fetch::prefetchPlan(plan, store, options, events);
