@@ -52,12 +52,12 @@ for side in before after; do
 done
 
 echo "xenbuild build time, $jobs cores, $(c++ --version | head -n 1), compiler cache off"
-printf '%-34s %12s %12s\n' "" "before $(cat "$work/before.rev")" "after $(cat "$work/after.rev")"
+printf '%-42s %14s %14s\n' "" "before $(cat "$work/before.rev")" "after $(cat "$work/after.rev")"
 for what in clean plan; do
   label="clean build, every target"
   [ "$what" = plan ] && label="rebuild after touching plan.hpp"
-  printf '%-34s %9s s %10s s   %sx wall\n' "$label, wall" "$(wall "before-$what")" \
+  printf '%-42s %12s s %12s s   %sx wall\n' "$label, wall" "$(wall "before-$what")" \
     "$(wall "after-$what")" "$(ratio "$(wall "after-$what")" "$(wall "before-$what")")"
-  printf '%-34s %9s s %10s s   %sx CPU\n' "$label, CPU" "$(cpu "before-$what")" \
+  printf '%-42s %12s s %12s s   %sx CPU\n' "$label, CPU" "$(cpu "before-$what")" \
     "$(cpu "after-$what")" "$(ratio "$(cpu "after-$what")" "$(cpu "before-$what")")"
 done
