@@ -15,7 +15,7 @@ if [ "${XENBUILD_SKIP_DEPS:-0}" != 1 ]; then
 fi
 
 build_dir=${XENBUILD_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXENBUILD_TESTS=OFF
+bash scripts/configure.sh main "$build_dir"
 cmake --build "$build_dir" -j"$(nproc)" --target xenbuild
 xenbuild="$build_dir/xenbuild"
 

@@ -17,10 +17,10 @@ fi
 bash scripts/check-format.sh # .clang-format (and .clang-tidy on changed files) is the contract
 
 build_dir=${XENBUILD_BUILD_DIR:-build}
-# Every option the run depends on is set explicitly: the build directory may have been configured
-# by scripts/main-job.sh (tests off) first.
-cmake -S . -B "$build_dir" -G Ninja -DXENBUILD_WERROR=ON -DXENBUILD_TESTS=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Every option the run depends on is set explicitly (scripts/configure.sh): the build directory
+# may have been configured by scripts/main-job.sh (tests off) first. tests/scripts/readme-
+# commands.sh tests the two in that order.
+bash scripts/configure.sh test "$build_dir"
 cmake --build "$build_dir" -j"$(nproc)"
 # clang-tidy (.clang-tidy) on every source file, with the compilation database just made.
 XENBUILD_BUILD_DIR=$build_dir bash scripts/check-format.sh --tidy-all

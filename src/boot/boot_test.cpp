@@ -12,6 +12,8 @@
 #include "xenbuild/util/temp_dir.hpp"
 #include "xenbuild/util/xdg.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>

@@ -4,6 +4,8 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <sstream>
 

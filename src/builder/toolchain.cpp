@@ -3,6 +3,8 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/process.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 
 namespace xenbuild::builder {

@@ -16,6 +16,8 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/temp_dir.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 

@@ -4,6 +4,8 @@
 
 #include "describe.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace xenbuild::bundle {
 
 using nlohmann::json;

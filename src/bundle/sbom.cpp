@@ -5,6 +5,8 @@
 #include "describe.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace xenbuild::bundle {
 
 using nlohmann::json;

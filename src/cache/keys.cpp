@@ -36,7 +36,7 @@ std::pair<std::string, std::string> splitKey(const std::string& text) {
     return {text.substr(0, colon), text.substr(colon + 1)};
 }
 
-std::string trimmed(const std::string& text) {
+std::string trimmedKey(const std::string& text) {
     const auto end = text.find_last_not_of(" \t\r\n");
     const auto begin = text.find_first_not_of(" \t\r\n");
     return end == std::string::npos ? std::string() : text.substr(begin, end - begin + 1);
@@ -56,7 +56,7 @@ void checkKeyName(const std::string& name) {
 }
 
 PublicKey PublicKey::parse(const std::string& text) {
-    const auto [name, data] = splitKey(trimmed(text));
+    const auto [name, data] = splitKey(trimmedKey(text));
     const auto bytes = util::fromBase64(data);
     bool nameOk = !name.empty();
     for (const char c : name)
@@ -116,7 +116,7 @@ SecretKey SecretKey::generate(const std::string& name) {
 }
 
 SecretKey SecretKey::parse(const std::string& text, const std::string& origin) {
-    const auto [name, data] = splitKey(trimmed(text));
+    const auto [name, data] = splitKey(trimmedKey(text));
     const auto bytes = util::fromBase64(data);
     if (name.empty() || !bytes || bytes->size() != 64) {
         throw ParseError("invalid secret key in " + quote(origin) +

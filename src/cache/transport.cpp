@@ -6,6 +6,8 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/scope_guard.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cerrno>
 

@@ -11,6 +11,8 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 namespace fs = std::filesystem;

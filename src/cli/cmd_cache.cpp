@@ -13,6 +13,8 @@
 #include "xenbuild/fetch/options.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <chrono>

@@ -7,6 +7,8 @@
 #include "xenbuild/ci/matrix.hpp"
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

@@ -4,6 +4,8 @@
 #include "cli/recipe_options.hpp"
 #include "cli/render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 namespace xenbuild::cli {

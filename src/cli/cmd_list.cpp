@@ -6,6 +6,8 @@
 #include "cli/render.hpp"
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>

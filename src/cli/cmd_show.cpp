@@ -5,6 +5,8 @@
 #include "cli/render.hpp"
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <sstream>

@@ -1,5 +1,7 @@
 #include "cli/render.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <iostream>
 #include <mutex>

@@ -7,7 +7,7 @@
 #include "cli/context.hpp"
 #include "xenbuild/util/progress.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <iosfwd>
 #include <memory>

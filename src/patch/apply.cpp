@@ -4,6 +4,8 @@
 #include "patch/overlay.hpp"
 #include "patch/tree.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <optional>
 #include <unordered_map>

@@ -2,6 +2,8 @@
 
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 
 namespace xenbuild::recipe {

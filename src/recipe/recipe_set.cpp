@@ -15,6 +15,13 @@ namespace xenbuild::recipe {
 
 namespace fs = std::filesystem;
 
+struct RecipeDocuments {
+    JsonDocument builder;
+    std::map<std::string, JsonDocument> branches;
+    JsonDocument patches;
+    JsonDocument variants;
+};
+
 namespace {
 
 std::vector<fs::path> sortedEntries(const fs::path& dir) {
@@ -255,7 +262,7 @@ struct RecipeSetLoader {
                            .stageAt = use.at("stageAt").get<std::string>(),
                            .stageAs = spelled(doc, pointer, parseStageAs, "tree or tarball")});
         }
-        set.builder_ = std::move(doc);
+        set.documents_->builder = std::move(doc);
     }
 
     static Parameter parseParameter(const JsonDocument& doc, const std::string& name,
@@ -291,7 +298,7 @@ struct RecipeSetLoader {
                 "/branch", "branch " + quote(branch.branch) + " must live in " + branch.branch +
                                ".json, not " + path.filename().string()));
         }
-        set.branchDocs_.emplace(branch.branch, std::move(doc));
+        set.documents_->branches.emplace(branch.branch, std::move(doc));
         set.branches_.emplace(branch.branch, std::move(branch));
     }
 
@@ -327,7 +334,7 @@ struct RecipeSetLoader {
             set.patches_.emplace(id, std::move(p));
             set.patchOrder_.push_back(id);
         }
-        set.patchesDoc_ = std::move(doc);
+        set.documents_->patches = std::move(doc);
     }
 
     void loadVariants(JsonDocument doc) {
@@ -352,7 +359,7 @@ struct RecipeSetLoader {
                               .args = std::move(args)});
         }
         set.aliases_ = doc.value.at("aliases").get<std::map<std::string, std::string>>();
-        set.variantsDoc_ = std::move(doc);
+        set.documents_->variants = std::move(doc);
     }
 
     void requireAll(const fs::path& dir) const {
@@ -372,7 +379,7 @@ struct RecipeSetLoader {
     }
 
     void checkVariants() const {
-        const auto& doc = set.variantsDoc_;
+        const auto& doc = set.documents_->variants;
         if (set.variants_.empty()) {
             throw ParseError(doc.describeAt("/variants", "declare at least one variant (the one "
                                                          "with suffix \"\" names the package "
@@ -414,15 +421,15 @@ struct RecipeSetLoader {
     // is the highest.
     void checkBranches() {
         for (auto& [name, branch] : set.branches_) {
-            const auto& doc = set.branchDocs_.at(name);
+            const auto& doc = set.documents_->branches.at(name);
             for (const auto& [source, unused] : branch.sources) {
                 if (set.source(source) == nullptr) {
-                    throw ParseError(
-                        doc.describeAt(appendPointer("/sources", source),
-                                       "branch " + name + " pins source " + quote(source) +
-                                           ", which the builder does not declare" +
-                                           util::didYouMean(source, sourceNames()) +
-                                           " (sources are declared in " + set.builder_.path + ")"));
+                    throw ParseError(doc.describeAt(
+                        appendPointer("/sources", source),
+                        "branch " + name + " pins source " + quote(source) +
+                            ", which the builder does not declare" +
+                            util::didYouMean(source, sourceNames()) + " (sources are declared in " +
+                            set.documents_->builder.path + ")"));
                 }
             }
             std::stable_sort(branch.sources.begin(), branch.sources.end(),
@@ -446,7 +453,7 @@ struct RecipeSetLoader {
             if (p.hostProfileKey.empty() || set.hostProfile_.paths.count(p.hostProfileKey) != 0) {
                 continue;
             }
-            throw ParseError(set.builder_.describeAt(
+            throw ParseError(set.documents_->builder.describeAt(
                 appendPointer("/parameters", p.name) + "/hostProfile",
                 "parameter " + quote(p.name) + " takes its default from the host profile's path " +
                     quote(p.hostProfileKey) + ", which host profile " +
@@ -479,7 +486,7 @@ struct RecipeSetLoader {
             const auto& id = set.patchOrder_[i];
             const auto& patch = set.patches_.at(id);
             if (std::find(names.begin(), names.end(), patch.project) == names.end()) {
-                throw ParseError(set.patchesDoc_.describeAt(
+                throw ParseError(set.documents_->patches.describeAt(
                     "/patches/" + std::to_string(i) + "/project",
                     "patch " + quote(id) + " applies to unknown project " + quote(patch.project) +
                         util::didYouMean(patch.project, names)));
@@ -542,8 +549,22 @@ std::vector<const PatchInfo*> RecipeSet::patchesFor(const std::string& branch) c
     return out;
 }
 
+RecipeSet::RecipeSet() : documents_(std::make_shared<RecipeDocuments>()) {}
+
+const JsonDocument& RecipeSet::builder() const {
+    return documents_->builder;
+}
+
 const JsonDocument& RecipeSet::branchDocument(const std::string& branch) const {
-    return branchDocs_.at(branch);
+    return documents_->branches.at(branch);
+}
+
+const JsonDocument& RecipeSet::patchesDocument() const {
+    return documents_->patches;
+}
+
+const JsonDocument& RecipeSet::variantsDocument() const {
+    return documents_->variants;
 }
 
 const std::vector<PatchInfo>& RecipeSet::localPatches(const std::string& branch) const {

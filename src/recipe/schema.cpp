@@ -1,5 +1,6 @@
 #include "xenbuild/recipe/schema.hpp"
 
+#include "xenbuild/recipe/json.hpp"
 #include "xenbuild/util/error.hpp"
 
 #include <algorithm>

@@ -10,6 +10,8 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/log.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>

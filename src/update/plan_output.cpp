@@ -4,6 +4,8 @@
 #include "xenbuild/update/updater.hpp"
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace fs = std::filesystem;
 
 namespace xenbuild::update {

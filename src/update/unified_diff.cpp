@@ -8,7 +8,7 @@ namespace xenbuild::update {
 
 namespace {
 
-std::vector<std::string_view> splitLines(std::string_view text) {
+std::vector<std::string_view> splitLineViews(std::string_view text) {
     std::vector<std::string_view> lines;
     while (!text.empty()) {
         const auto end = text.find('\n');
@@ -85,7 +85,7 @@ void appendHunk(std::string& out, const std::vector<Edit>& edits, std::size_t be
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& oldName,
                         const std::string& newName) {
     if (before == after) return {};
-    const auto edits = editScript(splitLines(before), splitLines(after));
+    const auto edits = editScript(splitLineViews(before), splitLineViews(after));
     constexpr std::size_t context = 3;
     std::string out = "--- " + oldName + "\n+++ " + newName + "\n";
     std::size_t k = 0;

@@ -1,5 +1,6 @@
 #include "xenbuild/update/xsa_import.hpp"
 
+#include "xenbuild/recipe/json.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/file.hpp"

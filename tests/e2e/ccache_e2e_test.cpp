@@ -15,7 +15,7 @@ using Catch::Contains;
 
 namespace {
 
-constexpr const char* kPackage = "xen_4_19-slim";
+constexpr const char* kCcachePackage = "xen_4_19-slim";
 
 // A tools hook (a patch) compiling C with debug info through `cc` and installing the program:
 // __FILE__ and the debug info hold the build's absolute paths, which ccache must not change.
@@ -44,7 +44,7 @@ nlohmann::json buildJson(const FakeUpstream& upstream, const fs::path& store,
                          const std::string& args,
                          const std::string& env = "XENBUILD_CACHE_CONFIG=/nonexistent") {
     const auto built = xenbuildIn(upstream, store,
-                                  "build --json " + std::string(kPackage) + " " +
+                                  "build --json " + std::string(kCcachePackage) + " " +
                                       upstream.hostProfileArg() + " " + args,
                                   true, env);
     INFO(built.output);
@@ -118,7 +118,7 @@ TEST_CASE("build --ccache: another plan hits, the outputs and the build key stay
 
     // The same plan again with a warm cache: all hits, nothing differs.
     const auto warm = xenbuildIn(upstream, store,
-                                 "build --ccache --rebuild " + std::string(kPackage) + " " +
+                                 "build --ccache --rebuild " + std::string(kCcachePackage) + " " +
                                      upstream.hostProfileArg());
     INFO(warm.output);
     REQUIRE(warm.status == 0);
@@ -176,7 +176,7 @@ TEST_CASE("build --ccache without ccache names the package to install", "[build]
         "/ --tmpfs /usr/lib/ccache -- " +
         shellQuote(::xenbuild::testing::xenbuildBinary()) + " --recipes " +
         shellQuote(upstream.recipes.string()) + " --store " + shellQuote(upstream.store.string()) +
-        " build --sandbox off --ccache " + kPackage + " " + upstream.hostProfileArg() + " 2>&1");
+        " build --sandbox off --ccache " + kCcachePackage + " " + upstream.hostProfileArg() + " 2>&1");
     INFO(built.output);
     CHECK(built.status == 1);
     CHECK_THAT(built.output,
@@ -199,7 +199,7 @@ TEST_CASE("the cache config file turns the compiler cache on by default", "[buil
     CHECK_FALSE(off.contains("ccache"));
     CHECK(off["key"] == on["key"]);
     const auto both = xenbuildIn(upstream, upstream.store,
-                                 std::string("build --ccache --no-ccache ") + kPackage, false, env);
+                                 std::string("build --ccache --no-ccache ") + kCcachePackage, false, env);
     CHECK(both.status == 2);
     CHECK_THAT(both.output, Contains("error: --ccache and --no-ccache exclude each other"));
 
@@ -211,7 +211,7 @@ TEST_CASE("the cache config file turns the compiler cache on by default", "[buil
     writeFile(config, "ccache maybe\n");
     const auto bad =
         xenbuildIn(upstream, upstream.store,
-                   std::string("build ") + kPackage + " " + upstream.hostProfileArg(), false, env);
+                   std::string("build ") + kCcachePackage + " " + upstream.hostProfileArg(), false, env);
     CHECK(bad.status != 0);
     CHECK_THAT(bad.output,
                Contains(config.string() + ":1: expected 'ccache on' or 'ccache off', not 'maybe'"));
@@ -225,7 +225,7 @@ TEST_CASE("build --ccache: a failed build reports the calls it made", "[build][e
     const fs::path report = upstream.root / "report.json";
     const auto built = xenbuildIn(upstream, upstream.store,
                                   "build --ccache --report " + shellQuote(report.string()) + " " +
-                                      kPackage + " " + upstream.hostProfileArg());
+                                      kCcachePackage + " " + upstream.hostProfileArg());
     INFO(built.output);
     CHECK(built.status == 1);
     const auto package = nlohmann::json::parse(readFile(report))["packages"][0];

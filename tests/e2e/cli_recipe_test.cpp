@@ -75,8 +75,8 @@ TEST_CASE("cli eval prints one attribute", "[recipe][e2e]") {
                  "longDescription-xen_4_19-slim.txt");
     const auto description = fixture.run({"eval", "xen_4_19-slim.meta.description"});
     CHECK(description.out == "Xen Project Hypervisor (Without Internal Components)\n");
-    const auto json = fixture.run({"eval", "xen_4_19-slim.meta.description", "--json"});
-    CHECK(json.out == "\"Xen Project Hypervisor (Without Internal Components)\"\n");
+    const auto asJson = fixture.run({"eval", "xen_4_19-slim.meta.description", "--json"});
+    CHECK(asJson.out == "\"Xen Project Hypervisor (Without Internal Components)\"\n");
     const auto rev = fixture.run({"eval", "xen.sources.qemu.rev"});
     CHECK(rev.out == "0df9387c8983e1b1e72d8c574356f572342c03e6\n");
     const auto arg = fixture.run({"eval", "xen.args.withEFI", "--arg", "withEFI=false"});

@@ -46,9 +46,9 @@ TEST_CASE("patches check fetches only the sources the series patches", "[e2e][pa
         CHECK(entriesNamed(upstream.store, other) == 0);
 
     SECTION("with --json") {
-        const auto json = upstream.xenbuildStdout("patches check 4.19 --json");
-        REQUIRE(json.status == 0);
-        const auto parsed = nlohmann::json::parse(json.output);
+        const auto asJson = upstream.xenbuildStdout("patches check 4.19 --json");
+        REQUIRE(asJson.status == 0);
+        const auto parsed = nlohmann::json::parse(asJson.output);
         REQUIRE(parsed["4.19"].size() == 2);
         CHECK(parsed["4.19"][0]["status"] == "clean");
         CHECK(parsed["4.19"][1]["ok"] == true);

@@ -14,6 +14,8 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/date.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace {
 
 using namespace xenbuild;

@@ -8,7 +8,7 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/progress.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -5,7 +5,7 @@
 #include "xenbuild/builder/compiler_cache.hpp"
 #include "xenbuild/builder/toolchain.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <filesystem>

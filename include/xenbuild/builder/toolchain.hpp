@@ -6,7 +6,7 @@
 
 #include "xenbuild/util/hash.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <map>
 #include <string>

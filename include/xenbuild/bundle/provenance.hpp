@@ -16,7 +16,7 @@
 
 #include "xenbuild/bundle/bundle.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <string_view>

@@ -15,7 +15,7 @@
 
 #include "xenbuild/bundle/bundle.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <string>
 #include <vector>

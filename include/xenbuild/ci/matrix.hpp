@@ -11,7 +11,7 @@
 #include "xenbuild/recipe/recipe_set.hpp"
 #include "xenbuild/util/hash.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <optional>

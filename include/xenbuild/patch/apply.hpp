@@ -9,7 +9,7 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/progress.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstddef>
 #include <filesystem>

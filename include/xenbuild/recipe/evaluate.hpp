@@ -5,7 +5,7 @@
 #include "xenbuild/recipe/plan.hpp"
 #include "xenbuild/recipe/recipe_set.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <map>

@@ -8,7 +8,7 @@
 
 #include "xenbuild/util/hash.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <map>

@@ -3,18 +3,21 @@
 // parsed, schema-checked and cross-checked, plus the local patches under patches/<branch>/.
 // Loading reads files; evaluation (evaluate.hpp) never touches the disk again.
 
-#include "xenbuild/recipe/json.hpp"
 #include "xenbuild/recipe/layout.hpp"
 #include "xenbuild/recipe/plan.hpp"
 
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace xenbuild::recipe {
+
+struct JsonDocument; // json.hpp
+struct RecipeDocuments;
 
 struct Parameter {
     std::string name;
@@ -100,6 +103,8 @@ using RecipeFiles = std::map<std::filesystem::path, std::string>;
 
 class RecipeSet {
   public:
+    RecipeSet();
+
     // Loads the package directory of <layout.recipes> (its only subdirectory, named after the
     // builder's pname: recipes/xen/*.json) and the local patches of <layout.patches>. Throws
     // ParseError (file:line:column) or EvalError.
@@ -114,7 +119,7 @@ class RecipeSet {
     // The package directory the files were read from (<recipesDir>/<pname>).
     const std::filesystem::path& directory() const { return directory_; }
     const std::string& pname() const { return pname_; }
-    const JsonDocument& builder() const { return builder_; }
+    const JsonDocument& builder() const;
     const std::vector<Parameter>& parameters() const { return parameters_; }
     const Parameter* parameter(const std::string& name) const;
     // The builder's sources in staging order; the first is the tree.
@@ -128,10 +133,10 @@ class RecipeSet {
     const std::vector<std::string>& patchOrder() const { return patchOrder_; }
     // The upstream patches that apply to `branch` (all but those notApplicable to it), in order.
     std::vector<const PatchInfo*> patchesFor(const std::string& branch) const;
-    const JsonDocument& patchesDocument() const { return patchesDoc_; }
+    const JsonDocument& patchesDocument() const;
     const std::vector<PatchInfo>& localPatches(const std::string& branch) const;
     const std::map<std::string, Variant>& variants() const { return variants_; }
-    const JsonDocument& variantsDocument() const { return variantsDoc_; }
+    const JsonDocument& variantsDocument() const;
     const HostProfile& hostProfile() const { return hostProfile_; }
 
     // Concrete package names (xen_4_16 ... xen_4_19-slim) followed by the aliases.
@@ -151,21 +156,20 @@ class RecipeSet {
   private:
     std::filesystem::path directory_;
     std::string pname_;
-    JsonDocument builder_;
     std::vector<Parameter> parameters_;
     std::vector<SourceSpec> sources_;
     std::map<std::string, BranchFile> branches_;
-    std::map<std::string, JsonDocument> branchDocs_;
     std::map<std::string, PatchInfo> patches_;
     std::vector<std::string> patchOrder_;
-    JsonDocument patchesDoc_;
     std::map<std::string, std::vector<PatchInfo>> localPatches_;
     std::vector<PatchInfo> noLocalPatches_;
     std::map<std::string, Variant> variants_;
     std::map<std::string, std::string> aliases_;
-    JsonDocument variantsDoc_;
     HostProfile hostProfile_;
     std::string latest_;
+    // The parsed files, shared by copies (a loaded set never changes): held apart so that this
+    // header needs no JSON library (json.hpp).
+    std::shared_ptr<RecipeDocuments> documents_;
 
     friend struct RecipeSetLoader;
 };

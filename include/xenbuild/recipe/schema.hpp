@@ -7,15 +7,15 @@
 // schemas; other keywords are ignored, and a test keeps docs/recipe.schema.json to the
 // implemented ones. A string longer than 1024 bytes is refused before a pattern is matched.
 
-#include "xenbuild/recipe/json.hpp"
-
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace xenbuild::recipe {
+
+struct JsonDocument; // json.hpp
 
 // The text of docs/recipe.schema.json as embedded at build time.
 std::string_view recipeSchemaText();

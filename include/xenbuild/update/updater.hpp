@@ -12,7 +12,7 @@
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/progress.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <filesystem>

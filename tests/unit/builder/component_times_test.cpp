@@ -4,6 +4,8 @@
 #include "builder/component_times.hpp"
 #include "builder/record.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 const util::Environment kCleanEnv{{"PATH", "/usr/bin:/bin"}, {"LC_ALL", "C"}};
 
-void runOrFail(std::vector<std::string> argv) {
+void runTool(std::vector<std::string> argv) {
     util::ProcessSpec spec;
     spec.argv = std::move(argv);
     spec.env = kCleanEnv;
@@ -33,8 +33,8 @@ fs::path linkTiny(const testing::TempDir& dir, const std::string& emulation) {
     std::ofstream(source) << ".globl _start\n_start:\n ret\n";
     const fs::path object = dir / (emulation + ".o");
     const fs::path image = dir / (emulation + ".efi");
-    runOrFail({"as", pe32plus ? "--64" : "--32", "-o", object.string(), source.string()});
-    runOrFail({"ld", "-m" + emulation, "--subsystem", "10", "-e", "_start", "-o", image.string(),
+    runTool({"as", pe32plus ? "--64" : "--32", "-o", object.string(), source.string()});
+    runTool({"ld", "-m" + emulation, "--subsystem", "10", "-e", "_start", "-o", image.string(),
                object.string()});
     return image;
 }
@@ -122,7 +122,7 @@ TEST_CASE("builder::hypervisorVersion reads a gzipped hypervisor", "[build][pe]"
     std::ofstream(dir / "xen") << std::string("\x7f"
                                               "ELF\0\0 Xen 4.17.5\n\0",
                                               20);
-    runOrFail({"gzip", "-n", (dir / "xen").string()});
+    runTool({"gzip", "-n", (dir / "xen").string()});
     CHECK(builder::hypervisorVersion(dir / "xen.gz") == "4.17.5");
     // A truncated download: the gzip header is right, the stream ends early.
     fs::copy_file(dir / "xen.gz", dir / "bad.gz");

@@ -3,6 +3,8 @@
 #include "builder/record.hpp"
 #include "xenbuild/util/hash.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::builder;

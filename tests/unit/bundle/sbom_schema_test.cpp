@@ -7,6 +7,8 @@
 #include "unit/bundle/bundle_fixture.hpp"
 #include "xenbuild/bundle/sbom.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;

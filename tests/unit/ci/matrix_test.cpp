@@ -8,6 +8,8 @@
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace xenbuild;

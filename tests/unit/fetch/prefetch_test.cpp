@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Recorder final : util::ProgressObserver {
+struct PrefetchRecorder final : util::ProgressObserver {
     std::mutex mutex;
     std::vector<util::ProgressEvent> events;
     void onEvent(const util::ProgressEvent& event) override {
@@ -37,7 +37,7 @@ util::Hash subHash(const GitFixture& repo) {
     return util::Hash::parse(xenbuild::testing::nixHash(clone));
 }
 
-const std::string patchText = "--- a/README\n+++ b/README\n@@ -1 +1 @@\n-hello\n+patched\n";
+const std::string kPatchText = "--- a/README\n+++ b/README\n@@ -1 +1 @@\n-hello\n+patched\n";
 
 recipe::BuildPlan makePlan(const GitFixture& repo, const std::string& patchUrl) {
     recipe::BuildPlan plan;
@@ -55,7 +55,7 @@ recipe::BuildPlan makePlan(const GitFixture& repo, const std::string& patchUrl) 
                             .hash = subHash(repo),
                             .stageAt = "sub"});
     plan.patches.push_back(
-        {.id = "XSA-1", .project = "xen", .url = patchUrl, .sha256 = util::sha256(patchText)});
+        {.id = "XSA-1", .project = "xen", .url = patchUrl, .sha256 = util::sha256(kPatchText)});
     return plan;
 }
 
@@ -66,10 +66,10 @@ TEST_CASE("fetch::prefetchPlan fetches every source and patch, then serves them 
     TempDir dir;
     GitFixture repo(dir / "upstream");
     xenbuild::testing::HttpServer server;
-    server.serve("/xsa1.patch", patchText);
+    server.serve("/xsa1.patch", kPatchText);
     const auto plan = makePlan(repo, server.url("/xsa1.patch"));
     auto store = store::Store::open(dir / "store");
-    Recorder events;
+    PrefetchRecorder events;
     fetch::FetchOptions options;
     options.jobs = 2;
     const auto first = fetch::prefetchPlan(plan, store, options, events);
@@ -100,7 +100,7 @@ TEST_CASE("fetch::prefetchPlan reports failures with the source and plan", "[fet
     TempDir dir;
     GitFixture repo(dir / "upstream");
     xenbuild::testing::HttpServer server;
-    server.serve("/xsa1.patch", patchText);
+    server.serve("/xsa1.patch", kPatchText);
     auto plan = makePlan(repo, server.url("/xsa1.patch"));
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;

@@ -37,8 +37,8 @@ struct Repo {
     }
 };
 
-SignatureVerifier trusting(const xenbuild::testing::TestKey& key,
-                           std::vector<std::filesystem::path> extraFiles = {}) {
+SignatureVerifier trustingKey(const xenbuild::testing::TestKey& key,
+                              std::vector<std::filesystem::path> extraFiles = {}) {
     extraFiles.insert(extraFiles.begin(), key.publicKey);
     return SignatureVerifier(extraFiles, key.fingerprint);
 }
@@ -64,8 +64,8 @@ TEST_CASE("fetch::splitTagObject splits like git: the last signature line starts
 TEST_CASE("fetch::verifyTagObject accepts a tag signed with the trusted key", "[fetch][tag]") {
     const Repo repo;
     repo.signedTag("RELEASE-4.19.0", repo.keys.signer);
-    const auto tag = verifyTagObject(repo.tagObject("RELEASE-4.19.0"), trusting(repo.keys.signer),
-                                     "RELEASE-4.19.0");
+    const auto tag = verifyTagObject(repo.tagObject("RELEASE-4.19.0"),
+                                     trustingKey(repo.keys.signer), "RELEASE-4.19.0");
     CHECK(tag.tagName == "RELEASE-4.19.0");
     CHECK(tag.objectId == repo.head());
     CHECK(tag.objectType == "commit");
@@ -78,7 +78,7 @@ TEST_CASE("fetch::verifyTagObject accepts a tag signed with the trusted key", "[
 TEST_CASE("fetch::verifyTagObject refuses tags it cannot trust", "[fetch][tag]") {
     const Repo repo;
     const auto& keys = repo.keys;
-    const auto verifier = trusting(keys.signer);
+    const auto verifier = trustingKey(keys.signer);
 
     SECTION("unsigned annotated tag") {
         keys.git(repo.dir.path(), {"tag", "-a", "-m", "unsigned", "RELEASE-4.19.1"});
@@ -128,15 +128,15 @@ TEST_CASE("fetch::verifyTagObject refuses tags it cannot trust", "[fetch][tag]")
         repo.signedTag("RELEASE-4.19.8", keys.expired,
                        {"-c", "gpg.program=" + keys.pastSigner().string()});
         REQUIRE_THROWS_WITH(
-            verifyTagObject(repo.tagObject("RELEASE-4.19.8"), trusting(keys.expired)),
+            verifyTagObject(repo.tagObject("RELEASE-4.19.8"), trustingKey(keys.expired)),
             Contains("tag 'RELEASE-4.19.8' is signed by key '" + keys.expired.fingerprint +
                      "', which has EXPIRED"));
     }
     SECTION("revoked key") {
         repo.signedTag("RELEASE-4.19.9", keys.revoked);
         const auto raw = repo.tagObject("RELEASE-4.19.9");
-        REQUIRE_NOTHROW(verifyTagObject(raw, trusting(keys.revoked)));
-        REQUIRE_THROWS_WITH(verifyTagObject(raw, trusting(keys.revoked, {keys.revocation})),
+        REQUIRE_NOTHROW(verifyTagObject(raw, trustingKey(keys.revoked)));
+        REQUIRE_THROWS_WITH(verifyTagObject(raw, trustingKey(keys.revoked, {keys.revocation})),
                             Contains("tag 'RELEASE-4.19.9' is signed by key '" +
                                      keys.revoked.fingerprint + "', which has been REVOKED"));
     }

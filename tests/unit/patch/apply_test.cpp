@@ -2,6 +2,8 @@
 
 #include "unit/patch/patch_fixture.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace xenbuild::patch;

@@ -4,6 +4,8 @@
 
 #include "support/recipes.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>

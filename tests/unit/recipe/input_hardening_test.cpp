@@ -3,6 +3,7 @@
 // EvalError or SystemError naming the input; none is an internal error.
 
 #include "xenbuild/recipe/evaluate.hpp"
+#include "xenbuild/recipe/json.hpp"
 #include "xenbuild/util/date.hpp"
 #include "xenbuild/util/error.hpp"
 #include "xenbuild/util/paths.hpp"

@@ -15,7 +15,7 @@ namespace test = xenbuild::testing;
 
 namespace {
 
-const RecipeSet& checkedInRecipes() {
+const RecipeSet& planTypesRecipes() {
     static const RecipeSet set = RecipeSet::load(test::sourceRecipes());
     return set;
 }
@@ -76,7 +76,7 @@ TEST_CASE("recipe::ParamValue gives its text and JSON and is checked against its
 
 TEST_CASE("recipe parameter values round-trip between the recipes, the plan and its JSON",
           "[recipe][types]") {
-    const auto& set = checkedInRecipes();
+    const auto& set = planTypesRecipes();
     const auto& declared = set.builder().value.at("parameters");
     for (const auto& p : set.parameters()) {
         INFO(p.name);
@@ -110,7 +110,7 @@ TEST_CASE("recipe parameter values round-trip between the recipes, the plan and 
 }
 
 TEST_CASE("recipe::Check carries the typed parameters of its kind", "[recipe][types]") {
-    const auto plan = evaluate(checkedInRecipes(), "xen_4_19", {}, onDay("2026-11-21"));
+    const auto plan = evaluate(planTypesRecipes(), "xen_4_19", {}, onDay("2026-11-21"));
     REQUIRE(plan.checks.size() == 8);
 
     REQUIRE(plan.checks[0].kind() == CheckKind::Pe32Plus);
@@ -199,7 +199,7 @@ TEST_CASE("recipe check parameters missing from a builder are a ParseError at th
 }
 
 TEST_CASE("recipe support dates are days: status, JSON and an impossible date", "[recipe][types]") {
-    const auto& set = checkedInRecipes();
+    const auto& set = planTypesRecipes();
     const auto& support = set.branches().at("4.19").support;
     CHECK(xenbuild::util::formatDate(support.initialRelease) == "2024-07-29");
     CHECK(xenbuild::util::formatDate(support.supportedUntil) == "2026-01-29");

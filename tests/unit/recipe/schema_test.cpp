@@ -1,4 +1,5 @@
 #include "support/test_paths.hpp"
+#include "xenbuild/recipe/json.hpp"
 #include "xenbuild/recipe/schema.hpp"
 #include "xenbuild/util/error.hpp"
 

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-store::AddRequest treeRequest(const std::string& name, std::optional<util::Hash> expected) {
+store::AddRequest treeAddRequest(const std::string& name, std::optional<util::Hash> expected) {
     store::AddRequest request;
     request.kind = store::EntryKind::Tree;
     request.name = name;
@@ -27,7 +27,7 @@ store::AddRequest treeRequest(const std::string& name, std::optional<util::Hash>
     return request;
 }
 
-store::Producer writeTree(const std::string& content) {
+store::Producer treeProducer(const std::string& content) {
     return [content](const fs::path& dest, const fs::path&) {
         writeFile(dest / "file.txt", content);
         writeFile(dest / "bin" / "tool", "#!/bin/sh\n", true);
@@ -35,9 +35,9 @@ store::Producer writeTree(const std::string& content) {
     };
 }
 
-util::Hash hashOfTree(const TempDir& dir, const std::string& content) {
+util::Hash referenceTreeHash(const TempDir& dir, const std::string& content) {
     const fs::path tree = dir / ("reference-" + content);
-    writeTree(content)(tree, {});
+    treeProducer(content)(tree, {});
     return store::narHash(tree);
 }
 
@@ -50,8 +50,8 @@ bool isWritable(const fs::path& path) {
 TEST_CASE("store::Store::add makes a read-only entry with metadata", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
-    const auto hash = hashOfTree(dir, "one");
-    const auto entry = store.add(treeRequest("xen", hash), writeTree("one"));
+    const auto hash = referenceTreeHash(dir, "one");
+    const auto entry = store.add(treeAddRequest("xen", hash), treeProducer("one"));
     CHECK(entry.id == store::entryId(store::EntryKind::Tree, hash, "xen"));
     CHECK(entry.path == dir / "store" / entry.id);
     CHECK(entry.id.size() == 32 + 1 + 3);
@@ -69,9 +69,9 @@ TEST_CASE("store::Store::add makes a read-only entry with metadata", "[store]") 
 TEST_CASE("store::Store::add is atomic", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
-    const auto hash = hashOfTree(dir, "one");
+    const auto hash = referenceTreeHash(dir, "one");
     SECTION("a failing producer leaves nothing") {
-        REQUIRE_THROWS_AS(store.add(treeRequest("xen", hash),
+        REQUIRE_THROWS_AS(store.add(treeAddRequest("xen", hash),
                                     [](const fs::path& dest, const fs::path&) -> std::string {
                                         writeFile(dest / "half", "written");
                                         throw FetchError("network went away");
@@ -79,10 +79,11 @@ TEST_CASE("store::Store::add is atomic", "[store]") {
                           FetchError);
     }
     SECTION("a hash mismatch leaves nothing") {
-        REQUIRE_THROWS_AS(store.add(treeRequest("xen", hash), writeTree("two")), HashMismatch);
+        REQUIRE_THROWS_AS(store.add(treeAddRequest("xen", hash), treeProducer("two")),
+                          HashMismatch);
     }
     SECTION("an empty tree is refused unless allowed") {
-        auto request = treeRequest("empty", std::nullopt);
+        auto request = treeAddRequest("empty", std::nullopt);
         auto empty = [](const fs::path& dest, const fs::path&) {
             fs::create_directories(dest);
             return std::string();
@@ -101,14 +102,14 @@ TEST_CASE("store::Store::add is atomic", "[store]") {
 TEST_CASE("store::Store::add runs the producer once per entry", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
-    const auto hash = hashOfTree(dir, "one");
+    const auto hash = referenceTreeHash(dir, "one");
     int calls = 0;
     auto counting = [&](const fs::path& dest, const fs::path& scratch) {
         ++calls;
-        return writeTree("one")(dest, scratch);
+        return treeProducer("one")(dest, scratch);
     };
-    const auto first = store.add(treeRequest("xen", hash), counting);
-    const auto second = store.add(treeRequest("xen", hash), counting);
+    const auto first = store.add(treeAddRequest("xen", hash), counting);
+    const auto second = store.add(treeAddRequest("xen", hash), counting);
     CHECK(calls == 1);
     CHECK(first.path == second.path);
 }
@@ -139,8 +140,10 @@ TEST_CASE("store::Store::verify reports corrupted entries", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
     util::NullProgress quiet;
-    const auto good = store.add(treeRequest("good", hashOfTree(dir, "good")), writeTree("good"));
-    const auto bad = store.add(treeRequest("bad", hashOfTree(dir, "bad")), writeTree("bad"));
+    const auto good =
+        store.add(treeAddRequest("good", referenceTreeHash(dir, "good")), treeProducer("good"));
+    const auto bad =
+        store.add(treeAddRequest("bad", referenceTreeHash(dir, "bad")), treeProducer("bad"));
     CHECK(store.verify(quiet).empty());
     ::chmod((bad.path / "file.txt").c_str(), 0644);
     writeFile(bad.path / "file.txt", "tampered");
@@ -153,9 +156,12 @@ TEST_CASE("store::Store::verify reports corrupted entries", "[store]") {
 TEST_CASE("store::Store::gc keeps rooted and recently planned entries", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
-    const auto rooted = store.add(treeRequest("rooted", hashOfTree(dir, "r")), writeTree("r"));
-    const auto planned = store.add(treeRequest("planned", hashOfTree(dir, "p")), writeTree("p"));
-    const auto garbage = store.add(treeRequest("garbage", hashOfTree(dir, "g")), writeTree("g"));
+    const auto rooted =
+        store.add(treeAddRequest("rooted", referenceTreeHash(dir, "r")), treeProducer("r"));
+    const auto planned =
+        store.add(treeAddRequest("planned", referenceTreeHash(dir, "p")), treeProducer("p"));
+    const auto garbage =
+        store.add(treeAddRequest("garbage", referenceTreeHash(dir, "g")), treeProducer("g"));
     fs::create_symlink(rooted.path, dir / "result"); // a result link, registered as a root
     store.addRoot("result-1", dir / "result");
     store.addPlanRoot("planhash", "xen_4_19", {planned.id});
@@ -184,8 +190,8 @@ TEST_CASE("store::Store::gc keeps rooted and recently planned entries", "[store]
 TEST_CASE("store::planEntries maps a plan to its store paths", "[store]") {
     TempDir dir;
     auto store = store::Store::open(dir / "store");
-    const auto hash = hashOfTree(dir, "one");
-    store.add(treeRequest("xen", hash), writeTree("one"));
+    const auto hash = referenceTreeHash(dir, "one");
+    store.add(treeAddRequest("xen", hash), treeProducer("one"));
     recipe::BuildPlan plan;
     plan.name = "xen_4_19";
     plan.sources.push_back({.name = "xen", .url = "https://x/xen.git", .rev = "abc", .hash = hash});

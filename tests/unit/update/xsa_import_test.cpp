@@ -24,7 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kProjectRecipes = fs::path(::xenbuild::testing::sourceDir()) / "recipes";
-const fs::path kAdvisory = fs::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
+const fs::path kAdvisoryPath =
+    fs::path(::xenbuild::testing::testDataDir()) / "xsa-458-advisory.txt";
 
 // A copy of the project's recipes whose XSA-458 entry is outdated (title, hash and CVEs).
 struct Recipes {
@@ -71,7 +72,7 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
           "[update][xsa]") {
     Recipes copy;
     const auto advisory = readAdvisoryFile(
-        kAdvisory, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()));
+        kAdvisoryPath, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()));
     const auto result = planXsaImport(advisory, copy.recipes, {});
     CHECK(result.id == "XSA-458");
     CHECK_FALSE(result.added);
@@ -92,7 +93,7 @@ TEST_CASE("update::planXsaImport records the real XSA-458 as the recipes have it
 
 TEST_CASE("update::readAdvisory refuses a tampered advisory before anything is planned",
           "[update][xsa]") {
-    std::string text = xenbuild::testing::readFile(kAdvisory);
+    std::string text = xenbuild::testing::readFile(kAdvisoryPath);
     text.replace(text.find("22dd1071"), 8, "33dd1071");
     CHECK_THROWS_AS(
         readAdvisory(text, xenbuild::fetch::xenProjectVerifier(::xenbuild::testing::sourceDir()),

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
+void writeBytes(const fs::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
@@ -24,11 +24,11 @@ void write(const fs::path& path, const std::string& text) {
 
 TEST_CASE("util::readRegularFile reads a regular file whole, through links", "[util][file]") {
     xenbuild::testing::TempDir dir;
-    write(dir / "a.json", std::string("{\0}\n", 4));
+    writeBytes(dir / "a.json", std::string("{\0}\n", 4));
     CHECK(readRegularFile(dir / "a.json", {}) == std::string("{\0}\n", 4));
     fs::create_symlink("a.json", dir / "link.json");
     CHECK(readRegularFile(dir / "link.json", {"recipe file", 4}) == std::string("{\0}\n", 4));
-    write(dir / "empty", "");
+    writeBytes(dir / "empty", "");
     CHECK(readRegularFile(dir / "empty", {}).empty());
 }
 
@@ -60,7 +60,7 @@ TEST_CASE("util::readRegularFile refuses what is not a regular file, without blo
                                 "device, not a regular file");
     }
     SECTION("a link, when links are refused") {
-        write(dir / "real.patch", "x");
+        writeBytes(dir / "real.patch", "x");
         fs::create_symlink("real.patch", dir / "0001.patch");
         REQUIRE_THROWS_WITH(
             readRegularFile(dir / "0001.patch",
@@ -79,7 +79,7 @@ TEST_CASE("util::readRegularFile refuses what is not a regular file, without blo
 
 TEST_CASE("util::readRegularFile refuses files over the limit", "[util][file]") {
     xenbuild::testing::TempDir dir;
-    write(dir / "big", std::string(17, 'x'));
+    writeBytes(dir / "big", std::string(17, 'x'));
     REQUIRE_THROWS_WITH(readRegularFile(dir / "big", {"advisory", 16}),
                         "advisory '" + dir.path().string() +
                             "/big' is larger than the limit of 16 bytes");
