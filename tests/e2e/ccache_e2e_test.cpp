@@ -176,7 +176,8 @@ TEST_CASE("build --ccache without ccache names the package to install", "[build]
         "/ --tmpfs /usr/lib/ccache -- " +
         shellQuote(::xenbuild::testing::xenbuildBinary()) + " --recipes " +
         shellQuote(upstream.recipes.string()) + " --store " + shellQuote(upstream.store.string()) +
-        " build --sandbox off --ccache " + kCcachePackage + " " + upstream.hostProfileArg() + " 2>&1");
+        " build --sandbox off --ccache " + kCcachePackage + " " + upstream.hostProfileArg() +
+        " 2>&1");
     INFO(built.output);
     CHECK(built.status == 1);
     CHECK_THAT(built.output,
@@ -198,8 +199,9 @@ TEST_CASE("the cache config file turns the compiler cache on by default", "[buil
     const auto off = buildJson(upstream, upstream.store, "--rebuild --no-ccache", env);
     CHECK_FALSE(off.contains("ccache"));
     CHECK(off["key"] == on["key"]);
-    const auto both = xenbuildIn(upstream, upstream.store,
-                                 std::string("build --ccache --no-ccache ") + kCcachePackage, false, env);
+    const auto both =
+        xenbuildIn(upstream, upstream.store,
+                   std::string("build --ccache --no-ccache ") + kCcachePackage, false, env);
     CHECK(both.status == 2);
     CHECK_THAT(both.output, Contains("error: --ccache and --no-ccache exclude each other"));
 
@@ -209,9 +211,9 @@ TEST_CASE("the cache config file turns the compiler cache on by default", "[buil
     CHECK_THAT(gc.output, Contains("(limit 1 GiB)\n"));
 
     writeFile(config, "ccache maybe\n");
-    const auto bad =
-        xenbuildIn(upstream, upstream.store,
-                   std::string("build ") + kCcachePackage + " " + upstream.hostProfileArg(), false, env);
+    const auto bad = xenbuildIn(
+        upstream, upstream.store,
+        std::string("build ") + kCcachePackage + " " + upstream.hostProfileArg(), false, env);
     CHECK(bad.status != 0);
     CHECK_THAT(bad.output,
                Contains(config.string() + ":1: expected 'ccache on' or 'ccache off', not 'maybe'"));

@@ -35,7 +35,7 @@ fs::path linkTiny(const testing::TempDir& dir, const std::string& emulation) {
     const fs::path image = dir / (emulation + ".efi");
     runTool({"as", pe32plus ? "--64" : "--32", "-o", object.string(), source.string()});
     runTool({"ld", "-m" + emulation, "--subsystem", "10", "-e", "_start", "-o", image.string(),
-               object.string()});
+             object.string()});
     return image;
 }
 
