@@ -12,7 +12,8 @@ rm -rf "$work"
 mkdir -p "$work"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cache_value() { sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt"; }
-has_target() { ninja -C "$1" -t targets all | grep -q "^$2:"; }
+# (no `| grep -q`: with pipefail, grep leaving early would fail the pipeline through SIGPIPE)
+has_target() { ninja -C "$1" -t targets all > "$work/targets.txt" && grep -q "^$2:" "$work/targets.txt"; }
 
 # Each README command calls the shared configure step for its mode, and every ctest of the test
 # command fails when it finds no tests.
@@ -20,7 +21,7 @@ grep -q 'scripts/configure.sh main "$build_dir"' "$project/scripts/main-job.sh" 
   fail "scripts/main-job.sh does not configure through scripts/configure.sh main"
 grep -q 'scripts/configure.sh test "$build_dir"' "$project/scripts/test.sh" ||
   fail "scripts/test.sh does not configure through scripts/configure.sh test"
-if grep -E '^\s*ctest ' "$project/scripts/test.sh" | grep -v -q -- '--no-tests=error'; then
+if grep -E '^\s*ctest ' "$project/scripts/test.sh" | grep -v -- '--no-tests=error' > "$work/bare-ctest.txt"; then
   fail "a ctest call of scripts/test.sh lacks --no-tests=error"
 fi
 
