@@ -8,6 +8,8 @@
 #include "xenbuild/util/file.hpp"
 #include "xenbuild/util/process.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <sstream>
 

@@ -13,7 +13,7 @@
 
 #include "xenbuild/builder/toolchain.hpp"
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -9,6 +9,7 @@
 #include "xenbuild/util/size.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace xenbuild;
 using namespace xenbuild::testing;
