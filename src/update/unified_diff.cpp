@@ -1,5 +1,7 @@
 #include "xenbuild/update/unified_diff.hpp"
 
+#include "patch/text.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <vector>
@@ -7,17 +9,6 @@
 namespace xenbuild::update {
 
 namespace {
-
-std::vector<std::string_view> splitLineViews(std::string_view text) {
-    std::vector<std::string_view> lines;
-    while (!text.empty()) {
-        const auto end = text.find('\n');
-        const std::size_t length = end == std::string_view::npos ? text.size() : end + 1;
-        lines.push_back(text.substr(0, length));
-        text.remove_prefix(length);
-    }
-    return lines;
-}
 
 struct Edit {
     char kind;                    // ' ', '-', '+'
@@ -85,7 +76,8 @@ void appendHunk(std::string& out, const std::vector<Edit>& edits, std::size_t be
 std::string unifiedDiff(std::string_view before, std::string_view after, const std::string& oldName,
                         const std::string& newName) {
     if (before == after) return {};
-    const auto edits = editScript(splitLineViews(before), splitLineViews(after));
+    const auto edits =
+        editScript(patch::detail::splitLines(before), patch::detail::splitLines(after));
     constexpr std::size_t context = 3;
     std::string out = "--- " + oldName + "\n+++ " + newName + "\n";
     std::size_t k = 0;
